@@ -1,3 +1,73 @@
+"""The append-only, hash-chained audit trail."""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-# Create your models here.
+
+class AppendOnlyError(Exception):
+    """Audit events are never changed or deleted."""
+
+
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class Event(models.Model):
+    """Something that happened: who did what to which story and revision, chained by SHA-256."""
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="audit_events",
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_name = models.CharField(max_length=300, blank=True)
+    action = models.CharField(max_length=60, db_index=True)
+    story = models.ForeignKey(
+        "stories.Story", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="audit_events",
+    )
+    revision_hash = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.action} by {self.actor_username or 'system'}"
+
+    def compute_hash(self) -> str:
+        """SHA-256 over every field and the previous event's hash."""
+        payload = {
+            "at": self.at.isoformat(),
+            "actor": self.actor_username,
+            "actor_name": self.actor_name,
+            "action": self.action,
+            "story": self.story_id,
+            "revision": self.revision_hash,
+            "details": self.details,
+            "prev": self.prev_hash,
+        }
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"),
+                               cls=DjangoJSONEncoder, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Audit events cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events cannot be deleted.")

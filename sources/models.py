@@ -1,3 +1,182 @@
-from django.db import models
+"""The shared source library: what stories cite, and what we preserved of it."""
 
-# Create your models here.
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+
+
+def normalise_url(url: str) -> str:
+    """Lower-case scheme and host, drop the fragment and a default port; keep path and query."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in {"http", "https"}:
+        raise ValidationError("Only http:// and https:// links can be sources.", code="scheme")
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise ValidationError("This link has no host name.", code="host")
+    netloc = host
+    if parts.port and not (
+        (scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)
+    ):
+        netloc = f"{host}:{parts.port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+class Kind(models.TextChoices):
+    ARTICLE = "article", "Article"
+    PRESS_RELEASE = "press_release", "Press release"
+    FILING = "filing", "Filing"
+    REPORT = "report", "Report"
+    DATASET = "dataset", "Dataset"
+    INTERVIEW = "interview", "Interview"
+    OTHER = "other", "Other"
+
+
+class Health(models.TextChoices):
+    UNKNOWN = "unknown", "Not checked yet"
+    OK = "ok", "OK"
+    REDIRECTED = "redirected", "Redirected"
+    BROKEN = "broken", "Broken"
+    UNREACHABLE = "unreachable", "Unreachable"
+    CHANGED = "changed", "Changed since review"
+
+
+class SourceQuerySet(models.QuerySet):
+    def cited_by_published(self):
+        """Sources on the source list of a story's live revision."""
+        return self.filter(story_entries__story__live_revision__isnull=False).distinct()
+
+
+class Source(models.Model):
+    """A document a story can cite, shared by every story in the newsroom."""
+
+    key = models.CharField(
+        max_length=80,
+        unique=True,
+        help_text="Short unique name writers type in citations, e.g. reuters-wu for [@reuters-wu]. "
+        "Letters, digits and _ . : - only.",
+    )
+    url = models.URLField(
+        "URL",
+        max_length=2000,
+        blank=True,
+        help_text="Link to the original. Leave empty for an interview or an offline document, "
+        "and describe it instead.",
+    )
+    title = models.CharField(max_length=500)
+    outlet = models.CharField(
+        max_length=200, blank=True, help_text="Publisher or organisation, e.g. Reuters."
+    )
+    author = models.CharField(max_length=300, blank=True)
+    published_on = models.DateField("publication date", null=True, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ARTICLE)
+    description = models.TextField(
+        blank=True,
+        help_text="For sources without a link: what it is and where it is kept "
+        "(e.g. 'Phone interview with the port authority, 3 May, notes in the shared drive').",
+    )
+    notes = models.TextField(blank=True, help_text="Internal notes; never shown to readers.")
+    health = models.CharField(max_length=20, choices=Health.choices, default=Health.UNKNOWN)
+    health_checked_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(Lower("key"), name="source_key_unique_ci"),
+            models.UniqueConstraint(
+                fields=["url"], condition=~models.Q(url=""), name="source_url_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(url="") | ~models.Q(description=""),
+                name="source_url_or_description",
+                violation_error_message="A source without a link needs a description.",
+            ),
+        ]
+        indexes = [models.Index(fields=["outlet"]), models.Index(fields=["health"])]
+
+    def __str__(self):
+        return f"{self.key}: {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("source-detail", args=[self.key])
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        try:
+            self.url = normalise_url(self.url)
+        except ValidationError as exc:
+            errors["url"] = exc.messages
+        if not self.url and not (self.description or "").strip():
+            errors["description"] = ["A source without a link needs a description."]
+        if self.key:
+            clash = Source.objects.filter(key__iexact=self.key).exclude(pk=self.pk)
+            if clash.exists():
+                errors["key"] = [f'The key "{clash.first().key}" is already taken.']
+        if errors:
+            raise ValidationError(errors)
+
+
+class Snapshot(models.Model):
+    """One fetch of a source's URL: what the page said at that moment."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="snapshots")
+    fetched_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    requested_url = models.URLField(max_length=2000)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.URLField(max_length=2000, blank=True)
+    content_type = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=1000, blank=True)
+    text = models.TextField(blank=True, help_text="Main text extracted from the page.")
+    body = models.FileField(upload_to="snapshots/%Y/%m/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-fetched_at", "-id"]
+        get_latest_by = "fetched_at"
+
+    def __str__(self):
+        return f"{self.source.key} @ {self.fetched_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.status_code is not None and self.status_code < 400
+
+    def get_absolute_url(self):
+        return reverse("snapshot-detail", args=[self.pk])
+
+
+class LinkCheck(models.Model):
+    """One link-health check of a source: the history behind Source.health."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="link_checks")
+    checked_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    status = models.CharField(max_length=20, choices=Health.choices)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.URLField(max_length=2000, blank=True)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+
+    def __str__(self):
+        return f"{self.source.key}: {self.status}"

@@ -1,3 +1,325 @@
-from django.db import models
+"""Stories, their immutable revisions and claims, reviews, corrections and figures."""
 
-# Create your models here.
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+    RETRACTED = "retracted", "Retracted"
+
+
+class StoryQuerySet(models.QuerySet):
+    def published(self):
+        """Stories readers can open: a live revision, published or retracted (with its notice)."""
+        return self.filter(live_revision__isnull=False)
+
+    def visible_to(self, user):
+        """Stories a signed-in user may see: their own; all for editors; in review for reviewers."""
+        from .permissions import is_editor, is_reviewer
+
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser or is_editor(user):
+            return self
+        query = models.Q(authors=user)
+        if is_reviewer(user):
+            query |= models.Q(state__in=[State.IN_REVIEW, State.APPROVED]) | models.Q(
+                assignments__reviewer=user
+            )
+        return self.filter(query).distinct()
+
+
+class Story(models.Model):
+    """A story: the working copy writers edit, its revisions, and what readers see."""
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="The story's address: /stories/<slug>/."
+    )
+    dek = models.CharField(
+        max_length=600, blank=True, help_text="One or two sentences under the headline."
+    )
+    body = models.TextField(
+        blank=True,
+        help_text="Markdown. Cite sources after a claim with [@key] or [@key1; @key2, p. 4]. "
+        "Place an uploaded figure with ![alt text](image:ID).",
+    )
+    authors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="stories")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT,
+                             db_index=True)
+    latest_revision = models.ForeignKey(
+        "Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    live_revision = models.ForeignKey(
+        "Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="What readers see.",
+    )
+    approved_revision = models.ForeignKey(
+        "Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The revision the current approval is pinned to.",
+    )
+    publish_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    live_updated_at = models.DateTimeField(null=True, blank=True)
+    retraction_reason = models.TextField(blank=True)
+    retracted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name_plural = "stories"
+        indexes = [models.Index(fields=["state", "-published_at"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("story-detail", args=[self.slug])
+
+    @property
+    def is_public(self) -> bool:
+        return self.live_revision_id is not None
+
+
+class StorySource(models.Model):
+    """A source on a story's numbered list; its number is its position (1-based)."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="source_entries")
+    source = models.ForeignKey(
+        "sources.Source", on_delete=models.PROTECT, related_name="story_entries"
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["story", "source"], name="story_source_once")
+        ]
+
+    def __str__(self):
+        return f"{self.story_id} #{self.position}: {self.source_id}"
+
+
+class Revision(models.Model):
+    """An immutable saved version of a story's title, dek, body and source list."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=300)
+    dek = models.CharField(max_length=600, blank=True)
+    body = models.TextField(blank=True)
+    source_keys = models.JSONField(default=list, help_text="Numbered source list, in order.")
+    content_hash = models.CharField(max_length=64, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    html = models.TextField(blank=True, help_text="Rendered, sanitised body.")
+    errors = models.JSONField(default=list)
+    warnings = models.JSONField(default=list)
+    restored_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["story", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["story", "number"], name="revision_number_once")
+        ]
+
+    def __str__(self):
+        return f"{self.story_id} r{self.number} ({self.content_hash[:10]})"
+
+    @property
+    def short_hash(self) -> str:
+        return self.content_hash[:12]
+
+
+class Claim(models.Model):
+    """A claim of a revision: the text a citation group supports and its source numbers."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="claims")
+    ordinal = models.PositiveIntegerField()
+    text = models.TextField()
+    normalised = models.TextField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    line = models.PositiveIntegerField()
+    column = models.PositiveIntegerField()
+    numbers = models.JSONField(default=list)
+    keys = models.JSONField(default=list)
+    locators = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["revision", "ordinal"]
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "ordinal"], name="claim_ordinal_once")
+        ]
+
+    def __str__(self):
+        return f"Claim {self.ordinal}: {self.text[:60]}"
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REQUEST_CHANGES = "request_changes", "Request changes"
+    COMMENT = "comment", "Comment"
+
+
+class Verdict(models.TextChoices):
+    SUPPORTED = "supported", "Supported"
+    UNSUPPORTED = "unsupported", "Unsupported"
+    NEEDS_SOURCE = "needs_source", "Needs source"
+
+
+class Review(models.Model):
+    """A reviewer's decision on one revision, pinned to its content hash."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="reviews")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews"
+    )
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    comment = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} by {self.reviewer} on r{self.revision.number}"
+
+
+class ClaimCheck(models.Model):
+    """A reviewer's verdict on one claim of one revision."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="checks")
+    review = models.ForeignKey(
+        Review, null=True, blank=True, on_delete=models.CASCADE, related_name="checks"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claim_checks"
+    )
+    verdict = models.CharField(max_length=20, choices=Verdict.choices)
+    note = models.TextField(blank=True)
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The earlier check this one accepted unchanged.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.verdict} on claim {self.claim_id}"
+
+
+class Assignment(models.Model):
+    """An editor's request that a reviewer review a story by a due date."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="assignments")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["story", "reviewer"], name="assignment_once")
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer} on {self.story}"
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_at is not None and self.due_at < timezone.now()
+
+
+class Correction(models.Model):
+    """A public correction or update note that came with publishing a new revision."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        UPDATE = "update", "Update"
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="corrections")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CORRECTION)
+    note = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.story}"
+
+
+class Image(models.Model):
+    """An uploaded figure; writers place it with ![alt text](image:ID)."""
+
+    file = models.ImageField(upload_to="figures/%Y/%m/")
+    alt = models.CharField(
+        "alt text", max_length=300, help_text="What the image shows, for readers who can't see it."
+    )
+    caption = models.CharField(max_length=500, blank=True)
+    credit = models.CharField(max_length=200, blank=True, help_text='e.g. "Source: Benzinga".')
+    credit_source = models.ForeignKey(
+        "sources.Source", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Optional library source the credit links to.",
+    )
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"image:{self.pk} {self.alt[:40]}"
+
+
+def new_preview_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class PreviewLink(models.Model):
+    """A signed, expiring, read-only link to one revision for an outside reviewer."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="preview_links")
+    token = models.CharField(max_length=64, unique=True, default=new_preview_token)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    label = models.CharField(max_length=200, blank=True, help_text="Who it is for.")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Preview of r{self.revision.number} for {self.label or 'outside reviewer'}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

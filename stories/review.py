@@ -1,0 +1,81 @@
+"""The workflow's rules as pure data: which action moves a story from which state to which.
+
+No Django here: the table is tested as a whole, and services.py applies it.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    WITHDRAW = "withdraw"
+    REQUEST_CHANGES = "request_changes"
+    APPROVE = "approve"
+    PUBLISH = "publish"
+    SCHEDULE = "schedule"
+    RETRACT = "retract"
+    EDIT = "edit"
+
+
+DRAFT, IN_REVIEW, CHANGES_REQUESTED = "draft", "in_review", "changes_requested"
+APPROVED, SCHEDULED, PUBLISHED, RETRACTED = "approved", "scheduled", "published", "retracted"
+STATES = (DRAFT, IN_REVIEW, CHANGES_REQUESTED, APPROVED, SCHEDULED, PUBLISHED, RETRACTED)
+
+
+class IllegalTransition(Exception):
+    """The action is not possible in the story's current state (HTTP 409)."""
+
+    def __init__(self, state: str, action: str):
+        self.state, self.action = state, action
+        super().__init__(f'A story that is {state.replace("_", " ")} cannot be sent to '
+                         f'"{action.replace("_", " ")}".')
+
+
+TRANSITIONS: dict[tuple[str, Action], str] = {
+    (DRAFT, Action.SUBMIT): IN_REVIEW,
+    (CHANGES_REQUESTED, Action.SUBMIT): IN_REVIEW,
+    (IN_REVIEW, Action.WITHDRAW): DRAFT,
+    (IN_REVIEW, Action.REQUEST_CHANGES): CHANGES_REQUESTED,
+    (IN_REVIEW, Action.APPROVE): APPROVED,
+    (APPROVED, Action.PUBLISH): PUBLISHED,
+    (APPROVED, Action.SCHEDULE): SCHEDULED,
+    (SCHEDULED, Action.PUBLISH): PUBLISHED,
+    (PUBLISHED, Action.RETRACT): RETRACTED,
+    # Edits: an edit drops any approval and sends the text back to draft.
+    (DRAFT, Action.EDIT): DRAFT,
+    (CHANGES_REQUESTED, Action.EDIT): CHANGES_REQUESTED,
+    (IN_REVIEW, Action.EDIT): DRAFT,
+    (APPROVED, Action.EDIT): DRAFT,
+    (SCHEDULED, Action.EDIT): DRAFT,
+    (PUBLISHED, Action.EDIT): DRAFT,
+    (RETRACTED, Action.EDIT): RETRACTED,
+}
+
+
+def next_state(state: str, action: Action, *, live: bool = False) -> str:
+    """The state after `action`; a story with a live revision can be retracted mid-correction."""
+    if action is Action.RETRACT and live and state != RETRACTED:
+        return RETRACTED
+    try:
+        return TRANSITIONS[(state, action)]
+    except KeyError:
+        raise IllegalTransition(state, action) from None
+
+
+@dataclass(frozen=True)
+class PriorCheck:
+    """A check made on an earlier revision, as the carry-over rule sees it."""
+
+    normalised: str
+    keys: tuple[str, ...]
+    verdict: str
+    check_id: int
+
+
+def carried_check(normalised: str, keys: tuple[str, ...], prior: list[PriorCheck]) -> int | None:
+    """The latest earlier `supported` check of the same claim text citing the same sources."""
+    for check in prior:  # newest first
+        if check.normalised == normalised and check.keys == keys:
+            return check.check_id if check.verdict == "supported" else None
+    return None

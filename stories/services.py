@@ -1,0 +1,632 @@
+"""The workflow: every change to a story goes through these functions.
+
+The admin, the API, Celery tasks and management commands all call them, so a story is
+saved, reviewed, approved and published the same way wherever the click happens.
+"""
+
+import functools
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from audit.services import audit_record, display_name
+from sources.models import Source
+
+from . import citations
+from .models import (
+    Assignment,
+    Claim,
+    ClaimCheck,
+    Correction,
+    Decision,
+    Image,
+    PreviewLink,
+    Review,
+    Revision,
+    State,
+    Story,
+    StorySource,
+    Verdict,
+)
+from .permissions import is_author, is_editor, is_reviewer, is_writer
+from .review import Action, IllegalTransition, next_state
+
+__all__ = ["IllegalTransition"]
+
+
+class ActionDenied(PermissionDenied):
+    """The actor may not do this (HTTP 403); the attempt is audited as `<action>.denied`."""
+
+    def __init__(self, action: str, reason: str, *, actor=None, story_id=None):
+        self.action, self.reason, self.actor, self.story_id = action, reason, actor, story_id
+        super().__init__(reason)
+
+
+class StaleRevision(Exception):
+    """The story changed since the editor loaded it (HTTP 412); names who changed it and when."""
+
+    def __init__(self, current: Revision):
+        self.current = current
+        who = display_name(current.created_by) if current.created_by_id else "someone"
+        when = timezone.localtime(current.created_at).strftime("%d %b %Y %H:%M")
+        super().__init__(
+            f"{who} saved a newer version of this story at {when} (revision "
+            f"{current.number}). Your text has not been saved; copy it, reload, and merge."
+        )
+
+
+class InvalidInput(ValidationError):
+    """Input the workflow cannot accept (HTTP 400), keyed by field name."""
+
+
+def audited(action: str):
+    """Run the service atomically; record a refusal after the rollback so it survives."""
+
+    def decorator(func):
+        atomic = transaction.atomic(func)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                return atomic(*args, **kwargs)
+            except ActionDenied as exc:
+                story = Story.objects.filter(pk=exc.story_id).first() if exc.story_id else None
+                audit_record(action=f"{exc.action}.denied", actor=exc.actor, story=story,
+                             details={"reason": exc.reason})
+                raise
+
+        return wrapper
+
+    return decorator
+
+
+# --- parsing and revisions -------------------------------------------------------------
+
+_KEY_CANDIDATE = re.compile(r"@([A-Za-z0-9][A-Za-z0-9_.:-]*)")
+_IMAGE_CANDIDATE = re.compile(r"\(image:([^)\s]+)\)")
+
+
+def content_hash(*, title: str, dek: str, body: str, source_keys: list[str]) -> str:
+    """SHA-256 of everything a revision fixes: what a sign-off is pinned to."""
+    canonical = json.dumps(
+        {"title": title, "dek": dek, "body": body, "sources": list(source_keys)},
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def source_info(source: Source) -> citations.SourceInfo:
+    return citations.SourceInfo(key=source.key, title=source.title, outlet=source.outlet,
+                                url=source.url, health=source.health)
+
+
+def image_info(image: Image) -> citations.ImageInfo:
+    credit_url = image.credit_source.url if image.credit_source_id else ""
+    return citations.ImageInfo(
+        id=str(image.pk), src=image.file.url if image.file else "", width=image.width,
+        height=image.height, caption=image.caption, credit=image.credit, credit_url=credit_url,
+    )
+
+
+def parse_story(*, body: str, source_keys: list[str]) -> citations.Document:
+    """Parse a body against its source list and the library, loading only what it mentions."""
+    candidates = set(_KEY_CANDIDATE.findall(body)) | set(source_keys)
+    library = {s.key: source_info(s) for s in Source.objects.filter(key__in=candidates)}
+    image_ids = [i for i in _IMAGE_CANDIDATE.findall(body) if i.isdigit()]
+    images = {
+        str(i.pk): image_info(i)
+        for i in Image.objects.filter(pk__in=image_ids).select_related("credit_source")
+    }
+    return citations.parse(body, source_list=list(source_keys), library=library, images=images)
+
+
+def _problems(items) -> list[dict]:
+    return [
+        {"code": p.code, "message": p.message, "line": p.line, "column": p.column, "text": p.text}
+        for p in items
+    ]
+
+
+def validate_body(body: str) -> None:
+    limit = settings.NEWSROOM_MAX_BODY_BYTES
+    size = len(body.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise InvalidInput({"body": [
+            f"The body is {size:,} bytes; the limit is {limit:,} bytes (about 1 MB). "
+            "Split the story or move material to a linked document."
+        ]})
+    if "\x00" in body:
+        raise InvalidInput({"body": ["The body contains a NUL character; remove it and save."]})
+
+
+def _create_revision(story: Story, *, author, restored_from: Revision | None = None) -> Revision:
+    source_keys = list(
+        story.source_entries.order_by("position", "id").values_list("source__key", flat=True)
+    )
+    doc = parse_story(body=story.body, source_keys=source_keys)
+    numbered = list(doc.numbered)
+    # Cited library keys not on the list join it, in order of first citation.
+    appended = [key for key in numbered if key not in source_keys]
+    if appended:
+        by_key = {s.key: s for s in Source.objects.filter(key__in=appended)}
+        start = len(source_keys)
+        StorySource.objects.bulk_create([
+            StorySource(story=story, source=by_key[key], position=start + offset)
+            for offset, key in enumerate(appended) if key in by_key
+        ])
+    last_number = story.latest_revision.number if story.latest_revision_id else 0
+    revision = Revision.objects.create(
+        story=story, number=last_number + 1, title=story.title, dek=story.dek, body=story.body,
+        source_keys=numbered,
+        content_hash=content_hash(title=story.title, dek=story.dek, body=story.body,
+                                  source_keys=numbered),
+        created_by=author, html=doc.html, errors=_problems(doc.errors),
+        warnings=_problems(doc.warnings), restored_from=restored_from,
+    )
+    Claim.objects.bulk_create([
+        Claim(
+            revision=revision, ordinal=c.ordinal, text=c.text,
+            normalised=citations.normalise_claim_text(c.text), start=c.start, end=c.end,
+            line=c.line, column=c.column, numbers=list(c.numbers),
+            keys=[s.key for s in c.sources], locators=[s.locator for s in c.sources],
+        )
+        for c in doc.claims
+    ])
+    story.latest_revision = revision
+    return revision
+
+
+def _set_source_list(story: Story, source_keys: list[str]) -> None:
+    keys = list(dict.fromkeys(k.strip() for k in source_keys if k and k.strip()))
+    by_key = {s.key: s for s in Source.objects.filter(key__in=keys)}
+    missing = [k for k in keys if k not in by_key]
+    if missing:
+        raise InvalidInput({"sources": [
+            "Not in the source library: " + ", ".join(missing) + ". Add them to the library first."
+        ]})
+    StorySource.objects.filter(story=story).delete()
+    StorySource.objects.bulk_create([
+        StorySource(story=story, source=by_key[key], position=i) for i, key in enumerate(keys)
+    ])
+
+
+def _ensure_can_edit(user, story: Story, action: str = "edit") -> None:
+    if not (is_editor(user) or (is_writer(user) and is_author(user, story))):
+        raise ActionDenied(action, "Only the story's authors and editors can edit it.",
+                           actor=user, story_id=story.pk)
+
+
+def unique_slug(title: str) -> str:
+    base = (slugify(title) or "story")[:180]
+    slug, n = base, 2
+    while Story.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@audited("create")
+def story_create(*, author, title: str, dek: str = "", body: str = "",
+                 source_keys: list[str] | None = None, slug: str = "",
+                 authors: list | None = None) -> Story:
+    """Create a draft and its first revision; the creator is an author."""
+    if not is_writer(author):
+        raise ActionDenied("create", "Only writers, reviewers and editors can create stories.",
+                           actor=author)
+    validate_body(body)
+    if not title.strip():
+        raise InvalidInput({"title": ["A story needs a title."]})
+    slug = slug.strip() or unique_slug(title)
+    if Story.objects.filter(slug=slug).exists():
+        raise InvalidInput({"slug": [f'The address "{slug}" is taken by another story.']})
+    story = Story.objects.create(title=title, dek=dek, body=body, slug=slug)
+    story.authors.set([author, *(authors or [])])
+    _set_source_list(story, source_keys or [])
+    revision = _create_revision(story, author=author)
+    story.save()
+    audit_record(action="revision", actor=author, story=story,
+                 revision_hash=revision.content_hash,
+                 details={"revision": revision.number, "claims": revision.claims.count()})
+    return story
+
+
+NO_CHANGE = object()
+
+
+@audited("edit")
+def story_update(*, story_id: int, user, base_revision: str | None = None, title=NO_CHANGE,
+                 dek=NO_CHANGE, body=NO_CHANGE, slug=NO_CHANGE, source_keys=NO_CHANGE,
+                 authors=NO_CHANGE, restored_from: Revision | None = None) -> Story:
+    """Save an edit as a new revision; refuse it if someone saved since `base_revision`.
+
+    An edit drops any approval; an edit of a published story leaves the live revision up.
+    """
+    story = Story.objects.select_for_update().get(pk=story_id)
+    _ensure_can_edit(user, story)
+    current = story.latest_revision
+    if base_revision is not None and current is not None and base_revision not in (
+        current.content_hash, str(current.pk)
+    ):
+        raise StaleRevision(current)
+    if body is not NO_CHANGE:
+        validate_body(body)
+        story.body = body
+    if title is not NO_CHANGE:
+        if not title.strip():
+            raise InvalidInput({"title": ["A story needs a title."]})
+        story.title = title
+    if dek is not NO_CHANGE:
+        story.dek = dek
+    if slug is not NO_CHANGE and slug != story.slug:
+        if story.live_revision_id:
+            raise InvalidInput({"slug": ["A published story keeps its address."]})
+        if Story.objects.filter(slug=slug).exclude(pk=story.pk).exists():
+            raise InvalidInput({"slug": [f'The address "{slug}" is taken by another story.']})
+        story.slug = slug
+    if source_keys is not NO_CHANGE:
+        _set_source_list(story, source_keys)
+    if authors is not NO_CHANGE:
+        if not authors:
+            raise InvalidInput({"authors": ["A story needs at least one author."]})
+        story.authors.set(authors)
+    keys_now = list(
+        story.source_entries.order_by("position", "id").values_list("source__key", flat=True)
+    )
+    new_hash = content_hash(title=story.title, dek=story.dek, body=story.body,
+                            source_keys=keys_now)
+    if current is not None and new_hash == current.content_hash and restored_from is None:
+        story.save()
+        return story
+    from_state = story.state
+    story.state = next_state(story.state, Action.EDIT)
+    revision = _create_revision(story, author=user, restored_from=restored_from)
+    if from_state in (State.IN_REVIEW, State.APPROVED, State.SCHEDULED):
+        story.approved_revision = None
+        story.publish_at = None
+    story.save()
+    audit_record(
+        action="revision", actor=user, story=story, revision_hash=revision.content_hash,
+        details={"revision": revision.number, "from": from_state, "to": story.state,
+                 "restored_from": restored_from.number if restored_from else None},
+    )
+    return story
+
+
+def story_restore(*, story_id: int, user, revision_id: int) -> Story:
+    """Make a new revision with an old revision's text and source list."""
+    old = Revision.objects.get(pk=revision_id, story_id=story_id)
+    return story_update(story_id=story_id, user=user, title=old.title, dek=old.dek, body=old.body,
+                        source_keys=list(old.source_keys), restored_from=old)
+
+
+# --- transitions ------------------------------------------------------------------------
+
+
+def _locked(story_id: int) -> Story:
+    return Story.objects.select_for_update().select_related("latest_revision").get(pk=story_id)
+
+
+def _transition(story: Story, action: Action, user, *, details: dict | None = None) -> str:
+    from_state = story.state
+    story.state = next_state(story.state, action, live=story.live_revision_id is not None)
+    story.save()
+    revision = story.latest_revision
+    audit_record(action=action.value, actor=user, story=story,
+                 revision_hash=revision.content_hash if revision else "",
+                 details={"from": from_state, "to": story.state, **(details or {})})
+    return from_state
+
+
+def _queue(task, *args) -> None:
+    transaction.on_commit(partial(task.delay, *args))
+
+
+@audited("submit")
+def story_submit(*, story_id: int, user) -> Story:
+    """An author sends the latest revision to review; it must have no citation errors."""
+    from . import tasks
+
+    story = _locked(story_id)
+    if not is_author(user, story):
+        raise ActionDenied("submit", "Only the story's authors can submit it.", actor=user,
+                           story_id=story.pk)
+    next_state(story.state, Action.SUBMIT)
+    revision = story.latest_revision
+    if revision.errors:
+        raise InvalidInput({"body": [
+            f"Fix the {len(revision.errors)} citation error(s) before submitting: "
+            + "; ".join(e["message"] for e in revision.errors[:5])
+        ]})
+    _transition(story, Action.SUBMIT, user)
+    _queue(tasks.notify_submitted, story.pk)
+    return story
+
+
+@audited("withdraw")
+def story_withdraw(*, story_id: int, user) -> Story:
+    """An author takes a submission back to draft."""
+    story = _locked(story_id)
+    if not is_author(user, story):
+        raise ActionDenied("withdraw", "Only the story's authors can withdraw it.", actor=user,
+                           story_id=story.pk)
+    _transition(story, Action.WITHDRAW, user)
+    return story
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    claim: int  # claim ordinal in the latest revision
+    verdict: str
+    note: str = ""
+    carried_from: int | None = None
+
+
+def _revision_editors_since_approval(story: Story, revision: Revision) -> set[int]:
+    """Users who wrote any revision since the last one that was approved, up to this one."""
+    last_approved = (
+        Review.objects.filter(story=story, decision=Decision.APPROVE, revision__number__lt=revision.number)
+        .order_by("-revision__number").values_list("revision__number", flat=True).first()
+    ) or 0
+    return set(
+        Revision.objects.filter(story=story, number__gt=last_approved, number__lte=revision.number)
+        .values_list("created_by_id", flat=True)
+    )
+
+
+def _ensure_can_review(user, story: Story, action: str) -> None:
+    if not is_reviewer(user):
+        raise ActionDenied(action, "Only reviewers can review stories.", actor=user,
+                           story_id=story.pk)
+    if is_author(user, story):
+        raise ActionDenied(action, "Authors cannot review their own story.", actor=user,
+                           story_id=story.pk)
+
+
+def _record_checks(story: Story, revision: Revision, review: Review, user,
+                   checks: list[CheckInput]) -> None:
+    claims = {c.ordinal: c for c in revision.claims.all()}
+    rows = []
+    for check in checks:
+        claim = claims.get(check.claim)
+        if claim is None:
+            raise InvalidInput({"checks": [f"Claim {check.claim} is not in revision "
+                                           f"{revision.number}."]})
+        if check.verdict not in Verdict.values:
+            raise InvalidInput({"checks": [f'"{check.verdict}" is not a verdict; use one of '
+                                           + ", ".join(Verdict.values) + "."]})
+        rows.append(ClaimCheck(claim=claim, review=review, reviewer=user, verdict=check.verdict,
+                               note=check.note, carried_from_id=check.carried_from))
+    ClaimCheck.objects.bulk_create(rows)
+    if rows:
+        audit_record(action="claim_check", actor=user, story=story,
+                     revision_hash=revision.content_hash,
+                     details={"checks": [{"claim": c.claim, "verdict": c.verdict, "note": c.note}
+                                         for c in checks]})
+
+
+def _unsupported_claims(revision: Revision) -> list[int]:
+    latest: dict[int, str] = {}
+    for claim_id, verdict in (
+        ClaimCheck.objects.filter(claim__revision=revision)
+        .order_by("created_at", "id").values_list("claim__ordinal", "verdict")
+    ):
+        latest[claim_id] = verdict
+    ordinals = revision.claims.values_list("ordinal", flat=True)
+    return [o for o in ordinals if latest.get(o) != Verdict.SUPPORTED]
+
+
+@audited("review")
+def review_submit(*, story_id: int, reviewer, decision: str, comment: str = "",
+                  checks: list[CheckInput] | None = None) -> Review:
+    """Record a review of the latest revision: approve, request changes, or comment.
+
+    Approval needs every claim checked `supported` and a reviewer who neither wrote nor
+    edited the revision; it is pinned to the revision's content hash.
+    """
+    from . import tasks
+
+    story = _locked(story_id)
+    action = {"approve": "approve", "request_changes": "request_changes"}.get(decision, "review")
+    if decision not in Decision.values:
+        raise InvalidInput({"decision": [f'"{decision}" is not a decision; use approve, '
+                                         "request_changes or comment."]})
+    _ensure_can_review(user=reviewer, story=story, action=action)
+    revision = story.latest_revision
+    if decision == Decision.APPROVE:
+        next_state(story.state, Action.APPROVE)
+        if reviewer.pk in _revision_editors_since_approval(story, revision):
+            raise ActionDenied("approve", "You edited this text since it was last approved; "
+                               "another reviewer must approve it.", actor=reviewer,
+                               story_id=story.pk)
+    elif decision == Decision.REQUEST_CHANGES:
+        next_state(story.state, Action.REQUEST_CHANGES)
+        if not comment.strip():
+            raise InvalidInput({"comment": ["Say what needs to change."]})
+    elif story.state != State.IN_REVIEW:
+        raise IllegalTransition(story.state, "comment")
+    review = Review.objects.create(story=story, revision=revision, reviewer=reviewer,
+                                   decision=decision, comment=comment,
+                                   content_hash=revision.content_hash)
+    _record_checks(story, revision, review, reviewer, checks or [])
+    if decision == Decision.APPROVE:
+        missing = _unsupported_claims(revision)
+        if missing:
+            raise InvalidInput({"checks": [
+                "Every claim must be checked and supported before approval; not yet: claim "
+                + ", ".join(str(o) for o in missing[:20]) + ("…" if len(missing) > 20 else "")
+            ]})
+        approvers = set(
+            Review.objects.filter(revision=revision, decision=Decision.APPROVE)
+            .values_list("reviewer_id", flat=True)
+        )
+        audit_record(action="approve", actor=reviewer, story=story,
+                     revision_hash=revision.content_hash,
+                     details={"approvals": len(approvers),
+                              "required": settings.NEWSROOM_REQUIRED_APPROVALS})
+        if len(approvers) >= settings.NEWSROOM_REQUIRED_APPROVALS:
+            story.approved_revision = revision
+            _transition(story, Action.APPROVE, reviewer, details={"approvals": len(approvers)})
+            _queue(tasks.notify_authors, story.pk, "approved")
+    elif decision == Decision.REQUEST_CHANGES:
+        _transition(story, Action.REQUEST_CHANGES, reviewer, details={"comment": comment})
+        _queue(tasks.notify_authors, story.pk, "changes_requested")
+    else:
+        audit_record(action="comment", actor=reviewer, story=story,
+                     revision_hash=revision.content_hash, details={"comment": comment})
+    return review
+
+
+def _ensure_editor(user, story: Story, action: str) -> None:
+    if not is_editor(user):
+        raise ActionDenied(action, "Only editors can do this.", actor=user, story_id=story.pk)
+
+
+def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
+    from . import tasks
+
+    revision = story.approved_revision
+    now = timezone.now()
+    correcting = story.live_revision_id is not None
+    if correcting:
+        Correction.objects.create(story=story, revision=revision, kind=note_kind, note=note,
+                                  created_at=now)
+        story.live_updated_at = now
+    else:
+        story.published_at = now
+        story.live_updated_at = now
+    story.live_revision = revision
+    story.publish_at = None
+    _transition(story, Action.PUBLISH, user,
+                details={"revision": revision.number, "note": note, "kind": note_kind})
+    _queue(tasks.notify_authors, story.pk, "published")
+    _queue(tasks.page_published, story.pk)
+
+
+@audited("publish")
+def story_publish(*, story_id: int, user, publish_at: datetime | None = None, note: str = "",
+                  note_kind: str = Correction.Kind.CORRECTION) -> Story:
+    """Publish the approved revision now, or schedule it; a republication needs a public note."""
+    story = _locked(story_id)
+    _ensure_editor(user, story, "publish")
+    action = Action.SCHEDULE if publish_at and publish_at > timezone.now() else Action.PUBLISH
+    next_state(story.state, action)
+    if story.approved_revision_id is None or (
+        story.approved_revision_id != story.latest_revision_id
+    ):
+        raise IllegalTransition(story.state, "publish")
+    if story.live_revision_id and not note.strip():
+        raise InvalidInput({"note": [
+            "This story is already public: add a correction or update note readers will see."
+        ]})
+    if note_kind not in Correction.Kind.values:
+        raise InvalidInput({"note_kind": ["Use correction or update."]})
+    if action is Action.SCHEDULE:
+        story.publish_at = publish_at
+        _transition(story, Action.SCHEDULE, user,
+                    details={"publish_at": publish_at.isoformat(), "note": note,
+                             "kind": note_kind})
+        return story
+    _go_live(story, user, note=note, note_kind=note_kind)
+    return story
+
+
+@transaction.atomic
+def publish_due(*, now: datetime | None = None) -> list[int]:
+    """Publish every scheduled story whose time has come; returns their ids."""
+    now = now or timezone.now()
+    published = []
+    due = Story.objects.select_for_update(skip_locked=True).filter(
+        state=State.SCHEDULED, publish_at__lte=now
+    )
+    for story in due:
+        scheduled = (
+            story.audit_events.filter(action=Action.SCHEDULE.value).order_by("-id").first()
+        )
+        details = scheduled.details if scheduled else {}
+        note = details.get("note", "") or ("Updated." if story.live_revision_id else "")
+        _go_live(story, None, note=note, note_kind=details.get("kind", "update"))
+        published.append(story.pk)
+    return published
+
+
+@audited("retract")
+def story_retract(*, story_id: int, user, reason: str) -> Story:
+    """Retract a published story: the page stays, with the public reason."""
+    story = _locked(story_id)
+    _ensure_editor(user, story, "retract")
+    next_state(story.state, Action.RETRACT, live=story.live_revision_id is not None)
+    if not reason.strip():
+        raise InvalidInput({"reason": ["Give readers the reason for the retraction."]})
+    story.retraction_reason = reason
+    story.retracted_at = timezone.now()
+    _transition(story, Action.RETRACT, user, details={"reason": reason})
+    from . import tasks
+
+    _queue(tasks.page_published, story.pk)
+    return story
+
+
+@audited("assign")
+def story_assign(*, story_id: int, user, reviewer, due_at: datetime | None = None) -> Assignment:
+    """An editor asks a reviewer (never an author) to review the story by a due date."""
+    story = _locked(story_id)
+    _ensure_editor(user, story, "assign")
+    if not is_reviewer(reviewer) or is_author(reviewer, story):
+        raise InvalidInput({"reviewer": ["Choose a reviewer who is not an author of the story."]})
+    assignment, _ = Assignment.objects.update_or_create(
+        story=story, reviewer=reviewer, defaults={"due_at": due_at, "assigned_by": user}
+    )
+    audit_record(action="assign", actor=user, story=story,
+                 details={"reviewer": reviewer.get_username(), "due_at": due_at})
+    return assignment
+
+
+@audited("preview_link")
+def preview_link_create(*, revision_id: int, user, expires_at: datetime,
+                        label: str = "") -> PreviewLink:
+    """An editor creates an expiring read-only link to one revision for an outside reviewer."""
+    revision = Revision.objects.select_related("story").get(pk=revision_id)
+    _ensure_editor(user, revision.story, "preview_link")
+    if expires_at <= timezone.now():
+        raise InvalidInput({"expires_at": ["Choose an expiry time in the future."]})
+    link = PreviewLink.objects.create(revision=revision, created_by=user, expires_at=expires_at,
+                                      label=label)
+    audit_record(action="preview_link", actor=user, story=revision.story,
+                 revision_hash=revision.content_hash,
+                 details={"link": link.pk, "label": label, "expires_at": expires_at})
+    return link
+
+
+@audited("preview_link_revoke")
+def preview_link_revoke(*, link_id: int, user) -> PreviewLink:
+    link = PreviewLink.objects.select_related("revision__story").get(pk=link_id)
+    _ensure_editor(user, link.revision.story, "preview_link_revoke")
+    link.revoked_at = timezone.now()
+    link.save(update_fields=["revoked_at"])
+    audit_record(action="preview_link_revoke", actor=user, story=link.revision.story,
+                 revision_hash=link.revision.content_hash, details={"link": link.pk})
+    return link
+
+
+def preview_link_open(*, token: str) -> PreviewLink | None:
+    """The active link for a token, or None; every successful opening is audited."""
+    link = PreviewLink.objects.select_related("revision__story").filter(token=token).first()
+    if link is None or not link.active:
+        return None
+    audit_record(action="preview_link_open", story=link.revision.story,
+                 revision_hash=link.revision.content_hash,
+                 details={"link": link.pk, "label": link.label})
+    return link
+
+
+def audit_denied(*, action: str, user, story: Story | None, reason: str) -> None:
+    """Record a refused attempt that was stopped before reaching a service (e.g. by a view)."""
+    audit_record(action=f"{action}.denied", actor=user, story=story, details={"reason": reason})

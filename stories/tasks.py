@@ -1,0 +1,58 @@
+"""Celery tasks for stories: each takes ids, loads objects and calls one service."""
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.mail import send_mass_mail
+
+from . import services
+from .models import Story
+from .permissions import REVIEWERS
+
+MESSAGES = {
+    "approved": "Your story \u201c{title}\u201d was approved and is ready to publish.",
+    "changes_requested": "A reviewer asked for changes to \u201c{title}\u201d.",
+    "published": "Your story \u201c{title}\u201d is published.",
+}
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_submitted(story_id: int) -> int:
+    """E-mail reviewers (assigned ones, or all of them) that a story waits for review."""
+    story = Story.objects.filter(pk=story_id).first()
+    if story is None:
+        return 0
+    reviewers = get_user_model().objects.filter(is_active=True).exclude(email="")
+    assigned = reviewers.filter(assignments__story=story)
+    recipients = assigned if assigned.exists() else reviewers.filter(groups__name=REVIEWERS)
+    recipients = recipients.exclude(pk__in=story.authors.values("pk")).distinct()
+    subject = f"[{settings.NEWSROOM_SITE_NAME}] Review requested: {story.title}"
+    body = f"\u201c{story.title}\u201d was submitted for review."
+    messages = [(subject, body, None, [u.email]) for u in recipients]
+    return send_mass_mail(messages, fail_silently=False)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_authors(story_id: int, event: str) -> int:
+    """E-mail a story's authors that it was approved, sent back or published."""
+    story = Story.objects.filter(pk=story_id).first()
+    if story is None:
+        return 0
+    text = MESSAGES[event].format(title=story.title)
+    subject = f"[{settings.NEWSROOM_SITE_NAME}] {text}"
+    messages = [(subject, text, None, [u.email]) for u in story.authors.exclude(email="")]
+    return send_mass_mail(messages, fail_silently=False)
+
+
+@shared_task
+def page_published(story_id: int) -> None:
+    """Drop cached public pages after a publish, correction or retraction."""
+    cache.delete_many([f"page:story:{story_id}", "page:home"])
+    cache.set("page:generation", (cache.get("page:generation") or 0) + 1, None)
+
+
+@shared_task
+def publish_due() -> list[int]:
+    """Publish every scheduled story that is due (Celery beat runs this every minute)."""
+    return services.publish_due()
