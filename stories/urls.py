@@ -1,8 +1,19 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import views
+from .feeds import LatestStoriesFeed
+from .sitemaps import SITEMAPS
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("stories/<slug:slug>/", views.story_detail, name="story-detail"),
+    path("stories/<slug:slug>/history/", views.story_history, name="story-history"),
+    path("authors/<str:username>/", views.author_detail, name="author-detail"),
+    path("search/", views.search, name="search"),
+    path("preview/<str:token>/", views.preview, name="preview"),
+    path("feed/", LatestStoriesFeed(), name="feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,0 +1,30 @@
+"""Public source pages: only sources that a published story cites."""
+
+from django.http import Http404
+from django.views.decorators.http import require_safe
+
+from stories import selectors
+from stories.views import render_page
+
+
+@require_safe
+def source_detail(request, key):
+    found = selectors.public_source(key)
+    if found is None:
+        raise Http404("No published story cites this source.")
+    source, stories = found
+    return render_page(request, "sources/source_detail.html", {
+        "source": source, "items": selectors.listing_items(stories),
+    })
+
+
+@require_safe
+def snapshot_detail(request, snapshot_id):
+    snapshot = selectors.public_snapshot(snapshot_id)
+    if snapshot is None:
+        raise Http404("No archived copy here.")
+    response = render_page(request, "sources/snapshot_detail.html", {
+        "snapshot": snapshot, "source": snapshot.source,
+    })
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -1,0 +1,415 @@
+"""Reads for the public site: only live revisions, with a fixed number of queries per page."""
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Max, OuterRef, Prefetch, Q, Subquery
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from audit.models import Event
+from audit.services import display_name
+from sources.models import Health, Snapshot, Source
+
+from .models import Correction, Decision, Review, Revision, Story
+
+# Readers only ever see these fields of a live revision on listings; the HTML stays behind.
+_LISTING_DEFER = ("live_revision__html", "live_revision__body", "live_revision__errors",
+                  "live_revision__warnings")
+
+
+def _approving_reviews():
+    return Review.objects.filter(decision=Decision.APPROVE).select_related("reviewer").order_by(
+        "created_at", "id"
+    )
+
+
+def published_stories():
+    """Published (and retracted) stories, newest first, ready for a listing: 3 queries."""
+    return (
+        Story.objects.published()
+        .select_related("live_revision")
+        .defer(*_LISTING_DEFER)
+        .prefetch_related(
+            "authors",
+            Prefetch("live_revision__reviews", queryset=_approving_reviews(),
+                     to_attr="approvals"),
+        )
+        .order_by("-published_at", "-id")
+    )
+
+
+def reviewer_names(reviews) -> list[str]:
+    """Display names of distinct approving reviewers, in the order they signed off."""
+    names: dict[int, str] = {}
+    for review in reviews:
+        names.setdefault(review.reviewer_id, display_name(review.reviewer))
+    return list(names.values())
+
+
+def listing_items(stories) -> list["ListingItem"]:
+    """Wrap listing stories with what a teaser shows; reads only prefetched data."""
+    return [
+        ListingItem(
+            story=s, revision=s.live_revision, authors=list(s.authors.all()),
+            reviewers=reviewer_names(getattr(s.live_revision, "approvals", [])),
+            source_count=len(s.live_revision.source_keys or []),
+        )
+        for s in stories
+    ]
+
+
+@dataclass(frozen=True)
+class ListingItem:
+    """A published story as a teaser: live title and dek, authors, reviewers, source count."""
+
+    story: Story
+    revision: Revision
+    authors: list
+    reviewers: list[str]
+    source_count: int
+
+
+@dataclass(frozen=True)
+class CitedSource:
+    """One numbered source of a live revision, with the snapshot readers can fall back on."""
+
+    number: int
+    key: str
+    source: Source | None
+    snapshot_id: int | None = None
+    snapshot_fetched_at: datetime | None = None
+
+    @property
+    def link_broken(self) -> bool:
+        return self.source is not None and self.source.health in (Health.BROKEN,
+                                                                  Health.UNREACHABLE)
+
+    @property
+    def archived_first(self) -> bool:
+        return self.link_broken and self.snapshot_id is not None
+
+
+@dataclass(frozen=True)
+class StoryPage:
+    """Everything the public story page shows, read from the live revision."""
+
+    story: Story
+    revision: Revision
+    authors: list
+    reviewers: list[str]
+    sources: list[CitedSource]
+    corrections: list[Correction] = field(default_factory=list)
+
+    @property
+    def source_count(self) -> int:
+        return len(self.sources)
+
+
+def _good_snapshots(before):
+    snapshots = Snapshot.objects.filter(source=OuterRef("pk"), error="", status_code__lt=400)
+    if before is not None:
+        snapshots = snapshots.filter(fetched_at__lte=before)
+    return snapshots.order_by("-fetched_at", "-id")
+
+
+def cited_sources(source_keys: list[str], *, approved_at: datetime | None) -> list[CitedSource]:
+    """The numbered sources in number order, each with its latest good snapshot taken at or
+    before the approval (one query, whatever the number of sources)."""
+    keys = list(source_keys or [])
+    if not keys:
+        return []
+    snapshots = _good_snapshots(approved_at)
+    by_key = {
+        s.key: s
+        for s in Source.objects.filter(key__in=keys).annotate(
+            snapshot_id=Subquery(snapshots.values("pk")[:1]),
+            snapshot_fetched_at=Subquery(snapshots.values("fetched_at")[:1]),
+        )
+    }
+    result = []
+    for number, key in enumerate(keys, start=1):
+        source = by_key.get(key)
+        result.append(CitedSource(
+            number=number, key=key, source=source,
+            snapshot_id=getattr(source, "snapshot_id", None),
+            snapshot_fetched_at=getattr(source, "snapshot_fetched_at", None),
+        ))
+    return result
+
+
+def _revision_page(story: Story, revision: Revision, *, corrections: bool) -> StoryPage:
+    approvals = list(_approving_reviews().filter(revision=revision))
+    approved_at = approvals[-1].created_at if approvals else None
+    return StoryPage(
+        story=story, revision=revision, authors=list(story.authors.all()),
+        reviewers=reviewer_names(approvals),
+        sources=cited_sources(revision.source_keys, approved_at=approved_at),
+        corrections=list(story.corrections.all()) if corrections else [],
+    )
+
+
+def story_page(slug: str) -> StoryPage | None:
+    """A published story's page from its live revision, in five queries at most."""
+    story = (
+        Story.objects.published().select_related("live_revision")
+        .prefetch_related("authors").filter(slug=slug).first()
+    )
+    if story is None:
+        return None
+    return _revision_page(story, story.live_revision, corrections=True)
+
+
+def revision_page(revision: Revision) -> StoryPage:
+    """Any revision laid out like the story page (for preview links; never cached)."""
+    return _revision_page(revision.story, revision, corrections=False)
+
+
+def story_cache_stamp(slug: str) -> tuple | None:
+    """What the cached page of a published story depends on: id, live revision, retraction."""
+    return (
+        Story.objects.published().filter(slug=slug)
+        .values_list("pk", "live_revision_id", "retracted_at", "live_updated_at").first()
+    )
+
+
+def home_cache_stamp() -> tuple:
+    """Changes whenever a story is published, corrected or retracted."""
+    stamp = Story.objects.published().aggregate(
+        updated=Max("live_updated_at"), retracted=Max("retracted_at"), newest=Max("pk"),
+    )
+    return (stamp["updated"], stamp["retracted"], stamp["newest"])
+
+
+# --- review trail -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedRevision:
+    """A revision that was live at some point: when, who approved it, and the public note."""
+
+    revision: Revision
+    published_at: datetime
+    reviewers: list[str]
+    corrections: list[Correction]
+    diff: SafeString | None
+
+
+def published_history(story: Story) -> list[PublishedRevision]:
+    """Every revision that went live, oldest first, from the audit trail's publish events."""
+    events = list(
+        Event.objects.filter(story=story, action="publish").order_by("id")
+        .values_list("at", "details")
+    )
+    went_live: list[tuple[int, datetime]] = []
+    for at, details in events:
+        number = (details or {}).get("revision")
+        if isinstance(number, int) and number not in {n for n, _ in went_live}:
+            went_live.append((number, at))
+    if not went_live and story.live_revision_id:
+        went_live.append((story.live_revision.number, story.published_at))
+    # The live revision is the last word even if the events disagree.
+    revisions = {
+        r.number: r for r in Revision.objects.filter(
+            story=story, number__in=[n for n, _ in went_live]
+        ).prefetch_related(Prefetch("reviews", queryset=_approving_reviews(), to_attr="approvals"))
+    }
+    corrections: dict[int, list[Correction]] = {}
+    for correction in story.corrections.all():
+        corrections.setdefault(correction.revision_id, []).append(correction)
+    history, previous = [], None
+    for number, at in went_live:
+        revision = revisions.get(number)
+        if revision is None:
+            continue
+        history.append(PublishedRevision(
+            revision=revision, published_at=at, reviewers=reviewer_names(revision.approvals),
+            corrections=corrections.get(revision.pk, []),
+            diff=revision_diff(previous, revision) if previous else None,
+        ))
+        previous = revision
+    return history
+
+
+_WORDS = re.compile(r"\s+|[^\s]+")
+
+
+def _word_diff(old: str, new: str) -> SafeString:
+    a, b = _WORDS.findall(old), _WORDS.findall(new)
+    parts = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            parts.append(escape("".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            parts.append(format_html("<del>{}</del>", "".join(a[i1:i2])))
+        if j2 > j1:
+            parts.append(format_html("<ins>{}</ins>", "".join(b[j1:j2])))
+    return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
+
+
+def _text_diff(old: str, new: str) -> list[SafeString]:
+    """Changed paragraphs with word-level marks; unchanged ones collapse to a count."""
+    a = [p for p in (old or "").split("\n") if p.strip()]
+    b = [p for p in (new or "").split("\n") if p.strip()]
+    rows = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            count = i2 - i1
+            rows.append(format_html(
+                '<p class="diff-same">{} unchanged paragraph{}</p>', count,
+                "" if count == 1 else "s",
+            ))
+        elif op == "replace" and i2 - i1 == j2 - j1:
+            rows.extend(format_html('<p class="diff-changed">{}</p>', _word_diff(x, y))
+                        for x, y in zip(a[i1:i2], b[j1:j2], strict=True))
+        else:
+            rows.extend(format_html('<p class="diff-removed"><del>{}</del></p>', x)
+                        for x in a[i1:i2])
+            rows.extend(format_html('<p class="diff-added"><ins>{}</ins></p>', y)
+                        for y in b[j1:j2])
+    return rows
+
+
+def revision_diff(old: Revision, new: Revision) -> SafeString:
+    """What changed between two published revisions, as readable HTML (escaped text)."""
+    sections = []
+    if old.title != new.title:
+        sections.append(format_html('<h4>Headline</h4><p class="diff-changed">{}</p>',
+                                    _word_diff(old.title, new.title)))
+    if old.dek != new.dek:
+        sections.append(format_html('<h4>Summary</h4><p class="diff-changed">{}</p>',
+                                    _word_diff(old.dek, new.dek)))
+    if old.body != new.body:
+        sections.append(format_html("<h4>Text</h4>{}", mark_safe("".join(  # noqa: S308
+            _text_diff(old.body, new.body)))))
+    added = [k for k in new.source_keys if k not in old.source_keys]
+    removed = [k for k in old.source_keys if k not in new.source_keys]
+    if added or removed:
+        items = [format_html("<li><ins>Added source {}</ins></li>", k) for k in added]
+        items += [format_html("<li><del>Removed source {}</del></li>", k) for k in removed]
+        sections.append(format_html('<h4>Sources</h4><ul class="diff-sources">{}</ul>',
+                                    mark_safe("".join(items))))  # noqa: S308
+    if not sections:
+        return mark_safe('<p class="diff-same">No change to the text.</p>')
+    return mark_safe("".join(sections))  # noqa: S308 - built from format_html pieces
+
+
+# --- sources, authors, search -----------------------------------------------------------
+
+
+def stories_citing(source: Source):
+    """Published stories whose live revision lists the source (never a draft's list)."""
+    stories = published_stories()
+    if connection.vendor == "postgresql":
+        return list(stories.filter(live_revision__source_keys__contains=[source.key]))
+    # SQLite has no JSON containment: narrow by text, then check the list exactly.
+    candidates = stories.filter(live_revision__source_keys__icontains=source.key)
+    return [s for s in candidates if source.key in (s.live_revision.source_keys or [])]
+
+
+def public_source(key: str) -> tuple[Source, list[Story]] | None:
+    """A source and the published stories citing it; None when no published story does."""
+    source = Source.objects.filter(key=key).first()
+    if source is None:
+        return None
+    stories = stories_citing(source)
+    if not stories:
+        return None
+    return source, stories
+
+
+def public_snapshot(snapshot_id: int) -> Snapshot | None:
+    """An archived copy readers may open: a snapshot of a source a published story cites."""
+    snapshot = Snapshot.objects.select_related("source").filter(pk=snapshot_id).first()
+    if snapshot is None or not stories_citing(snapshot.source):
+        return None
+    return snapshot
+
+
+def public_author(username: str):
+    """A user with at least one published story, and those stories; None otherwise."""
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        return None
+    stories = published_stories().filter(authors=user)
+    if not stories.exists():
+        return None
+    return user, stories
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A published story matching a query, with an escaped snippet (matches in <mark>)."""
+
+    item: ListingItem
+    snippet: SafeString
+
+
+_START, _STOP = "\x02", "\x03"
+_CITATION = re.compile(r"\[@[^\]]*\]")
+
+
+def _marked(text: str) -> SafeString:
+    return mark_safe(  # noqa: S308 - the text is escaped before the marks go in
+        escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
+    )
+
+
+def _fallback_snippet(text: str, query: str, width: int = 220) -> SafeString:
+    text = _CITATION.sub("", text or "")
+    at = text.lower().find(query.lower())
+    if at < 0:
+        return _marked(text[:width] + ("…" if len(text) > width else ""))
+    start = max(0, at - width // 3)
+    piece = text[start:start + width]
+    rel = at - start
+    piece = piece[:rel] + _START + piece[rel:rel + len(query)] + _STOP + piece[rel + len(query):]
+    return _marked(("…" if start else "") + piece + ("…" if start + width < len(text) else ""))
+
+
+def search_published(query: str, *, limit: int = 50) -> list[SearchHit]:
+    """Full-text search over live title, dek and body; PostgreSQL ranks, SQLite matches text."""
+    query = (query or "").strip()[:200]
+    if not query:
+        return []
+    stories = published_stories()
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import (
+            SearchHeadline,
+            SearchQuery,
+            SearchRank,
+            SearchVector,
+        )
+
+        vector = (
+            SearchVector("live_revision__title", weight="A", config="english")
+            + SearchVector("live_revision__dek", weight="B", config="english")
+            + SearchVector("live_revision__body", weight="C", config="english")
+        )
+        search = SearchQuery(query, search_type="websearch", config="english")
+        rows = list(
+            stories.annotate(
+                rank=SearchRank(vector, search),
+                snippet=SearchHeadline(
+                    "live_revision__body", search, config="english", start_sel=_START,
+                    stop_sel=_STOP, max_words=40, min_words=15, max_fragments=2,
+                    fragment_delimiter=" … ",
+                ),
+            ).filter(rank__gt=0).order_by("-rank", "-published_at")[:limit]
+        )
+        snippets = {s.pk: _marked(_CITATION.sub("", s.snippet or "")) for s in rows}
+    else:
+        rows = list(stories.filter(
+            Q(live_revision__title__icontains=query) | Q(live_revision__dek__icontains=query)
+            | Q(live_revision__body__icontains=query)
+        )[:limit])
+        bodies = dict(Revision.objects.filter(pk__in=[s.live_revision_id for s in rows])
+                      .values_list("pk", "body"))
+        snippets = {s.pk: _fallback_snippet(bodies.get(s.live_revision_id, ""), query)
+                    for s in rows}
+    return [SearchHit(item=item, snippet=snippets[item.story.pk]) for item in listing_items(rows)]
