@@ -1,9 +1,14 @@
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from .api import AuthTokenView, not_found
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("v1/auth/token/", AuthTokenView.as_view(), name="api-auth-token"),
     path("v1/", include("stories.api.urls")),
     path("v1/", include("sources.api.urls")),
+    # Anything else under /api/ answers a JSON 404, never the HTML error page.
+    re_path(r"^.*$", not_found),
 ]

@@ -238,3 +238,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# API (issue 5): one mapping of workflow errors to HTTP answers, throttles for anonymous and
+# signed-in clients (rates above), and Swagger UI served from our own static files (no CDN).
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "newsroom.api.exception_handler"
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.UserRateThrottle",
+]
+INSTALLED_APPS.append("drf_spectacular_sidecar")
+SPECTACULAR_SETTINGS.update({
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SourceKindEnum": "sources.models.Kind",
+        "SourceHealthEnum": "sources.models.Health",
+        "StoryStateEnum": "stories.models.State",
+        "CorrectionKindEnum": "stories.models.Correction.Kind",
+        "DecisionEnum": "stories.models.Decision",
+        "VerdictEnum": "stories.models.Verdict",
+    },
+})

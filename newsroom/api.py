@@ -1,0 +1,224 @@
+"""What every API view shares: JSON only, token-first authentication, throttles, pagination,
+the error body, one mapping of domain errors to status codes, and the token endpoint."""
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.viewsets import GenericViewSet
+
+from stories.permissions import is_writer
+from stories.review import IllegalTransition
+from stories.services import ActionDenied, StaleRevision, audit_denied
+
+# --- shared bodies -----------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every refusal: a readable `detail`; invalid input also names each field in `errors`."""
+
+    detail = serializers.CharField(help_text="What went wrong, in words a person can act on.")
+    errors = serializers.DictField(
+        child=serializers.JSONField(), required=False,
+        help_text="Invalid input only: messages keyed by field name.",
+    )
+
+
+def error_responses(*codes: int) -> dict:
+    """The documented error answers of an operation (always 401 and 403 for signed-in ones)."""
+    return {code: ErrorSerializer for code in codes}
+
+
+STANDARD_ERRORS = (400, 401, 403, 404)
+
+
+# --- base views --------------------------------------------------------------------------
+
+
+class IsNewsroomStaff(BasePermission):
+    """Writers, reviewers and editors; a refused write is audited as `<action>.denied`."""
+
+    message = "Only newsroom staff (writers, reviewers and editors) can use this endpoint."
+
+    def has_permission(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return False
+        if is_writer(request.user):
+            return True
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            audit_denied(action=getattr(view, "action", None) or "api", user=request.user,
+                         story=None, reason=self.message)
+        return False
+
+
+class NewsroomPagination(PageNumberPagination):
+    """Pages of 50 by default; `page_size` up to 200."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ApiMixin:
+    """JSON in and out; a token answers 401 when missing; throttled per client."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsNewsroomStaff]
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+    pagination_class = NewsroomPagination
+
+
+class NewsroomAPIView(ApiMixin, APIView):
+    pass
+
+
+class NewsroomViewSet(ApiMixin, GenericViewSet):
+    pass
+
+
+# --- error mapping -----------------------------------------------------------------------
+
+
+def _flatten(value) -> list[str]:
+    if isinstance(value, dict):
+        return [m for v in value.values() for m in _flatten(v)]
+    if isinstance(value, list | tuple):
+        return [m for v in value for m in _flatten(v)]
+    return [str(value)]
+
+
+def invalid_input_body(errors) -> dict:
+    """{"detail": "field: first message; …", "errors": {field: [messages]}}."""
+    if not isinstance(errors, dict):
+        errors = {"non_field_errors": errors if isinstance(errors, list) else [errors]}
+    parts = []
+    for field, messages in errors.items():
+        first = (_flatten(messages) or ["Invalid value."])[0]
+        parts.append(first if field == "non_field_errors" else f"{field}: {first}")
+    return {"detail": "Invalid input. " + "; ".join(parts), "errors": errors}
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The story is not in a state that allows this."
+    default_code = "conflict"
+
+
+def stale_body(exc: StaleRevision) -> dict:
+    current = exc.current
+    return {"detail": str(exc), "etag": f'"{current.content_hash}"',
+            "revision": current.content_hash, "revision_number": current.number}
+
+
+def exception_handler(exc, context):
+    """Map the workflow's exceptions once: 403, 409, 412, 400 naming the field, 404."""
+    if isinstance(exc, StaleRevision):
+        return Response(stale_body(exc), status=status.HTTP_412_PRECONDITION_FAILED)
+    if isinstance(exc, DjangoValidationError):
+        errors = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return Response(invalid_input_body(errors), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, IllegalTransition):
+        exc = Conflict(str(exc))
+    elif isinstance(exc, ActionDenied):
+        exc = exceptions.PermissionDenied(exc.reason)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, ObjectDoesNotExist):
+        exc = Http404()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = invalid_input_body(response.data)
+    elif not isinstance(response.data, dict) or "detail" not in response.data:
+        response.data = {"detail": str(response.data)}
+    if response.status_code == status.HTTP_404_NOT_FOUND and isinstance(exc, Http404):
+        response.data = {"detail": "Not found (or not visible to you)."}
+    return response
+
+
+# --- tokens ------------------------------------------------------------------------------
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False,
+                                     style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text='Send it as "Authorization: Token <token>".')
+    username = serializers.CharField()
+
+
+LOCKED_OUT = ("Too many failed sign-in attempts for this account from this address. "
+              "Wait 15 minutes, then try again.")
+
+
+class AuthTokenView(NewsroomAPIView):
+    """POST: exchange a username and password for a token; DELETE: revoke the caller's token."""
+
+    throttle_scope = "token"
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    def get_throttles(self):
+        if self.request.method == "POST":
+            return [ScopedRateThrottle(), AnonRateThrottle()]
+        return super().get_throttles()
+
+    @extend_schema(
+        operation_id="auth_token_create", tags=["auth"], auth=[],
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
+        examples=[OpenApiExample("Sign in", request_only=True,
+                                 value={"username": "writer", "password": "…"})],
+        description="Exchange credentials for an API token (the same token on every call "
+        "until revoked). Throttled against password guessing; repeated failures lock the "
+        "account for this address (429).",
+    )
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # Axes needs the request to count failures and refuse locked-out clients.
+        user = authenticate(request=request, username=data.validated_data["username"],
+                            password=data.validated_data["password"])
+        if getattr(request, "axes_locked_out", False):
+            return Response({"detail": LOCKED_OUT}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        if user is None or not user.is_active:
+            return Response(invalid_input_body(
+                {"non_field_errors": ["Unable to sign in with this username and password."]}),
+                status=status.HTTP_400_BAD_REQUEST)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key, "username": user.get_username()})
+
+    @extend_schema(
+        operation_id="auth_token_destroy", tags=["auth"], request=None,
+        responses={204: None, 401: ErrorSerializer},
+        description="Revoke the caller's token; a new POST issues a fresh one.",
+    )
+    def delete(self, request):
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+
+def not_found(request, *args, **kwargs):
+    """A JSON 404 for any address under /api/ that matches no endpoint."""
+    return JsonResponse({"detail": "No API endpoint at this address."}, status=404)

@@ -1,0 +1,73 @@
+"""Source library bodies: what the API shows of a source and its snapshots, and what it accepts."""
+
+from django.urls import NoReverseMatch, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from sources.models import KEY_PATTERN, Kind, Snapshot, Source
+
+
+def archive_url(request, snapshot_id: int) -> str | None:
+    """The public page of an archived snapshot, or None until that page exists."""
+    try:
+        path = reverse("snapshot-detail", args=[snapshot_id])
+    except NoReverseMatch:
+        return None
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    """One fetch of the source's URL, with a link to its public archived copy."""
+
+    archive_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Snapshot
+        fields = ["id", "fetched_at", "status_code", "final_url", "content_type", "sha256",
+                  "size", "error", "archive_url"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_archive_url(self, snapshot) -> str | None:
+        return archive_url(self.context.get("request"), snapshot.pk)
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    """A library source as listed."""
+
+    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Source
+        fields = ["key", "url", "title", "outlet", "author", "published_on", "kind",
+                  "description", "notes", "health", "health_checked_at", "added_by",
+                  "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class SourceDetailSerializer(SourceSerializer):
+    """A source with its snapshots, newest first."""
+
+    snapshots = SnapshotSerializer(many=True, read_only=True)
+
+    class Meta(SourceSerializer.Meta):
+        fields = [*SourceSerializer.Meta.fields, "snapshots"]
+        read_only_fields = fields
+
+
+class SourceWriteSerializer(serializers.Serializer):
+    """What a client may set; the library's rules (unique key and URL, …) live in the service."""
+
+    key = serializers.RegexField(KEY_PATTERN, max_length=80,
+                                 help_text="Short unique name cited as [@key].")
+    url = serializers.CharField(max_length=2000, allow_blank=True, required=False,
+                                help_text="http(s) link to the original; empty for offline "
+                                "sources, which then need a description.")
+    title = serializers.CharField(max_length=500)
+    outlet = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    author = serializers.CharField(max_length=300, allow_blank=True, required=False)
+    published_on = serializers.DateField(allow_null=True, required=False)
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+    description = serializers.CharField(max_length=20000, allow_blank=True, required=False)
+    notes = serializers.CharField(max_length=20000, allow_blank=True, required=False)
+

@@ -1,0 +1,128 @@
+"""Source library endpoints: list, search, create, read, edit and capture by key."""
+
+from functools import partial
+
+import django_filters
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from newsroom.api import STANDARD_ERRORS, NewsroomViewSet, error_responses
+from sources import services, tasks
+from sources.models import KEY_PATTERN, Health, Kind, Snapshot, Source
+
+from .serializers import SourceDetailSerializer, SourceSerializer, SourceWriteSerializer
+
+
+class SourceFilter(django_filters.FilterSet):
+    """?q= searches key, title, outlet and URL; outlet, kind and health filter exactly."""
+
+    q = django_filters.CharFilter(method="search", max_length=200,
+                                  help_text="Words in the key, title, outlet or URL.")
+    outlet = django_filters.CharFilter(field_name="outlet", lookup_expr="iexact", max_length=200)
+    kind = django_filters.ChoiceFilter(choices=Kind.choices)
+    health = django_filters.ChoiceFilter(choices=Health.choices)
+
+    class Meta:
+        model = Source
+        fields = ["q", "outlet", "kind", "health"]
+
+    def search(self, queryset, name, value):
+        for word in value.split()[:10]:
+            queryset = queryset.filter(
+                Q(key__icontains=word) | Q(title__icontains=word) | Q(outlet__icontains=word)
+                | Q(url__icontains=word)
+            )
+        return queryset
+
+
+SOURCE_EXAMPLE = OpenApiExample(
+    "A news article", request_only=True,
+    value={"key": "reuters-wu", "url": "https://www.reuters.com/markets/asia/example",
+           "title": "Port operator raises capex plan", "outlet": "Reuters",
+           "author": "", "published_on": "2025-09-24", "kind": "article"},
+)
+
+CAPTURE_RESPONSE = inline_serializer("CaptureQueued", {
+    "detail": serializers.CharField(),
+    "source": serializers.CharField(help_text="The source key."),
+})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List and search the source library",
+                       responses={200: SourceSerializer(many=True),
+                                  **error_responses(*STANDARD_ERRORS)}),
+    create=extend_schema(summary="Add a source to the library", request=SourceWriteSerializer,
+                         responses={201: SourceDetailSerializer,
+                                    **error_responses(*STANDARD_ERRORS)},
+                         examples=[SOURCE_EXAMPLE]),
+    retrieve=extend_schema(summary="A source with its health and snapshots (newest first)",
+                           responses={200: SourceDetailSerializer,
+                                      **error_responses(*STANDARD_ERRORS)}),
+    partial_update=extend_schema(summary="Edit a source", request=SourceWriteSerializer(
+        partial=True), responses={200: SourceDetailSerializer,
+                                  **error_responses(*STANDARD_ERRORS)}),
+)
+class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomViewSet):
+    """Writers, reviewers and editors share one library; every write goes through the service."""
+
+    lookup_field = "key"
+    lookup_value_regex = KEY_PATTERN.strip("^$")
+    filterset_class = SourceFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        queryset = Source.objects.select_related("added_by").order_by("key")
+        if self.action != "list":
+            queryset = queryset.prefetch_related(
+                Prefetch("snapshots", queryset=Snapshot.objects.order_by("-fetched_at", "-id"))
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        return SourceSerializer if self.action == "list" else SourceDetailSerializer
+
+    def _detail(self, source, code=status.HTTP_200_OK):
+        source = self.get_queryset().get(pk=source.pk)
+        return Response(SourceDetailSerializer(source, context=self.get_serializer_context()).data,
+                        status=code)
+
+    def create(self, request):
+        data = SourceWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        source = services.source_create(user=request.user, **data.validated_data)
+        return self._detail(source, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, key=None):
+        source = self.get_object()
+        data = SourceWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        source = services.source_update(source_id=source.pk, user=request.user,
+                                        **data.validated_data)
+        return self._detail(source)
+
+    @extend_schema(summary="Queue a fresh snapshot of the source's URL", request=None,
+                   responses={202: CAPTURE_RESPONSE, **error_responses(*STANDARD_ERRORS)})
+    @action(detail=True, methods=["post"])
+    def capture(self, request, key=None):
+        source = self.get_object()
+        if not source.url:
+            return Response(
+                {"detail": "This source has no URL to capture.",
+                 "errors": {"url": ["Add a link before capturing a snapshot."]}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        with transaction.atomic():
+            transaction.on_commit(partial(tasks.capture_source.delay, source.pk))
+        return Response({"detail": "Snapshot queued.", "source": source.key},
+                        status=status.HTTP_202_ACCEPTED)
+

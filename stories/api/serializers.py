@@ -1,0 +1,335 @@
+"""Story bodies: what the API shows of stories, claims, reviews and the audit trail, and what
+it accepts. Serializers validate shapes and types; every rule lives in stories.services."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from audit.models import Event
+from audit.services import display_name
+from sources.api.serializers import archive_url
+from sources.models import KEY_PATTERN
+from stories.models import Correction, Decision, Revision, State, Story, Verdict
+
+
+def etag_of(revision: Revision | None) -> str:
+    """The ETag of a story: its latest revision's content hash, quoted as HTTP wants."""
+    return f'"{revision.content_hash}"' if revision is not None else '""'
+
+
+class PersonSerializer(serializers.Serializer):
+    username = serializers.CharField(source="get_username")
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return display_name(user)
+
+
+class NumberedSourceSerializer(serializers.Serializer):
+    """One source on the numbered list; its number is its position (1-based)."""
+
+    number = serializers.IntegerField()
+    key = serializers.CharField()
+    title = serializers.CharField()
+    outlet = serializers.CharField()
+    url = serializers.CharField()
+
+
+def numbered_sources(keys: list[str], library: dict) -> list[dict]:
+    rows = []
+    for number, key in enumerate(keys or [], start=1):
+        source = library.get(key)
+        rows.append({"number": number, "key": key,
+                     "title": source.title if source else "",
+                     "outlet": source.outlet if source else "",
+                     "url": source.url if source else ""})
+    return rows
+
+
+class StorySerializer(serializers.ModelSerializer):
+    """A story as listed: state, latest and live revision hashes and the ETag for edits."""
+
+    revision = serializers.CharField(source="latest_revision.content_hash", default=None,
+                                     allow_null=True, help_text="Latest revision's content hash.")
+    revision_number = serializers.IntegerField(source="latest_revision.number", default=None,
+                                               allow_null=True)
+    live_revision = serializers.CharField(source="live_revision.content_hash", default=None,
+                                          allow_null=True,
+                                          help_text="Content hash of what readers see.")
+    etag = serializers.SerializerMethodField(help_text="Send it back as If-Match to edit.")
+    authors = PersonSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Story
+        fields = ["id", "slug", "title", "dek", "state", "revision", "revision_number",
+                  "live_revision", "etag", "authors", "publish_at", "published_at",
+                  "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_etag(self, story) -> str:
+        return etag_of(story.latest_revision)
+
+
+class StoryDetailSerializer(StorySerializer):
+    """A story with its working text, numbered sources, and citation problem counts."""
+
+    sources = serializers.SerializerMethodField()
+    errors = serializers.SerializerMethodField(help_text="Citation errors in the latest "
+                                               "revision (GET /claims/ lists them).")
+    warnings = serializers.SerializerMethodField()
+    approved_revision = serializers.CharField(source="approved_revision.content_hash",
+                                              default=None, allow_null=True)
+
+    class Meta(StorySerializer.Meta):
+        fields = [*StorySerializer.Meta.fields, "body", "sources", "errors", "warnings",
+                  "approved_revision", "retraction_reason", "retracted_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(NumberedSourceSerializer(many=True))
+    def get_sources(self, story):
+        revision = story.latest_revision
+        keys = revision.source_keys if revision else []
+        return numbered_sources(keys, self.context.get("library", {}))
+
+    def get_errors(self, story) -> int:
+        return len(story.latest_revision.errors) if story.latest_revision else 0
+
+    def get_warnings(self, story) -> int:
+        return len(story.latest_revision.warnings) if story.latest_revision else 0
+
+
+class StoryCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    slug = serializers.SlugField(max_length=200, required=False, allow_blank=True)
+    dek = serializers.CharField(max_length=600, required=False, allow_blank=True)
+    body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
+                                 help_text="Markdown with [@key] citations (1 MB at most).")
+    sources = serializers.ListField(
+        child=serializers.RegexField(KEY_PATTERN, max_length=80), required=False,
+        max_length=500, help_text="The numbered source list, in order (library keys).",
+    )
+
+
+class StoryUpdateSerializer(StoryCreateSerializer):
+    title = serializers.CharField(max_length=300, required=False)
+    slug = serializers.SlugField(max_length=200, required=False)
+
+
+class ProblemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    line = serializers.IntegerField(allow_null=True)
+    column = serializers.IntegerField(allow_null=True)
+    text = serializers.CharField(allow_blank=True)
+
+
+class CheckSerializer(serializers.Serializer):
+    reviewer = serializers.CharField(source="reviewer.username")
+    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    note = serializers.CharField(allow_blank=True)
+    at = serializers.DateTimeField(source="created_at")
+
+
+class EvidenceSerializer(serializers.Serializer):
+    source = serializers.IntegerField(help_text="The source's number.")
+    status = serializers.ChoiceField(choices=["found", "partial", "not_found", "no_snapshot"])
+    excerpt = serializers.CharField(allow_blank=True)
+
+
+class ClaimSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    ordinal = serializers.IntegerField()
+    text = serializers.CharField()
+    line = serializers.IntegerField()
+    column = serializers.IntegerField()
+    sources = serializers.ListField(child=serializers.IntegerField(), source="numbers",
+                                    help_text="Numbers of the sources cited for this claim.")
+    keys = serializers.ListField(child=serializers.CharField())
+    checks = CheckSerializer(many=True, source="checks.all")
+    evidence = serializers.SerializerMethodField()
+
+    @extend_schema_field(EvidenceSerializer(many=True))
+    def get_evidence(self, claim):
+        return self.context.get("evidence", {}).get(claim.pk, [])
+
+
+class ClaimsSerializer(serializers.Serializer):
+    """The latest revision's claims, with checks and evidence, and its citation problems."""
+
+    revision = serializers.CharField(source="content_hash")
+    revision_number = serializers.IntegerField(source="number")
+    claims = ClaimSerializer(many=True, source="claims.all")
+    errors = ProblemSerializer(many=True)
+    warnings = ProblemSerializer(many=True)
+
+
+class CheckInputSerializer(serializers.Serializer):
+    claim = serializers.IntegerField(min_value=1, max_value=1_000_000,
+                                     help_text="The claim's ordinal in the latest revision.")
+    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    checks = CheckInputSerializer(many=True, required=False, max_length=5000)
+
+
+class ReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    comment = serializers.CharField(allow_blank=True)
+    reviewer = serializers.CharField(source="reviewer.username")
+    revision = serializers.CharField(source="content_hash")
+    created_at = serializers.DateTimeField()
+    story_state = serializers.ChoiceField(choices=State.choices, source="story.state")
+
+
+class PublishInputSerializer(serializers.Serializer):
+    publish_at = serializers.DateTimeField(required=False, allow_null=True,
+                                           help_text="A future time schedules the story.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000,
+                                 help_text="Public correction/update note; needed when the "
+                                 "story is already public.")
+    note_kind = serializers.ChoiceField(choices=Correction.Kind.choices, required=False)
+
+
+class RetractInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, max_length=5000,
+                                   help_text="Shown to readers on the story page.")
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_username", allow_blank=True)
+    revision = serializers.CharField(source="revision_hash", allow_blank=True)
+    details = serializers.JSONField()
+
+    class Meta:
+        model = Event
+        fields = ["id", "at", "actor", "actor_name", "action", "revision", "details", "hash",
+                  "prev_hash"]
+        read_only_fields = fields
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    hash = serializers.CharField(source="content_hash")
+    created_by = serializers.CharField(source="created_by.username", default=None,
+                                       allow_null=True)
+    restored_from = serializers.IntegerField(source="restored_from.number", default=None,
+                                             allow_null=True)
+    sources = serializers.ListField(child=serializers.CharField(), source="source_keys")
+    errors = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Revision
+        fields = ["number", "hash", "title", "dek", "sources", "created_by", "created_at",
+                  "restored_from", "errors", "warnings"]
+        read_only_fields = fields
+
+    def get_errors(self, revision) -> int:
+        return len(revision.errors)
+
+    def get_warnings(self, revision) -> int:
+        return len(revision.warnings)
+
+
+class DiffQuerySerializer(serializers.Serializer):
+    from_ = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    to = serializers.IntegerField(min_value=1, max_value=1_000_000)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class RevisionRefSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    hash = serializers.CharField()
+
+
+class DiffSerializer(serializers.Serializer):
+    from_ = RevisionRefSerializer()
+    to = RevisionRefSerializer()
+    diff = serializers.CharField(help_text="Unified diff of title, dek and body.")
+    sources_added = serializers.ListField(child=serializers.CharField())
+    sources_removed = serializers.ListField(child=serializers.CharField())
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+# --- public ------------------------------------------------------------------------------
+
+
+class PublicSourceSerializer(NumberedSourceSerializer):
+    archive_url = serializers.URLField(allow_null=True)
+
+
+class CorrectionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Correction.Kind.choices)
+    note = serializers.CharField()
+    at = serializers.DateTimeField(source="created_at")
+
+
+class RetractionSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    at = serializers.DateTimeField(allow_null=True)
+
+
+class PublicStorySerializer(serializers.Serializer):
+    """A published story as listed: its live title and dek."""
+
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    dek = serializers.CharField(allow_blank=True)
+    url = serializers.URLField(help_text="The public story page.")
+    authors = serializers.ListField(child=serializers.CharField())
+    published_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField(allow_null=True)
+    retracted = serializers.BooleanField()
+
+
+class PublicStoryDetailSerializer(PublicStorySerializer):
+    """A published story as readers see it: the live revision, reviewers, sources, notes."""
+
+    html = serializers.CharField(help_text="Rendered, sanitised body of the live revision.")
+    reviewed_by = serializers.ListField(child=serializers.CharField())
+    sources = PublicSourceSerializer(many=True)
+    corrections = CorrectionSerializer(many=True)
+    retraction = RetractionSerializer(allow_null=True)
+
+
+def public_story_item(request, story, *, authors, revision) -> dict:
+    return {
+        "slug": story.slug, "title": revision.title, "dek": revision.dek,
+        "url": request.build_absolute_uri(story.get_absolute_url()),
+        "authors": [display_name(a) for a in authors],
+        "published_at": story.published_at,
+        "updated_at": story.live_updated_at or story.published_at,
+        "retracted": story.retracted_at is not None,
+    }
+
+
+def public_story_page(request, page) -> dict:
+    """The public detail body from stories.selectors.story_page()."""
+    story = page.story
+    return {
+        **public_story_item(request, story, authors=page.authors, revision=page.revision),
+        "html": page.revision.html,
+        "reviewed_by": list(page.reviewers),
+        "sources": [
+            {"number": s.number, "key": s.key, "title": s.source.title if s.source else "",
+             "outlet": s.source.outlet if s.source else "",
+             "url": s.source.url if s.source else "",
+             "archive_url": archive_url(request, s.snapshot_id) if s.snapshot_id else None}
+            for s in page.sources
+        ],
+        "corrections": CorrectionSerializer(page.corrections, many=True).data,
+        "retraction": ({"reason": story.retraction_reason, "at": story.retracted_at}
+                       if story.retracted_at else None),
+    }
+

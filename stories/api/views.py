@@ -1,0 +1,387 @@
+"""Story endpoints: the whole workflow over HTTP, each action one call into stories.services."""
+
+import difflib
+import hashlib
+import json
+
+import django_filters
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from audit.models import Event
+from newsroom.api import (
+    STANDARD_ERRORS,
+    ErrorSerializer,
+    NewsroomViewSet,
+    error_responses,
+    stale_body,
+)
+from sources.models import Source
+from stories import selectors, services
+from stories.models import ClaimCheck, Revision, State, Story
+from stories.services import CheckInput, StaleRevision
+
+from . import serializers as s
+
+STORY_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH,
+                            description="The story's id.")
+IF_MATCH = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    description="The story's etag (from GET or the ETag header). A stale value answers 412; "
+    'a missing one 428. "*" overwrites whatever is there.',
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="An ETag from an earlier answer; unchanged content answers 304.",
+)
+STALE_412 = OpenApiResponse(
+    response=ErrorSerializer,
+    description="Someone saved a newer revision. The body carries `etag` and `revision` (the "
+    "current ones) and `refused` (the text that was not saved).",
+)
+ACTION_ERRORS = error_responses(*STANDARD_ERRORS, 409)
+
+
+def _evidence_for(revision) -> dict:
+    """Evidence per claim id, from sources.selectors.claim_evidence(revision) once it exists."""
+    try:
+        from sources import selectors as source_selectors
+    except ImportError:
+        return {}
+    finder = getattr(source_selectors, "claim_evidence", None)
+    return finder(revision) if finder is not None else {}
+
+
+def _parse_etag(value: str) -> str:
+    value = value.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    return value.strip('"')
+
+
+class StoryFilter(django_filters.FilterSet):
+    """state, author (username) and updated_since (ISO 8601)."""
+
+    state = django_filters.ChoiceFilter(choices=State.choices)
+    author = django_filters.CharFilter(field_name="authors__username", max_length=150)
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Story
+        fields = ["state", "author", "updated_since"]
+
+
+STORY_CREATE_EXAMPLE = OpenApiExample(
+    "A story citing one source", request_only=True,
+    value={"title": "Harbour cranes arrive", "dek": "Three new cranes double capacity.",
+           "body": "The port handled 4.2 million containers in 2024 [@port-annual-2024].",
+           "sources": ["port-annual-2024"]},
+)
+REVIEW_EXAMPLE = OpenApiExample(
+    "Approve with every claim supported", request_only=True,
+    value={"decision": "approve", "comment": "Checked against the annual report.",
+           "checks": [{"claim": 1, "verdict": "supported", "note": "p. 4"}]},
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Stories you may see", responses={
+        200: s.StorySerializer(many=True), **error_responses(*STANDARD_ERRORS)}),
+    create=extend_schema(summary="Create a draft", request=s.StoryCreateSerializer,
+                         responses={201: s.StoryDetailSerializer,
+                                    **error_responses(*STANDARD_ERRORS)},
+                         examples=[STORY_CREATE_EXAMPLE]),
+    retrieve=extend_schema(summary="A story with its state, revision and etag",
+                           parameters=[STORY_ID],
+                           responses={200: s.StoryDetailSerializer,
+                                      **error_responses(*STANDARD_ERRORS)}),
+    partial_update=extend_schema(
+        summary="Edit a story (If-Match required)", parameters=[STORY_ID, IF_MATCH],
+        request=s.StoryUpdateSerializer,
+        responses={200: s.StoryDetailSerializer, **error_responses(*STANDARD_ERRORS),
+                   412: STALE_412, 428: ErrorSerializer},
+        description="Saves a new revision. Send the etag you read as If-Match: 412 when "
+        "someone saved since (nothing is saved; the body has the current etag and your "
+        "refused text), 428 when If-Match is missing.",
+    ),
+)
+class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomViewSet):
+    """Stories the caller may see (others answer 404); every change goes through the workflow."""
+
+    filterset_class = StoryFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return (
+            Story.objects.visible_to(self.request.user)
+            .select_related("latest_revision", "live_revision", "approved_revision")
+            .prefetch_related("authors")
+            .order_by("-updated_at", "-id")
+        )
+
+    def get_serializer_class(self):
+        return s.StorySerializer if self.action == "list" else s.StoryDetailSerializer
+
+    def _detail(self, story_id, code=status.HTTP_200_OK) -> Response:
+        # Not filtered by visibility: the caller just read or changed this story.
+        story = (Story.objects.select_related("latest_revision", "live_revision",
+                                              "approved_revision")
+                 .prefetch_related("authors").get(pk=story_id))
+        keys = story.latest_revision.source_keys if story.latest_revision else []
+        library = {src.key: src for src in Source.objects.filter(key__in=keys)}
+        context = {**self.get_serializer_context(), "library": library}
+        response = Response(s.StoryDetailSerializer(story, context=context).data, status=code)
+        response["ETag"] = s.etag_of(story.latest_revision)
+        return response
+
+    def retrieve(self, request, pk=None):
+        return self._detail(self.get_object().pk)
+
+    def create(self, request):
+        data = s.StoryCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        story = services.story_create(
+            author=request.user, title=fields["title"], dek=fields.get("dek", ""),
+            body=fields.get("body", ""), source_keys=fields.get("sources", []),
+            slug=fields.get("slug", ""),
+        )
+        return self._detail(story.pk, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        story = self.get_object()
+        if_match = request.headers.get("If-Match", "").strip()
+        if not if_match:
+            return Response(
+                {"detail": "Send the story's etag in an If-Match header (GET the story to read "
+                 "it) so a newer revision is never overwritten."},
+                status=status.HTTP_428_PRECONDITION_REQUIRED,
+            )
+        data = s.StoryUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "sources" in fields:
+            fields["source_keys"] = fields.pop("sources")
+        base = None if if_match == "*" else _parse_etag(if_match.split(",")[0])
+        try:
+            services.story_update(story_id=story.pk, user=request.user, base_revision=base,
+                                  **fields)
+        except StaleRevision as exc:
+            body = {**stale_body(exc), "refused": request.data}
+            response = Response(body, status=status.HTTP_412_PRECONDITION_FAILED)
+            response["ETag"] = s.etag_of(exc.current)
+            return response
+        return self._detail(story.pk)
+
+    # --- workflow actions ---------------------------------------------------------------
+
+    @extend_schema(summary="Send the latest revision to review (authors)", request=None,
+                   parameters=[STORY_ID], responses={200: s.StoryDetailSerializer,
+                                                     **ACTION_ERRORS})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        story = self.get_object()
+        services.story_submit(story_id=story.pk, user=request.user)
+        return self._detail(story.pk)
+
+    @extend_schema(summary="Take a submission back to draft (authors)", request=None,
+                   parameters=[STORY_ID], responses={200: s.StoryDetailSerializer,
+                                                     **ACTION_ERRORS})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        story = self.get_object()
+        services.story_withdraw(story_id=story.pk, user=request.user)
+        return self._detail(story.pk)
+
+    @extend_schema(summary="Review the latest revision (reviewers)",
+                   parameters=[STORY_ID], request=s.ReviewInputSerializer,
+                   responses={201: s.ReviewSerializer, **ACTION_ERRORS},
+                   examples=[REVIEW_EXAMPLE],
+                   description="approve needs a `supported` check on every claim; "
+                   "request_changes needs a comment. Authors, and reviewers who edited the "
+                   "revision, are refused (403, audited).")
+    @action(detail=True, methods=["post"])
+    def reviews(self, request, pk=None):
+        story = self.get_object()
+        data = s.ReviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        review = services.review_submit(
+            story_id=story.pk, reviewer=request.user, decision=fields["decision"],
+            comment=fields.get("comment", ""),
+            checks=[CheckInput(claim=c["claim"], verdict=c["verdict"], note=c.get("note", ""))
+                    for c in fields.get("checks", [])],
+        )
+        return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Publish or schedule the approved revision (editors)",
+                   parameters=[STORY_ID], request=s.PublishInputSerializer,
+                   responses={200: s.StoryDetailSerializer, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        story = self.get_object()
+        data = s.PublishInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = {k: v for k, v in data.validated_data.items() if v is not None}
+        services.story_publish(story_id=story.pk, user=request.user, **fields)
+        return self._detail(story.pk)
+
+    @extend_schema(summary="Retract a published story (editors)", parameters=[STORY_ID],
+                   request=s.RetractInputSerializer,
+                   responses={200: s.StoryDetailSerializer, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"])
+    def retract(self, request, pk=None):
+        story = self.get_object()
+        data = s.RetractInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.story_retract(story_id=story.pk, user=request.user,
+                               reason=data.validated_data["reason"])
+        return self._detail(story.pk)
+
+    # --- reads --------------------------------------------------------------------------
+
+    @extend_schema(summary="Claims of the latest revision, with checks, evidence and problems",
+                   parameters=[STORY_ID],
+                   responses={200: s.ClaimsSerializer, **error_responses(*STANDARD_ERRORS)})
+    @action(detail=True, methods=["get"])
+    def claims(self, request, pk=None):
+        story = self.get_object()
+        revision = (
+            Revision.objects.filter(pk=story.latest_revision_id)
+            .prefetch_related(Prefetch("claims__checks", queryset=ClaimCheck.objects
+                                       .select_related("reviewer").order_by("created_at", "id")))
+            .first()
+        )
+        if revision is None:
+            raise Http404
+        context = {"evidence": _evidence_for(revision)}
+        return Response(s.ClaimsSerializer(revision, context=context).data)
+
+    @extend_schema(summary="The story's audit events, oldest first", parameters=[STORY_ID],
+                   responses={200: s.EventSerializer(many=True),
+                              **error_responses(*STANDARD_ERRORS)})
+    @action(detail=True, methods=["get"])
+    def audit(self, request, pk=None):
+        story = self.get_object()
+        events = Event.objects.filter(story=story).order_by("id")
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(s.EventSerializer(page, many=True).data)
+
+    @extend_schema(summary="The story's revisions, newest first", parameters=[STORY_ID],
+                   responses={200: s.RevisionSerializer(many=True),
+                              **error_responses(*STANDARD_ERRORS)})
+    @action(detail=True, methods=["get"])
+    def revisions(self, request, pk=None):
+        story = self.get_object()
+        revisions = (Revision.objects.filter(story=story)
+                     .select_related("created_by", "restored_from")
+                     .defer("body", "html").order_by("-number"))
+        page = self.paginate_queryset(revisions)
+        return self.get_paginated_response(s.RevisionSerializer(page, many=True).data)
+
+    @extend_schema(summary="What changed between two revisions",
+                   parameters=[STORY_ID,
+                               OpenApiParameter("from", OpenApiTypes.INT, required=True,
+                                                description="Revision number."),
+                               OpenApiParameter("to", OpenApiTypes.INT, required=True,
+                                                description="Revision number.")],
+                   responses={200: s.DiffSerializer, **error_responses(*STANDARD_ERRORS)})
+    @action(detail=True, methods=["get"], url_path="revisions/diff", filterset_class=None,
+            pagination_class=None)
+    def revisions_diff(self, request, pk=None):
+        story = self.get_object()
+        query = s.DiffQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        numbers = [query.validated_data["from"], query.validated_data["to"]]
+        found = {r.number: r for r in Revision.objects.filter(story=story, number__in=numbers)}
+        missing = [n for n in numbers if n not in found]
+        if missing:
+            raise Http404
+        old, new = found[numbers[0]], found[numbers[1]]
+        diff = "".join(difflib.unified_diff(
+            _as_text(old).splitlines(keepends=True), _as_text(new).splitlines(keepends=True),
+            fromfile=f"revision {old.number}", tofile=f"revision {new.number}",
+        ))
+        return Response({
+            "from": {"number": old.number, "hash": old.content_hash},
+            "to": {"number": new.number, "hash": new.content_hash},
+            "diff": diff,
+            "sources_added": [k for k in new.source_keys if k not in old.source_keys],
+            "sources_removed": [k for k in old.source_keys if k not in new.source_keys],
+        })
+
+
+def _as_text(revision: Revision) -> str:
+    return f"# {revision.title}\n\n{revision.dek}\n\n{revision.body}\n"
+
+
+# --- public ------------------------------------------------------------------------------
+
+
+def _content_etag(data) -> str:
+    canonical = json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder, separators=(",", ":"))
+    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:40] + '"'
+
+
+def _cacheable(request, data) -> Response:
+    """200 with ETag and Cache-Control, or 304 when the client's copy is current."""
+    etag = _content_etag(data)
+    seen = [_parse_etag(v) for v in request.headers.get("If-None-Match", "").split(",")]
+    if "*" in seen or etag.strip('"') in seen:
+        response = Response(status=status.HTTP_304_NOT_MODIFIED)
+    else:
+        response = Response(data)
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={settings.NEWSROOM_PAGE_CACHE_SECONDS}"
+    return response
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Published stories, newest first", auth=[],
+                       parameters=[IF_NONE_MATCH],
+                       responses={200: s.PublicStorySerializer(many=True),
+                                  304: OpenApiResponse(description="Not modified."),
+                                  **error_responses(400, 404)}),
+    retrieve=extend_schema(summary="A published story as readers see it", auth=[],
+                           parameters=[IF_NONE_MATCH],
+                           responses={200: s.PublicStoryDetailSerializer,
+                                      304: OpenApiResponse(description="Not modified."),
+                                      **error_responses(404)}),
+)
+class PublicStoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomViewSet):
+    """Anyone may read published stories (the live revision only); cacheable with ETags."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    serializer_class = s.PublicStorySerializer
+
+    def get_queryset(self):
+        return selectors.published_stories()
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        items = [s.public_story_item(request, story, authors=story.authors.all(),
+                                     revision=story.live_revision) for story in page]
+        return _cacheable(request, self.get_paginated_response(items).data)
+
+    def retrieve(self, request, slug=None):
+        page = selectors.story_page(slug)
+        if page is None:
+            raise Http404
+        return _cacheable(request, s.public_story_page(request, page))
