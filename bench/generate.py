@@ -17,8 +17,10 @@ _OBJECTS = ["that capital spending would rise", "that exports fell", "that margi
             "that the *new* factory opened on schedule", "that **quarterly** revenue grew"]
 _FIGURES = ["by 6.5%", "to $380 billion", "by 12 percent", "to 1.2 million units", "by €4.1bn",
             "to 380 billion yuan", "by 0.25 percentage points", "in 2023", "since 2021"]
-_FILLER = ("the latest data point to a broader shift in how the sector plans investment over "
-           "the coming years while smaller firms struggle to keep pace with larger rivals").split()
+_FILLER_TEXT = ("the latest data point to a broader shift in how the sector plans "
+                "investment over the coming years while smaller firms struggle to keep pace "
+                "with larger rivals")
+_FILLER = _FILLER_TEXT.split(" ")
 _LOCATORS = ["p. 2", "p. 14", "para. 3", "table 1", "chapter 4", "slide 9", "at 12:30"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
@@ -12,6 +13,7 @@ from urllib.parse import unquote
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.image import image as _md_image
@@ -138,9 +140,12 @@ class Document:
 class _PositionedState(StateInline):
     """Inline state that stamps every token with its start offset in the inline source."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, src, *args, **kwargs) -> None:
+        super().__init__(src, *args, **kwargs)
         self._pending_start = 0
+        # Line ends only matter for hard breaks; elsewhere text runs through them, which saves
+        # a softbreak and a text token per source line (the HTML is the same: a newline).
+        self.text_stop = _TEXT_STOP_HARD if "  \n" in src else _TEXT_STOP
 
     def append_pending(self, text: str) -> None:
         if not self._pending_buffer and not self._pending:
@@ -187,6 +192,25 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
         token = state.push("cite", "", 0)
         token.content = src[pos:end]
         token.meta["closed"] = closed
+    state.pos = end
+    return True
+
+
+# Only characters an enabled rule starts on stop the text rule: fewer stops, faster parse.
+_TEXT_STOP = re.compile(r"[\\`~*_\[\]!<&]")
+_TEXT_STOP_HARD = re.compile(r"[\n\\`~*_\[\]!<&]")
+
+
+def _text_rule(state: _PositionedState, silent: bool) -> bool:
+    """markdown-it's text rule with the state's own stop characters."""
+    stop = state.text_stop.search(state.src, state.pos)
+    end = stop.start() if stop else state.posMax
+    if end > state.posMax:
+        end = state.posMax
+    if end == state.pos:
+        return False
+    if not silent:
+        state.append_pending(state.src[state.pos:end])
     state.pos = end
     return True
 
@@ -242,10 +266,10 @@ def _build_markdown() -> MarkdownIt:
     inline.ruler.at("link", _spanned(_md_link))
     inline.ruler.at("image", _spanned(_md_image))
     inline.ruler.before("link", "citation", _citation_rule)
-    # Only characters an enabled rule starts on stop the text rule: fewer stops, faster parse.
-    inline.terminator_re = re.compile(r"[\n\\`~*_\[\]!<&]")
+    inline.ruler.at("text", _text_rule)
     md.inline = inline
     md.block.ruler.enable("table")
+    md.block.ruler.disable("html_block")  # raw HTML is text anyway; skip its per-line checks
     # text_join would merge escapes into neighbouring text and lose their offsets.
     md.core.ruler.disable("text_join")
     md.validateLink = _allowed_link
@@ -257,8 +281,6 @@ def _cite_html(token: Token) -> str:
 
 
 _MD = _build_markdown()
-_MD.add_render_rule("cite", lambda self, tokens, idx, options, env: _cite_html(tokens[idx]))
-_MD.add_render_rule("text_special", _MD.renderer.rules["text"])
 
 # --------------------------------------------------------------------------- sanitiser
 
@@ -294,6 +316,7 @@ _CLEANER = nh3.Cleaner(
 
 _KEY_RE = re.compile(KEY_PATTERN)
 _FULL_KEY_RE = re.compile(KEY_PATTERN + r"\Z")
+_SINGLE_KEY = re.compile(r"\[@" + KEY_PATTERN + r"\]\Z")
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by whitespace and a
 # non-lowercase character: "U.S. officials" and "approx. five" do not split.
 _SENTENCE_END = re.compile(r"[.!?][\"'\u2019\u201d\u00bb)\]]*(?=\s+[^\sa-z])")
@@ -334,6 +357,8 @@ class _Group:
 
 def _split_group(raw: str, closed: bool) -> _Group:
     """Read ``[@a; @b, p. 2]`` into keys and locators, or say what is wrong with it."""
+    if _SINGLE_KEY.match(raw):
+        return _Group([(raw[2:-1], "")], [])
     if not closed:
         return _Group([], [("unterminated_group", "citation group is not closed with ]")])
     items = [item.strip() for item in raw[1:-1].split(";")]
@@ -371,6 +396,7 @@ class _Parse:
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
         self.broken_reported: set[str] = set()
+        self.links: dict[CitedSource, str] = {}
         for key in source_list:
             if key in self.numbers:
                 continue
@@ -432,8 +458,9 @@ class _Parse:
                 token.tag = "h2"  # the page's own title is the h1
             elif kind == "inline" and token.children:
                 heading = tokens[index - 1].type == "heading_open"
+                children = token.children
                 self._inline(token, quote_depth > 0, heading or table_depth > 0)
-                if self._solo_figure(token) and tokens[index - 1].type == "paragraph_open":
+                if self._solo_figure(children) and tokens[index - 1].type == "paragraph_open":
                     tokens[index - 1].hidden = tokens[index + 1].hidden = True
         return _MD.renderer.render(tokens, _MD.options, {})
 
@@ -463,8 +490,8 @@ class _Parse:
         inserts = self._claims(children, starts, cites, plain, breaks, cmap) if cites else []
         if not quiet and _FIGURES.search(plain):
             self._figure_warnings(plain, breaks, children, starts, cmap)
-        if inserts or any(child.type == "image" for child in children):
-            token.children = _rebuild(children, inserts, self, cmap)
+        token.children = [Token("html_inline", "", 0, content=_render_inline(
+            children, inserts, self, cmap))]
 
     def _breaks(self, plain, children, starts, in_quote) -> list[int]:
         """Plain-text offsets where a sentence (or, in a quote, a line) ends."""
@@ -543,18 +570,21 @@ class _Parse:
         return tuple(sources)
 
     def _sup(self, sources: tuple[CitedSource, ...]) -> str:
-        links = []
-        for source in sources:
+        return f'<sup class="cite">{", ".join(map(self._source_link, sources))}</sup>'
+
+    def _source_link(self, source: CitedSource) -> str:
+        link = self.links.get(source)
+        if link is None:
             title = self.library[source.key].title or source.key
-            links.append(f'<a href="#source-{source.number}" aria-label="Source {source.number}: '
-                         f'{_attr(title)}" title="{_attr(source.locator or title)}">'
-                         f"{source.number}</a>")
-        return f'<sup class="cite">{", ".join(links)}</sup>'
+            link = self.links[source] = (
+                f'<a href="#source-{source.number}" aria-label="Source {source.number}: '
+                f'{_attr(title)}" title="{_attr(source.locator or title)}">{source.number}</a>')
+        return link
 
     def _figure_warnings(self, plain, breaks, children, starts, cmap) -> None:
         """Warn once per sentence that has figures or a quotation but no citation group."""
         edges = [0, *breaks, len(plain)]
-        for begin, end in zip(edges, edges[1:]):
+        for begin, end in itertools.pairwise(edges):
             sentence = plain[begin:end]
             if _CITE_MARK in sentence or not _FIGURES.search(sentence):
                 continue
@@ -566,20 +596,22 @@ class _Parse:
                 "uncited_figures", f"{_location(line, column)}figures or a quotation without a "
                 f'citation in "{_clip(text)}".', line, column, text))
 
-    def _solo_figure(self, token: Token) -> bool:
-        visible = [c for c in token.children if c.type != "softbreak" and
+    @staticmethod
+    def _solo_figure(children: list[Token]) -> bool:
+        """True when a paragraph holds nothing but one figure (a <figure> cannot sit in a <p>)."""
+        visible = [c for c in children if c.type != "softbreak" and
                    not (c.type == "text" and not c.content.strip())]
         return len(visible) == 1 and visible[0].meta.get("figure", False)
 
-    def figure(self, image: Token, cmap) -> Token:
+    def figure(self, image: Token, cmap) -> str:
         """Render ``![alt](image:ID)`` as a figure, or an error mark when the ID is unknown."""
         src = image.attrs.get("src", "")
         alt = _alt_text(image)
         if not str(src).lower().startswith("image:"):
             if str(src).lower().startswith(("http://", "https://")):
-                return _html(f'<a href="{_attr(src)}" rel="nofollow noopener noreferrer">'
-                             f"{html.escape(alt or src)}</a>")
-            return _html(html.escape(alt))
+                return (f'<a href="{_attr(src)}" rel="nofollow noopener noreferrer">'
+                        f"{html.escape(alt or src)}</a>")
+            return html.escape(alt)
         image_id = unquote(str(src)[6:])
         info = self.images.get(image_id)
         raw = self.body_text(image, cmap)
@@ -587,11 +619,10 @@ class _Parse:
             _, line, column = self._locate(cmap, image.meta.get("pos", 0))
             message = f'{_location(line, column)}unknown image "{image_id}" in "{raw}".'
             self.errors.append(Problem("unknown_image", message, line, column, raw))
-            return _html(f'<mark class="cite-error" title="{_attr(message)}">'
-                         f"{html.escape(raw)}</mark>")
-        token = _html(_figure_html(info, alt, str(image.attrs.get("title", "") or "")))
-        token.meta["figure"] = True
-        return token
+            return (f'<mark class="cite-error" title="{_attr(message)}">'
+                    f"{html.escape(raw)}</mark>")
+        image.meta["figure"] = True
+        return _figure_html(info, alt, str(image.attrs.get("title", "") or ""))
 
     def body_text(self, token: Token, cmap) -> str:
         start = self._locate(cmap, token.meta.get("pos", 0))[0]
@@ -611,34 +642,60 @@ def _span_start(children, starts, start: int) -> tuple[int, int]:
     return first, 0
 
 
-def _rebuild(children, inserts, parse: _Parse, cmap) -> list[Token]:
-    """New child list with claim spans, sups and figures; spans split markup to stay nested."""
-    pairs = _pairs(children)
+def _render_inline(children, inserts, parse: _Parse, cmap) -> str:
+    """HTML for a block's inline tokens with claim spans and sups; a span that starts or ends
+    inside markup closes and reopens that markup so the HTML stays nested."""
+    pairs = _pairs(children) if inserts else {}
     opens_at = {first: (split, cite, ordinal) for first, split, cite, ordinal in inserts}
     closes_at = {cite: first for first, _, cite, _ in inserts}
-    out: list[Token] = []
+    out: list[str] = []
     for index, child in enumerate(children):
+        kind = child.type
+        content = child.content
         if index in opens_at:
             split, cite, ordinal = opens_at[index]
             if split:
-                out.append(_text(child.content[:split]))
-                child = _text(child.content[split:])
+                out.append(escapeHtml(content[:split]))
+                content = content[split:]
             dangling = _unmatched_closes(children, index, cite, pairs)
-            out.extend(_close_copy(children[i]) for i in dangling)
-            out.append(_html(f'<span class="claim" id="claim-{ordinal}">'))
-            out.extend(_open_copy(children[pairs[i]]) for i in reversed(dangling))
-        if child.type == "cite":
+            out.extend(f"</{_TAGS.get(children[i].tag, children[i].tag)}>" for i in dangling)
+            out.append(f'<span class="claim" id="claim-{ordinal}">')
+            out.extend(_open_tag(children[pairs[i]]) for i in reversed(dangling))
+        if kind == "text" or kind == "text_special":
+            out.append(escapeHtml(content))
+        elif kind == "softbreak":
+            out.append("\n")
+        elif kind == "cite":
             if index in closes_at:
+                out[-1] = out[-1].rstrip()  # the sup hugs the claim's last word
                 still_open = _unmatched_opens(children, closes_at[index], index)
-                out.extend(_close_copy(children[i]) for i in reversed(still_open))
-                out.append(_html("</span>"))
-                out.extend(_open_copy(children[i]) for i in still_open)
-            out.append(_html(_cite_html(child)))
-        elif child.type == "image":
+                out.extend(f"</{_TAGS.get(children[i].tag, children[i].tag)}>"
+                           for i in reversed(still_open))
+                out.append("</span>")
+                out.extend(_open_tag(children[i]) for i in still_open)
+            out.append(_cite_html(child))
+        elif kind == "code_inline":
+            out.append(f"<code>{escapeHtml(content)}</code>")
+        elif kind == "hardbreak":
+            out.append("<br>\n")
+        elif kind == "image":
             out.append(parse.figure(child, cmap))
-        else:
-            out.append(child)
-    return out
+        elif child.nesting > 0:
+            out.append(_open_tag(child))
+        elif child.nesting < 0:
+            out.append(f"</{_TAGS.get(child.tag, child.tag)}>")
+    return "".join(out)
+
+
+_TAGS = {"s": "del"}  # strikethrough is <del> in the allow-list
+
+
+def _open_tag(token: Token) -> str:
+    tag = _TAGS.get(token.tag, token.tag)
+    if not token.attrs:
+        return f"<{tag}>"
+    attrs = "".join(f' {name}="{_attr(value)}"' for name, value in token.attrs.items())
+    return f"<{tag}{attrs}>"
 
 
 def _pairs(children) -> dict[int, int]:
@@ -654,7 +711,8 @@ def _pairs(children) -> dict[int, int]:
 
 def _unmatched_closes(children, first: int, cite: int, pairs) -> list[int]:
     """Closing tokens in [first, cite) whose opening token lies before the span (inner first)."""
-    return [i for i in range(first, cite) if children[i].nesting < 0 and pairs.get(i, first) < first]
+    return [i for i in range(first, cite)
+            if children[i].nesting < 0 and pairs.get(i, first) < first]
 
 
 def _unmatched_opens(children, first: int, cite: int) -> list[int]:
@@ -667,23 +725,6 @@ def _unmatched_opens(children, first: int, cite: int) -> list[int]:
         elif nesting < 0 and stack:
             stack.pop()
     return stack
-
-
-def _open_copy(token: Token) -> Token:
-    return Token(token.type, token.tag, 1, attrs=dict(token.attrs), markup=token.markup)
-
-
-def _close_copy(token: Token) -> Token:
-    kind = token.type.replace("_open", "_close")
-    return Token(kind, token.tag, -1, markup=token.markup)
-
-
-def _text(content: str) -> Token:
-    return Token("text", "", 0, content=content)
-
-
-def _html(content: str) -> Token:
-    return Token("html_inline", "", 0, content=content)
 
 
 def _attr(value: object) -> str:
