@@ -1,0 +1,273 @@
+"""Reads for the review side of the admin: a fixed number of queries whatever the claim count."""
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Subquery
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from audit.models import Event
+from sources.models import Snapshot, Source
+
+from .models import Assignment, Claim, ClaimCheck, PreviewLink, Review, Revision, State, Story
+from .permissions import is_author, is_reviewer
+from .review import PriorCheck, carried_check
+
+try:  # written by the sources engineer; the screen works without it
+    from sources.selectors import claim_evidence
+except ImportError:  # pragma: no cover - depends on what has landed
+    claim_evidence = None
+
+UNCHECKED = "unchecked"
+STATE_LABELS = {
+    "supported": "Supported",
+    "unsupported": "Unsupported",
+    "needs_source": "Needs source",
+    UNCHECKED: "Not yet checked",
+}
+EVIDENCE_LABELS = {
+    "found": "figures found in the snapshot",
+    "partial": "some figures found",
+    "not_found": "figures not found in the snapshot",
+    "no_snapshot": "no snapshot to compare",
+}
+
+
+def url_or_empty(name: str, *args) -> str:
+    """A reversed URL, or "" when that URL is not mounted (yet)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+@dataclass
+class SourceRow:
+    number: int
+    key: str
+    locator: str = ""
+    source: Source | None = None
+    snapshot_id: int | None = None
+    snapshot_at: datetime | None = None
+    snapshot_url: str = ""
+
+    @property
+    def health(self) -> str:
+        return self.source.health if self.source else "missing"
+
+    @property
+    def health_label(self) -> str:
+        return self.source.get_health_display() if self.source else "Not in the library"
+
+
+@dataclass
+class ClaimRow:
+    claim: Claim
+    state: str
+    latest_check: ClaimCheck | None
+    sources: list[SourceRow]
+    evidence: list[dict]
+    carried: ClaimCheck | None
+    new: bool
+    # What the form shows: the reviewer's input when re-rendering after an error.
+    form_verdict: str = ""
+    form_note: str = ""
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS.get(self.state, self.state)
+
+
+@dataclass
+class ReviewScreen:
+    story: Story
+    revision: Revision
+    html: SafeString
+    claims: list[ClaimRow]
+    sources: list[SourceRow]
+    reviews: list[Review]
+    can_review: bool
+    has_history: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def carried_count(self) -> int:
+        return sum(1 for row in self.claims if row.carried is not None)
+
+
+def _source_rows(keys: list[str]) -> dict[str, SourceRow]:
+    """The numbered sources with their latest snapshot: one query."""
+    latest = Snapshot.objects.filter(source=OuterRef("pk")).order_by("-fetched_at", "-id")
+    library = {
+        s.key: s
+        for s in Source.objects.filter(key__in=keys).annotate(
+            latest_snapshot_id=Subquery(latest.values("id")[:1]),
+            latest_snapshot_at=Subquery(latest.values("fetched_at")[:1]),
+        )
+    }
+    rows = {}
+    for number, key in enumerate(keys, start=1):
+        source = library.get(key)
+        snapshot_id = getattr(source, "latest_snapshot_id", None)
+        rows[key] = SourceRow(
+            number=number, key=key, source=source, snapshot_id=snapshot_id,
+            snapshot_at=getattr(source, "latest_snapshot_at", None),
+            snapshot_url=url_or_empty("snapshot-detail", snapshot_id) if snapshot_id else "",
+        )
+    return rows
+
+
+def _prior_checks(revision: Revision) -> dict[tuple[str, tuple[str, ...]], list[PriorCheck]]:
+    """Checks on earlier revisions of the story, newest first, grouped by (text, keys)."""
+    grouped: dict[tuple[str, tuple[str, ...]], list[PriorCheck]] = {}
+    checks = (
+        ClaimCheck.objects.filter(claim__revision__story_id=revision.story_id,
+                                  claim__revision__number__lt=revision.number)
+        .order_by("-created_at", "-id")
+        .values_list("id", "verdict", "claim__normalised", "claim__keys")
+    )
+    for check_id, verdict, normalised, keys in checks:
+        key = (normalised, tuple(keys or ()))
+        grouped.setdefault(key, []).append(
+            PriorCheck(normalised=normalised, keys=key[1], verdict=verdict, check_id=check_id)
+        )
+    return grouped
+
+
+_CLAIM_SPAN = re.compile(r'<span class="claim" id="claim-(\d+)">')
+
+
+def highlight(html: str, states: dict[int, str]) -> SafeString:
+    """The stored, sanitised revision HTML with each claim span classed by its check state."""
+
+    def classed(match: re.Match) -> str:
+        ordinal = int(match.group(1))
+        state = states.get(ordinal, UNCHECKED)
+        return f'<span class="claim claim-{state}" id="claim-{ordinal}">'
+
+    # The HTML was sanitised when the revision was saved; only a known class is added.
+    return mark_safe(_CLAIM_SPAN.sub(classed, html))  # noqa: S308
+
+
+def review_screen(*, story: Story, user) -> ReviewScreen:
+    """Everything the reviewer's screen shows for the story's latest revision."""
+    revision = story.latest_revision
+    claims = list(revision.claims.order_by("ordinal"))
+    latest: dict[int, ClaimCheck] = {}
+    for check in (ClaimCheck.objects.filter(claim__revision=revision)
+                  .select_related("reviewer").order_by("created_at", "id")):
+        latest[check.claim_id] = check
+    prior = _prior_checks(revision)
+    carried_ids: dict[int, int] = {}
+    for claim in claims:
+        keys = tuple(claim.keys or ())
+        check_id = carried_check(claim.normalised, keys, prior.get((claim.normalised, keys), []))
+        if check_id is not None:
+            carried_ids[claim.pk] = check_id
+    carried = {
+        c.pk: c for c in ClaimCheck.objects.filter(pk__in=set(carried_ids.values()))
+        .select_related("reviewer", "claim__revision")
+    } if carried_ids else {}
+    sources = _source_rows(list(revision.source_keys))
+    evidence = claim_evidence(revision) if claim_evidence and claims else {}
+    rows = []
+    for claim in claims:
+        check = latest.get(claim.pk)
+        locators = list(claim.locators or [])
+        cited = []
+        for index, key in enumerate(claim.keys or []):
+            base = sources.get(key) or SourceRow(number=0, key=key)
+            locator = locators[index] if index < len(locators) else ""
+            cited.append(replace(base, locator=locator or ""))
+        prior_check = carried.get(carried_ids.get(claim.pk))
+        rows.append(ClaimRow(
+            claim=claim, state=check.verdict if check else UNCHECKED, latest_check=check,
+            sources=cited, evidence=[
+                {**hint, "label": EVIDENCE_LABELS.get(hint.get("status"), hint.get("status"))}
+                for hint in (evidence or {}).get(claim.ordinal, [])
+            ],
+            carried=prior_check, new=bool(prior) and prior_check is None,
+        ))
+    counts = {state: 0 for state in STATE_LABELS}
+    for row in rows:
+        counts[row.state] = counts.get(row.state, 0) + 1
+    return ReviewScreen(
+        story=story, revision=revision,
+        html=highlight(revision.html, {row.claim.ordinal: row.state for row in rows}),
+        claims=rows, sources=list(sources.values()),
+        reviews=list(Review.objects.filter(story=story).select_related("reviewer", "revision")),
+        can_review=is_reviewer(user) and not is_author(user, story),
+        has_history=bool(prior), counts=counts,
+    )
+
+
+# --- the workflow page ------------------------------------------------------------------
+
+
+@dataclass
+class WorkflowPage:
+    story: Story
+    reviews: list[Review]
+    assignments: list[Assignment]
+    preview_links: list[PreviewLink]
+    events: list[Event]
+    revisions: list[Revision]
+
+
+def workflow_page(*, story_id: int) -> WorkflowPage:
+    """A story's state, revisions, reviews, assignments, preview links and audit timeline."""
+    story = Story.objects.select_related(
+        "latest_revision", "live_revision", "approved_revision"
+    ).prefetch_related("authors").get(pk=story_id)
+    return WorkflowPage(
+        story=story,
+        reviews=list(Review.objects.filter(story=story).select_related("reviewer", "revision")),
+        assignments=list(Assignment.objects.filter(story=story)
+                         .select_related("reviewer", "assigned_by").order_by("due_at", "id")),
+        preview_links=list(
+            PreviewLink.objects.filter(revision__story=story, revoked_at__isnull=True,
+                                       expires_at__gt=timezone.now())
+            .select_related("revision", "created_by").order_by("expires_at")
+        ),
+        events=list(Event.objects.filter(story=story).order_by("id")),
+        revisions=list(story.revisions.only("id", "number", "content_hash", "created_at",
+                                            "created_by_id", "story_id").order_by("-number")),
+    )
+
+
+# --- dashboards ---------------------------------------------------------------------------
+
+
+def waiting_for_review(user):
+    """Stories in review the user didn't write; assigned ones first, soonest due first."""
+    mine = Assignment.objects.filter(story=OuterRef("pk"), reviewer=user)
+    return (
+        Story.objects.filter(state=State.IN_REVIEW)
+        .exclude(authors=user)
+        .annotate(assigned=Exists(mine), due_at=Subquery(mine.values("due_at")[:1]))
+        .select_related("latest_revision")
+        .prefetch_related("authors")
+        .order_by("-assigned", "due_at", "updated_at", "id")
+    )
+
+
+def stories_by(user):
+    """The user's own stories, most recently changed first."""
+    return Story.objects.filter(authors=user).prefetch_related("authors").order_by(
+        "-updated_at", "-id"
+    )
+
+
+def ready_to_publish():
+    """Approved stories waiting for an editor."""
+    return (Story.objects.filter(state=State.APPROVED).select_related("approved_revision")
+            .prefetch_related("authors").order_by("updated_at", "id"))
+
+
+def scheduled_stories():
+    """Scheduled stories, the next to go live first."""
+    return (Story.objects.filter(state=State.SCHEDULED).prefetch_related("authors")
+            .order_by("publish_at", "id"))

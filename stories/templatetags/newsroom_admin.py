@@ -1,0 +1,13 @@
+"""Template tags for the newsroom's admin pages."""
+
+from django import template
+
+from newsroom.dashboard import dashboard
+
+register = template.Library()
+
+
+@register.simple_tag
+def newsroom_dashboard(user):
+    """The dashboard sections for `user` (see newsroom.dashboard)."""
+    return dashboard(user)
