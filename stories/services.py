@@ -311,7 +311,10 @@ def story_restore(*, story_id: int, user, revision_id: int) -> Story:
 
 
 def _locked(story_id: int) -> Story:
-    return Story.objects.select_for_update().select_related("latest_revision").get(pk=story_id)
+    return (
+        Story.objects.select_for_update(of=("self",)).select_related("latest_revision")
+        .get(pk=story_id)
+    )
 
 
 def _transition(story: Story, action: Action, user, *, details: dict | None = None) -> str:
@@ -467,14 +470,15 @@ def review_submit(*, story_id: int, reviewer, decision: str, comment: str = "",
             Review.objects.filter(revision=revision, decision=Decision.APPROVE)
             .values_list("reviewer_id", flat=True)
         )
-        audit_record(action="approve", actor=reviewer, story=story,
-                     revision_hash=revision.content_hash,
-                     details={"approvals": len(approvers),
-                              "required": settings.NEWSROOM_REQUIRED_APPROVALS})
+        tally = {"approvals": len(approvers), "required": settings.NEWSROOM_REQUIRED_APPROVALS}
         if len(approvers) >= settings.NEWSROOM_REQUIRED_APPROVALS:
             story.approved_revision = revision
-            _transition(story, Action.APPROVE, reviewer, details={"approvals": len(approvers)})
+            _transition(story, Action.APPROVE, reviewer, details=tally)
             _queue(tasks.notify_authors, story.pk, "approved")
+        else:
+            audit_record(action="approve", actor=reviewer, story=story,
+                         revision_hash=revision.content_hash,
+                         details={"from": story.state, "to": story.state, **tally})
     elif decision == Decision.REQUEST_CHANGES:
         _transition(story, Action.REQUEST_CHANGES, reviewer, details={"comment": comment})
         _queue(tasks.notify_authors, story.pk, "changes_requested")
