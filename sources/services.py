@@ -1,15 +1,33 @@
-"""Changes to the source library: created and edited here, audited, snapshots queued on commit."""
+"""Changes to the source library: created and edited here, audited, snapshots queued on commit.
 
+Also the snapshot side: source_capture (fetch and keep a copy), source_check_link (the periodic
+re-check, with drift detection against the snapshot a live story was approved against) and
+source_request_capture (what the admin and the API call). Fetches run outside any transaction;
+only the recording of their outcome is atomic.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import get_valid_filename
 
 from audit.services import audit_record
 from stories.permissions import is_writer
 from stories.services import ActionDenied, InvalidInput, audited
 
-from .models import Source
+from . import evidence, fetch
+from .models import Health, LinkCheck, Snapshot, Source
+
+log = logging.getLogger(__name__)
 
 EDITABLE = ("key", "url", "title", "outlet", "author", "published_on", "kind", "description",
             "notes")
@@ -23,11 +41,19 @@ def _validated(source: Source) -> Source:
     return source
 
 
+def enqueue(task, *args) -> None:
+    """Send a task; a broker that is down is logged, never raised into the caller's request."""
+    try:
+        task.delay(*args)
+    except Exception:  # noqa: BLE001 - the snapshot can be requested again; the save stands
+        log.exception("could not queue %s%r", getattr(task, "name", task), args)
+
+
 def _queue_capture(source: Source) -> None:
     from . import tasks
 
     if source.url:
-        transaction.on_commit(partial(tasks.capture_source.delay, source.pk))
+        transaction.on_commit(partial(enqueue, tasks.capture_source, source.pk))
 
 
 @audited("source_create")
@@ -69,4 +95,190 @@ def source_update(*, source_id: int, user, **fields) -> Source:
                      details={"key": source.key, "changed": changed})
     if "url" in changed:
         _queue_capture(source)
+    return source
+
+
+# --- snapshots and link health ------------------------------------------------------------
+
+EXTENSIONS = {"html": "html", "text": "txt", "pdf": "pdf", "other": "bin"}
+
+
+def _comparable(url: str) -> tuple[str, str, str]:
+    parts = urlsplit(url or "")
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    path = (parts.path or "/").rstrip("/") or "/"
+    return host, path, parts.query
+
+
+def redirected_materially(requested: str, final: str) -> bool:
+    """True when the final URL is another page, not the same one over https, www or a slash."""
+    return bool(final) and _comparable(requested) != _comparable(final)
+
+
+def health_for(result: fetch.FetchResult, requested_url: str) -> str:
+    """ok, redirected (elsewhere), broken (4xx/5xx) or unreachable (no usable answer)."""
+    if result.status_code is None or result.error_kind == "too_many_redirects":
+        return Health.UNREACHABLE
+    if result.status_code >= 400:
+        return Health.BROKEN
+    if redirected_materially(requested_url, result.final_url):
+        return Health.REDIRECTED
+    return Health.OK
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What a capture or link check recorded: the health, and the snapshot if one was kept."""
+
+    source_id: int
+    health: str
+    snapshot: Snapshot | None
+    link_check: LinkCheck
+    transient: bool = False
+    error: str = ""
+
+
+def _fetch(url: str) -> fetch.FetchResult:
+    try:
+        return fetch.fetch(url)
+    except Exception as exc:  # noqa: BLE001 - fetch() should not raise; record it if it does
+        log.exception("fetch of %s failed", url)
+        return fetch.FetchResult(None, url, error=f"network: {type(exc).__name__}: {exc}")
+
+
+def _new_snapshot(source: Source, url: str, result: fetch.FetchResult) -> Snapshot:
+    extracted = fetch.Extracted("other")
+    usable = result.body and not result.error and (result.status_code or 500) < 400
+    if usable:
+        extracted = fetch.extract(result.content_type, result.body)
+    sha = hashlib.sha256(result.body).hexdigest() if result.body else ""
+    snapshot = Snapshot(
+        source=source, requested_url=url, status_code=result.status_code,
+        final_url=result.final_url[:2000], content_type=result.content_type[:200],
+        title=extracted.title[:1000], text=extracted.text.replace("\x00", ""), sha256=sha,
+        size=len(result.body), error=result.error,
+    )
+    if result.body:
+        name = get_valid_filename(f"{source.key}-{sha[:16]}.{EXTENSIONS[extracted.kind]}")
+        snapshot.body.save(name, ContentFile(result.body), save=False)
+    return snapshot
+
+
+def _record(source_id: int, url: str, result: fetch.FetchResult, *, user, action: str,
+            always_snapshot: bool) -> CheckOutcome:
+    health = health_for(result, url)
+    snapshot = None
+    with transaction.atomic():
+        source = Source.objects.select_for_update().get(pk=source_id)
+        latest = source.snapshots.order_by("-fetched_at", "-id").first()
+        same_as_latest = bool(latest and result.body and latest.sha256 and
+                              latest.sha256 == hashlib.sha256(result.body).hexdigest()
+                              and not result.error)
+        if always_snapshot or not same_as_latest:
+            snapshot = _new_snapshot(source, url, result)
+            snapshot.save()
+        drift = ""
+        if health in (Health.OK, Health.REDIRECTED) and not result.error:
+            current_text = snapshot.text if snapshot is not None else (latest.text if latest
+                                                                       else "")
+            drift = _drift(source, current_text, exclude=snapshot)
+            if drift:
+                health = Health.CHANGED
+        detail = result.error or drift or (
+            f"redirected to {result.final_url}" if health == Health.REDIRECTED else "")
+        link_check = LinkCheck.objects.create(
+            source=source, status=health, status_code=result.status_code,
+            final_url=result.final_url[:2000], detail=detail,
+        )
+        source.health, source.health_checked_at = health, timezone.now()
+        source.save(update_fields=["health", "health_checked_at", "updated_at"])
+        audit_record(action=action, actor=user, details={
+            "key": source.key, "url": url, "health": health, "status_code": result.status_code,
+            "final_url": result.final_url, "error": result.error,
+            "snapshot": snapshot.pk if snapshot else None,
+            "sha256": snapshot.sha256 if snapshot else "",
+        })
+    return CheckOutcome(source_id, health, snapshot, link_check, result.transient, result.error)
+
+
+def approval_times(source: Source) -> list[datetime]:
+    """When the live revision of each published story citing the source was approved."""
+    from stories.models import Decision, Review, Story
+
+    revisions = Story.objects.published().filter(source_entries__source=source).values(
+        "live_revision")
+    times = (Review.objects.filter(revision__in=revisions, decision=Decision.APPROVE)
+             .values("revision").annotate(at=Max("created_at")).values_list("at", flat=True))
+    return sorted(set(times))
+
+
+def baseline_snapshot(source: Source, at: datetime) -> Snapshot | None:
+    """The newest good snapshot fetched at or before `at`: what a reviewer approved against."""
+    return (source.snapshots.filter(fetched_at__lte=at, error="", status_code__lt=400)
+            .order_by("-fetched_at", "-id").first())
+
+
+CHANGED_BELOW = 0.8  # share of words in common below which a page "changed" (evidence.similarity)
+
+
+def _drift(source: Source, current_text: str, *, exclude: Snapshot | None) -> str:
+    """Why the text differs materially from a snapshot a live story was approved against."""
+    if not current_text:
+        return ""
+    for at in approval_times(source):
+        baseline = baseline_snapshot(source, at)
+        if baseline is None or (exclude is not None and baseline.pk == exclude.pk):
+            continue
+        if not baseline.text:
+            continue
+        score = evidence.similarity(baseline.text, current_text)
+        if score < CHANGED_BELOW:
+            return (f"text changed since review: {score:.0%} of its words match the snapshot "
+                    f"of {timezone.localtime(baseline.fetched_at):%d %b %Y %H:%M}")
+    return ""
+
+
+def source_capture(*, source_id: int, user=None) -> Snapshot | None:
+    """Fetch the source's URL and keep a snapshot, even of a failure; update its health.
+
+    Never raises for a failed fetch: the reason is recorded on the snapshot (error, whose
+    kind fetch.is_transient() reads to decide on a retry) and on the link check. Returns None
+    for a source without a URL.
+    """
+    source = Source.objects.filter(pk=source_id).only("pk", "url").first()
+    if source is None or not source.url:
+        return None
+    result = _fetch(source.url)
+    outcome = _record(source.pk, source.url, result, user=user, action="source_capture",
+                      always_snapshot=True)
+    return outcome.snapshot
+
+
+def source_check_link(*, source_id: int, user=None) -> CheckOutcome | None:
+    """Re-check a source's link: a link check always, a snapshot only when the body changed;
+    `changed` when the text drifted from the snapshot a live story was approved against."""
+    source = Source.objects.filter(pk=source_id).only("pk", "url").first()
+    if source is None or not source.url:
+        return None
+    result = _fetch(source.url)
+    return _record(source.pk, source.url, result, user=user, action="source_check_link",
+                   always_snapshot=False)
+
+
+@audited("source_capture_request")
+def source_request_capture(*, source_id: int, user) -> Source:
+    """Ask for a fresh snapshot (admin, API): writers and up, a source with a URL; queued."""
+    from . import tasks
+
+    if not is_writer(user):
+        raise ActionDenied("source_capture_request",
+                           "Only newsroom staff can ask for a snapshot.", actor=user)
+    source = Source.objects.filter(pk=source_id).first()
+    if source is None:
+        raise InvalidInput({"source": ["No such source."]})
+    if not source.url:
+        raise InvalidInput({"url": ["This source has no link to capture; add one first."]})
+    audit_record(action="source_capture_request", actor=user,
+                 details={"key": source.key, "url": source.url})
+    transaction.on_commit(partial(enqueue, tasks.capture_source, source.pk))
     return source

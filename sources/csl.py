@@ -1,0 +1,419 @@
+"""Reference-manager formats: CSL-JSON and BibTeX in, CSL-JSON out.
+
+Reading is pure (text in, SourceFields out); story_sources_csl() reads the database.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+KEY_BAD_CHARS = re.compile(r"[^A-Za-z0-9_.:-]+")
+
+# CSL item types (and BibTeX entry types) to source kinds; anything else is "other".
+CSL_KINDS = {
+    "article": "article", "article-newspaper": "article", "article-magazine": "article",
+    "article-journal": "article", "post": "article", "post-weblog": "article",
+    "webpage": "article", "broadcast": "article", "report": "report", "dataset": "dataset",
+    "interview": "interview", "personal_communication": "interview", "legal_case": "filing",
+    "legislation": "filing", "bill": "filing", "regulation": "filing", "standard": "report",
+}
+BIBTEX_KINDS = {
+    "article": "article", "online": "article", "electronic": "article", "www": "article",
+    "webpage": "article", "news": "article", "techreport": "report", "report": "report",
+    "dataset": "dataset", "data": "dataset", "interview": "interview", "misc": "other",
+    "unpublished": "other", "book": "other", "inproceedings": "other", "thesis": "other",
+}
+KIND_TO_CSL = {"article": "article-newspaper", "press_release": "report", "filing": "legislation",
+               "report": "report", "dataset": "dataset", "interview": "interview",
+               "other": "document"}
+MONTHS = {name: i for i, name in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+
+
+@dataclass(frozen=True)
+class SourceFields:
+    """One reference read from a file, as source fields; problem says why it can't be used."""
+
+    key: str
+    url: str = ""
+    title: str = ""
+    outlet: str = ""
+    author: str = ""
+    published_on: date | None = None
+    kind: str = "article"
+    description: str = ""
+    problem: str = ""
+    raw_type: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def as_fields(self) -> dict:
+        return {"key": self.key, "url": self.url, "title": self.title, "outlet": self.outlet,
+                "author": self.author, "published_on": self.published_on, "kind": self.kind,
+                "description": self.description}
+
+
+def clean_key(raw: str) -> str:
+    """A usable source key from a citekey or CSL id (URLs keep their last path segment)."""
+    raw = (raw or "").strip()
+    if "/" in raw:
+        raw = raw.rstrip("/").rsplit("/", 1)[-1]
+    key = KEY_BAD_CHARS.sub("-", raw).strip("-_.:")
+    return key[:80]
+
+
+def _date(year, month=None, day=None) -> date | None:
+    try:
+        year = int(year)
+        month = int(month) if month else 1
+        day = int(day) if day else 1
+        return date(year, month, day)
+    except (TypeError, ValueError):
+        return None
+
+
+def _csl_date(value) -> date | None:
+    if not isinstance(value, dict):
+        return None
+    parts = value.get("date-parts")
+    if parts and isinstance(parts, list) and parts[0]:
+        return _date(*list(parts[0])[:3])
+    raw = str(value.get("raw") or value.get("literal") or "")
+    match = re.match(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", raw.strip())
+    return _date(*match.groups()) if match else None
+
+
+def _csl_names(value) -> str:
+    names = []
+    for person in value if isinstance(value, list) else []:
+        if not isinstance(person, dict):
+            continue
+        if person.get("literal"):
+            names.append(str(person["literal"]))
+        else:
+            name = " ".join(str(person.get(part, "")).strip() for part in
+                            ("given", "non-dropping-particle", "family") if person.get(part))
+            if name:
+                names.append(name)
+    return "; ".join(names)
+
+
+def _text(value) -> str:
+    return " ".join(str(value or "").split())
+
+
+def from_csl_item(item: dict) -> SourceFields:
+    """One CSL-JSON item as source fields."""
+    if not isinstance(item, dict):
+        return SourceFields(key="", problem="not a CSL item (expected an object)")
+    raw_type = _text(item.get("type"))
+    kind = CSL_KINDS.get(raw_type, "other")
+    if "press release" in _text(item.get("genre")).lower():
+        kind = "press_release"
+    key = clean_key(_text(item.get("citation-key") or item.get("id")))
+    url = _text(item.get("URL") or item.get("url"))
+    description = _text(item.get("abstract") or item.get("note"))[:2000]
+    return _checked(SourceFields(
+        key=key, url=url, title=_text(item.get("title"))[:500],
+        outlet=_text(item.get("container-title") or item.get("publisher"))[:200],
+        author=_csl_names(item.get("author"))[:300], published_on=_csl_date(item.get("issued")),
+        kind=kind, description=description, raw_type=raw_type,
+    ))
+
+
+def _checked(fields: SourceFields) -> SourceFields:
+    problem = ""
+    if not fields.key:
+        problem = "no usable id or citation key"
+    elif not fields.title:
+        problem = "no title"
+    elif not fields.url and not fields.description:
+        problem = "no URL and no description (a source without a link must say what it is)"
+    if problem:
+        return SourceFields(**{**fields.as_fields(), "problem": problem,
+                               "raw_type": fields.raw_type})
+    return fields
+
+
+def read_csl_json(text: str) -> list[SourceFields]:
+    """Items of a CSL-JSON file (a list of items, or one item, or {"items": [...]})."""
+    data = json.loads(text)
+    if isinstance(data, dict):
+        data = data.get("items", [data])
+    if not isinstance(data, list):
+        raise ValueError("CSL-JSON must be a list of items")
+    return [from_csl_item(item) for item in data]
+
+
+# --- BibTeX -----------------------------------------------------------------------------
+
+class BibTeXError(ValueError):
+    """The file is not BibTeX we can read; the message names the line."""
+
+
+_LATEX = [(r"\&", "&"), (r"\%", "%"), (r"\$", "$"), (r"\_", "_"), (r"\#", "#"), ("~", " "),
+          ("--", "\u2013")]
+
+
+def _latex_to_text(value: str) -> str:
+    value = re.sub(r"\\url\{([^}]*)\}", r"\1", value)
+    value = re.sub(r"\\(?:emph|textit|textbf|textsc)\{([^}]*)\}", r"\1", value)
+    for latex, plain in _LATEX:
+        value = value.replace(latex, plain)
+    value = value.replace("{", "").replace("}", "")
+    return " ".join(value.split())
+
+
+class _Reader:
+    def __init__(self, text: str):
+        self.text, self.pos = text, 0
+
+    def line(self) -> int:
+        return self.text.count("\n", 0, self.pos) + 1
+
+    def error(self, message: str) -> BibTeXError:
+        return BibTeXError(f"line {self.line()}: {message}")
+
+    def skip_space(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def expect(self, char: str) -> None:
+        self.skip_space()
+        if self.peek() != char:
+            raise self.error(f"expected {char!r}, found {self.peek() or 'end of file'!r}")
+        self.pos += 1
+
+    def name(self) -> str:
+        self.skip_space()
+        match = re.compile(r"[^\s,={}()\"#]+").match(self.text, self.pos)
+        if not match:
+            raise self.error("expected a name")
+        self.pos = match.end()
+        return match.group(0)
+
+    def braced(self) -> str:
+        depth, start = 0, self.pos
+        while self.pos < len(self.text):
+            char = self.text[self.pos]
+            if char == "\\":
+                self.pos += 2
+                continue
+            if char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+                if depth == 0:
+                    self.pos += 1
+                    return self.text[start + 1:self.pos - 1]
+            self.pos += 1
+        raise self.error("unbalanced braces")
+
+    def quoted(self) -> str:
+        start, depth = self.pos + 1, 0
+        self.pos += 1
+        while self.pos < len(self.text):
+            char = self.text[self.pos]
+            if char == "\\":
+                self.pos += 2
+                continue
+            if char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+            elif char == '"' and depth == 0:
+                self.pos += 1
+                return self.text[start:self.pos - 1]
+            self.pos += 1
+        raise self.error("unterminated quoted value")
+
+    def value(self, strings: dict[str, str]) -> str:
+        parts = []
+        while True:
+            self.skip_space()
+            char = self.peek()
+            if char == "{":
+                parts.append(self.braced())
+            elif char == '"':
+                parts.append(self.quoted())
+            elif char.isdigit():
+                match = re.compile(r"\d+").match(self.text, self.pos)
+                self.pos = match.end()
+                parts.append(match.group(0))
+            else:
+                macro = self.name().lower()
+                parts.append(strings.get(macro, macro))
+            self.skip_space()
+            if self.peek() != "#":
+                return "".join(parts)
+            self.pos += 1
+
+
+def parse_bibtex(text: str) -> list[tuple[str, str, dict[str, str]]]:
+    """(entry type, citekey, {field: raw value}) for each entry; @string macros expanded,
+    @comment and @preamble skipped, text outside entries ignored (as BibTeX does)."""
+    reader = _Reader(text)
+    strings: dict[str, str] = {name: name for name in MONTHS}
+    entries = []
+    while True:
+        at = text.find("@", reader.pos)
+        if at == -1:
+            return entries
+        reader.pos = at + 1
+        kind = reader.name().lower()
+        reader.skip_space()
+        opener = reader.peek()
+        if opener not in "{(":
+            continue  # an @ in free text
+        closer = "}" if opener == "{" else ")"
+        if kind == "comment":
+            if opener == "{":
+                reader.braced()
+            continue
+        reader.pos += 1
+        if kind == "preamble":
+            reader.value(strings)
+            reader.expect(closer)
+            continue
+        if kind == "string":
+            name = reader.name().lower()
+            reader.expect("=")
+            strings[name] = reader.value(strings)
+            reader.expect(closer)
+            continue
+        reader.skip_space()
+        key = reader.name()
+        fields: dict[str, str] = {}
+        while True:
+            reader.skip_space()
+            if reader.peek() == ",":
+                reader.pos += 1
+                reader.skip_space()
+            if reader.peek() == closer:
+                reader.pos += 1
+                break
+            if not reader.peek():
+                raise reader.error(f"entry {key} is not closed")
+            name = reader.name().lower()
+            reader.expect("=")
+            fields[name] = reader.value(strings)
+        entries.append((kind, key, fields))
+
+
+def _bibtex_names(value: str) -> str:
+    names = []
+    for name in re.split(r"\s+and\s+", _latex_to_text(value)):
+        if "," in name:
+            family, _, given = name.partition(",")
+            name = f"{given.strip()} {family.strip()}"
+        if name.strip():
+            names.append(name.strip())
+    return "; ".join(names)
+
+
+def from_bibtex_entry(kind: str, key: str, fields: dict[str, str]) -> SourceFields:
+    """One BibTeX entry as source fields."""
+    get = {name: _latex_to_text(value) for name, value in fields.items()}
+    url = get.get("url", "")
+    if not url:
+        found = re.search(r"https?://\S+", get.get("howpublished", "") + " " + get.get("note", ""))
+        url = found.group(0).rstrip(".,;") if found else ""
+    month = get.get("month", "").strip().lower()[:3]
+    month_number = MONTHS.get(month) or (int(month) if month.isdigit() else None)
+    published = None
+    if get.get("date"):
+        match = re.match(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", get["date"])
+        published = _date(*match.groups()) if match else None
+    elif get.get("year", "").strip().isdigit():
+        published = _date(get["year"].strip(), month_number,
+                          get.get("day", "").strip() or None)
+    source_kind = BIBTEX_KINDS.get(kind, "other")
+    if source_kind == "other" and kind in {"misc", "online"} and url:
+        source_kind = "article"
+    if "press release" in (get.get("type", "") + get.get("note", "")).lower():
+        source_kind = "press_release"
+    outlet = (get.get("journal") or get.get("journaltitle") or get.get("booktitle")
+              or get.get("institution") or get.get("organization") or get.get("publisher")
+              or "")
+    description = get.get("abstract") or get.get("annote") or (
+        get.get("note", "") if not url else "")
+    return _checked(SourceFields(
+        key=clean_key(key), url=url, title=get.get("title", "")[:500], outlet=outlet[:200],
+        author=_bibtex_names(fields.get("author", "") or fields.get("editor", ""))[:300],
+        published_on=published, kind=source_kind, description=description[:2000],
+        raw_type=kind,
+    ))
+
+
+def read_bibtex(text: str) -> list[SourceFields]:
+    """Entries of a BibTeX file as source fields."""
+    return [from_bibtex_entry(kind, key, fields) for kind, key, fields in parse_bibtex(text)]
+
+
+def read_file(name: str, text: str) -> list[SourceFields]:
+    """CSL-JSON for .json, BibTeX for .bib (or by content when the extension says neither)."""
+    lowered = name.lower()
+    if lowered.endswith((".json", ".csljson")):
+        return read_csl_json(text)
+    if lowered.endswith((".bib", ".bibtex")):
+        return read_bibtex(text)
+    return read_csl_json(text) if text.lstrip()[:1] in "[{" else read_bibtex(text)
+
+
+# --- export -------------------------------------------------------------------------------
+
+def source_csl(source, number: int | None = None, accessed: date | None = None) -> dict:
+    """A source as a CSL-JSON item (citation-number when it is on a numbered list)."""
+    item: dict = {"id": source.key, "type": KIND_TO_CSL.get(source.kind, "document"),
+                  "title": source.title}
+    if number is not None:
+        item["citation-number"] = number
+    if source.url:
+        item["URL"] = source.url
+    if source.outlet:
+        item["container-title"] = source.outlet
+    if source.author:
+        item["author"] = [{"literal": name.strip()} for name in source.author.split(";")
+                          if name.strip()]
+    if source.published_on:
+        published = source.published_on
+        item["issued"] = {"date-parts": [[published.year, published.month, published.day]]}
+    if source.kind == "press_release":
+        item["genre"] = "press release"
+    if not source.url and source.description:
+        item["note"] = source.description
+    if accessed:
+        item["accessed"] = {"date-parts": [[accessed.year, accessed.month, accessed.day]]}
+    return item
+
+
+def story_sources_csl(story, revision=None) -> list[dict]:
+    """The story's numbered source list (of `revision`, default the latest) as CSL-JSON."""
+    from django.db.models import Max
+
+    from .models import Source
+
+    revision = revision or story.latest_revision
+    if revision is not None:
+        keys = list(revision.source_keys or [])
+    else:
+        keys = list(story.source_entries.order_by("position", "id")
+                    .values_list("source__key", flat=True))
+    sources = {
+        s.key: s for s in Source.objects.filter(key__in=keys).annotate(
+            accessed=Max("snapshots__fetched_at"))
+    }
+    items = []
+    for number, key in enumerate(keys, start=1):
+        source = sources.get(key)
+        if source is None:
+            items.append({"id": key, "type": "document", "title": key, "citation-number": number})
+            continue
+        accessed = source.accessed.date() if source.accessed else None
+        items.append(source_csl(source, number, accessed))
+    return items

@@ -1,0 +1,117 @@
+"""Reads about sources: evidence hints for a revision's claims, and snapshots by time."""
+
+import hashlib
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db.models import OuterRef, Subquery
+
+from . import evidence
+from .models import Snapshot, Source
+
+EVIDENCE_CACHE_SECONDS = 3600
+
+
+def good_snapshots():
+    """Snapshots that got a page: no error and a status below 400."""
+    return Snapshot.objects.filter(error="", status_code__lt=400)
+
+
+def latest_snapshot_texts(keys: list[str], *, as_of: datetime | None = None) -> dict[str, tuple]:
+    """{key: (snapshot id, text)} of each source's newest good snapshot (at or before as_of),
+    in one query."""
+    if not keys:
+        return {}
+    newest = good_snapshots().filter(source=OuterRef("pk"))
+    if as_of is not None:
+        newest = newest.filter(fetched_at__lte=as_of)
+    newest = newest.order_by("-fetched_at", "-id").values("pk")[:1]
+    ids = Source.objects.filter(key__in=keys).annotate(snap=Subquery(newest)).values("snap")
+    rows = Snapshot.objects.filter(pk__in=ids).values_list("source__key", "pk", "text")
+    return {key: (pk, text) for key, pk, text in rows}
+
+
+def _claim_inputs(revision) -> list[evidence.ClaimInput]:
+    numbers = {key: i for i, key in enumerate(revision.source_keys or [], start=1)}
+    return [
+        evidence.ClaimInput(ordinal=ordinal, text=text,
+                            sources=tuple(numbers[k] for k in keys or [] if k in numbers))
+        for ordinal, text, keys in revision.claims.order_by("ordinal")
+        .values_list("ordinal", "text", "keys")
+    ]
+
+
+def _evidence(revision, as_of: datetime | None):
+    """(claims, {ordinal: [(number, Evidence)]}), cached on the revision and snapshot ids."""
+    keys = list(revision.source_keys or [])
+    claims = _claim_inputs(revision)
+    if not claims:
+        return claims, {}
+    snapshots = latest_snapshot_texts(keys, as_of=as_of)
+    ids = ",".join(str(snapshots[k][0]) if k in snapshots else "-" for k in keys)
+    digest = hashlib.sha256(f"{revision.content_hash}|{ids}".encode()).hexdigest()[:32]
+    cache_key = f"evidence:{revision.pk}:{digest}"
+    result = cache.get(cache_key)
+    if result is None:
+        texts = {i: snapshots[k][1] if k in snapshots else None
+                 for i, k in enumerate(keys, start=1)}
+        result = evidence.match_claims(claims, texts)
+        cache.set(cache_key, result, EVIDENCE_CACHE_SECONDS)
+    return claims, result
+
+
+def claim_evidence(revision, *, as_of: datetime | None = None) -> dict[int, list[dict]]:
+    """{claim ordinal: [{source: number, status, excerpt}]} against each cited source's newest
+    good snapshot (at or before as_of). A hint for the reviewer, never a verdict."""
+    _, result = _evidence(revision, as_of)
+    return {
+        ordinal: [
+            {"source": number, "status": hint.status, "excerpt": hint.excerpt,
+             "found": list(hint.found), "missing": list(hint.missing), "basis": hint.basis}
+            for number, hint in rows
+        ]
+        for ordinal, rows in result.items()
+    }
+
+
+def evidence_warnings(revision) -> list[dict]:
+    """A figures_not_found warning for each claim with a figure or quotation that no cited
+    snapshot contains (claims whose sources have no snapshot yet are not judged)."""
+    claims, result = _evidence(revision, None)
+    by_ordinal = {c.ordinal: c for c in claims}
+    positions = dict(
+        (o, (line, column)) for o, line, column in
+        revision.claims.values_list("ordinal", "line", "column")
+    )
+    warnings = []
+    for ordinal, rows in result.items():
+        checked = [hint for _, hint in rows if hint.status != evidence.NO_SNAPSHOT]
+        if not checked or checked[0].basis != "figures":
+            continue
+        seen = {item for hint in checked for item in hint.found}
+        missing = list(dict.fromkeys(item for hint in checked for item in hint.missing
+                                     if item not in seen))
+        if not missing:
+            continue
+        line, column = positions.get(ordinal, (0, 0))
+        text = by_ordinal[ordinal].text
+        warnings.append({
+            "code": "figures_not_found",
+            "message": f"Claim {ordinal}: not found in any cited source's snapshot: "
+                       + ", ".join(missing[:6]) + ("…" if len(missing) > 6 else ""),
+            "line": line, "column": column, "text": text[:200],
+        })
+    return warnings
+
+
+def snapshot_at(source: Source, at: datetime | None) -> Snapshot | None:
+    """The newest good snapshot fetched at or before `at` (the newest of all when at is None)."""
+    snapshots = source.snapshots.filter(error="", status_code__lt=400)
+    if at is not None:
+        snapshots = snapshots.filter(fetched_at__lte=at)
+    return snapshots.order_by("-fetched_at", "-id").first()
+
+
+def link_history(source: Source, limit: int = 50):
+    """A source's link checks, newest first: the history behind its health."""
+    return source.link_checks.order_by("-checked_at", "-id")[:limit]
