@@ -1,3 +1,118 @@
-from django.contrib import admin
+"""Audit trail admin: read-only for all; users in it are deactivated, not deleted."""
 
-# Register your models here.
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from .models import Event
+from .services import audit_record
+from .signals import acting_as
+
+IN_AUDIT_TRAIL = "This user appears in the audit trail; deactivate them instead."
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """Events can be read and filtered, never added, changed or deleted, even by superusers."""
+
+    list_display = ("at", "actor_name", "action", "story", "revision_short", "hash_short")
+    list_filter = ("action", "at")
+    search_fields = ("actor_username", "actor_name", "story__title", "story__slug")
+    list_select_related = ("story",)
+    date_hierarchy = "at"
+    fields = ("at", "actor", "actor_username", "actor_name", "action", "story",
+              "revision_hash", "details", "prev_hash", "hash")
+    readonly_fields = fields
+    show_full_result_count = False
+
+    @admin.display(description="revision", ordering="revision_hash")
+    def revision_short(self, event):
+        return event.revision_hash[:12]
+
+    @admin.display(description="hash", ordering="hash")
+    def hash_short(self, event):
+        return event.hash[:12]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class NewsroomUserAdmin(UserAdmin):
+    """Django's user admin, except that people in the audit trail are deactivated, not deleted."""
+
+    actions = ["deactivate_users"]
+
+    @admin.action(description="Deactivate selected users", permissions=["change"])
+    def deactivate_users(self, request, queryset):
+        count = 0
+        for user in queryset.filter(is_active=True):
+            self._deactivate(request, user)
+            count += 1
+        self.message_user(request, f"Deactivated {count} user(s).", messages.SUCCESS)
+
+    def _deactivate(self, request, user) -> None:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        audit_record(action="user_deactivate", actor=request.user,
+                     details={"user": user.get_username()})
+
+    def delete_view(self, request, object_id, extra_context=None):
+        user = self.get_object(request, unquote(object_id))
+        if user is None or not Event.objects.filter(actor=user).exists():
+            return super().delete_view(request, object_id, extra_context)
+        if not self.has_delete_permission(request, user):
+            return super().delete_view(request, object_id, extra_context)
+        can_change = self.has_change_permission(request, user)
+        if request.method == "POST" and "deactivate" in request.POST and can_change:
+            if user.is_active:
+                self._deactivate(request, user)
+            self.message_user(request, f"{user.get_username()} is deactivated and can no longer "
+                              "sign in; their audit trail is kept.", messages.SUCCESS)
+            return HttpResponseRedirect(
+                reverse("admin:auth_user_change", args=[user.pk], current_app=self.admin_site.name)
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": user,
+            "object": user,
+            "title": "Cannot delete this user",
+            "message": IN_AUDIT_TRAIL,
+            "can_change": can_change,
+            "events": Event.objects.filter(actor=user).count(),
+        }
+        return TemplateResponse(request, "admin/auth/user/delete_refused.html", context)
+
+    def delete_model(self, request, obj):
+        if Event.objects.filter(actor=obj).exists():
+            self.message_user(request, IN_AUDIT_TRAIL, messages.ERROR)
+            return
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        kept = queryset.filter(audit_events__isnull=False).distinct()
+        if kept.exists():
+            names = ", ".join(u.get_username() for u in kept)
+            self.message_user(request, f"Not deleted: {names}. {IN_AUDIT_TRAIL}", messages.ERROR)
+        super().delete_queryset(request, queryset.exclude(pk__in=kept.values("pk")))
+
+    def save_related(self, request, form, formsets, change):
+        # Group changes made here are audited with the admin user as the actor.
+        with acting_as(request.user):
+            super().save_related(request, form, formsets, change)

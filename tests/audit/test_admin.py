@@ -1,0 +1,178 @@
+import pytest
+from django.contrib.admin import site
+from django.contrib.auth.models import Group
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.urls import reverse
+
+from audit.models import Event
+from audit.services import audit_record
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", first_name="Site", last_name="Administrator",
+                       is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def event(writer):
+    return audit_record(action="approve.denied", actor=writer,
+                        details={"reason": "Authors cannot review their own story."})
+
+
+def result_rows(response) -> str:
+    return response.text.split('id="result_list"')[1].split("</table>")[0]
+
+
+def test_event_list_shows_time_actor_action_and_short_hashes(client, admin_user, event):
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:audit_event_changelist"))
+    assert response.status_code == 200
+    assert "Staff Writer" in response.text
+    assert "approve.denied" in response.text
+    assert event.hash[:12] in response.text
+    assert event.hash not in response.text
+
+
+def test_event_list_filters_by_action(client, admin_user, event, writer):
+    audit_record(action="role_review_marker", actor=writer)
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:audit_event_changelist"), {"action": "approve.denied"})
+    assert response.status_code == 200
+    results = result_rows(response)
+    assert "role_review_marker" not in results
+    assert "approve.denied" in results
+
+
+def test_event_list_searches_by_actor(client, admin_user, event, reviewer):
+    audit_record(action="comment", actor=reviewer)
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:audit_event_changelist"), {"q": "First Reviewer"})
+    results = result_rows(response)
+    assert ">comment<" in results
+    assert "approve.denied" not in results
+
+
+def test_events_cannot_be_added_even_by_a_superuser(client, admin_user):
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:audit_event_add")).status_code == 403
+
+
+def test_event_detail_is_read_only_and_refuses_changes(client, admin_user, event):
+    client.force_login(admin_user)
+    url = reverse("admin:audit_event_change", args=[event.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert event.hash in page.text
+    assert 'name="_save"' not in page.text
+    assert client.post(url, {"action": "approve"}).status_code == 403
+    assert Event.objects.get(pk=event.pk).action == "approve.denied"
+
+
+def test_events_cannot_be_deleted_even_by_a_superuser(client, admin_user, event):
+    client.force_login(admin_user)
+    url = reverse("admin:audit_event_delete", args=[event.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Event.objects.filter(pk=event.pk).exists()
+
+
+def test_editor_can_read_the_log(client, editor, event):
+    editor.is_staff = True
+    editor.save(update_fields=["is_staff"])
+    client.force_login(editor)
+    assert client.get(reverse("admin:audit_event_changelist")).status_code == 200
+
+
+def test_deleting_a_user_in_the_audit_trail_offers_deactivation(client, admin_user, writer,
+                                                                event):
+    client.force_login(admin_user)
+    url = reverse("admin:auth_user_delete", args=[writer.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "This user appears in the audit trail; deactivate them instead." in page.text
+    assert "Deactivate writer" in page.text
+    client.post(url, {"post": "yes"})
+    assert type(writer).objects.filter(pk=writer.pk).exists()
+
+
+def test_deactivate_button_deactivates_and_is_audited(client, admin_user, writer, event):
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:auth_user_delete", args=[writer.pk]),
+                           {"deactivate": "1"}, follow=True)
+    assert "is deactivated and can no longer sign in" in response.text
+    writer.refresh_from_db()
+    assert not writer.is_active
+    assert Event.objects.filter(action="user_deactivate", actor=admin_user,
+                                details__user="writer").exists()
+
+
+def test_a_user_with_no_audit_events_can_be_deleted(client, admin_user):
+    someone = UserFactory(username="temp-account")
+    client.force_login(admin_user)
+    client.post(reverse("admin:auth_user_delete", args=[someone.pk]), {"post": "yes"})
+    assert not type(someone).objects.filter(pk=someone.pk).exists()
+
+
+def test_deactivate_selected_users_action(client, admin_user, writer, reviewer):
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:auth_user_changelist"), {
+        "action": "deactivate_users", "_selected_action": [writer.pk, reviewer.pk],
+    }, follow=True)
+    assert "Deactivated 2 user(s)." in response.text
+    writer.refresh_from_db()
+    reviewer.refresh_from_db()
+    assert not writer.is_active and not reviewer.is_active
+
+
+def test_bulk_delete_keeps_users_in_the_audit_trail(rf, admin_user, writer, event):
+    someone = UserFactory(username="temp-account")
+    User = type(writer)
+    request = rf.post("/")
+    request.user = admin_user
+    request._messages = CookieStorage(request)
+    site.get_model_admin(User).delete_queryset(
+        request, User.objects.filter(pk__in=[writer.pk, someone.pk])
+    )
+    assert User.objects.filter(pk=writer.pk).exists()
+    assert not User.objects.filter(pk=someone.pk).exists()
+    assert "deactivate them instead" in [str(m) for m in request._messages][0]
+
+
+def test_bulk_delete_through_the_changelist_keeps_users_in_the_audit_trail(
+        client, admin_user, writer, event):
+    client.force_login(admin_user)
+    client.post(reverse("admin:auth_user_changelist"), {
+        "action": "delete_selected", "_selected_action": [writer.pk], "post": "yes",
+    })
+    assert type(writer).objects.filter(pk=writer.pk).exists()
+
+
+def test_adding_a_user_to_a_group_is_audited(writer):
+    writer.groups.add(Group.objects.get(name="Editors"))
+    event = Event.objects.filter(action="role_change").latest("id")
+    assert event.details == {"user": "writer", "added": ["Editors"], "removed": []}
+
+
+def test_removing_a_user_from_a_group_via_the_group_is_audited(writer):
+    Group.objects.get(name="Writers").user_set.remove(writer)
+    event = Event.objects.filter(action="role_change").latest("id")
+    assert event.details == {"user": "writer", "added": [], "removed": ["Writers"]}
+
+
+def test_role_change_in_the_user_admin_is_audited_with_the_admin_as_actor(client, admin_user,
+                                                                          writer):
+    client.force_login(admin_user)
+    url = reverse("admin:auth_user_change", args=[writer.pk])
+    editors = Group.objects.get(name="Editors")
+    response = client.post(url, {
+        "username": "writer", "first_name": "Staff", "last_name": "Writer",
+        "email": "writer@example.org", "is_active": "on", "groups": [editors.pk],
+        "date_joined_0": "2024-01-01", "date_joined_1": "10:00:00",
+    })
+    assert response.status_code == 302
+    events = Event.objects.filter(action="role_change", actor=admin_user).order_by("id")
+    assert [e.details for e in events] == [
+        {"user": "writer", "added": [], "removed": ["Writers"]},
+        {"user": "writer", "added": ["Editors"], "removed": []},
+    ]
