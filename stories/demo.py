@@ -129,6 +129,34 @@ The port authority plans to electrify Berths 2 and 3 next, but only once the sub
 running [@port-annual-2025, p. 33; @grid-operator-notice]. Its annual report puts the cost of \
 that second phase at 120 million euros, with no funding yet agreed [@port-annual-2025, p. 34].
 
+## Who pays for the power
+
+Electric cranes move the port's energy bill from diesel to electricity. The terminal operator \
+says its electricity costs rose by 2.9 million euros in the first half of 2026, while its fuel \
+bill fell by 4.1 million euros over the same period [@operator-filing, p. 8]. The operator does \
+not say how much of the saving came from the cranes and how much from lower fuel prices.
+
+The city's budget book sets aside 1.5 million euros a year for the harbour's share of grid \
+reinforcement from 2027 [@council-budget-2026, p. 43]. Councillors asked at the April meeting \
+whether that sum would rise if the substation is delayed; officers said they would report back \
+in the autumn [@council-minutes-0412].
+
+## What happens to the old cranes
+
+The four diesel cranes are being dismantled on the quay and shipped overseas in sections \
+[@ledger-cranes]. The port authority says the sale raised 3.6 million euros, which it will put \
+towards the second phase of electrification [@port-annual-2025, p. 35]. The operator expects \
+the last of the old machines to leave Eastmere by the end of the year [@operator-filing, p. 9].
+
+## Ferries and the outer berths
+
+Electrification has so far been limited to container traffic. The ferry berths at the eastern \
+end of the harbour still rely on ships running their own engines while they are alongside, \
+which the environment agency lists as the second-largest source of nitrogen dioxide on the \
+waterfront [@env-agency-air, p. 23]. Shore power for ferries is not in the port's current \
+investment plan, although the annual report says it will be "considered once grid capacity \
+allows" [@port-annual-2025, p. 36].
+
 ## What readers can check
 
 Every figure in this story is linked to its source in the numbered list below. The \
