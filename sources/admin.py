@@ -1,3 +1,117 @@
-from django.contrib import admin
+"""The source library in the admin: every save goes through sources.services."""
 
-# Register your models here.
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+
+from stories.models import Story
+from stories.services import ActionDenied, InvalidInput
+
+from . import services
+from .models import Source, normalise_url
+
+
+class SourceAdminForm(forms.ModelForm):
+    """Validates like the library does, then saves through source_create / source_update."""
+
+    url = forms.URLField(
+        label="URL", required=False, max_length=2000, assume_scheme="https",
+        help_text=Source._meta.get_field("url").help_text,
+    )
+
+    user = None  # set per request by SourceAdmin.get_form
+
+    class Meta:
+        model = Source
+        fields = list(services.EDITABLE)
+
+    def clean_url(self):
+        url = self.cleaned_data.get("url", "")
+        try:
+            normalised = normalise_url(url)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+        if normalised:
+            clash = Source.objects.filter(url=normalised).exclude(pk=self.instance.pk).first()
+            if clash:
+                raise ValidationError(
+                    f'This link is already in the library as "{clash.key}" ({clash.title}).'
+                )
+        return url
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        # Saving here, inside validation, lets a refusal land on the field it concerns.
+        fields = {name: self.cleaned_data[name] for name in services.EDITABLE
+                  if name in self.cleaned_data}
+        try:
+            if self.instance.pk:
+                self.saved = services.source_update(source_id=self.instance.pk, user=self.user,
+                                                    **fields)
+            else:
+                self.saved = services.source_create(user=self.user, **fields)
+        except InvalidInput as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        except ActionDenied as exc:
+            self.add_error(None, exc.reason)
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    """Library sources: searchable, filterable, and where each is cited."""
+
+    form = SourceAdminForm
+    list_display = ("key", "title", "outlet", "kind", "health", "cited_by")
+    list_filter = ("kind", "health", "outlet")
+    search_fields = ("key", "title", "outlet", "url")
+    readonly_fields = ("added_by", "created_at", "updated_at", "health", "health_checked_at")
+    fieldsets = (
+        (None, {"fields": ("key", "title", "url", "outlet", "author", "published_on", "kind")}),
+        ("Without a link", {"fields": ("description",)}),
+        ("Internal", {"fields": ("notes",)}),
+        ("Record", {"fields": ("added_by", "created_at", "updated_at", "health",
+                               "health_checked_at")}),
+    )
+
+    def has_delete_permission(self, request, obj=None):
+        # Stories and the audit trail refer to sources; removal is not a library edit.
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            cited_count=Count("story_entries__story", distinct=True)
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        form_class.user = request.user
+        return form_class
+
+    def save_form(self, request, form, change):
+        return form.saved
+
+    def save_model(self, request, obj, form, change):
+        """Already saved by the service during validation."""
+
+    def save_related(self, request, form, formsets, change):
+        """Sources have no related rows the admin writes."""
+
+    @admin.display(description="cited by", ordering="cited_count")
+    def cited_by(self, obj):
+        return obj.cited_count
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        source = Source.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        if source is not None:
+            cited = Story.objects.filter(source_entries__source=source).distinct()
+            # Writers only see the stories they may open; the rest are counted, not named.
+            visible = list(cited.filter(pk__in=Story.objects.visible_to(request.user).values("pk"))
+                           .order_by("title"))
+            extra_context["cited_in"] = visible
+            extra_context["cited_hidden"] = cited.count() - len(visible)
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -1,3 +1,355 @@
-from django.contrib import admin
+"""The writers' admin: stories, their source lists, revisions, previews and figures.
 
-# Register your models here.
+Every save goes through stories.services; the admin only shows forms and maps refusals to
+messages on them.
+"""
+
+import difflib
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from sources.models import Source
+
+from . import services
+from .forms import ImageAdminForm, StoryAdminForm, StorySourceForm, StorySourceFormSet
+from .models import Image, Revision, Story, StorySource
+from .permissions import is_author, is_editor, is_writer
+
+# --- panels and diffs ---------------------------------------------------------------------
+
+
+def numbered_sources(revision: Revision) -> list[dict]:
+    """The revision's numbered source list with the library rows (one query)."""
+    keys = list(revision.source_keys)
+    library = {s.key: s for s in Source.objects.filter(key__in=keys)}
+    return [{"number": n, "key": key, "source": library.get(key)}
+            for n, key in enumerate(keys, start=1)]
+
+
+def claims_panel(revision: Revision | None) -> dict:
+    """What the Claims & sources panel shows: two queries whatever the number of claims."""
+    if revision is None:
+        return {}
+    sources = numbered_sources(revision)
+    titles = {s["number"]: (s["source"].title if s["source"] else s["key"]) for s in sources}
+    cited = set()
+    claims = []
+    for claim in revision.claims.all():
+        locators = list(claim.locators) + [""] * len(claim.numbers)
+        cites = [{"number": n, "title": titles.get(n, "?"), "locator": locators[i]}
+                 for i, n in enumerate(claim.numbers)]
+        cited.update(claim.numbers)
+        claims.append({"claim": claim, "cites": cites})
+    for entry in sources:
+        entry["cited"] = entry["number"] in cited
+    return {"panel_revision": revision, "panel_claims": claims, "panel_sources": sources,
+            "panel_errors": revision.errors, "panel_warnings": revision.warnings}
+
+
+def _diff_rows(old: str, new: str) -> list[tuple[str, str]]:
+    rows = []
+    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2)
+    for line in lines:
+        if line.startswith(("---", "+++")):
+            continue
+        kind = {"@": "hunk", "+": "add", "-": "del"}.get(line[:1], "ctx")
+        rows.append((kind, line[1:] if kind != "hunk" else line))
+    return rows
+
+
+def revision_diff(old: Revision, new: Revision) -> list[dict]:
+    """Unified diffs of title, dek, body and source list, one section each."""
+    parts = [
+        ("Title", old.title, new.title),
+        ("Dek", old.dek, new.dek),
+        ("Body", old.body, new.body),
+        ("Source list", "\n".join(old.source_keys), "\n".join(new.source_keys)),
+    ]
+    return [{"label": label, "rows": _diff_rows(a, b)} for label, a, b in parts]
+
+
+# --- stories ------------------------------------------------------------------------------
+
+
+class StorySourceInline(admin.TabularInline):
+    """The numbered source list: pick sources from the library, order them by number."""
+
+    model = StorySource
+    form = StorySourceForm
+    formset = StorySourceFormSet
+    fields = ("number", "source")
+    autocomplete_fields = ("source",)
+    extra = 1
+    verbose_name = "numbered source"
+    verbose_name_plural = "Source list (numbered in this order)"
+    classes = ("source-list",)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset_class = super().get_formset(request, obj, **kwargs)
+        formset_class.request = request
+        return formset_class
+
+    # The workflow decides who may change a story's list; these only gate the screen.
+    def has_view_permission(self, request, obj=None):
+        return is_writer(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return is_writer(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_writer(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_writer(request.user)
+
+
+@admin.register(Story)
+class StoryAdmin(admin.ModelAdmin):
+    """Stories a user may see; every save is one call to story_create or story_update."""
+
+    form = StoryAdminForm
+    inlines = (StorySourceInline,)
+    list_display = ("title", "state", "authors_list", "revision_number", "updated_at")
+    list_filter = ("state",)
+    search_fields = ("title", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("state", "authors_list", "revision_summary")
+    change_form_template = "admin/stories/story/change_form.html"
+
+    class Media:
+        css = {"all": ("newsroom/admin.css",)}
+        js = ("newsroom/admin.js",)
+
+    def get_queryset(self, request):
+        return (Story.objects.visible_to(request.user)
+                .select_related("latest_revision", "latest_revision__created_by")
+                .prefetch_related("authors"))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if obj is None or not allowed:
+            return allowed
+        return is_editor(request.user) or is_author(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # No workflow step deletes a story: revisions and the audit trail must stay.
+        return False
+
+    def get_fieldsets(self, request, obj=None):
+        story = ["title", "slug", "dek", "body"]
+        people = []
+        if is_editor(request.user):
+            people.append("authors")
+        elif obj is not None:
+            people.append("authors_list")
+        if obj is None:
+            return [(None, {"fields": story + people})]
+        return [
+            ("Status", {"fields": ["state", "revision_summary", *people]}),
+            ("Story", {"fields": [*story, "base_revision"]}),
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        form_class.request = request
+        return form_class
+
+    def save_form(self, request, form, change):
+        return form.saved
+
+    def save_model(self, request, obj, form, change):
+        """Saved by the workflow while the form was validated."""
+
+    def save_related(self, request, form, formsets, change):
+        """The workflow wrote the source list and the authors."""
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        revision = form.saved.latest_revision if form.saved else None
+        return f"Saved revision {revision.number}." if revision else "Saved."
+
+    @admin.display(description="authors")
+    def authors_list(self, obj):
+        return ", ".join(a.get_full_name() or a.get_username() for a in obj.authors.all())
+
+    @admin.display(description="revision", ordering="latest_revision__number")
+    def revision_number(self, obj):
+        return obj.latest_revision.number if obj.latest_revision_id else "—"
+
+    @admin.display(description="latest revision")
+    def revision_summary(self, obj):
+        revision = obj.latest_revision
+        if revision is None:
+            return "—"
+        who = revision.created_by.get_full_name() or revision.created_by.get_username() \
+            if revision.created_by_id else "someone"
+        return format_html(
+            'Revision {} ({}) by {}, {} · <a href="{}">history</a>',
+            revision.number, revision.short_hash, who,
+            revision.created_at.strftime("%d %b %Y %H:%M"),
+            reverse("admin:stories_story_revisions", args=[obj.pk]),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        story = self.get_object(request, object_id)
+        if story is not None:
+            extra_context.update(claims_panel(story.latest_revision))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # --- extra screens ---------------------------------------------------------------
+
+    def get_urls(self):
+        from .admin_review import review_urls
+
+        wrap = self.admin_site.admin_view
+        own = [
+            path("<int:story_id>/preview/", wrap(self.preview_view),
+                 name="stories_story_preview"),
+            path("<int:story_id>/revisions/", wrap(self.revisions_view),
+                 name="stories_story_revisions"),
+            path("<int:story_id>/revisions/diff/", wrap(self.diff_view),
+                 name="stories_story_diff"),
+            path("<int:story_id>/revisions/<int:revision_id>/restore/",
+                 wrap(require_POST(self.restore_view)), name="stories_story_restore"),
+        ]
+        return [*review_urls(self), *own, *super().get_urls()]
+
+    def _visible_story(self, request, story_id: int, action: str) -> Story:
+        story = get_object_or_404(Story, pk=story_id)
+        if not Story.objects.visible_to(request.user).filter(pk=story.pk).exists():
+            reason = "Only the story's authors, its reviewers and editors can open it."
+            services.audit_denied(action=action, user=request.user, story=story, reason=reason)
+            raise PermissionDenied(reason)
+        return story
+
+    def _context(self, request, story: Story, title: str) -> dict:
+        return {**self.admin_site.each_context(request), "opts": self.opts, "story": story,
+                "original": story, "title": title, "subtitle": story.title}
+
+    def preview_view(self, request, story_id: int):
+        story = self._visible_story(request, story_id, "preview")
+        revision = story.latest_revision
+        if revision is None:
+            raise Http404("This story has no saved revision yet.")
+        sources = numbered_sources(revision)
+        return TemplateResponse(request, "admin/stories/story/preview.html", {
+            "story": story, "revision": revision, "sources": sources,
+            "source_count": len(sources),
+        })
+
+    def revisions_view(self, request, story_id: int):
+        story = self._visible_story(request, story_id, "revisions")
+        revisions = (story.revisions.select_related("created_by")
+                     .annotate(claim_count=Count("claims")).order_by("-number"))
+        context = self._context(request, story, f"Revisions of “{story.title}”")
+        context.update(revisions=revisions,
+                       can_restore=self.has_change_permission(request, story))
+        return TemplateResponse(request, "admin/stories/story/revisions.html", context)
+
+    def diff_view(self, request, story_id: int):
+        story = self._visible_story(request, story_id, "revisions")
+        revisions = {r.pk: r for r in story.revisions.all()}
+        try:
+            old = revisions[int(request.GET.get("a", ""))]
+            new = revisions[int(request.GET.get("b", ""))]
+        except (KeyError, ValueError):
+            messages.error(request, "Choose two revisions of this story to compare.")
+            return redirect("admin:stories_story_revisions", story.pk)
+        if old.number > new.number:
+            old, new = new, old
+        context = self._context(request, story, f"Changes from revision {old.number} to "
+                                                f"{new.number}")
+        context.update(old=old, new=new, sections=revision_diff(old, new))
+        return TemplateResponse(request, "admin/stories/story/diff.html", context)
+
+    def restore_view(self, request, story_id: int, revision_id: int):
+        story = self._visible_story(request, story_id, "restore")
+        old = get_object_or_404(Revision, pk=revision_id, story=story)
+        story = services.story_restore(story_id=story.pk, user=request.user,
+                                       revision_id=old.pk)
+        messages.success(request, f"Revision {old.number} restored as revision "
+                                  f"{story.latest_revision.number}.")
+        return redirect("admin:stories_story_change", story.pk)
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    """Saved revisions, read-only: they are never changed once written."""
+
+    list_display = ("story", "number", "short_hash", "created_by", "created_at", "error_count")
+    list_select_related = ("story", "created_by")
+    search_fields = ("story__title", "content_hash")
+    fields = ("story", "number", "content_hash", "created_by", "created_at", "restored_from",
+              "title", "dek", "body", "source_keys", "errors", "warnings")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        visible = Story.objects.visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(story__in=visible)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="errors")
+    def error_count(self, obj):
+        return len(obj.errors)
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    """Uploaded figures: alt text required; the snippet places one in a story body."""
+
+    form = ImageAdminForm
+    list_display = ("thumbnail_alt", "caption", "credit", "size", "snippet")
+    search_fields = ("alt", "caption", "credit")
+    autocomplete_fields = ("credit_source",)
+    readonly_fields = ("snippet", "size", "uploaded_by", "created_at")
+
+    class Media:
+        css = {"all": ("newsroom/admin.css",)}
+        js = ("newsroom/admin.js",)
+
+    def get_fields(self, request, obj=None):
+        fields = ["file", "alt", "caption", "credit", "credit_source"]
+        return fields + (["snippet", "size", "uploaded_by", "created_at"] if obj else [])
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.uploaded_by = request.user
+        if obj.file:
+            obj.width, obj.height = obj.file.width, obj.file.height
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="alt text")
+    def thumbnail_alt(self, obj):
+        return obj.alt
+
+    @admin.display(description="size")
+    def size(self, obj):
+        return f"{obj.width} × {obj.height} px" if obj.width else "—"
+
+    @admin.display(description="place it with")
+    def snippet(self, obj):
+        if obj.pk is None:
+            return "—"
+        text = f"![{obj.alt}](image:{obj.pk})"
+        return format_html(
+            '<code class="image-snippet">{}</code> '
+            '<button type="button" class="button copy-snippet" data-copy="{}">Copy</button>',
+            text, text,
+        )
+

@@ -1,0 +1,176 @@
+"""Admin forms for stories: they validate input and hand it to the workflow in one call."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
+
+from . import services
+from .models import Image, Story, StorySource
+from .permissions import EDITORS, REVIEWERS, WRITERS
+
+
+def newsroom_users():
+    return get_user_model().objects.filter(
+        Q(is_superuser=True) | Q(groups__name__in=[WRITERS, REVIEWERS, EDITORS]), is_active=True
+    ).distinct().order_by("first_name", "last_name", "username")
+
+
+class StorySourceForm(forms.ModelForm):
+    """One entry of the numbered source list; its number orders the list."""
+
+    number = forms.IntegerField(
+        min_value=1, required=False, widget=forms.NumberInput(attrs={"class": "source-number"}),
+        help_text="Sources are numbered in this order. Leave empty to add at the end.",
+    )
+
+    class Meta:
+        model = StorySource
+        fields = ("source",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("number", self.instance.position + 1)
+
+    def validate_unique(self):
+        # The workflow owns these rows and rewrites them on every save; duplicates are
+        # reported by the formset with a clearer message.
+        pass
+
+
+class StorySourceFormSet(BaseInlineFormSet):
+    """The source list as the writer ordered it; never saved by the admin itself."""
+
+    request = None  # set per request by StorySourceInline.get_formset
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.request is not None:
+            self.request.story_source_formset = self
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # Rows are replaced by each save, so a form opened before someone else's save
+        # carries ids that no longer exist; they only identify the row on screen.
+        form.fields[self._pk_field.name] = forms.IntegerField(
+            required=False, initial=form.instance.pk, widget=forms.HiddenInput
+        )
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.fields[self._pk_field.name].required = False
+        return form
+
+    def validate_unique(self):
+        pass
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            source = getattr(form, "cleaned_data", {}).get("source")
+            if source is None or form.cleaned_data.get("DELETE"):
+                continue
+            if source.pk in seen:
+                raise forms.ValidationError(f'"{source.key}" is on the source list twice.')
+            seen.add(source.pk)
+
+    def source_keys(self) -> list[str]:
+        """Keys in the order of their numbers; unnumbered ones keep their place at the end."""
+        rows = []
+        for index, form in enumerate(self.forms):
+            data = getattr(form, "cleaned_data", {})
+            if not data or data.get("DELETE") or data.get("source") is None:
+                continue
+            number = data.get("number")
+            rows.append((number if number is not None else float("inf"), index,
+                         data["source"].key))
+        return [key for _, _, key in sorted(rows)]
+
+
+class StoryAdminForm(forms.ModelForm):
+    """The writer's story form; saving it makes one revision through the workflow."""
+
+    base_revision = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    request = None  # set per request by StoryAdmin.get_form
+
+    class Meta:
+        model = Story
+        fields = ("title", "slug", "dek", "body", "authors")
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 30, "cols": 100, "class": "story-body",
+                                          "spellcheck": "true"}),
+            "dek": forms.Textarea(attrs={"rows": 2, "cols": 100}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            if not self.instance.pk:
+                self.fields["slug"].help_text = "Leave empty to make one from the title."
+        if "authors" in self.fields:
+            self.fields["authors"].queryset = newsroom_users()
+            self.fields["authors"].required = bool(self.instance.pk)
+            if not self.instance.pk:
+                self.fields["authors"].help_text = "Co-authors; you are an author anyway."
+        if self.instance.pk and self.instance.latest_revision_id:
+            self.fields["base_revision"].initial = self.instance.latest_revision.content_hash
+        self.saved = None
+
+    def _post_clean(self):
+        super()._post_clean()
+        formset = getattr(self.request, "story_source_formset", None)
+        if self.errors or (formset is not None and not formset.is_valid()):
+            return
+        # Saving here, inside validation, puts every refusal on the form with the text kept.
+        source_keys = formset.source_keys() if formset is not None else None
+        try:
+            self.saved = self._save_through_workflow(source_keys)
+        except services.StaleRevision as exc:
+            self.add_error(None, str(exc))
+        except services.InvalidInput as exc:
+            for field, messages in exc.message_dict.items():
+                if field in self.fields:
+                    self.add_error(field, messages)
+                else:
+                    label = "Source list" if field == "sources" else field.replace("_", " ")
+                    self.add_error(None, [f"{label.capitalize()}: {m}" for m in messages])
+        except services.ActionDenied as exc:
+            self.add_error(None, exc.reason)
+        except services.IllegalTransition as exc:
+            self.add_error(None, str(exc))
+
+    def _save_through_workflow(self, source_keys):
+        data = self.cleaned_data
+        user = self.request.user
+        authors = list(data["authors"]) if "authors" in self.fields else None
+        if self.instance.pk is None:
+            return services.story_create(
+                author=user, title=data["title"], dek=data.get("dek", ""),
+                body=data.get("body", ""), slug=data.get("slug") or "",
+                source_keys=source_keys or [],
+                authors=[a for a in authors or [] if a.pk != user.pk],
+            )
+        changes = {"title": data["title"], "dek": data.get("dek", ""),
+                   "body": data.get("body", "")}
+        if data.get("slug"):
+            changes["slug"] = data["slug"]
+        if source_keys is not None:
+            changes["source_keys"] = source_keys
+        if authors is not None:
+            changes["authors"] = authors
+        return services.story_update(
+            story_id=self.instance.pk, user=user,
+            base_revision=data.get("base_revision") or None, **changes,
+        )
+
+
+class ImageAdminForm(forms.ModelForm):
+    """An uploaded figure: alt text is required so every reader knows what it shows."""
+
+    class Meta:
+        model = Image
+        fields = ("file", "alt", "caption", "credit", "credit_source")

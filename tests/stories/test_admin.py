@@ -1,0 +1,306 @@
+import pytest
+from django.urls import reverse
+
+from audit.models import Event
+from stories import services
+from stories.models import Revision, Story
+from tests.factories import SourceFactory, make_story
+
+BODY = "Cranes arrived on Monday [@port-cranes]. Traffic rose 6% in May [@port-traffic, p. 2]."
+
+
+def login(client, user):
+    # Newsroom users work in the admin as staff (seed_demo sets the flag too).
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    client.force_login(user)
+
+
+@pytest.fixture
+def library(db):
+    return [
+        SourceFactory(key="port-traffic", title="Port traffic statistics for May"),
+        SourceFactory(key="port-cranes", title="Harbour board minutes on the new cranes"),
+    ]
+
+
+@pytest.fixture
+def story(writer, library):
+    return make_story(writer, title="Cranes lift harbour traffic", body=BODY,
+                      sources=["port-traffic"])
+
+
+def add_data(**fields):
+    data = {
+        "title": "Cranes lift harbour traffic", "slug": "", "dek": "", "body": BODY,
+        "source_entries-TOTAL_FORMS": "0", "source_entries-INITIAL_FORMS": "0",
+        "source_entries-MIN_NUM_FORMS": "0", "source_entries-MAX_NUM_FORMS": "1000",
+        "_continue": "Save and continue editing",
+    }
+    data.update(fields)
+    return data
+
+
+def with_sources(data, *rows):
+    """rows: (source, number) pairs for the source-list inline."""
+    data["source_entries-TOTAL_FORMS"] = str(len(rows))
+    for i, (source, number) in enumerate(rows):
+        data[f"source_entries-{i}-source"] = str(source.pk)
+        data[f"source_entries-{i}-number"] = str(number)
+    return data
+
+
+def change_form_data(response):
+    """What the browser would send back from a change form, untouched."""
+    data = {}
+    form = response.context["adminform"].form
+    for name in form.fields:
+        value = form[name].value()
+        if value is not None:
+            data[name] = [str(v) for v in value] if isinstance(value, list) else value
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        for name in management.fields:
+            data[f"{formset.prefix}-{name}"] = management[name].value()
+        for sub in formset.forms:
+            for name in sub.fields:
+                value = sub[name].value()
+                if value not in (None, False):
+                    data[sub.add_prefix(name)] = value
+    data["_continue"] = "Save and continue editing"
+    return data
+
+
+def change_url(story):
+    return reverse("admin:stories_story_change", args=[story.pk])
+
+
+def test_writer_creates_story_with_citation_in_add_form(client, writer, library):
+    traffic, cranes = library
+    login(client, writer)
+
+    response = client.post(reverse("admin:stories_story_add"),
+                           with_sources(add_data(), (traffic, 1)))
+
+    assert response.status_code == 302
+    story = Story.objects.get(title="Cranes lift harbour traffic")
+    revision = story.latest_revision
+    assert revision.number == 1
+    assert list(story.authors.all()) == [writer]
+    assert [c.text for c in revision.claims.order_by("ordinal")] == [
+        "Cranes arrived on Monday", "Traffic rose 6% in May"]
+    assert revision.source_keys == ["port-traffic", "port-cranes"]
+    assert [e.source.key for e in story.source_entries.all()] == ["port-traffic", "port-cranes"]
+
+
+def test_add_form_orders_source_list_by_number(client, writer, library):
+    traffic, cranes = library
+    login(client, writer)
+
+    client.post(reverse("admin:stories_story_add"),
+                with_sources(add_data(body="No citations yet."), (traffic, 2), (cranes, 1)))
+
+    story = Story.objects.get()
+    assert story.latest_revision.source_keys == ["port-cranes", "port-traffic"]
+
+
+def test_change_form_shows_claims_panel_with_numbers_and_titles(client, writer, story):
+    login(client, writer)
+
+    response = client.get(change_url(story))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Claims &amp; sources" in page
+    assert "Cranes arrived on Monday" in page
+    assert "[2]</span> Harbour board minutes on the new cranes" in page
+    assert "[1]</span> Port traffic statistics for May, p. 2" in page
+
+
+def test_change_form_shows_errors_with_line_and_column(client, writer, library):
+    story = make_story(writer,
+                       body="Fine claim [@port-traffic].\n\nBad [@no-such-key]. Open [@port")
+    login(client, writer)
+
+    response = client.get(change_url(story))
+
+    page = response.content.decode()
+    assert 'class="problem problem-error"' in page
+    assert "line 3, column 5" in page
+    assert "no-such-key" in page
+    unterminated = next(e for e in story.latest_revision.errors if e["text"].startswith("[@port"))
+    assert f"line {unterminated['line']}, column {unterminated['column']}" in page
+
+
+def test_change_form_saves_a_new_revision(client, writer, story):
+    login(client, writer)
+    data = change_form_data(client.get(change_url(story)))
+    data["body"] = BODY + "\n\nThe port hired 40 crane drivers [@port-cranes]."
+
+    response = client.post(change_url(story), data)
+
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert story.latest_revision.number == 2
+    assert story.latest_revision.claims.count() == 3
+    assert story.latest_revision.source_keys == ["port-traffic", "port-cranes"]
+
+
+def test_stale_edit_is_refused_naming_who_saved_and_keeps_text(
+        client, writer, other_writer, story):
+    story.authors.add(other_writer)
+    login(client, writer)
+    data = change_form_data(client.get(change_url(story)))
+    assert data["base_revision"] == story.latest_revision.content_hash
+    services.story_update(story_id=story.pk, user=other_writer, body=BODY + "\n\nTheir edit.")
+    data["body"] = "My careful rewrite of the whole story, which must not be lost."
+
+    response = client.post(change_url(story), data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Other Writer saved a newer version of this story" in page
+    assert "My careful rewrite of the whole story, which must not be lost." in page
+    assert story.revisions.count() == 2
+
+
+def test_body_over_one_megabyte_is_refused_and_kept(client, writer, story):
+    login(client, writer)
+    data = change_form_data(client.get(change_url(story)))
+    data["body"] = "A long story. " * 80_000 + "THE-END-MARKER"
+
+    response = client.post(change_url(story), data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "the limit is 1,000,000 bytes" in page
+    assert "THE-END-MARKER" in page
+    assert story.revisions.count() == 1
+
+
+def test_new_story_with_taken_slug_shows_field_error_and_keeps_body(
+        client, writer, story):
+    login(client, writer)
+
+    response = client.post(reverse("admin:stories_story_add"),
+                           add_data(slug=story.slug, body="Draft text to keep."))
+
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert "Draft text to keep." in response.content.decode()
+    assert Story.objects.count() == 1
+
+
+def test_source_listed_twice_is_a_clear_error(client, writer, library):
+    traffic, _ = library
+    login(client, writer)
+
+    response = client.post(reverse("admin:stories_story_add"),
+                           with_sources(add_data(), (traffic, 1), (traffic, 2)))
+
+    assert response.status_code == 200
+    assert "is on the source list twice" in response.content.decode()
+
+
+def test_writer_does_not_see_another_writers_story_in_the_list(
+        client, other_writer, story):
+    login(client, other_writer)
+
+    response = client.get(reverse("admin:stories_story_changelist"))
+
+    assert response.status_code == 200
+    assert "Cranes lift harbour traffic" not in response.content.decode()
+
+
+def test_writer_cannot_open_another_writers_story_by_url(client, other_writer, story):
+    login(client, other_writer)
+
+    response = client.get(change_url(story))
+
+    assert response.status_code in (302, 403, 404)
+    assert "Cranes arrived on Monday" not in response.content.decode()
+
+
+def test_writer_cannot_preview_another_writers_story(client, other_writer, story):
+    login(client, other_writer)
+
+    response = client.get(reverse("admin:stories_story_preview", args=[story.pk]))
+
+    assert response.status_code == 403
+    assert Event.objects.filter(action="preview.denied", story=story).exists()
+
+
+def test_editor_sees_every_story_and_its_preview(client, editor, story):
+    login(client, editor)
+
+    listing = client.get(reverse("admin:stories_story_changelist"))
+    preview = client.get(reverse("admin:stories_story_preview", args=[story.pk]))
+
+    assert "Cranes lift harbour traffic" in listing.content.decode()
+    assert preview.status_code == 200
+
+
+def test_preview_shows_the_story_as_readers_will(client, writer, story):
+    login(client, writer)
+
+    response = client.get(reverse("admin:stories_story_preview", args=[story.pk]))
+
+    page = response.content.decode()
+    assert '<article class="story">' in page
+    assert "<h1>Cranes lift harbour traffic</h1>" in page
+    assert '<span class="source-count">2 Sources</span>' in page
+    assert '<li id="source-2"><cite>Harbour board minutes on the new cranes</cite>' in page
+    assert 'href="#source-1"' in page
+
+
+def test_restore_creates_a_new_revision_with_the_old_text(client, writer, story):
+    first = story.latest_revision
+    services.story_update(story_id=story.pk, user=writer, body="Rewritten entirely.")
+    login(client, writer)
+
+    response = client.post(
+        reverse("admin:stories_story_restore", args=[story.pk, first.pk]))
+
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert story.latest_revision.number == 3
+    assert story.latest_revision.body == BODY
+    assert story.latest_revision.restored_from == first
+
+
+def test_revision_list_shows_each_revision(client, writer, story):
+    services.story_update(story_id=story.pk, user=writer, body="Rewritten entirely.")
+    login(client, writer)
+
+    response = client.get(reverse("admin:stories_story_revisions", args=[story.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert story.latest_revision.short_hash in page
+    assert "Restore this revision" in page
+    assert "Staff Writer" in page
+
+
+def test_diff_page_shows_changed_lines(client, writer, story):
+    first = story.latest_revision
+    services.story_update(story_id=story.pk, user=writer, body=BODY + "\n\nA new last line.")
+    login(client, writer)
+
+    response = client.get(reverse("admin:stories_story_diff", args=[story.pk]),
+                          {"a": first.pk, "b": Revision.objects.get(story=story, number=2).pk})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<tr class="diff-add">' in page
+    assert "<ins>A new last line.</ins>" in page
+
+
+def test_writer_cannot_restore_another_writers_story(client, other_writer, story):
+    login(client, other_writer)
+
+    response = client.post(
+        reverse("admin:stories_story_restore", args=[story.pk, story.latest_revision.pk]))
+
+    assert response.status_code == 403
+    assert story.revisions.count() == 1
