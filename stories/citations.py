@@ -33,6 +33,7 @@ __all__ = [
 
 KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:-]*"
 BROKEN_HEALTH = frozenset({"broken", "unreachable"})
+MAX_GROUP = 2000  # characters from "[@" to "]"
 
 
 # --------------------------------------------------------------------------- public types
@@ -180,8 +181,10 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
     src, pos, maximum = state.src, state.pos, state.posMax
     if src[pos] != "[" or pos + 1 >= maximum or src[pos + 1] != "@" or state.linkLevel:
         return False
-    close = src.find("]", pos + 2, maximum)
-    reopen = src.find("[", pos + 2, close if close != -1 else maximum)
+    # A group longer than MAX_GROUP is a typo, and the cap keeps "[@[@[@…" linear.
+    limit = min(maximum, pos + MAX_GROUP)
+    close = src.find("]", pos + 2, limit)
+    reopen = src.find("[", pos + 2, close if close != -1 else limit)
     closed = close != -1 and reopen == -1
     if closed:
         end = close + 1
@@ -235,6 +238,7 @@ def _spanned(rule):
 def _fragments_join(state: StateInline) -> None:
     """markdown-it's fragments_join, but the merged token keeps the first fragment's offset."""
     out: list[Token] = []
+    run: list[str] = []  # contents of the text run being merged into out[-1]
     level = 0
     for token in state.tokens:
         if token.nesting < 0:
@@ -243,9 +247,14 @@ def _fragments_join(state: StateInline) -> None:
         if token.nesting > 0:
             level += 1
         if token.type == "text" and out and out[-1].type == "text":
-            out[-1].content += token.content
+            run.append(token.content)
             continue
+        if run:
+            out[-1].content += "".join(run)
+            run = []
         out.append(token)
+    if run:
+        out[-1].content += "".join(run)
     state.tokens[:] = out
 
 
