@@ -130,9 +130,16 @@ class CheckSerializer(serializers.Serializer):
 
 
 class EvidenceSerializer(serializers.Serializer):
+    """A hint for the reviewer: was the claim's wording found in the cited source's snapshot?"""
+
     source = serializers.IntegerField(help_text="The source's number.")
     status = serializers.ChoiceField(choices=["found", "partial", "not_found", "no_snapshot"])
     excerpt = serializers.CharField(allow_blank=True)
+    found = serializers.ListField(child=serializers.CharField(), required=False,
+                                  help_text="Figures or quotes of the claim found.")
+    missing = serializers.ListField(child=serializers.CharField(), required=False,
+                                    help_text="Figures or quotes of the claim not found.")
+    basis = serializers.CharField(required=False, help_text="figures or words.")
 
 
 class ClaimSerializer(serializers.Serializer):
@@ -149,7 +156,8 @@ class ClaimSerializer(serializers.Serializer):
 
     @extend_schema_field(EvidenceSerializer(many=True))
     def get_evidence(self, claim):
-        return self.context.get("evidence", {}).get(claim.pk, [])
+        rows = self.context.get("evidence", {}).get(claim.ordinal, [])
+        return EvidenceSerializer(rows, many=True).data
 
 
 class ClaimsSerializer(serializers.Serializer):

@@ -57,7 +57,7 @@ ACTION_ERRORS = error_responses(*STANDARD_ERRORS, 409)
 
 
 def _evidence_for(revision) -> dict:
-    """Evidence per claim id, from sources.selectors.claim_evidence(revision) once it exists."""
+    """{claim ordinal: [evidence]} from sources.selectors.claim_evidence(revision), if present."""
     try:
         from sources import selectors as source_selectors
     except ImportError:

@@ -60,3 +60,9 @@ def make(writer, reviewer, editor):
     def build(state, **kwargs):
         return story_in(state, author=writer, reviewer=reviewer, editor=editor, **kwargs)
     return build
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # PBKDF2 at full strength costs ~1 s per test user; these tests don't exercise hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,343 @@
+"""API flows read as a client would: tokens, optimistic locking, caching, sources, shapes."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+
+from audit.models import Event
+from sources.models import Source
+from stories.models import Revision, Story
+from tests.api.conftest import BODY, client_for, story_in
+from tests.factories import SourceFactory
+
+# --- tokens --------------------------------------------------------------------------------
+
+
+def test_token_create_use_and_revoke(client, writer):
+    response = client.post("/api/v1/auth/token/",
+                           {"username": "writer", "password": "correct-horse-battery"},
+                           content_type="application/json")
+    assert response.status_code == 200
+    token = response.json()["token"]
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    assert client.get("/api/v1/stories/", **auth).status_code == 200
+    assert client.delete("/api/v1/auth/token/", **auth).status_code == 204
+    assert not Token.objects.filter(user=writer).exists()
+    assert client.get("/api/v1/stories/", **auth).status_code == 401
+
+
+def test_token_refused_for_a_wrong_password(client, writer):
+    response = client.post("/api/v1/auth/token/", {"username": "writer", "password": "nope"},
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert "Unable to sign in" in response.json()["detail"]
+
+
+def test_token_locked_out_after_repeated_failures(client, writer, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        client.post("/api/v1/auth/token/", {"username": "writer", "password": "guess"},
+                    content_type="application/json")
+    response = client.post("/api/v1/auth/token/",
+                           {"username": "writer", "password": "correct-horse-battery"},
+                           content_type="application/json")
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts" in response.json()["detail"]
+    assert not Token.objects.filter(user=writer).exists()
+
+
+def test_token_endpoint_is_throttled(client, writer, monkeypatch):
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "2/minute"})
+    codes = [client.post("/api/v1/auth/token/", {"username": f"x{i}", "password": "y"},
+                         content_type="application/json").status_code for i in range(3)]
+    assert codes == [400, 400, 429]
+    cache.clear()
+
+
+# --- optimistic locking ------------------------------------------------------------------
+
+
+def test_patch_with_current_etag_saves_a_revision(make, writer):
+    story = make("draft")
+    client = client_for(writer)
+    etag = client.get(f"/api/v1/stories/{story.pk}/")["ETag"]
+    response = client.patch(f"/api/v1/stories/{story.pk}/", {"dek": "Three new cranes."},
+                            format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 200
+    assert response.json()["dek"] == "Three new cranes."
+    assert response["ETag"] == response.json()["etag"] != etag
+    assert Revision.objects.filter(story=story).count() == 2
+
+
+def test_patch_with_stale_etag_answers_412_with_current_etag_and_refused_text(make, writer,
+                                                                               editor):
+    story = make("draft")
+    stale = client_for(writer).get(f"/api/v1/stories/{story.pk}/")["ETag"]
+    client_for(editor).patch(f"/api/v1/stories/{story.pk}/", {"title": "Editor's title"},
+                             format="json", HTTP_IF_MATCH=stale)
+    response = client_for(writer).patch(f"/api/v1/stories/{story.pk}/",
+                                        {"body": "My rewrite."}, format="json",
+                                        HTTP_IF_MATCH=stale)
+    assert response.status_code == 412
+    body = response.json()
+    assert "Desk Editor saved a newer version" in body["detail"]
+    assert body["etag"] == response["ETag"] != stale
+    assert body["refused"] == {"body": "My rewrite."}
+    assert Story.objects.get(pk=story.pk).body == BODY
+    assert Revision.objects.filter(story=story).count() == 2
+
+
+def test_patch_without_if_match_answers_428(make, writer):
+    story = make("draft")
+    response = client_for(writer).patch(f"/api/v1/stories/{story.pk}/", {"dek": "x"},
+                                        format="json")
+    assert response.status_code == 428
+    assert "If-Match" in response.json()["detail"]
+    assert Revision.objects.filter(story=story).count() == 1
+
+
+def test_patch_invalid_input_names_the_field(make, writer):
+    story = make("draft")
+    response = client_for(writer).patch(
+        f"/api/v1/stories/{story.pk}/", {"sources": ["not-in-library"]}, format="json",
+        HTTP_IF_MATCH=f'"{story.latest_revision.content_hash}"')
+    assert response.status_code == 400
+    assert "sources" in response.json()["errors"]
+    assert "not-in-library" in response.json()["detail"]
+
+
+# --- public --------------------------------------------------------------------------------
+
+
+def test_public_story_answers_304_when_unchanged(make, client):
+    story = make("published")
+    first = client.get(f"/api/v1/public/stories/{story.slug}/")
+    assert first.status_code == 200
+    assert "public" in first["Cache-Control"] and "max-age" in first["Cache-Control"]
+    again = client.get(f"/api/v1/public/stories/{story.slug}/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+def test_public_story_etag_changes_on_retraction(make, client, editor):
+    from stories import services
+
+    story = make("published")
+    etag = client.get(f"/api/v1/public/stories/{story.slug}/")["ETag"]
+    services.story_retract(story_id=story.pk, user=editor, reason="Wrong figures.")
+    response = client.get(f"/api/v1/public/stories/{story.slug}/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response.json()["retraction"]["reason"] == "Wrong figures."
+
+
+def test_public_story_shows_live_revision_reviewers_and_sources(make, client, writer, editor):
+    story = make("published")
+    client_for(writer).patch(f"/api/v1/stories/{story.pk}/", {"title": "Unreviewed title"},
+                             format="json", HTTP_IF_MATCH="*")
+    data = client.get(f"/api/v1/public/stories/{story.slug}/").json()
+    assert data["title"] == "Harbour cranes arrive"
+    assert data["reviewed_by"] == ["First Reviewer"]
+    assert data["sources"][0]["number"] == 1
+    assert data["sources"][0]["key"] == "port-annual"
+    assert 'class="claim"' in data["html"]
+
+
+@pytest.mark.parametrize("state", ["draft", "in_review", "approved"])
+def test_public_never_shows_unpublished(make, client, state):
+    story = make(state)
+    assert client.get(f"/api/v1/public/stories/{story.slug}/").status_code == 404
+    assert client.get("/api/v1/public/stories/").json()["count"] == 0
+
+
+# --- sources -------------------------------------------------------------------------------
+
+
+def test_source_create_search_and_filter(writer, django_capture_on_commit_callbacks):
+    client = client_for(writer)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post("/api/v1/sources/", {
+            "key": "reuters-wu", "url": "https://www.reuters.com/a", "title": "Capex plan",
+            "outlet": "Reuters", "kind": "report"}, format="json")
+    assert response.status_code == 201
+    assert len(callbacks) == 1  # a snapshot is queued
+    SourceFactory(key="other", outlet="Bloomberg")
+    assert [s["key"] for s in client.get("/api/v1/sources/?q=capex").json()["results"]] == [
+        "reuters-wu"]
+    assert client.get("/api/v1/sources/?outlet=reuters").json()["count"] == 1
+    assert client.get("/api/v1/sources/?kind=report").json()["count"] == 1
+    assert client.get("/api/v1/sources/?health=broken").json()["count"] == 0
+    assert client.get("/api/v1/sources/?kind=poem").status_code == 400
+
+
+def test_source_create_refuses_a_taken_key(writer):
+    SourceFactory(key="reuters-wu")
+    response = client_for(writer).post("/api/v1/sources/", {
+        "key": "Reuters-WU", "url": "https://www.reuters.com/b", "title": "x"}, format="json")
+    assert response.status_code == 400
+    assert "key" in response.json()["errors"]
+
+
+def test_source_patch_and_detail_with_snapshots(writer):
+    from sources.models import Snapshot
+
+    source = SourceFactory(key="port-annual")
+    Snapshot.objects.create(source=source, requested_url=source.url, status_code=200,
+                            sha256="ab" * 32, size=10)
+    client = client_for(writer)
+    response = client.patch("/api/v1/sources/port-annual/", {"outlet": "Port Authority"},
+                            format="json")
+    assert response.status_code == 200
+    assert response.json()["outlet"] == "Port Authority"
+    snapshot = response.json()["snapshots"][0]
+    assert snapshot["status_code"] == 200
+    assert snapshot["archive_url"].endswith(f"/sources/snapshots/{snapshot['id']}/")
+    assert Event.objects.filter(action="source_update").count() == 1
+
+
+def test_source_capture_queues_a_snapshot(writer, django_capture_on_commit_callbacks):
+    SourceFactory(key="port-annual")
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client_for(writer).post("/api/v1/sources/port-annual/capture/")
+    assert response.status_code == 202
+    assert len(callbacks) == 1
+    assert client_for(writer).post("/api/v1/sources/missing/capture/").status_code == 404
+
+
+def test_sources_need_a_signed_in_staff_member(db, client):
+    assert client.get("/api/v1/sources/").status_code == 401
+    response = client.post("/api/v1/sources/", {"key": "a", "title": "b"},
+                           content_type="application/json")
+    assert response.status_code == 401
+    assert Source.objects.count() == 0
+
+
+# --- shapes --------------------------------------------------------------------------------
+
+
+def test_claims_shape(make, reviewer):
+    story = make("approved")
+    data = client_for(reviewer).get(f"/api/v1/stories/{story.pk}/claims/").json()
+    claim = data["claims"][0]
+    assert claim["ordinal"] == 1
+    assert claim["sources"] == [1]
+    assert claim["checks"][0]["reviewer"] == "reviewer"
+    assert claim["checks"][0]["verdict"] == "supported"
+    assert claim["evidence"][0]["source"] == 1
+    assert claim["evidence"][0]["status"] == "no_snapshot"
+    assert data["errors"] == [] and isinstance(data["warnings"], list)
+
+
+def test_claims_evidence_comes_from_sources_selectors(make, reviewer, monkeypatch):
+    from sources import selectors
+
+    story = make("in_review")
+    monkeypatch.setattr(selectors, "claim_evidence", lambda revision: {
+        1: [{"source": 1, "status": "found", "excerpt": "4.2 million"}]})
+    data = client_for(reviewer).get(f"/api/v1/stories/{story.pk}/claims/").json()
+    assert data["claims"][0]["evidence"][0]["status"] == "found"
+
+
+def test_audit_lists_events_oldest_first_with_denials(make, writer):
+    story = make("in_review")
+    client_for(writer).post(f"/api/v1/stories/{story.pk}/reviews/",
+                            {"decision": "approve"}, format="json")
+    events = client_for(writer).get(f"/api/v1/stories/{story.pk}/audit/").json()["results"]
+    assert [e["action"] for e in events] == ["revision", "submit", "approve.denied"]
+    assert events[1]["prev_hash"] == events[0]["hash"] or events[1]["id"] > events[0]["id"]
+    assert events[2]["actor"] == "writer"
+    assert events[2]["actor_name"] == "Staff Writer"
+
+
+def test_revisions_and_diff(make, writer):
+    story = make("draft")
+    client = client_for(writer)
+    client.patch(f"/api/v1/stories/{story.pk}/", {"title": "Cranes double capacity"},
+                 format="json", HTTP_IF_MATCH="*")
+    revisions = client.get(f"/api/v1/stories/{story.pk}/revisions/").json()["results"]
+    assert [r["number"] for r in revisions] == [2, 1]
+    diff = client.get(f"/api/v1/stories/{story.pk}/revisions/diff/?from=1&to=2").json()
+    assert "-# Harbour cranes arrive" in diff["diff"]
+    assert "+# Cranes double capacity" in diff["diff"]
+    assert client.get(f"/api/v1/stories/{story.pk}/revisions/diff/?from=1&to=9"
+                      ).status_code == 404
+    assert client.get(f"/api/v1/stories/{story.pk}/revisions/diff/?from=x&to=2"
+                      ).status_code == 400
+
+
+@pytest.mark.parametrize("body", [
+    "[1, 2]", '"text"', "{", '{"title": 5, "sources": {"a": 1}}', '{"title": null}',
+    '{"title": "x", "sources": [1, {"a": 2}]}', '{"title": "x", "body": "a\\u0000b"}',
+    '{"title": "x", "slug": "no spaces allowed"}',
+])
+def test_malformed_story_input_answers_400(writer, body):
+    response = client_for(writer).post("/api/v1/stories/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"]
+    assert Story.objects.count() == 0
+
+
+@pytest.mark.parametrize("body", [
+    '{"decision": "approve", "checks": "all"}', '{"decision": "approve", "checks": [1, 2]}',
+    '{"decision": "approve", "checks": [{"claim": "one", "verdict": "supported"}]}',
+    '{"decision": "maybe"}', '{"decision": "approve", "checks": [{"claim": 99999999999999999999,'
+    ' "verdict": "supported"}]}',
+])
+def test_malformed_review_input_answers_400(make, reviewer, body):
+    story = make("in_review")
+    response = client_for(reviewer).post(f"/api/v1/stories/{story.pk}/reviews/", body,
+                                         content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+def test_huge_page_number_answers_404(writer):
+    response = client_for(writer).get("/api/v1/stories/?page=99999999999999999999999")
+    assert response.status_code == 404
+    assert response.json()["detail"]
+
+
+def test_unknown_api_address_answers_json_404(writer):
+    response = client_for(writer).get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response.json()["detail"]
+
+
+# --- N+1 guards ----------------------------------------------------------------------------
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_story_list_queries_do_not_grow_with_rows(writer, reviewer, editor):
+    client = client_for(editor)
+    for i in range(10):
+        story_in("draft", author=writer, reviewer=reviewer, editor=editor, title=f"S{i}")
+    ten = _queries(client, "/api/v1/stories/?page_size=200")
+    for i in range(10, 100):
+        story_in("draft", author=writer, reviewer=reviewer, editor=editor, title=f"S{i}")
+    assert _queries(client, "/api/v1/stories/?page_size=200") == ten
+
+
+def test_source_list_queries_do_not_grow_with_rows(writer):
+    client = client_for(writer)
+    SourceFactory.create_batch(10, added_by=writer)
+    ten = _queries(client, "/api/v1/sources/?page_size=200")
+    SourceFactory.create_batch(90, added_by=writer)
+    assert _queries(client, "/api/v1/sources/?page_size=200") == ten
+
+
+def test_public_list_queries_do_not_grow_with_rows(writer, reviewer, editor, client):
+    for i in range(3):
+        story_in("published", author=writer, reviewer=reviewer, editor=editor, title=f"P{i}")
+    three = _queries(client, "/api/v1/public/stories/")
+    for i in range(3, 12):
+        story_in("published", author=writer, reviewer=reviewer, editor=editor, title=f"P{i}")
+    assert _queries(client, "/api/v1/public/stories/") == three
