@@ -634,3 +634,29 @@ def preview_link_open(*, token: str) -> PreviewLink | None:
 def audit_denied(*, action: str, user, story: Story | None, reason: str) -> None:
     """Record a refused attempt that was stopped before reaching a service (e.g. by a view)."""
     audit_record(action=f"{action}.denied", actor=user, story=story, details={"reason": reason})
+
+
+def _sqlite_bulk_limit(sender=None, connection=None, **kwargs) -> None:
+    """Let bulk inserts use SQLite's real bound-variable limit, so saves stay one INSERT.
+
+    Django 5.2 assumes SQLite's old limit of 999 variables and splits a 1,000-claim revision
+    into a dozen INSERTs; SQLite 3.32+ allows 32,766 or more (Django 6.0 asks SQLite too).
+    """
+    if connection is None or connection.vendor != "sqlite" or connection.connection is None:
+        return
+    import sqlite3
+
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    connection.features.max_query_params = max(999, limit)
+
+
+def _connect_sqlite_bulk_limit() -> None:
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_sqlite_bulk_limit, dispatch_uid="newsroom_sqlite_bulk_limit")
+    for open_connection in connections.all(initialized_only=True):
+        _sqlite_bulk_limit(connection=open_connection)
+
+
+_connect_sqlite_bulk_limit()

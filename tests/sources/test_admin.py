@@ -1,0 +1,155 @@
+import pytest
+from django.urls import reverse
+
+from audit.models import Event
+from sources.models import Source
+from tests.factories import SourceFactory, make_story
+
+
+def login(client, user):
+    # Newsroom users work in the admin as staff (seed_demo sets the flag too).
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    client.force_login(user)
+
+
+def source_data(**fields):
+    data = {"key": "harbour-board", "title": "Harbour board minutes",
+            "url": "https://harbour.example.org/minutes/may", "outlet": "Harbour Board",
+            "author": "", "published_on": "", "kind": "report", "description": "", "notes": ""}
+    data.update(fields)
+    return data
+
+
+ADD = "admin:sources_source_add"
+
+
+def test_writer_adds_a_source_through_the_library(client, writer):
+    login(client, writer)
+
+    response = client.post(reverse(ADD), source_data())
+
+    assert response.status_code == 302
+    source = Source.objects.get(key="harbour-board")
+    assert source.added_by == writer
+    assert Event.objects.filter(action="source_create").exists()
+
+
+def test_change_form_shows_who_added_the_source(client, writer):
+    login(client, writer)
+    client.post(reverse(ADD), source_data())
+    source = Source.objects.get(key="harbour-board")
+
+    response = client.get(reverse("admin:sources_source_change", args=[source.pk]))
+
+    assert response.status_code == 200
+    assert "writer" in response.content.decode()
+    assert "Added by" in response.content.decode()
+
+
+def test_edit_goes_through_the_library_service(client, writer):
+    source = SourceFactory(key="harbour-board", url="https://harbour.example.org/a")
+    login(client, writer)
+
+    response = client.post(reverse("admin:sources_source_change", args=[source.pk]),
+                           source_data(title="Harbour board minutes, corrected",
+                                       url="https://harbour.example.org/a"))
+
+    assert response.status_code == 302
+    source.refresh_from_db()
+    assert source.title == "Harbour board minutes, corrected"
+    assert Event.objects.filter(action="source_update").exists()
+
+
+@pytest.mark.parametrize("url, message", [
+    ("ftp://harbour.example.org/minutes", "Only http:// and https:// links can be sources."),
+    ("javascript:alert(1)", "Enter a valid URL."),
+])
+def test_non_http_url_is_a_field_error(client, writer, url, message):
+    login(client, writer)
+
+    response = client.post(reverse(ADD), source_data(url=url))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Source.objects.exists()
+
+
+def test_duplicate_key_differing_by_case_is_a_field_error(client, writer):
+    SourceFactory(key="Harbour-Board")
+    login(client, writer)
+
+    response = client.post(reverse(ADD), source_data(key="harbour-board"))
+
+    assert response.status_code == 200
+    assert "The key &quot;Harbour-Board&quot; is already taken." in response.content.decode()
+    assert Source.objects.count() == 1
+
+
+def test_duplicate_url_is_a_field_error_naming_the_existing_source(client, writer):
+    SourceFactory(key="minutes-may", url="https://harbour.example.org/minutes/may")
+    login(client, writer)
+
+    response = client.post(reverse(ADD), source_data(url="HTTPS://Harbour.example.org/minutes/may"))
+
+    assert response.status_code == 200
+    assert "already in the library as &quot;minutes-may&quot;" in response.content.decode()
+    assert Source.objects.count() == 1
+
+
+def test_source_without_url_needs_a_description(client, writer):
+    login(client, writer)
+
+    response = client.post(reverse(ADD), source_data(url="", kind="interview"))
+
+    assert response.status_code == 200
+    assert "A source without a link needs a description." in response.content.decode()
+
+
+def test_interview_without_url_but_with_description_is_accepted(client, writer):
+    login(client, writer)
+
+    response = client.post(reverse(ADD), source_data(
+        url="", kind="interview", description="Phone interview with the harbour master."))
+
+    assert response.status_code == 302
+    assert Source.objects.get(key="harbour-board").url == ""
+
+
+def test_search_finds_sources_by_url(client, writer):
+    SourceFactory(key="minutes-may", url="https://harbour.example.org/minutes/may")
+    SourceFactory(key="other", url="https://elsewhere.example.com/")
+    login(client, writer)
+
+    response = client.get(reverse("admin:sources_source_changelist"), {"q": "harbour.example"})
+
+    page = response.content.decode()
+    assert "minutes-may" in page
+    assert "elsewhere.example.com" not in page
+
+
+def test_changelist_filters_by_kind(client, writer):
+    SourceFactory(key="annual-report", kind="report")
+    SourceFactory(key="wire-story", kind="article")
+    login(client, writer)
+
+    response = client.get(reverse("admin:sources_source_changelist"), {"kind__exact": "report"})
+
+    page = response.content.decode()
+    assert "annual-report" in page
+    assert "wire-story" not in page
+
+
+def test_change_form_lists_the_stories_citing_it(client, writer, other_writer):
+    source = SourceFactory(key="minutes-may")
+    mine = make_story(writer, title="Cranes for the harbour", body="They came [@minutes-may].")
+    make_story(other_writer, title="A draft you may not see", body="Yes [@minutes-may].")
+    login(client, writer)
+
+    response = client.get(reverse("admin:sources_source_change", args=[source.pk]))
+
+    page = response.content.decode()
+    assert reverse("admin:stories_story_change", args=[mine.pk]) in page
+    assert "Cranes for the harbour" in page
+    assert "A draft you may not see" not in page
+    assert "1 other story you cannot open" in page
