@@ -218,12 +218,24 @@ def _text_rule(state: _PositionedState, silent: bool) -> bool:
     return True
 
 
-def _spanned(rule):
-    """Wrap link/image rules so their first token records where the construct starts/ends."""
+def _spanned(rule, refuse_citations: bool = False):
+    """Wrap link/image rules so their first token records where the construct starts/ends.
+
+    With refuse_citations, a link whose text holds a citation group is not a link: the group
+    is parsed as a citation and the brackets show as text, rather than the citation silently
+    becoming link text."""
 
     def wrapped(state: StateInline, silent: bool) -> bool:
         start, count = state.pos, len(state.tokens)
         if not rule(state, silent):
+            return False
+        if refuse_citations and "[@" in state.src[start + 1:state.pos]:
+            for index in range(count, len(state.tokens)):
+                if state.tokens[index].type == "link_open":
+                    del state.tokens[index:]
+                    del state.tokens_meta[index:]
+                    break
+            state.pos = start
             return False
         if not silent:
             for token in state.tokens[count:]:
@@ -272,7 +284,7 @@ def _build_markdown() -> MarkdownIt:
     inline.ruler.enableOnly(enabled)
     inline.ruler2.enableOnly(["balance_pairs", "strikethrough", "emphasis", "fragments_join"])
     inline.ruler2.at("fragments_join", _fragments_join)
-    inline.ruler.at("link", _spanned(_md_link))
+    inline.ruler.at("link", _spanned(_md_link, refuse_citations=True))
     inline.ruler.at("image", _spanned(_md_image))
     inline.ruler.before("link", "citation", _citation_rule)
     inline.ruler.at("text", _text_rule)

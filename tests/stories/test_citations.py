@@ -108,7 +108,8 @@ def balance(html: str) -> _Balance:
         ("| h1 | h2 |\n|----|----|\n| Cell claim [@a] | Other [@b] |",
          [("Cell claim", (1,)), ("Other", (2,))]),
         # key alphabet: letters, digits and _ . : -
-        ("Dotted key [@d.1] and colon key [@x_y:z].", [("Dotted key", (1,)), ("and colon key", (2,))]),
+        ("Dotted key [@d.1] and colon key [@x_y:z].",
+         [("Dotted key", (1,)), ("and colon key", (2,))]),
         # a locator follows a comma and may itself contain commas
         ("Located [@a, pp. 2, 3].", [("Located", (1,))]),
     ],
@@ -136,6 +137,13 @@ def test_markers_that_are_text(body):
     assert document.claims == ()
     assert document.errors == ()
     assert "<sup" not in document.html and "cite-error" not in document.html
+
+
+def test_citation_inside_link_text_wins_over_the_link():
+    # A link would swallow the group as link text; the citation is what matters.
+    document = doc("See [the report [@a]](https://example.com) now.")
+    assert [claim.text for claim in document.claims] == ["See [the report"]
+    assert 'href="https://example.com"' not in document.html
 
 
 def test_locators_are_kept_per_source():
