@@ -149,7 +149,9 @@ def _revision_page(story: Story, revision: Revision, *, corrections: bool) -> St
         story=story, revision=revision, authors=list(story.authors.all()),
         reviewers=reviewer_names(approvals),
         sources=cited_sources(revision.source_keys, approved_at=approved_at),
-        corrections=list(story.corrections.all()) if corrections else [],
+        # A story never republished has no corrections: skip the query.
+        corrections=list(story.corrections.all())
+        if corrections and story.live_updated_at != story.published_at else [],
     )
 
 
@@ -157,6 +159,7 @@ def story_page(slug: str) -> StoryPage | None:
     """A published story's page from its live revision, in five queries at most."""
     story = (
         Story.objects.published().select_related("live_revision")
+        .defer("body", "live_revision__body", "live_revision__errors", "live_revision__warnings")
         .prefetch_related("authors").filter(slug=slug).first()
     )
     if story is None:

@@ -1,0 +1,178 @@
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from sources.models import Snapshot
+from stories import selectors, services
+from tests.factories import SourceFactory
+from tests.public.helpers import publish_story
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def test_home_lists_published_stories_with_teaser_facts(client, writer, reviewer, editor):
+    publish_story(writer, reviewer, editor, title="Cranes arrive", dek="Three of them.")
+    page = text(client.get("/"))
+    assert "Cranes arrive" in page and "Three of them." in page
+    assert "Staff Writer" in page
+    assert "Reviewed by First Reviewer" in page
+    assert "2 Sources" in page
+
+
+def test_home_paginates(client, writer, reviewer, editor, monkeypatch):
+    monkeypatch.setattr("stories.views.HOME_PAGE_SIZE", 2)
+    for n in range(3):
+        publish_story(writer, reviewer, editor, title=f"Story number {n}")
+    first, second = text(client.get("/")), text(client.get("/?page=2"))
+    assert "Story number 2" in first and "Story number 0" not in first
+    assert "Story number 0" in second
+    assert "Story number 2" in text(client.get("/?page=abc"))
+
+
+def test_home_is_empty_without_stories(client, db):
+    assert "Nothing published yet." in text(client.get("/"))
+
+
+def test_author_page_lists_their_published_stories(client, writer, reviewer, editor):
+    publish_story(writer, reviewer, editor, title="Written by the writer")
+    response = client.get(reverse("author-detail", args=["writer"]))
+    assert response.status_code == 200
+    assert "Staff Writer" in text(response) and "Written by the writer" in text(response)
+
+
+def test_unknown_author_is_404(client, db):
+    assert client.get(reverse("author-detail", args=["nobody"])).status_code == 404
+
+
+def test_source_page_lists_citing_stories(client, writer, reviewer, editor):
+    source = SourceFactory(key="port-report", title="Annual port report")
+    publish_story(writer, reviewer, editor, title="Cranes arrive", sources=[source])
+    response = client.get(reverse("source-detail", args=["port-report"]))
+    assert response.status_code == 200
+    assert "Annual port report" in text(response) and "Cranes arrive" in text(response)
+
+
+def test_source_page_hides_internal_notes(client, writer, reviewer, editor):
+    source = SourceFactory(key="noted", notes="Internal: the contact is nervous")
+    publish_story(writer, reviewer, editor, sources=[source])
+    assert "nervous" not in text(client.get(reverse("source-detail", args=["noted"])))
+
+
+def test_snapshot_page_shows_archived_copy_frame(client, writer, reviewer, editor):
+    source = SourceFactory(key="snap")
+    snapshot = Snapshot.objects.create(source=source, requested_url=source.url, status_code=200,
+                                       final_url=source.url, text="The port moved 3 cranes.")
+    publish_story(writer, reviewer, editor, sources=[source])
+    response = client.get(reverse("snapshot-detail", args=[snapshot.pk]))
+    assert response.status_code == 200
+    page = text(response)
+    assert "This is an archived copy" in page
+    assert "The port moved 3 cranes." in page
+    assert source.url in page
+
+
+def test_search_finds_published_stories_with_snippet(client, writer, reviewer, editor):
+    source = SourceFactory(key="s1")
+    publish_story(writer, reviewer, editor, title="Cranes arrive",
+                  body="The gantry cranes came from Shanghai [@s1].", sources=[source])
+    publish_story(writer, reviewer, editor, title="Unrelated", sources=[SourceFactory()])
+    page = text(client.get("/search/", {"q": "gantry"}))
+    assert "Cranes arrive" in page and "Unrelated" not in page
+    assert "<mark>" in page.lower()
+    assert "1 result for" in page
+
+
+def test_search_escapes_the_query_and_snippets(client, writer, reviewer, editor):
+    publish_story(writer, reviewer, editor, title="Cranes",
+                  body="Use <b>bold</b> claims [@e1].", sources=[SourceFactory(key="e1")])
+    page = text(client.get("/search/", {"q": "<script>x</script>"}))
+    assert "<script>x</script>" not in page
+    page = text(client.get("/search/", {"q": "bold"}))
+    assert "&lt;b&gt;" in page or "<b>bold</b>" not in page
+
+
+def test_search_without_query_shows_form(client, db):
+    response = client.get("/search/")
+    assert response.status_code == 200 and 'name="q"' in text(response)
+
+
+def test_search_ranks_on_postgresql(client, writer, reviewer, editor):
+    if connection.vendor != "postgresql":
+        pytest.skip("ranking and headlines are PostgreSQL features; SQLite uses the fallback")
+    publish_story(writer, reviewer, editor, title="Harbour cranes",
+                  body="Cranes, cranes and more cranes [@r1].", sources=[SourceFactory(key="r1")])
+    publish_story(writer, reviewer, editor, title="Budget",
+                  body="A budget that mentions a crane once [@r2].",
+                  sources=[SourceFactory(key="r2")])
+    hits = selectors.search_published("cranes")
+    assert [h.item.revision.title for h in hits][0] == "Harbour cranes"
+    assert "<mark>" in hits[0].snippet
+
+
+def test_feed_lists_published_stories(client, writer, reviewer, editor):
+    story = publish_story(writer, reviewer, editor, title="Cranes arrive", dek="Three of them.")
+    response = client.get("/feed/")
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)  # noqa: S314 - our own feed
+    items = root.findall("./channel/item")
+    assert [i.findtext("title") for i in items] == ["Cranes arrive"]
+    assert items[0].findtext("link").endswith(story.get_absolute_url())
+    assert items[0].findtext("description") == "Three of them."
+
+
+def test_sitemap_lists_published_stories(client, writer, reviewer, editor):
+    story = publish_story(writer, reviewer, editor)
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert story.get_absolute_url() in text(response)
+
+
+def test_robots_txt_points_to_sitemap_without_db(client, django_assert_num_queries, db):
+    with django_assert_num_queries(0):
+        response = client.get("/robots.txt")
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://testserver/sitemap.xml" in text(response)
+    assert "Disallow: /preview/" in text(response)
+
+
+def test_healthz_answers_ok(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and text(response) == "ok"
+
+
+def test_pages_have_landmarks_and_skip_link(client, writer, reviewer, editor):
+    story = publish_story(writer, reviewer, editor)
+    for url in ("/", story.get_absolute_url(), reverse("story-history", args=[story.slug])):
+        page = text(client.get(url))
+        assert '<a class="skip-link" href="#main">' in page
+        assert '<main id="main"' in page
+        assert 'role="banner"' in page and 'role="contentinfo"' in page
+
+
+def test_404_page_is_friendly(client, db, settings):
+    settings.DEBUG = False
+    response = client.get("/stories/missing/")
+    assert response.status_code == 404
+    assert "We can" in text(response)
+
+
+def test_public_pages_refuse_post(client, writer, reviewer, editor):
+    story = publish_story(writer, reviewer, editor)
+    assert client.post(story.get_absolute_url()).status_code == 405
+
+
+def test_retracted_story_is_marked_in_feed(client, writer, reviewer, editor):
+    story = publish_story(writer, reviewer, editor, title="Cranes arrive")
+    services.story_retract(story_id=story.pk, user=editor, reason="Wrong.")
+    assert "Retracted: Cranes arrive" in text(client.get("/feed/"))
+
+
+def test_json_ld_is_not_on_other_pages(client, writer, reviewer, editor):
+    publish_story(writer, reviewer, editor)
+    assert "application/ld+json" not in text(client.get("/"))
