@@ -240,11 +240,12 @@ def _clean_phrase(phrase: str) -> str:
 
 def extract_quotes(text: str) -> tuple[str, ...]:
     """Quoted phrases (straight, curly double, curly single), split at ellipses, normalised."""
+    text = text.replace("\u2026", "...")  # an ellipsis splits a quotation; positions don't matter
     raw = [m.group(1) for m in _CURLY_SINGLE.finditer(text)]
     raw += [m.group(1) for m in _QUOTE.finditer(_fold_marks(text))]
     phrases: dict[str, None] = {}
     for quote in raw:
-        for fragment in re.split(r"\.{3,}|\u2026|\[\.\.\.\]", quote):
+        for fragment in re.split(r"\[?\.{3,}\]?", quote):
             cleaned = _clean_phrase(fragment)
             if len(cleaned) >= 3:
                 phrases.setdefault(cleaned, None)
