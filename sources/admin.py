@@ -9,6 +9,7 @@ from stories.models import Story
 from stories.services import ActionDenied, InvalidInput
 
 from . import services
+from .admin_extras import LinkCheckInline, SnapshotInline, capture_selected
 from .models import Source, normalise_url
 
 
@@ -65,6 +66,8 @@ class SourceAdmin(admin.ModelAdmin):
     """Library sources: searchable, filterable, and where each is cited."""
 
     form = SourceAdminForm
+    actions = (capture_selected,)
+    inlines = (SnapshotInline, LinkCheckInline)
     list_display = ("key", "title", "outlet", "kind", "health", "cited_by")
     list_filter = ("kind", "health", "outlet")
     search_fields = ("key", "title", "outlet", "url")
@@ -98,7 +101,10 @@ class SourceAdmin(admin.ModelAdmin):
         """Already saved by the service during validation."""
 
     def save_related(self, request, form, formsets, change):
-        """Sources have no related rows the admin writes."""
+        """The history inlines are read-only; the admin writes no related rows."""
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return super().construct_change_message(request, form, [], add)
 
     @admin.display(description="cited by", ordering="cited_count")
     def cited_by(self, obj):

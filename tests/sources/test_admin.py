@@ -17,6 +17,9 @@ def source_data(**fields):
     data = {"key": "harbour-board", "title": "Harbour board minutes",
             "url": "https://harbour.example.org/minutes/may", "outlet": "Harbour Board",
             "author": "", "published_on": "", "kind": "report", "description": "", "notes": ""}
+    for prefix in ("snapshots", "link_checks"):  # the read-only history inlines
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0",
+                     f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "0"})
     data.update(fields)
     return data
 
