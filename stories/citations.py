@@ -417,7 +417,7 @@ class _Parse:
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
         self.broken_reported: set[str] = set()
-        self.links: dict[CitedSource, str] = {}
+        self.links: dict[tuple[str, int, str], str] = {}
         for key in source_list:
             if key in self.numbers:
                 continue
@@ -489,6 +489,7 @@ class _Parse:
         children = token.children
         parts, starts, cites = [], [], []
         offset = 0
+        nested = False
         for index, child in enumerate(children):
             kind = child.type
             starts.append(offset)
@@ -501,6 +502,7 @@ class _Parse:
                 cites.append(index)
             else:
                 text = ""
+                nested = nested or child.nesting != 0
                 if kind == "link_open":
                     _mark_external(child)
             parts.append(text)
@@ -512,7 +514,7 @@ class _Parse:
         if not quiet and _FIGURES.search(plain):
             self._figure_warnings(plain, breaks, children, starts, cmap)
         token.children = [Token("html_inline", "", 0, content=_render_inline(
-            children, inserts, self, cmap))]
+            children, inserts, self, cmap, nested))]
 
     def _breaks(self, plain, children, starts, in_quote) -> list[int]:
         """Plain-text offsets where a sentence (or, in a quote, a line) ends."""
@@ -594,10 +596,11 @@ class _Parse:
         return f'<sup class="cite">{", ".join(map(self._source_link, sources))}</sup>'
 
     def _source_link(self, source: CitedSource) -> str:
-        link = self.links.get(source)
+        memo = (source.key, source.number, source.locator)
+        link = self.links.get(memo)
         if link is None:
             title = self.library[source.key].title or source.key
-            link = self.links[source] = (
+            link = self.links[memo] = (
                 f'<a href="#source-{source.number}" aria-label="Source {source.number}: '
                 f'{_attr(title)}" title="{_attr(source.locator or title)}">{source.number}</a>')
         return link
@@ -663,10 +666,11 @@ def _span_start(children, starts, start: int) -> tuple[int, int]:
     return first, 0
 
 
-def _render_inline(children, inserts, parse: _Parse, cmap) -> str:
+def _render_inline(children, inserts, parse: _Parse, cmap, nested: bool = True) -> str:
     """HTML for a block's inline tokens with claim spans and sups; a span that starts or ends
     inside markup closes and reopens that markup so the HTML stays nested."""
-    pairs = _pairs(children) if inserts else {}
+    nested = nested and bool(inserts)  # without markup, spans never need splitting
+    pairs = _pairs(children) if nested else {}
     opens_at = {first: (split, cite, ordinal) for first, split, cite, ordinal in inserts}
     closes_at = {cite: first for first, _, cite, _ in inserts}
     out: list[str] = []
@@ -678,7 +682,7 @@ def _render_inline(children, inserts, parse: _Parse, cmap) -> str:
             if split:
                 out.append(escapeHtml(content[:split]))
                 content = content[split:]
-            dangling = _unmatched_closes(children, index, cite, pairs)
+            dangling = _unmatched_closes(children, index, cite, pairs) if nested else ()
             out.extend(f"</{_TAGS.get(children[i].tag, children[i].tag)}>" for i in dangling)
             out.append(f'<span class="claim" id="claim-{ordinal}">')
             out.extend(_open_tag(children[pairs[i]]) for i in reversed(dangling))
@@ -689,7 +693,7 @@ def _render_inline(children, inserts, parse: _Parse, cmap) -> str:
         elif kind == "cite":
             if index in closes_at:
                 out[-1] = out[-1].rstrip()  # the sup hugs the claim's last word
-                still_open = _unmatched_opens(children, closes_at[index], index)
+                still_open = _unmatched_opens(children, closes_at[index], index) if nested else ()
                 out.extend(f"</{_TAGS.get(children[i].tag, children[i].tag)}>"
                            for i in reversed(still_open))
                 out.append("</span>")
