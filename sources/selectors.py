@@ -18,8 +18,8 @@ def good_snapshots():
 
 
 def latest_snapshot_texts(keys: list[str], *, as_of: datetime | None = None) -> dict[str, tuple]:
-    """{key: (snapshot id, text)} of each source's newest good snapshot (at or before as_of),
-    in one query."""
+    """{key: (snapshot id, text, fetched_at)} of each source's newest good snapshot (at or
+    before as_of), in one query."""
     if not keys:
         return {}
     newest = good_snapshots().filter(source=OuterRef("pk"))
@@ -27,8 +27,9 @@ def latest_snapshot_texts(keys: list[str], *, as_of: datetime | None = None) -> 
         newest = newest.filter(fetched_at__lte=as_of)
     newest = newest.order_by("-fetched_at", "-id").values("pk")[:1]
     ids = Source.objects.filter(key__in=keys).annotate(snap=Subquery(newest)).values("snap")
-    rows = Snapshot.objects.filter(pk__in=ids).values_list("source__key", "pk", "text")
-    return {key: (pk, text) for key, pk, text in rows}
+    rows = Snapshot.objects.filter(pk__in=ids).values_list("source__key", "pk", "text",
+                                                           "fetched_at")
+    return {key: (pk, text, at) for key, pk, text, at in rows}
 
 
 def _claim_inputs(revision) -> list[evidence.ClaimInput]:
@@ -48,7 +49,8 @@ def _evidence(revision, as_of: datetime | None):
     if not claims:
         return claims, {}
     snapshots = latest_snapshot_texts(keys, as_of=as_of)
-    ids = ",".join(str(snapshots[k][0]) if k in snapshots else "-" for k in keys)
+    ids = ",".join(f"{snapshots[k][0]}@{snapshots[k][2].isoformat()}" if k in snapshots else "-"
+                   for k in keys)
     digest = hashlib.sha256(f"{revision.content_hash}|{ids}".encode()).hexdigest()[:32]
     cache_key = f"evidence:{revision.pk}:{digest}"
     result = cache.get(cache_key)

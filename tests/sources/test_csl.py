@@ -1,0 +1,113 @@
+import json
+from datetime import date
+
+import pytest
+
+from sources import csl
+from tests.factories import SourceFactory, make_story
+
+BIB = r"""
+Some free text before the entries, with an @ sign.
+@string{reu = "Reuters"}
+@comment{this entry is ignored}
+@preamble{"\newcommand{\noop}[1]{}"}
+@article{reuters-wu,
+  title   = {Chip {Plan} Exceeds \$380bn Target},
+  author  = {Wu, Jane and Doe, John},
+  journal = reu # " Asia",
+  year    = 2024, month = sep, day = {24},
+  url     = {https://www.reuters.com/tech/chips?a=1&b=2},
+}
+@misc{bbg:capex, title = "Capex {rises}", howpublished = {\url{https://bloomberg.com/capex}},
+      year = {2023}}
+@techreport(imf_2024, title = {World Economic Outlook}, institution = {IMF},
+            url = {https://imf.org/weo}, type = {Press release})
+@book{nolink, title = {A Book Without a Link}}
+"""
+
+
+def test_parse_bibtex_reads_entries_macros_and_nesting():
+    entries = csl.parse_bibtex(BIB)
+    assert [(kind, key) for kind, key, _ in entries] == [
+        ("article", "reuters-wu"), ("misc", "bbg:capex"), ("techreport", "imf_2024"),
+        ("book", "nolink")]
+    assert entries[0][2]["journal"] == "Reuters Asia"
+    assert entries[0][2]["month"] == "sep"
+
+
+def test_read_bibtex_maps_fields():
+    wu, capex, imf, book = csl.read_bibtex(BIB)
+    assert wu.key == "reuters-wu"
+    assert wu.title == "Chip Plan Exceeds $380bn Target"
+    assert wu.author == "Jane Wu; John Doe"
+    assert wu.outlet == "Reuters Asia"
+    assert wu.published_on == date(2024, 9, 24)
+    assert wu.url == "https://www.reuters.com/tech/chips?a=1&b=2"
+    assert (capex.key, capex.url, capex.kind) == ("bbg:capex", "https://bloomberg.com/capex",
+                                                  "article")
+    assert capex.published_on == date(2023, 1, 1)
+    assert (imf.kind, imf.outlet) == ("press_release", "IMF")
+    assert book.problem.startswith("no URL")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("@article{a, title = {unbalanced}", "line 1"),
+    ("@article{a, title = \"open", "unterminated"),
+    ("@article{a, title {x}}", "expected '='"),
+])
+def test_parse_bibtex_errors_name_the_line(text, message):
+    with pytest.raises(csl.BibTeXError, match=message):
+        csl.parse_bibtex(text)
+
+
+CSL = [
+    {"id": "http://zotero.org/users/1/items/ABC123", "type": "article-newspaper",
+     "title": "Port traffic hits record", "URL": "https://port.example.org/news/1",
+     "container-title": "Harbour Times",
+     "author": [{"family": "Smith", "given": "Ana"}, {"literal": "Port Authority"}],
+     "issued": {"date-parts": [[2024, 9]]}},
+    {"id": "stats-2023", "citation-key": "stats2023", "type": "dataset", "title": "Trade data",
+     "URL": "https://stats.example.org/t", "issued": {"raw": "2023-05-02"}},
+    {"id": "call", "type": "interview", "title": "Call with the harbour master",
+     "note": "Phone call, 3 May; notes in the shared drive"},
+    {"id": "", "type": "report", "title": "No id"},
+    {"id": "empty", "type": "webpage"},
+]
+
+
+def test_read_csl_json_maps_fields():
+    port, stats, call, no_id, empty = csl.read_csl_json(json.dumps(CSL))
+    assert (port.key, port.kind, port.outlet) == ("ABC123", "article", "Harbour Times")
+    assert port.author == "Ana Smith; Port Authority"
+    assert port.published_on == date(2024, 9, 1)
+    assert (stats.key, stats.kind, stats.published_on) == ("stats2023", "dataset",
+                                                           date(2023, 5, 2))
+    assert (call.kind, call.url, call.problem) == ("interview", "", "")
+    assert call.description.startswith("Phone call")
+    assert no_id.problem == "no usable id or citation key"
+    assert empty.problem == "no title"
+
+
+@pytest.mark.parametrize("raw, key", [
+    ("smith2024", "smith2024"), ("Smith 2024/", "Smith-2024"), ("a/b/c", "c"),
+    ("--x--", "x"), ("émile", "mile"),
+])
+def test_clean_key(raw, key):
+    assert csl.clean_key(raw) == key
+
+
+def test_story_sources_csl_exports_the_numbered_list(writer):
+    first = SourceFactory(key="wire", title="Wire story", outlet="Example Wire",
+                          author="Ana Smith; Port Authority", published_on=date(2024, 9, 24))
+    second = SourceFactory(key="paper", kind="report")
+    story = make_story(writer, body="A claim [@paper]. Another [@wire].", sources=[])
+    items = csl.story_sources_csl(story)
+    assert [(i["id"], i["citation-number"]) for i in items] == [("paper", 1), ("wire", 2)]
+    wire = items[1]
+    assert wire["type"] == "article-newspaper"
+    assert wire["URL"] == first.url
+    assert wire["container-title"] == "Example Wire"
+    assert wire["author"] == [{"literal": "Ana Smith"}, {"literal": "Port Authority"}]
+    assert wire["issued"] == {"date-parts": [[2024, 9, 24]]}
+    assert items[0]["type"] == "report" and items[0]["title"] == second.title
+    assert csl.read_csl_json(json.dumps(items))[1].key == "wire"  # round trip
