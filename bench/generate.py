@@ -41,7 +41,8 @@ def make_story(words: int = 50_000, claims: int = 2_000, sources: int = 300,
                for i, key in enumerate(keys)}
     source_list = keys[: sources // 2]
     rng.shuffle(source_list)  # a writer who reordered part of the list
-    words_per_claim = max(words // max(claims, 1), 4)
+    # about two whitespace-separated "words" per claim go to its citation group
+    words_per_claim = max(words // max(claims, 1) - 2, 4)
     blocks: list[str] = []
     paragraph: list[str] = []
     for index in range(claims):
