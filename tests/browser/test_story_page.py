@@ -1,0 +1,199 @@
+"""The story page in a real Chromium: citations, hover cards, review trail, CSP, screenshots."""
+
+import datetime
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sources.models import Snapshot
+from tests.conftest import need
+from tests.factories import SourceFactory
+from tests.public.helpers import publish_story
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+BODY = """\
+Eastmere's harbour took delivery of three electric ship-to-shore cranes on Friday, two years \
+later than the port authority first promised [@ledger-cranes].
+
+The cranes replace diesel machines bought in 1998. The authority says they will cut the \
+terminal's direct emissions by about 40% once all three are working \
+[@port-annual; @ledger-cranes, p. 2].
+
+## Why the delay
+
+The council's harbour committee heard in April that the substation feeding Berth 4 could not \
+carry the extra load [@council-minutes]. A connection agreement with the grid operator was \
+signed at the end of June [@grid-notice].
+
+Freight volumes fell 3.2% in the first quarter compared with a year earlier, the national \
+statistics office says [@freight-stats, table 4]. The authority expects the new cranes to win \
+back container traffic that moved to larger ports during the delay [@port-annual, p. 11].
+
+> The union says every crane operator has been offered retraining on the new machines
+> [@union-release].
+"""
+
+SOURCES = [
+    dict(key="ledger-cranes", outlet="The Harbour Ledger",
+         title="Electric cranes arrive at Berth 4 after two-year delay",
+         url="https://ledger.example.org/2026/05/electric-cranes-berth-4",
+         published_on=datetime.date(2026, 5, 2)),
+    dict(key="port-annual", outlet="Eastmere Port Authority", kind="report",
+         title="Annual Report 2025: Throughput, Finances and Fleet Renewal",
+         url="https://port.example.org/reports/annual-2025",
+         published_on=datetime.date(2026, 3, 14)),
+    dict(key="council-minutes", outlet="Eastmere City Council", kind="filing",
+         title="Minutes of the Harbour Committee, 12 April 2026",
+         url="https://council.example.org/minutes/harbour-2026-04-12", health="broken"),
+    dict(key="grid-notice", outlet="Coastal Grid", kind="press_release",
+         title="Connection agreement signed for Eastmere harbour substation",
+         url="https://grid.example.org/notices/eastmere-substation"),
+    dict(key="freight-stats", outlet="National Statistics Office", kind="dataset",
+         title="Port freight statistics, first quarter 2026",
+         url="https://stats.example.org/datasets/port-freight-2026-q1"),
+    dict(key="union-release", outlet="Eastmere Dockworkers' Union", kind="press_release",
+         title="Union welcomes retraining guarantee for crane operators",
+         url="https://union.example.org/news/retraining-guarantee"),
+]
+
+
+@pytest.fixture
+def story(writer, reviewer, editor):
+    sources = [SourceFactory(**fields) for fields in SOURCES]
+    snapshot = Snapshot.objects.create(
+        source=sources[2], requested_url=sources[2].url, final_url=sources[2].url,
+        status_code=200, text="Minutes of the Harbour Committee. Item 4: Berth 4 substation.")
+    Snapshot.objects.filter(pk=snapshot.pk).update(
+        fetched_at=snapshot.fetched_at - datetime.timedelta(days=3))
+    return publish_story(
+        writer, reviewer, editor, title="Electric cranes reach Eastmere harbour, two years late",
+        dek="The port says the machines will cut terminal emissions by about 40%; a grid "
+            "bottleneck held them up.",
+        body=BODY, sources=sources,
+    )
+
+
+@pytest.fixture
+def browser():
+    need(Path(CHROMIUM).exists() or bool(shutil.which("chromium")),
+         f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_factory(browser):
+    pages = []
+
+    def make(width=1280, height=900):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.problems = []
+        page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: page.problems.append(str(e)))
+        page.add_init_script(
+            "window.__csp = [];"
+            "document.addEventListener('securitypolicyviolation',"
+            " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+        )
+        pages.append(context)
+        return page
+
+    yield make
+    for context in pages:
+        context.close()
+
+
+def csp_violations(page) -> list[str]:
+    return page.evaluate("window.__csp") + [p for p in page.problems
+                                              if "Content Security Policy" in p]
+
+
+def test_home_lists_the_story(live_server, page_factory, story):
+    page = page_factory()
+    page.goto(live_server.url + "/")
+    assert page.get_by_role("link", name=story.title).is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home-desktop.png"), full_page=True)
+    page.get_by_role("link", name=story.title).click()
+    page.wait_for_url(f"**{story.get_absolute_url()}")
+    assert page.locator("article.story h1").inner_text() == story.title
+    assert csp_violations(page) == []
+
+
+def test_clicking_citation_two_lands_on_source_two(live_server, page_factory, story):
+    page = page_factory()
+    page.goto(live_server.url + story.get_absolute_url())
+    page.locator('sup.cite a[href="#source-2"]').first.click()
+    page.wait_for_function("location.hash === '#source-2'")
+    target = page.locator("#source-2")
+    assert target.is_visible()
+    assert page.evaluate("document.querySelector(':target').id") == "source-2"
+    assert target.evaluate("el => el.getBoundingClientRect().top < window.innerHeight")
+
+
+def test_keyboard_focus_on_citation_shows_hover_card(live_server, page_factory, story):
+    page = page_factory()
+    page.goto(live_server.url + story.get_absolute_url())
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement.closest('sup.cite')"):
+            break
+    else:
+        pytest.fail("Tab never reached a citation link")
+    card = page.locator(".cite-card")
+    card.wait_for(state="visible")
+    assert "Electric cranes arrive at Berth 4 after two-year delay" in card.inner_text()
+    assert "The Harbour Ledger" in card.inner_text()
+    page.keyboard.press("Escape")
+    card.wait_for(state="hidden")
+
+
+def test_hover_card_shows_locator(live_server, page_factory, story):
+    page = page_factory()
+    page.goto(live_server.url + story.get_absolute_url())
+    page.locator("#claim-2 + sup.cite a").nth(1).hover()
+    card = page.locator(".cite-card")
+    card.wait_for(state="visible")
+    assert "p. 2" in card.inner_text()
+
+
+def test_review_trail_link_works(live_server, page_factory, story):
+    page = page_factory()
+    page.goto(live_server.url + story.get_absolute_url())
+    page.locator("p.reviewed-by a").click()
+    page.wait_for_url("**/history/")
+    assert "Review trail" in page.content()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "history-desktop.png"), full_page=True)
+    assert "First Reviewer" in page.locator(".trail").inner_text()
+    assert csp_violations(page) == []
+
+
+def test_story_page_has_no_csp_violations_and_saves_screenshots(
+        live_server, page_factory, story):
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name, width, height in (("desktop", 1280, 900), ("phone", 390, 844)):
+        page = page_factory(width, height)
+        response = page.goto(live_server.url + story.get_absolute_url())
+        assert "nonce-" in response.headers["content-security-policy"]
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times New Roman"
+        page.screenshot(path=str(ARTIFACTS / f"story-{name}.png"), full_page=True)
+        page.locator('sup.cite a[href="#source-2"]').first.hover()
+        page.locator(".cite-card").wait_for(state="visible")
+        page.screenshot(path=str(ARTIFACTS / f"story-{name}-card.png"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert csp_violations(page) == [], csp_violations(page)
+    assert os.path.getsize(ARTIFACTS / "story-desktop.png") > 10_000
