@@ -443,7 +443,8 @@ class _Parse:
         for index, text in enumerate(token.content.split("\n")):
             line = min(first + index, len(self.lines) - 1)
             raw = self.lines[line]
-            column = raw.find(text, self.line_cursor.get(line, 0)) if text else 0
+            cursor = self.line_cursor.get(line, 0)  # table cells share a line, left to right
+            column = raw.find(text, cursor) if text else cursor
             if column < 0:
                 column = max(len(raw.rstrip()) - len(text), 0)
             self.line_cursor[line] = column + len(text)
