@@ -262,3 +262,8 @@ SPECTACULAR_SETTINGS.update({
         "VerdictEnum": "stories.models.Verdict",
     },
 })
+
+# Source fetcher: networks it may reach even when SOURCE_FETCH_ALLOW_PRIVATE is off
+# (comma-separated CIDRs, e.g. an internal document server); every other private address
+# stays refused.
+SOURCE_FETCH_ALLOW_NETWORKS = env_list("SOURCE_FETCH_ALLOW_NETWORKS", "")

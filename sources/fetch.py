@@ -2,7 +2,8 @@
 
 Rules: http(s) only; every host (the first and each redirect hop) is resolved and refused when
 any address it resolves to is loopback, private, link-local, reserved, multicast or otherwise not
-global, unless settings.SOURCE_FETCH_ALLOW_PRIVATE; at most 5 redirects, followed by hand; a
+global, unless settings.SOURCE_FETCH_ALLOW_PRIVATE (or the address is in one of the networks of
+settings.SOURCE_FETCH_ALLOW_NETWORKS); at most 5 redirects, followed by hand; a
 10 s timeout per operation and overall; a 5 MB cap on the (decoded) body; an honest User-Agent.
 
 The connection is pinned to the address we checked: the request goes to that IP with the real
@@ -77,6 +78,19 @@ def _allow_private_default() -> bool:
     return bool(getattr(settings, "SOURCE_FETCH_ALLOW_PRIVATE", False))
 
 
+def allowed_networks() -> tuple:
+    """settings.SOURCE_FETCH_ALLOW_NETWORKS as ip_network objects (bad entries are ignored)."""
+    from django.conf import settings
+
+    networks = []
+    for entry in getattr(settings, "SOURCE_FETCH_ALLOW_NETWORKS", ()) or ():
+        try:
+            networks.append(ipaddress.ip_network(str(entry).strip(), strict=False))
+        except ValueError:
+            continue
+    return tuple(networks)
+
+
 def address_is_public(address: str) -> bool:
     """True for a globally routable unicast address."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -87,8 +101,15 @@ def address_is_public(address: str) -> bool:
                 or ip.is_multicast or ip.is_unspecified or not ip.is_global)
 
 
-def resolve(host: str, port: int, *, allow_private: bool) -> list[str]:
-    """Resolve host; refuse it when any address is not public (every address is checked)."""
+def _allowed(address: str, networks: tuple) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return any(ip.version == net.version and ip in net for net in networks)
+
+
+def resolve(host: str, port: int, *, allow_private: bool,
+            networks: tuple = ()) -> list[str]:
+    """Resolve host; refuse it when any address is not public (every address is checked),
+    unless private addresses are allowed or the address is in an allowed network."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
@@ -98,7 +119,7 @@ def resolve(host: str, port: int, *, allow_private: bool) -> list[str]:
         raise Refused("network", f"{host} has no addresses")
     if not allow_private:
         for address in addresses:
-            if not address_is_public(address):
+            if not address_is_public(address) and not _allowed(address, networks):
                 raise Refused("refused", f"{host} resolves to a non-public address ({address})")
     return addresses
 
@@ -137,6 +158,7 @@ def fetch(url: str, *, allow_private: bool | None = None, max_bytes: int = MAX_B
     """GET url under the rules above; never raises."""
     if allow_private is None:
         allow_private = _allow_private_default()
+    networks = () if allow_private else allowed_networks()
     deadline = time.monotonic() + timeout
     redirects: list[str] = []
     current = url
@@ -148,7 +170,7 @@ def fetch(url: str, *, allow_private: bool | None = None, max_bytes: int = MAX_B
         while True:
             try:
                 scheme, host, port = _check_url(current)
-                addresses = resolve(host, port, allow_private=allow_private)
+                addresses = resolve(host, port, allow_private=allow_private, networks=networks)
             except Refused as exc:
                 return FetchResult(None, current, error=f"{exc.kind}: {exc}",
                                    redirects=tuple(redirects))

@@ -224,3 +224,15 @@ def test_extract_other_types_are_recorded_without_text():
 ])
 def test_address_is_public(address, public):
     assert fetch.address_is_public(address) is public
+
+
+def test_fetch_allows_listed_networks_and_still_refuses_others(server, settings, monkeypatch):
+    base, srv = server
+    settings.SOURCE_FETCH_ALLOW_PRIVATE = False
+    settings.SOURCE_FETCH_ALLOW_NETWORKS = ["127.0.0.0/8", "not a network"]
+    assert fetch.fetch(f"{base}/article").status_code == 200
+    port = base.rsplit(":", 1)[1]
+    srv.routes["/to-private"] = redirect(f"http://metadata.internal:{port}/article")
+    monkeypatch.setattr(socket, "getaddrinfo", _fake_dns({"metadata.internal": ["10.0.0.1"]}))
+    result = fetch.fetch(f"{base}/to-private")
+    assert result.error_kind == "refused"
