@@ -6,6 +6,7 @@ messages on them.
 
 import difflib
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -14,11 +15,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from sources.models import Source
 
-from . import services
+from . import selectors, services
 from .forms import ImageAdminForm, StoryAdminForm, StorySourceForm, StorySourceFormSet
 from .models import Image, Revision, Story, StorySource
 from .permissions import is_author, is_editor, is_writer
@@ -239,11 +241,15 @@ class StoryAdmin(admin.ModelAdmin):
         revision = story.latest_revision
         if revision is None:
             raise Http404("This story has no saved revision yet.")
-        sources = numbered_sources(revision)
-        return TemplateResponse(request, "admin/stories/story/preview.html", {
-            "story": story, "revision": revision, "sources": sources,
-            "source_count": len(sources),
+        # The public story template in its preview mode: the page readers will get.
+        page = selectors.revision_page(revision)
+        response = TemplateResponse(request, "admin/stories/story/preview.html", {
+            "page": page, "story": story, "revision": revision, "preview": True,
+            "body": mark_safe(revision.html),  # noqa: S308 - sanitised when the revision was saved
+            "site_name": settings.NEWSROOM_SITE_NAME,
         })
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
 
     def revisions_view(self, request, story_id: int):
         story = self._visible_story(request, story_id, "revisions")

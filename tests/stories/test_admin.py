@@ -1,9 +1,13 @@
+import io
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image as PILImage
 
 from audit.models import Event
 from stories import services
-from stories.models import Revision, Story
+from stories.models import Image, Revision, Story
 from tests.factories import SourceFactory, make_story
 
 BODY = "Cranes arrived on Monday [@port-cranes]. Traffic rose 6% in May [@port-traffic, p. 2]."
@@ -247,11 +251,13 @@ def test_preview_shows_the_story_as_readers_will(client, writer, story):
     response = client.get(reverse("admin:stories_story_preview", args=[story.pk]))
 
     page = response.content.decode()
-    assert '<article class="story">' in page
-    assert "<h1>Cranes lift harbour traffic</h1>" in page
+    assert '<article class="story"' in page
+    assert ">Cranes lift harbour traffic</h1>" in page
     assert '<span class="source-count">2 Sources</span>' in page
-    assert '<li id="source-2"><cite>Harbour board minutes on the new cranes</cite>' in page
+    assert '<li id="source-2"' in page
+    assert "Harbour board minutes on the new cranes" in page
     assert 'href="#source-1"' in page
+    assert "Preview — not published." in page
 
 
 def test_restore_creates_a_new_revision_with_the_old_text(client, writer, story):
@@ -304,3 +310,65 @@ def test_writer_cannot_restore_another_writers_story(client, other_writer, story
 
     assert response.status_code == 403
     assert story.revisions.count() == 1
+
+
+def test_editor_changes_the_authors(client, editor, other_writer, story):
+    login(client, editor)
+    data = change_form_data(client.get(change_url(story)))
+    data["authors"] = [str(other_writer.pk)]
+
+    response = client.post(change_url(story), data)
+
+    assert response.status_code == 302
+    assert list(story.authors.all()) == [other_writer]
+
+
+def test_writer_cannot_change_the_authors(client, writer, other_writer, story):
+    login(client, writer)
+    data = change_form_data(client.get(change_url(story)))
+    assert "authors" not in data
+    data["authors"] = [str(other_writer.pk)]
+
+    client.post(change_url(story), data)
+
+    assert list(story.authors.all()) == [writer]
+
+
+def test_source_autocomplete_finds_library_sources(client, writer, library):
+    login(client, writer)
+
+    response = client.get(reverse("admin:autocomplete"), {
+        "app_label": "stories", "model_name": "storysource", "field_name": "source",
+        "term": "cranes"})
+
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == [
+        "port-cranes: Harbour board minutes on the new cranes"]
+
+
+def test_image_upload_records_size_and_shows_the_snippet(client, writer):
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (40, 30), "navy").save(buffer, format="PNG")
+    upload = SimpleUploadedFile("crane.png", buffer.getvalue(), content_type="image/png")
+    login(client, writer)
+
+    response = client.post(reverse("admin:stories_image_add"), {
+        "file": upload, "alt": "A crane on the quay", "caption": "", "credit": "",
+        "credit_source": "", "_continue": "1"})
+
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert (image.width, image.height, image.uploaded_by) == (40, 30, writer)
+    page = client.get(response["Location"]).content.decode()
+    assert f"![A crane on the quay](image:{image.pk})" in page
+
+
+def test_image_without_alt_text_is_refused(client, writer):
+    login(client, writer)
+
+    response = client.post(reverse("admin:stories_image_add"), {
+        "file": SimpleUploadedFile("x.png", b"not really", content_type="image/png"),
+        "alt": ""})
+
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
