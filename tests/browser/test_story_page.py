@@ -12,7 +12,12 @@ from tests.conftest import need
 from tests.factories import SourceFactory
 from tests.public.helpers import publish_story
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Transactional, so the live server thread sees the data; serialized_rollback brings back the
+# role groups the migrations created, which a transactional flush would otherwise remove.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
