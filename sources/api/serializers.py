@@ -21,6 +21,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
     """One fetch of the source's URL, with a link to its public archived copy."""
 
     archive_url = serializers.SerializerMethodField()
+    final_url = serializers.CharField(read_only=True, help_text="Where redirects ended.")
 
     class Meta:
         model = Snapshot
@@ -35,7 +36,10 @@ class SnapshotSerializer(serializers.ModelSerializer):
 class SourceSerializer(serializers.ModelSerializer):
     """A library source as listed."""
 
-    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    url = serializers.CharField(read_only=True, help_text="Link to the original; empty for "
+                                "offline sources (see description).")
+    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                            allow_null=True)
 
     class Meta:
         model = Source
