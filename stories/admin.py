@@ -100,17 +100,21 @@ class StorySourceInline(admin.TabularInline):
         return formset_class
 
     # The workflow decides who may change a story's list; these only gate the screen.
+    def _may_edit(self, request, obj) -> bool:
+        user = request.user
+        return is_writer(user) if obj is None else is_editor(user) or is_author(user, obj)
+
     def has_view_permission(self, request, obj=None):
         return is_writer(request.user)
 
     def has_add_permission(self, request, obj=None):
-        return is_writer(request.user)
+        return self._may_edit(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return is_writer(request.user)
+        return self._may_edit(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return is_writer(request.user)
+        return self._may_edit(request, obj)
 
 
 @admin.register(Story)
@@ -154,9 +158,11 @@ class StoryAdmin(admin.ModelAdmin):
             people.append("authors_list")
         if obj is None:
             return [(None, {"fields": story + people})]
+        if self.has_change_permission(request, obj):
+            story.append("base_revision")
         return [
             ("Status", {"fields": ["state", "revision_summary", *people]}),
-            ("Story", {"fields": [*story, "base_revision"]}),
+            ("Story", {"fields": story}),
         ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):

@@ -372,3 +372,16 @@ def test_image_without_alt_text_is_refused(client, writer):
 
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
+
+
+def test_reviewer_sees_a_story_in_review_read_only(client, writer, reviewer, story):
+    services.story_submit(story_id=story.pk, user=writer)
+    login(client, reviewer)
+
+    response = client.get(change_url(story))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Cranes arrived on Monday" in page
+    assert 'name="_save"' not in page
+    assert 'name="body"' not in page
