@@ -10,6 +10,7 @@ from functools import partial
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -39,11 +40,13 @@ def review_urls(model_admin) -> list:
     ]
 
 
-def _visible_story(request, story_id: int) -> Story:
-    story = Story.objects.visible_to(request.user).filter(pk=story_id).first()
-    if story is None:
-        raise Http404("No such story, or you may not see it.")
-    return Story.objects.select_related("latest_revision").get(pk=story.pk)
+def _visible_story(request, story_id: int, action: str) -> Story:
+    story = get_object_or_404(Story.objects.select_related("latest_revision"), pk=story_id)
+    if not Story.objects.visible_to(request.user).filter(pk=story.pk).exists():
+        reason = "Only the story's authors, its reviewers and editors can open it."
+        services.audit_denied(action=action, user=request.user, story=story, reason=reason)
+        raise PermissionDenied(reason)
+    return story
 
 
 def _context(model_admin, request, story: Story, title: str, **extra) -> dict:
@@ -104,7 +107,7 @@ def _checks_from_post(screen, data, accept_carried: bool) -> list[services.Check
 
 def review_view(model_admin, request, story_id: int):
     """Check each claim of the latest revision against its sources and record a review."""
-    story = _visible_story(request, story_id)
+    story = _visible_story(request, story_id, "review")
     if story.latest_revision is None:
         raise Http404("This story has no revision yet.")
     screen = review_screen(story=story, user=request.user)
@@ -281,7 +284,7 @@ def _perform(op: str, form: forms.Form, story: Story, user) -> str:
 
 def workflow_view(model_admin, request, story_id: int):
     """State, revisions, reviews, assignments, preview links and timeline, with the buttons."""
-    story = _visible_story(request, story_id)
+    story = _visible_story(request, story_id, "workflow")
     op = request.POST.get("op", "") if request.method == "POST" else ""
     forms_by_op = _workflow_forms(story, request.POST if op else None, op)
     if op:

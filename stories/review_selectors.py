@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -248,26 +248,20 @@ def waiting_for_review(user):
         Story.objects.filter(state=State.IN_REVIEW)
         .exclude(authors=user)
         .annotate(assigned=Exists(mine), due_at=Subquery(mine.values("due_at")[:1]))
-        .select_related("latest_revision")
-        .prefetch_related("authors")
-        .order_by("-assigned", "due_at", "updated_at", "id")
+        .order_by("-assigned", F("due_at").asc(nulls_last=True), "updated_at", "id")
     )
 
 
 def stories_by(user):
     """The user's own stories, most recently changed first."""
-    return Story.objects.filter(authors=user).prefetch_related("authors").order_by(
-        "-updated_at", "-id"
-    )
+    return Story.objects.filter(authors=user).order_by("-updated_at", "-id")
 
 
 def ready_to_publish():
     """Approved stories waiting for an editor."""
-    return (Story.objects.filter(state=State.APPROVED).select_related("approved_revision")
-            .prefetch_related("authors").order_by("updated_at", "id"))
+    return Story.objects.filter(state=State.APPROVED).order_by("updated_at", "id")
 
 
 def scheduled_stories():
     """Scheduled stories, the next to go live first."""
-    return (Story.objects.filter(state=State.SCHEDULED).prefetch_related("authors")
-            .order_by("publish_at", "id"))
+    return Story.objects.filter(state=State.SCHEDULED).order_by("publish_at", "id")

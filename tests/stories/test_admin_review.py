@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Event
+from sources.models import Snapshot
 from stories import services
 from stories.models import ClaimCheck, PreviewLink, Review, Story
 from stories.services import CheckInput
@@ -392,9 +393,10 @@ def test_author_submits_and_withdraws_from_the_workflow_page(client, story, writ
     assert Story.objects.get(pk=story.pk).state == "draft"
 
 
-def test_workflow_page_is_hidden_from_writers_who_are_not_authors(client, story, other_writer):
+def test_workflow_page_is_refused_to_writers_who_are_not_authors(client, story, other_writer):
     client.force_login(staff(other_writer))
-    assert client.get(workflow_url(story)).status_code == 404
+    assert client.get(workflow_url(story)).status_code == 403
+    assert Event.objects.filter(story=story, action="workflow.denied", actor=other_writer).exists()
 
 
 def test_editor_creates_a_preview_link_and_sees_its_full_address(client, story, editor):
@@ -450,7 +452,25 @@ def test_workflow_page_shows_reviews_and_the_audit_timeline(client, story, write
     assert ">submit<" in response.text
 
 
-def test_someone_without_a_role_is_not_shown_the_story(client, story):
+def test_someone_without_a_role_is_refused_the_review_screen(client, story):
     nobody = staff(UserFactory(username="visitor"))
     client.force_login(nobody)
-    assert client.get(review_url(story)).status_code == 404
+    assert client.get(review_url(story)).status_code == 403
+    assert Event.objects.filter(story=story, action="review.denied", actor=nobody).exists()
+
+
+def test_review_screen_links_each_source_snapshot_and_shows_evidence(client, story, sources,
+                                                                     writer, reviewer):
+    a = sources[0]
+    snapshot = Snapshot.objects.create(
+        source=a, requested_url=a.url, final_url=a.url, status_code=200,
+        content_type="text/html", text="Customs data: exports rose 6% in March, led by grain.",
+    )
+    submitted(story, writer)
+    client.force_login(staff(reviewer))
+    response = client.get(review_url(story))
+    assert reverse("snapshot-detail", args=[snapshot.pk]) in response.text
+    assert f'href="{a.url}"' in response.text
+    assert "Not checked yet" in response.text  # the source's link health
+    first = response.text.split('id="check-1"')[1].split("</li>\n        \n")[0]
+    assert "Source 1:" in first
