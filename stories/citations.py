@@ -547,10 +547,10 @@ class _Parse:
             text = " ".join(plain[start:at].split())
             problems = self._check_group(cite, text)
             if problems:
-                cite.meta["html"] = _error_mark(cite.content, problems, line, column)
-                for code, detail in problems:
-                    self.errors.append(Problem(code, f"{_location(line, column)}{detail} in "
-                                               f'"{cite.content}".', line, column, cite.content))
+                found = [Problem(code, f'{_location(line, column)}{detail} in "{cite.content}".',
+                                 line, column, cite.content) for code, detail in problems]
+                self.errors.extend(found)
+                cite.meta["html"] = _error_mark(cite.content, found)
                 continue
             ordinal = len(self.claims) + 1
             first, split = _span_start(children, starts, start)
@@ -771,10 +771,10 @@ def _alt_text(image: Token) -> str:
     return "".join(c.content for c in image.children or () if c.type in kinds)
 
 
-def _error_mark(raw: str, problems, line: int, column: int) -> str:
-    title = "; ".join(detail for _code, detail in problems)
-    return (f'<mark class="cite-error" title="{_attr(_location(line, column) + title)}">'
-            f"{html.escape(raw)}</mark>")
+def _error_mark(raw: str, problems: list[Problem]) -> str:
+    title = " ".join(problem.message for problem in problems)
+    return f'<mark class="cite-error" title="{_attr(title)}">{html.escape(raw)}</mark>'
+
 
 
 _SAFE_SRC = re.compile(r"(?:https?://|/)[^\s,\"'<>]*\Z", re.IGNORECASE)
