@@ -776,7 +776,6 @@ def _error_mark(raw: str, problems: list[Problem]) -> str:
     return f'<mark class="cite-error" title="{_attr(title)}">{html.escape(raw)}</mark>'
 
 
-
 _SAFE_SRC = re.compile(r"(?:https?://|/)[^\s,\"'<>]*\Z", re.IGNORECASE)
 
 
