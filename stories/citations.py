@@ -308,7 +308,8 @@ _MD = _build_markdown()
 
 def _relative_url(url: str) -> str | None:
     """Keep in-page fragments and site-rooted paths (uploaded images); drop other relatives."""
-    return url if url.startswith(("#", "/")) else None
+    site_rooted = url.startswith("/") and not url.startswith("//")  # "//host" is off-site
+    return url if url.startswith("#") or site_rooted else None
 
 
 _CLEANER = nh3.Cleaner(
