@@ -419,6 +419,7 @@ class _Parse:
         self.warnings: list[Problem] = []
         self.broken_reported: set[str] = set()
         self.links: dict[tuple[str, int, str], str] = {}
+        self.sups: dict[str, str] = {}
         for key in source_list:
             if key in self.numbers:
                 continue
@@ -559,7 +560,7 @@ class _Parse:
             _, cline, ccolumn = self._locate_body(claim_pos)
             sources = self._cite(cite, line, column)
             self.claims.append(Claim(ordinal, text, claim_pos, group_pos, cline, ccolumn, sources))
-            cite.meta["html"] = self._sup(sources)
+            cite.meta["html"] = self._sup(cite.content, sources)
             inserts.append((first, split, index, ordinal))
         return inserts
 
@@ -594,8 +595,13 @@ class _Parse:
                     "check its link or replace it.", line, column, cite.content))
         return tuple(sources)
 
-    def _sup(self, sources: tuple[CitedSource, ...]) -> str:
-        return f'<sup class="cite">{", ".join(map(self._source_link, sources))}</sup>'
+    def _sup(self, raw: str, sources: tuple[CitedSource, ...]) -> str:
+        # A group's text fixes its keys, and a key's number never changes once given.
+        sup = self.sups.get(raw)
+        if sup is None:
+            links = ", ".join(map(self._source_link, sources))
+            sup = self.sups[raw] = f'<sup class="cite">{links}</sup>'
+        return sup
 
     def _source_link(self, source: CitedSource) -> str:
         memo = (source.key, source.number, source.locator)
