@@ -126,7 +126,10 @@ def review_view(model_admin, request, story_id: int):
                         story_id=story.pk, reviewer=request.user,
                         decision=form.cleaned_data["decision"],
                         comment=form.cleaned_data["comment"], checks=checks,
+                        base_revision=form.cleaned_data["revision"],
                     )
+                except services.StaleRevision as exc:
+                    form.add_error(None, f"{exc} Your verdicts were not saved.")
                 except services.ActionDenied as exc:
                     return _denied(model_admin, request, story, exc)
                 except IllegalTransition as exc:

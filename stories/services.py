@@ -428,11 +428,13 @@ def _unsupported_claims(revision: Revision) -> list[int]:
 
 @audited("review")
 def review_submit(*, story_id: int, reviewer, decision: str, comment: str = "",
-                  checks: list[CheckInput] | None = None) -> Review:
+                  checks: list[CheckInput] | None = None,
+                  base_revision: str | None = None) -> Review:
     """Record a review of the latest revision: approve, request changes, or comment.
 
     Approval needs every claim checked `supported` and a reviewer who neither wrote nor
-    edited the revision; it is pinned to the revision's content hash.
+    edited the revision; it is pinned to the revision's content hash. With `base_revision`
+    (the hash the reviewer read), a text changed meanwhile is refused as stale.
     """
     from . import tasks
 
@@ -443,6 +445,8 @@ def review_submit(*, story_id: int, reviewer, decision: str, comment: str = "",
                                          "request_changes or comment."]})
     _ensure_can_review(user=reviewer, story=story, action=action)
     revision = story.latest_revision
+    if base_revision is not None and base_revision != revision.content_hash:
+        raise StaleRevision(revision)
     if decision == Decision.APPROVE:
         next_state(story.state, Action.APPROVE)
         if reviewer.pk in _revision_editors_since_approval(story, revision):

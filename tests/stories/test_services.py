@@ -356,3 +356,15 @@ def test_an_expired_preview_link_does_not_open(story, editor):
     link.expires_at = timezone.now() - timedelta(seconds=1)
     link.save()
     assert services.preview_link_open(token=link.token) is None
+
+
+def test_review_submit_refuses_a_review_of_text_that_changed_since_it_was_read(
+    story, writer, reviewer
+):
+    read = story.latest_revision.content_hash
+    services.story_update(story_id=story.pk, user=writer, body=BODY + " Changed.")
+    in_review(story, writer)
+    with pytest.raises(services.StaleRevision):
+        services.review_submit(story_id=story.pk, reviewer=reviewer, decision="approve",
+                               checks=supported(story), base_revision=read)
+    assert Story.objects.get(pk=story.pk).state == State.IN_REVIEW
