@@ -1,0 +1,189 @@
+"""`make bench`: every benchmark of issue 7 in one table, printed and written to results.md.
+
+    .venv/bin/python bench/run.py
+    BENCH_SECONDS=2 BENCH_RUNS=1 .venv/bin/python bench/run.py   # a quick smoke run
+
+Environment: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432; the database
+newsroom_bench is dropped and made again), BENCH_SECONDS per load run (5), BENCH_RUNS (3),
+BENCH_CONNECTIONS (8). Without PostgreSQL it falls back to a SQLite file and says so.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+# Run as a script, Python puts bench/ first on the path, where bench/http.py would shadow
+# the standard library's http package.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)
+
+PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+PG_NAME = "newsroom_bench"
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+RESULTS = ROOT / "bench" / "results.md"
+STARTED = time.monotonic()
+
+
+def database() -> tuple[str, str]:
+    """A fresh benchmark database: (DATABASE_URL, description for the table)."""
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=3) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+            c.execute(f"CREATE DATABASE {PG_NAME}")
+            version = c.execute("SHOW server_version").fetchone()[0]
+        return f"{PG_SERVER}/{PG_NAME}", f"PostgreSQL {version} ({PG_NAME})"
+    except Exception as exc:  # noqa: BLE001 - any failure means: fall back and say why
+        path = Path(tempfile.gettempdir()) / "newsroom-bench.sqlite3"
+        path.unlink(missing_ok=True)
+        reason = str(exc).strip().splitlines()[0][:80]
+        return f"sqlite:///{path}", f"SQLite file (NOT PostgreSQL, budgets assume it: {reason})"
+
+
+def environment(database_url: str) -> dict[str, str]:
+    """Production-like settings: DEBUG off, a random secret, persistent connections."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60"),
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        # One client address makes every request: the anonymous API throttle would answer 429.
+        "NEWSROOM_THROTTLE_ANON": "100000000/minute",
+        "DJANGO_LOG_LEVEL": "ERROR",
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def step(message: str) -> None:
+    print(f"[{time.monotonic() - STARTED:5.0f} s] {message}", flush=True)
+
+
+def main() -> int:
+    database_url, database_note = database()
+    env = environment(database_url)
+    step(f"database: {database_note}; migrating and collecting static files")
+    manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput")  # DEBUG=0 serves hashed names from a manifest
+
+    # In-process work (fixtures, admin screens) uses the same settings; the test client's
+    # host name joins the allowed hosts only here.
+    os.environ.update(env, DJANGO_ALLOWED_HOSTS="127.0.0.1,testserver",
+                      DJANGO_SETTINGS_MODULE="newsroom.settings")
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    from bench import citations, fixtures, http, screens
+
+    step("building data through the workflow")
+    data = fixtures.build()
+    step("citation engine")
+    engine = citations.run()
+    step("admin screens")
+    screen_rows = screens.run(data, runs=RUNS)
+    connections.close_all()
+
+    pages = http.targets(data.typical_slug, data.long_slug)
+    rows, memory_rows = [], []
+    for cache in ("off", "on"):
+        step(f"HTTP, page cache {cache} ({len(pages)} pages × {RUNS} × {SECONDS:g} s)")
+        mode_rows, mem = http.measure(env, pages, cache, runs=RUNS, seconds=SECONDS,
+                                      connections=CONNECTIONS, track_memory=cache == "off")
+        rows += mode_rows
+        memory_rows = mem or memory_rows
+
+    table = render(database_note, engine, screen_rows, rows, memory_rows)
+    print()
+    print(table)
+    RESULTS.write_text(table)
+    step(f"written to {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+def _mark(ok: bool) -> str:
+    return "✓" if ok else "✗"
+
+
+def render(database_note, engine, screen_rows, rows, memory_rows) -> str:
+    import django
+
+    from bench.http import BUDGETS, WORKERS
+    from bench.memory import GROWTH_BUDGET
+
+    tool = next((r.tool for r in rows if r.tool), "none")
+    lines = [
+        "# Newsroom benchmarks (`make bench`)",
+        "",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {os.cpu_count()} CPUs, {platform.system()} {platform.machine()}",
+        f"- Python {platform.python_version()}, Django {django.get_version()}",
+        f"- database: {database_note}; persistent connections "
+        f"(CONN_MAX_AGE={os.environ.get('DATABASE_CONN_MAX_AGE')}); cache: "
+        f"{'Redis' if os.environ.get('REDIS_URL') else 'local memory (per worker)'}",
+        f"- HTTP: gunicorn, {WORKERS} sync workers, 127.0.0.1, DEBUG=0; load: {tool}, "
+        f"{CONNECTIONS} connections, {SECONDS:g} s per run; every figure is the median of "
+        f"{RUNS} runs; ratio = req/s ÷ /robots.txt req/s in the same round",
+        "",
+        "| benchmark | figure | budget |",
+        "|---|---|---|",
+        f"| citation engine: parse + render, 50,000 words / 2,000 claims / 300 sources "
+        f"| {engine['ms']:.0f} ms, peak {engine['peak_mb']:.1f} MB "
+        f"| < 300 ms {_mark(engine['ms'] < 300)} |",
+    ]
+    for row in screen_rows:
+        budget = row["budget_ms"]
+        if row["ms"] is None:
+            figure, verdict = f"— ({row['note']})", ""
+        else:
+            figure = f"{row['ms']:.0f} ms" + (f" ({row['note']})" if row["note"] else "")
+            verdict = f"< {budget / 1000:g} s {_mark(row['ms'] < budget)}" if budget else ""
+        lines.append(f"| {row['label']}, 2,000-claim story (server time) | {figure} "
+                     f"| {verdict} |")
+    for row in memory_rows:
+        if row["growth_pct"] is None:
+            lines.append(f"| worker {row['pid']} RSS | replaced during the run | ≤ 10% ✗ |")
+            continue
+        lines.append(
+            f"| worker {row['pid']} RSS after warm-up → after {row['requests']:,} requests "
+            f"| {row['before_mb']:.1f} → {row['after_mb']:.1f} MB "
+            f"({row['growth_pct']:+.1f}%) | ≤ {GROWTH_BUDGET:g}% "
+            f"{_mark(row['growth_pct'] <= GROWTH_BUDGET)} |")
+    lines += [
+        "",
+        "| page | page cache | req/s | p50 ms | p99 ms | ratio to floor | budget |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        budget = BUDGETS.get((row.label, row.cache))
+        if row.status != 200:
+            answer = "not found (404)" if row.status == 404 else f"answered {row.status}"
+            lines.append(f"| {row.label} `{row.path}` | {row.cache} | {answer} | | | | "
+                         f"{f'≥ {budget:g}' if budget else ''} |")
+            continue
+        verdict = f"≥ {budget:g} {_mark(row.ratio >= budget)}" if budget else ""
+        lines.append(f"| {row.label} | {row.cache} | {row.rps:,.0f} | {row.p50_ms:.1f} "
+                     f"| {row.p99_ms:.1f} | {row.ratio:.2f} | {verdict} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
