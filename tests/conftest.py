@@ -63,3 +63,20 @@ def second_reviewer(db):
 def editor(db):
     return UserFactory(username="editor", first_name="Desk", last_name="Editor",
                        roles=["Editors"])
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    # A real Celery worker (tests/integration) must see the test database, which SQLite keeps
+    # in memory by default: when such a test is collected, use a file instead (one per process).
+    from django.conf import settings
+
+    wants_worker = any(item.get_closest_marker("celery_worker") for item in request.session.items)
+    database = settings.DATABASES["default"]
+    if wants_worker and database["ENGINE"].endswith("sqlite3") and not (
+        database.get("TEST", {}).get("NAME")
+    ):
+        import tempfile
+
+        database.setdefault("TEST", {})["NAME"] = os.path.join(
+            tempfile.gettempdir(), f"newsroom-test-{os.getpid()}.sqlite3")
