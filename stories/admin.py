@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -36,23 +36,35 @@ def numbered_sources(revision: Revision) -> list[dict]:
             for n, key in enumerate(keys, start=1)]
 
 
+def _claim_row(claim, titles: dict) -> str:
+    locators = list(claim.locators) + [""] * len(claim.numbers)
+    cites = format_html_join(
+        mark_safe("<br>"), '<span class="cite-number">[{}]</span> {}{}',
+        ((n, titles.get(n, "?"), f", {locators[i]}" if locators[i] else "")
+         for i, n in enumerate(claim.numbers)),
+    )
+    return format_html(
+        '<tr id="panel-claim-{}"><td class="ordinal">{}</td><td class="claim-text">{}</td>'
+        '<td class="claim-sources">{}</td><td class="where">line {}, column {}</td></tr>',
+        claim.ordinal, claim.ordinal, claim.text, cites, claim.line, claim.column,
+    )
+
+
 def claims_panel(revision: Revision | None) -> dict:
     """What the Claims & sources panel shows: two queries whatever the number of claims."""
     if revision is None:
         return {}
     sources = numbered_sources(revision)
     titles = {s["number"]: (s["source"].title if s["source"] else s["key"]) for s in sources}
-    cited = set()
-    claims = []
-    for claim in revision.claims.all():
-        locators = list(claim.locators) + [""] * len(claim.numbers)
-        cites = [{"number": n, "title": titles.get(n, "?"), "locator": locators[i]}
-                 for i, n in enumerate(claim.numbers)]
-        cited.update(claim.numbers)
-        claims.append({"claim": claim, "cites": cites})
+    claims = list(revision.claims.order_by("ordinal").only(
+        "revision", "ordinal", "text", "line", "column", "numbers", "locators"))
+    cited = {n for claim in claims for n in claim.numbers}
     for entry in sources:
         entry["cited"] = entry["number"] in cited
-    return {"panel_revision": revision, "panel_claims": claims, "panel_sources": sources,
+    # Rows are built here rather than in the template: a long story has thousands of claims.
+    rows = mark_safe("".join(_claim_row(claim, titles) for claim in claims))  # noqa: S308
+    return {"panel_revision": revision, "panel_claim_count": len(claims),
+            "panel_claim_rows": rows, "panel_sources": sources,
             "panel_errors": revision.errors, "panel_warnings": revision.warnings}
 
 

@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 
+from sources.models import Source
+
 from . import services
 from .models import Image, Story, StorySource
 from .permissions import EDITORS, REVIEWERS, WRITERS
@@ -33,10 +35,23 @@ class StorySourceForm(forms.ModelForm):
         if self.instance.pk:
             self.initial.setdefault("number", self.instance.position + 1)
 
-    def validate_unique(self):
-        # The workflow owns these rows and rewrites them on every save; duplicates are
-        # reported by the formset with a clearer message.
+    def _post_clean(self):
+        # The workflow owns these rows and rewrites them on every save, so there is no model
+        # instance to validate (and no query per row); duplicates are the formset's to report.
         pass
+
+
+class LibrarySourceField(forms.ModelChoiceField):
+    """A source choice looked up in a dict the formset filled with one query."""
+
+    def __init__(self, *args, library=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.library = library if library is not None else {}
+
+    def to_python(self, value):
+        if value not in self.empty_values and str(value) in self.library:
+            return self.library[str(value)]
+        return super().to_python(value)
 
 
 class StorySourceFormSet(BaseInlineFormSet):
@@ -49,8 +64,22 @@ class StorySourceFormSet(BaseInlineFormSet):
         if self.request is not None:
             self.request.story_source_formset = self
 
+    def _library(self) -> dict:
+        # One query for every source the submitted rows name, instead of one per row.
+        if not hasattr(self, "_library_cache"):
+            ids = [self.data.get(f"{self.add_prefix(i)}-source") for i in
+                   range(self.total_form_count())] if self.is_bound else []
+            ids = [i for i in ids if i and str(i).isdigit()]
+            self._library_cache = {str(pk): s for pk, s in Source.objects.in_bulk(ids).items()}
+        return self._library_cache
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
+        field = form.fields["source"]
+        form.fields["source"] = LibrarySourceField(
+            queryset=field.queryset, widget=field.widget, label=field.label,
+            help_text=field.help_text, required=field.required, library=self._library(),
+        )
         # Rows are replaced by each save, so a form opened before someone else's save
         # carries ids that no longer exist; they only identify the row on screen.
         form.fields[self._pk_field.name] = forms.IntegerField(
