@@ -126,6 +126,10 @@ class Source(models.Model):
             errors["url"] = exc.messages
         if not self.url and not (self.description or "").strip():
             errors["description"] = ["A source without a link needs a description."]
+        if self.url and "url" not in errors:
+            same = Source.objects.filter(url=self.url).exclude(pk=self.pk).first()
+            if same is not None:
+                errors["url"] = [f'This link is already in the library as "{same.key}".']
         if self.key:
             clash = Source.objects.filter(key__iexact=self.key).exclude(pk=self.pk)
             if clash.exists():

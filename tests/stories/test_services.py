@@ -368,3 +368,11 @@ def test_review_submit_refuses_a_review_of_text_that_changed_since_it_was_read(
         services.review_submit(story_id=story.pk, reviewer=reviewer, decision="approve",
                                checks=supported(story), base_revision=read)
     assert Story.objects.get(pk=story.pk).state == State.IN_REVIEW
+
+
+def test_source_create_names_the_existing_source_for_a_duplicate_link(writer):
+    from sources.services import source_create
+
+    source_create(user=writer, key="first", url="https://Example.org/a#x", title="A")
+    with pytest.raises(InvalidInput, match='already in the library as "first"'):
+        source_create(user=writer, key="second", url="https://example.org/a", title="B")
