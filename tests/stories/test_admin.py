@@ -385,3 +385,15 @@ def test_reviewer_sees_a_story_in_review_read_only(client, writer, reviewer, sto
     assert "Cranes arrived on Monday" in page
     assert 'name="_save"' not in page
     assert 'name="body"' not in page
+
+
+def test_change_form_links_to_the_review_and_workflow_pages(client, editor, writer):
+    from tests.factories import make_story
+
+    editor.is_staff = True
+    editor.save()
+    story = make_story(writer, body="A plain paragraph.")
+    client.force_login(editor)
+    page = client.get(f"/admin/stories/story/{story.pk}/change/").content.decode()
+    assert f"/admin/stories/story/{story.pk}/review/" in page
+    assert f"/admin/stories/story/{story.pk}/workflow/" in page
