@@ -45,7 +45,7 @@ def database_url() -> str:
     if connection.vendor == "sqlite":
         name = str(db["NAME"])
         assert not name.startswith(("file:", ":memory:")), "the test database must be a file"
-        return f"sqlite:///{name}"
+        return f"sqlite:///{name}?transaction_mode=IMMEDIATE&timeout=30"
     if connection.vendor == "postgresql":
         auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
         return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
@@ -83,7 +83,26 @@ def broker():
 
 
 @pytest.fixture
-def worker(broker, settings, tmp_path):
+def shared_sqlite(transactional_db):
+    """Two processes write to one SQLite file: WAL (readers never wait) and IMMEDIATE write
+    transactions that wait for the lock instead of failing with "database is locked"."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    saved = dict(options)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode=WAL")  # kept in the file: the worker gets it too
+    options.update(transaction_mode="IMMEDIATE", timeout=30)
+    connection.close()  # reconnect with the options above
+    yield
+    connection.close()
+    options.clear()
+    options.update(saved)
+
+
+@pytest.fixture
+def worker(shared_sqlite, broker, settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("CELERY_", "DATABASE_", "PYTEST_"))}
