@@ -236,3 +236,22 @@ def test_fetch_allows_listed_networks_and_still_refuses_others(server, settings,
     monkeypatch.setattr(socket, "getaddrinfo", _fake_dns({"metadata.internal": ["10.0.0.1"]}))
     result = fetch.fetch(f"{base}/to-private")
     assert result.error_kind == "refused"
+
+
+def test_fetch_pins_https_to_the_checked_address_with_the_real_name(monkeypatch):
+    monkeypatch.setattr(socket, "getaddrinfo",
+                        _fake_dns({"news.example.com": ["93.184.216.34"]}))
+    sent = {}
+
+    class Stop(Exception):
+        pass
+
+    def stream(self, method, url, headers=None, extensions=None):
+        sent.update(url=url, host=headers["Host"], extensions=extensions)
+        raise Stop
+
+    monkeypatch.setattr(fetch.httpx.Client, "stream", stream)
+    with pytest.raises(Stop):
+        fetch.fetch("https://news.example.com/a?b=1#frag", allow_private=False)
+    assert sent == {"url": "https://93.184.216.34/a?b=1", "host": "news.example.com",
+                    "extensions": {"sni_hostname": "news.example.com"}}
