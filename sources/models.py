@@ -1,5 +1,6 @@
 """The shared source library: what stories cite, and what we preserved of it."""
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -130,7 +131,11 @@ class Source(models.Model):
             same = Source.objects.filter(url=self.url).exclude(pk=self.pk).first()
             if same is not None:
                 errors["url"] = [f'This link is already in the library as "{same.key}".']
-        if self.key:
+        if self.key and not re.fullmatch(KEY_PATTERN, self.key, flags=re.ASCII):
+            # Keys are typed into [@key] citations and URLs: ASCII letters, digits, _ . : -.
+            errors["key"] = ["Use letters, digits and _ . : - only, starting with a letter "
+                             "or digit (e.g. reuters-wu)."]
+        elif self.key:
             clash = Source.objects.filter(key__iexact=self.key).exclude(pk=self.pk)
             if clash.exists():
                 errors["key"] = [f'The key "{clash.first().key}" is already taken.']

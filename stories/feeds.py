@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
+from django.utils.html import escape
 
 from audit.services import display_name
 
@@ -31,7 +32,8 @@ class LatestStoriesFeed(Feed):
         return prefix + item.live_revision.title
 
     def item_description(self, item):
-        return item.live_revision.dek
+        # Feed readers render <description> as HTML: send the dek as text, never as markup.
+        return escape(item.live_revision.dek)
 
     def item_link(self, item):
         return item.get_absolute_url()

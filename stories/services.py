@@ -205,6 +205,17 @@ def _ensure_can_edit(user, story: Story, action: str = "edit") -> None:
                            actor=user, story_id=story.pk)
 
 
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def validate_slug(slug: str) -> None:
+    """A story's address: letters, digits, hyphens and underscores, at most 200 characters."""
+    if len(slug) > 200 or not _SLUG.fullmatch(slug):
+        raise InvalidInput({"slug": [
+            "Use at most 200 letters, numbers, hyphens or underscores for the address."
+        ]})
+
+
 def unique_slug(title: str) -> str:
     base = (slugify(title) or "story")[:180]
     slug, n = base, 2
@@ -225,6 +236,7 @@ def story_create(*, author, title: str, dek: str = "", body: str = "",
     if not title.strip():
         raise InvalidInput({"title": ["A story needs a title."]})
     slug = slug.strip() or unique_slug(title)
+    validate_slug(slug)
     if Story.objects.filter(slug=slug).exists():
         raise InvalidInput({"slug": [f'The address "{slug}" is taken by another story.']})
     story = Story.objects.create(title=title, dek=dek, body=body, slug=slug)
@@ -268,6 +280,7 @@ def story_update(*, story_id: int, user, base_revision: str | None = None, title
     if slug is not NO_CHANGE and slug != story.slug:
         if story.live_revision_id:
             raise InvalidInput({"slug": ["A published story keeps its address."]})
+        validate_slug(slug)
         if Story.objects.filter(slug=slug).exclude(pk=story.pk).exists():
             raise InvalidInput({"slug": [f'The address "{slug}" is taken by another story.']})
         story.slug = slug
