@@ -267,3 +267,9 @@ SPECTACULAR_SETTINGS.update({
 # (comma-separated CIDRs, e.g. an internal document server); every other private address
 # stays refused.
 SOURCE_FETCH_ALLOW_NETWORKS = env_list("SOURCE_FETCH_ALLOW_NETWORKS", "")
+
+# Security (issue 8): the project package's AppConfig connects the login-lockout audit handler.
+INSTALLED_APPS.append("newsroom.apps.NewsroomConfig")
+# As an installed app, newsroom/static is found by the app finder; listing it too would make
+# collectstatic report every file twice.
+STATICFILES_DIRS = [d for d in STATICFILES_DIRS if Path(d) != BASE_DIR / "newsroom" / "static"]
