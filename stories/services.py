@@ -136,6 +136,11 @@ def _problems(items) -> list[dict]:
     ]
 
 
+# Far above any real story (the longest benchmark story has 2,000); parsing cost grows with
+# the number of markers, so this bounds the time one save can take.
+MAX_CITATION_GROUPS = 20_000
+
+
 def validate_body(body: str) -> None:
     limit = settings.NEWSROOM_MAX_BODY_BYTES
     size = len(body.encode("utf-8", "surrogatepass"))
@@ -143,6 +148,12 @@ def validate_body(body: str) -> None:
         raise InvalidInput({"body": [
             f"The body is {size:,} bytes; the limit is {limit:,} bytes (about 1 MB). "
             "Split the story or move material to a linked document."
+        ]})
+    groups = body.count("[@")
+    if groups > MAX_CITATION_GROUPS:
+        raise InvalidInput({"body": [
+            f"The body has {groups:,} citation markers; a story can have at most "
+            f"{MAX_CITATION_GROUPS:,}. Split it into several stories."
         ]})
     if "\x00" in body:
         raise InvalidInput({"body": ["The body contains a NUL character; remove it and save."]})

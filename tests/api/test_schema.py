@@ -7,7 +7,9 @@ from collections import Counter
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from openapi_spec_validator import validate
 from rest_framework.views import APIView
@@ -73,7 +75,20 @@ def fuzz_world(no_throttles, monkeypatch, writer, other_writer, reviewer, editor
             "outsider": outsider}
 
 
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(fuzz_world):
+@pytest.fixture
+def keep_test_connection():
+    # Called through WSGI rather than Django's test client, each request would close the
+    # database connection the test transaction lives on; the test client disconnects the
+    # same handlers.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(fuzz_world,
+                                                                     keep_test_connection):
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json",
                                             get_wsgi_application())
     headers = {}

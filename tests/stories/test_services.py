@@ -376,3 +376,9 @@ def test_source_create_names_the_existing_source_for_a_duplicate_link(writer):
     source_create(user=writer, key="first", url="https://Example.org/a#x", title="A")
     with pytest.raises(InvalidInput, match='already in the library as "first"'):
         source_create(user=writer, key="second", url="https://example.org/a", title="B")
+
+
+def test_story_create_refuses_more_citation_markers_than_any_story_needs(writer):
+    with pytest.raises(InvalidInput, match="at most 20,000"):
+        make_story(writer, body="[@a] " * 20_001)
+    assert not Story.objects.exists()
