@@ -1,8 +1,11 @@
 """What every API view shares: JSON only, token-first authentication, throttles, pagination,
 the error body, one mapping of domain errors to status codes, and the token endpoint."""
 
+import io
+
+from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -72,12 +75,37 @@ class NewsroomPagination(PageNumberPagination):
     max_page_size = 200
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+def too_large_message() -> str:
+    return (f"The request body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes; "
+            "a story body may be at most about 1 MB.")
+
+
+class BoundedJSONParser(JSONParser):
+    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE: DRF reads the stream itself, past the
+    check Django applies to request.body, so a many-megabyte body would be parsed whole."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and stream is not None:
+            data = stream.read(limit + 1)
+            if len(data) > limit:
+                raise RequestTooLarge(too_large_message())
+            stream = io.BytesIO(data)
+        return super().parse(stream, media_type, parser_context)
+
+
 class ApiMixin:
     """JSON in and out; a token answers 401 when missing; throttled per client."""
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsNewsroomStaff]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     renderer_classes = [JSONRenderer]
     throttle_classes = [AnonRateThrottle, UserRateThrottle]
     pagination_class = NewsroomPagination
@@ -132,6 +160,8 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         return Response(invalid_input_body(errors), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(too_large_message())
     if isinstance(exc, IllegalTransition):
         exc = Conflict(str(exc))
     elif isinstance(exc, ActionDenied):

@@ -273,3 +273,5 @@ INSTALLED_APPS.append("newsroom.apps.NewsroomConfig")
 # As an installed app, newsroom/static is found by the app finder; listing it too would make
 # collectstatic report every file twice.
 STATICFILES_DIRS = [d for d in STATICFILES_DIRS if Path(d) != BASE_DIR / "newsroom" / "static"]
+# Security (issue 8): refuse a NUL in the path or query string with 400 before any view runs.
+MIDDLEWARE.append("newsroom.security.RefuseNulMiddleware")
