@@ -269,19 +269,20 @@ def index_text(text: str) -> TextIndex:
     """Fold a snapshot's text and index the first position of each figure in it."""
     folded = fold(text)
     positions: dict[tuple[str, str], int] = {}
+    remember = positions.setdefault
+    # The hot loop of the benchmark: _part_of_name inlined, plain digits decided first.
     for match in _FIGURE.finditer(folded):
         start = match.start()
-        if _part_of_name(folded, start):
-            continue
+        if start:
+            prev = folded[start - 1]
+            if prev.isalpha() or (prev in "-_" and start > 1 and folded[start - 2].isalpha()):
+                continue
         n1, s1, n2, s2, pct = match.groups()
         if not (s1 or n2 or pct) and n1.isdigit():  # most numbers: plain digits, no unit
-            key = ("num", n1.lstrip("0") or "0")
-            if key not in positions:
-                positions[key] = start
+            remember(("num", n1.lstrip("0") or "0"), start)
             continue
         for key, _, _, _ in _read_match(folded, match, None):
-            if key not in positions:
-                positions[key] = start
+            remember(key, start)
     return TextIndex(text=text, folded=folded, figures=positions)
 
 
