@@ -35,6 +35,7 @@ test: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/bandit -r newsroom stories sources audit -ll -q
 
 bench: install-dev
 	$(PY) bench/run.py
