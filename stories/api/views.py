@@ -3,6 +3,7 @@
 import difflib
 import hashlib
 import json
+from datetime import UTC
 
 import django_filters
 from django.conf import settings
@@ -31,7 +32,7 @@ from newsroom.api import (
     stale_body,
 )
 from sources.models import Source
-from stories import selectors, services
+from stories import pages, selectors, services
 from stories.models import ClaimCheck, Revision, State, Story
 from stories.services import CheckInput, StaleRevision
 
@@ -78,11 +79,15 @@ class StoryFilter(django_filters.FilterSet):
 
     state = django_filters.ChoiceFilter(choices=State.choices)
     author = django_filters.CharFilter(field_name="authors__username", max_length=150)
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = django_filters.IsoDateTimeFilter(method="filter_updated_since")
 
     class Meta:
         model = Story
         fields = ["state", "author", "updated_since"]
+
+    def filter_updated_since(self, queryset, name, value):
+        # ISO 8601 allows UTC offsets PostgreSQL refuses (beyond ±15:59): compare in UTC.
+        return queryset.filter(updated_at__gte=value.astimezone(UTC))
 
 
 STORY_CREATE_EXAMPLE = OpenApiExample(
@@ -381,7 +386,8 @@ class PublicStoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Newsr
         return _cacheable(request, self.get_paginated_response(items).data)
 
     def retrieve(self, request, slug=None):
-        page = selectors.story_page(slug)
-        if page is None:
+        # The stored page of the live revision (stories.pages): one query while it is current.
+        data = pages.api_detail(slug, origin=f"{request.scheme}://{request.get_host()}")
+        if data is None:
             raise Http404
-        return _cacheable(request, s.public_story_page(request, page))
+        return _cacheable(request, data)

@@ -341,3 +341,12 @@ def test_public_list_queries_do_not_grow_with_rows(writer, reviewer, editor, cli
     for i in range(3, 12):
         story_in("published", author=writer, reviewer=reviewer, editor=editor, title=f"P{i}")
     assert _queries(client, "/api/v1/public/stories/") == three
+
+
+def test_updated_since_with_an_offset_postgresql_refuses_is_compared_in_utc(writer):
+    story_in("draft", author=writer, reviewer=None, editor=None)
+    response = client_for(writer).get(
+        "/api/v1/stories/", {"updated_since": "2001-07-20T13:22:16+21:28"}
+    )
+    assert response.status_code == 200
+    assert response.json()["count"] == 1

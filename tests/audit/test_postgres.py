@@ -49,7 +49,7 @@ def test_an_event_altered_with_the_trigger_disabled_is_caught(writer):
     assert report.first_bad.pk == event.pk
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_ten_threads_racing_approve_edit_publish_end_consistent():
     writer = UserFactory(username="race-writer", roles=["Writers"])
     reviewers = [UserFactory(username=f"race-rev{i}", roles=["Reviewers"]) for i in range(4)]

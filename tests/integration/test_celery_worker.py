@@ -19,7 +19,8 @@ from tests.conftest import need
 from tests.sources.fixture_server import Page, fixture_server, redirect
 from tests.sources.test_services import publish
 
-pytestmark = [pytest.mark.celery_worker]
+pytestmark = [pytest.mark.celery_worker,
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 BROKER = "redis://127.0.0.1:6379/15"
 ROOT = Path(__file__).resolve().parents[2]
