@@ -5,7 +5,7 @@ from contextvars import ContextVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, post_save
 
 from .services import audit_record
 
@@ -31,8 +31,16 @@ def _record(user, added: list[str], removed: list[str]) -> None:
                           "removed": sorted(removed)})
 
 
+def mark_fixture_load(sender, instance, raw=False, **kwargs):
+    """loaddata saves a user raw, then sets its groups: that restores roles, it changes none."""
+    if raw:
+        instance._audit_restoring = True
+
+
 def groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
     """Record one role_change event per user whose groups changed."""
+    if getattr(instance, "_audit_restoring", False):
+        return
     if action == "pre_clear":
         # Remember what is about to go: post_clear no longer knows.
         if reverse:
@@ -60,5 +68,7 @@ def groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
 
 
 def connect() -> None:
+    post_save.connect(mark_fixture_load, sender=get_user_model(),
+                      dispatch_uid="audit_mark_fixture_load")
     m2m_changed.connect(groups_changed, sender=get_user_model().groups.through,
                         dispatch_uid="audit_role_change")
