@@ -1,9 +1,7 @@
 """Source library endpoints: list, search, create, read, edit and capture by key."""
 
-from functools import partial
 
 import django_filters
-from django.db import transaction
 from django.db.models import Prefetch, Q
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -16,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from newsroom.api import STANDARD_ERRORS, NewsroomViewSet, error_responses
-from sources import services, tasks
+from sources import services
 from sources.models import KEY_PATTERN, Health, Kind, Snapshot, Source
 
 from .serializers import SourceDetailSerializer, SourceSerializer, SourceWriteSerializer
@@ -114,15 +112,8 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
                    responses={202: CAPTURE_RESPONSE, **error_responses(*STANDARD_ERRORS)})
     @action(detail=True, methods=["post"])
     def capture(self, request, key=None):
-        source = self.get_object()
-        if not source.url:
-            return Response(
-                {"detail": "This source has no URL to capture.",
-                 "errors": {"url": ["Add a link before capturing a snapshot."]}},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        with transaction.atomic():
-            transaction.on_commit(partial(tasks.capture_source.delay, source.pk))
+        source = services.source_request_capture(source_id=self.get_object().pk,
+                                                 user=request.user)
         return Response({"detail": "Snapshot queued.", "source": source.key},
                         status=status.HTTP_202_ACCEPTED)
 

@@ -167,7 +167,9 @@ class ClaimsSerializer(serializers.Serializer):
     revision_number = serializers.IntegerField(source="number")
     claims = ClaimSerializer(many=True, source="claims.all")
     errors = ProblemSerializer(many=True)
-    warnings = ProblemSerializer(many=True)
+    warnings = ProblemSerializer(many=True, source="all_warnings",
+                                 help_text="Citation warnings, then evidence warnings "
+                                           "(figures not found in any cited snapshot).")
 
 
 class CheckInputSerializer(serializers.Serializer):

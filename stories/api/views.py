@@ -32,6 +32,7 @@ from newsroom.api import (
     stale_body,
 )
 from sources.models import Source
+from sources.selectors import evidence_warnings
 from stories import pages, selectors, services
 from stories.models import ClaimCheck, Revision, State, Story
 from stories.services import CheckInput, StaleRevision
@@ -274,6 +275,7 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         if revision is None:
             raise Http404
         context = {"evidence": _evidence_for(revision)}
+        revision.all_warnings = [*revision.warnings, *evidence_warnings(revision)]
         return Response(s.ClaimsSerializer(revision, context=context).data)
 
     @extend_schema(summary="The story's audit events, oldest first", parameters=[STORY_ID],

@@ -350,3 +350,25 @@ def test_updated_since_with_an_offset_postgresql_refuses_is_compared_in_utc(writ
     )
     assert response.status_code == 200
     assert response.json()["count"] == 1
+
+
+def test_claims_warn_when_a_claims_figures_are_not_in_the_cited_snapshot(writer):
+    from sources.models import Snapshot
+
+    story = story_in("draft", author=writer, reviewer=None, editor=None)
+    source = Source.objects.get(key="port-annual")
+    Snapshot.objects.create(source=source, requested_url=source.url, status_code=200,
+                            final_url=source.url, content_type="text/html",
+                            text="Nothing about containers here at all.")
+    warnings = client_for(writer).get(f"/api/v1/stories/{story.pk}/claims/").json()["warnings"]
+    assert "figures_not_found" in {w["code"] for w in warnings}
+
+
+def test_capture_request_is_audited(writer, django_capture_on_commit_callbacks, monkeypatch):
+    from sources import tasks
+
+    monkeypatch.setattr(tasks.capture_source, "delay", lambda *a, **k: None)
+    SourceFactory(key="to-capture")
+    response = client_for(writer).post("/api/v1/sources/to-capture/capture/")
+    assert response.status_code == 202
+    assert Event.objects.filter(action="source_capture_request").count() == 1
