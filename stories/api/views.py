@@ -31,6 +31,7 @@ from newsroom.api import (
     error_responses,
     stale_body,
 )
+from sources.csl import story_sources_csl
 from sources.models import Source
 from sources.selectors import evidence_warnings
 from stories import pages, selectors, services
@@ -287,6 +288,18 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         events = Event.objects.filter(story=story).order_by("id")
         page = self.paginate_queryset(events)
         return self.get_paginated_response(s.EventSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="The story's numbered source list as CSL-JSON (for reference managers)",
+        parameters=[STORY_ID],
+        responses={200: OpenApiResponse(
+            response={"type": "array", "items": {"type": "object", "additionalProperties": True}},
+            description="CSL-JSON items in number order; `citation-number` is the number.",
+        ), **error_responses(*STANDARD_ERRORS)},
+    )
+    @action(detail=True, methods=["get"], url_path="csl")
+    def csl(self, request, pk=None):
+        return Response(story_sources_csl(self.get_object()))
 
     @extend_schema(summary="The story's revisions, newest first", parameters=[STORY_ID],
                    responses={200: s.RevisionSerializer(many=True),

@@ -372,3 +372,13 @@ def test_capture_request_is_audited(writer, django_capture_on_commit_callbacks, 
     response = client_for(writer).post("/api/v1/sources/to-capture/capture/")
     assert response.status_code == 202
     assert Event.objects.filter(action="source_capture_request").count() == 1
+
+
+def test_story_sources_export_as_csl_json_in_number_order(writer):
+    SourceFactory(key="second-source", title="Second")
+    story = story_in("draft", author=writer, reviewer=None, editor=None,
+                     body="Cranes arrived [@port-annual]. Ships waited [@second-source].")
+    items = client_for(writer).get(f"/api/v1/stories/{story.pk}/csl/").json()
+    assert [(i["id"], i["citation-number"]) for i in items] == [
+        ("port-annual", 1), ("second-source", 2),
+    ]
