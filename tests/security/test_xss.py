@@ -73,7 +73,7 @@ def test_public_pages_run_no_hostile_script(client, hostile, writer, co_author):
     _check_page(client, hostile.snapshot.get_absolute_url(), problems)
     for author in (writer, co_author):
         _check_page(client, reverse("author-detail", args=[author.username]), problems)
-    for query in [*P.ALL, "alert", "rose", "script"]:
+    for query in [*P.STORABLE, "alert", "rose", "script"]:  # NUL: 400, see test_bad_input
         _check_page(client, "/search/?q=" + quote(query), problems)
     _check_page(client, reverse("preview", args=[hostile.preview_link.token]), problems)
     problems += feed_problems(client.get("/feed/").content)
