@@ -48,6 +48,14 @@ class Event(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.action} by {self.actor_username or 'system'}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Audit events cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
     def compute_hash(self) -> str:
         """SHA-256 over every field and the previous event's hash."""
         payload = {
@@ -63,11 +71,3 @@ class Event(models.Model):
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"),
                                cls=DjangoJSONEncoder, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("Audit events cannot be updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit events cannot be deleted.")

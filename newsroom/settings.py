@@ -27,7 +27,8 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-_DEV_SECRET = "dev-only-insecure-secret-key-change-me-in-production-0123456789"
+# Development only: DJANGO_DEBUG=0 refuses to start with it.
+_DEV_SECRET = "dev-only-insecure-secret-key-change-me-in-production-0123456789"  # noqa: S105
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _DEV_SECRET)
 if not DEBUG and SECRET_KEY == _DEV_SECRET:
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY: DJANGO_DEBUG=0 refuses the development key.")

@@ -166,12 +166,12 @@ class Snapshot(models.Model):
     def __str__(self):
         return f"{self.source.key} @ {self.fetched_at:%Y-%m-%d %H:%M}"
 
+    def get_absolute_url(self):
+        return reverse("snapshot-detail", args=[self.pk])
+
     @property
     def ok(self) -> bool:
         return not self.error and self.status_code is not None and self.status_code < 400
-
-    def get_absolute_url(self):
-        return reverse("snapshot-detail", args=[self.pk])
 
 
 class LinkCheck(models.Model):

@@ -20,10 +20,12 @@ SOURCES = [
      "url": "https://council.example.org/minutes/harbour-2026-04-12", "published_on": "2026-04-15"},
     {"key": "ledger-cranes", "kind": "article", "outlet": "The Harbour Ledger",
      "title": "Electric cranes arrive at Berth 4 after two-year delay",
-     "url": "https://ledger.example.org/2026/05/electric-cranes-berth-4", "published_on": "2026-05-02"},
+     "url": "https://ledger.example.org/2026/05/electric-cranes-berth-4",
+     "published_on": "2026-05-02"},
     {"key": "stats-freight-q1", "kind": "dataset", "outlet": "National Statistics Office",
      "title": "Port freight statistics, first quarter 2026",
-     "url": "https://stats.example.org/datasets/port-freight-2026-q1", "published_on": "2026-05-20"},
+     "url": "https://stats.example.org/datasets/port-freight-2026-q1",
+     "published_on": "2026-05-20"},
     {"key": "dockers-union-pr", "kind": "press_release", "outlet": "Eastmere Dockworkers' Union",
      "title": "Union welcomes retraining guarantee for crane operators",
      "url": "https://union.example.org/news/retraining-guarantee", "published_on": "2026-04-18"},
@@ -49,7 +51,8 @@ SOURCES = [
      "url": "https://ledger.example.org/2026/06/night-ferry-returns", "published_on": "2026-06-05"},
     {"key": "tourism-board-survey", "kind": "report", "outlet": "Eastmere Tourism Board",
      "title": "Visitor survey 2025",
-     "url": "https://tourism.example.org/research/visitor-survey-2025", "published_on": "2026-01-22"},
+     "url": "https://tourism.example.org/research/visitor-survey-2025",
+     "published_on": "2026-01-22"},
     {"key": "ferry-timetable", "kind": "dataset", "outlet": "Island Ferries",
      "title": "Summer timetable 2026",
      "url": "https://ferries.example.org/timetables/summer-2026", "published_on": "2026-05-01"},
@@ -176,7 +179,8 @@ service was suspended [@tourism-board-survey, p. 8].
 """
 
 SEAWALL_TITLE = "Seawall repairs: what the survey found"
-SEAWALL_DEK = "A condition survey rates part of the harbour seawall poor. The council has not yet budgeted for repairs."
+SEAWALL_DEK = ("A condition survey rates part of the harbour seawall poor. "
+               "The council has not yet budgeted for repairs.")
 SEAWALL_BODY = """\
 An engineering survey of Eastmere's seawall found 600 metres in poor condition \
 [@seawall-study, p. 3]. The council's budget for 2026/27 includes no money for repairs \

@@ -399,7 +399,8 @@ class CheckInput:
 def _revision_editors_since_approval(story: Story, revision: Revision) -> set[int]:
     """Users who wrote any revision since the last one that was approved, up to this one."""
     last_approved = (
-        Review.objects.filter(story=story, decision=Decision.APPROVE, revision__number__lt=revision.number)
+        Review.objects.filter(story=story, decision=Decision.APPROVE,
+                              revision__number__lt=revision.number)
         .order_by("-revision__number").values_list("revision__number", flat=True).first()
     ) or 0
     return set(

@@ -24,19 +24,19 @@ def _postgres_only(db):
 @pytest.mark.parametrize("sql", ["UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event"])
 def test_the_trigger_rejects_raw_update_and_delete(writer, sql):
     audit_record(action="something", actor=writer)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+            connection.cursor() as cursor:
+        cursor.execute(sql)
     assert Event.objects.filter(action="something").count() == 1
 
 
 def test_the_trigger_rejects_truncate_outside_maintenance(writer):
     audit_record(action="something", actor=writer)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET LOCAL newsroom.audit_maintenance = 'off'")
-            cursor.execute("TRUNCATE audit_event CASCADE")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+            connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET LOCAL newsroom.audit_maintenance = 'off'")
+        cursor.execute("TRUNCATE audit_event CASCADE")
 
 
 def test_an_event_altered_with_the_trigger_disabled_is_caught(writer):

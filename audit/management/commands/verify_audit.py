@@ -14,4 +14,5 @@ class Command(BaseCommand):
                 f"Audit chain broken at event #{bad.pk} ({bad.action}, {bad.at:%Y-%m-%d %H:%M:%S}):"
                 f" {report.reason}. {report.checked} events before it are intact."
             )
-        self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {report.checked} events checked."))
+        message = f"Audit chain intact: {report.checked} events checked."
+        self.stdout.write(self.style.SUCCESS(message))

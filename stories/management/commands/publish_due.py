@@ -8,4 +8,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         published = publish_due()
-        self.stdout.write(f"Published {len(published)} scheduled stor{'y' if len(published) == 1 else 'ies'}.")
+        noun = "story" if len(published) == 1 else "stories"
+        self.stdout.write(f"Published {len(published)} scheduled {noun}.")

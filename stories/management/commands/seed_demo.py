@@ -11,7 +11,8 @@ from stories import demo, services
 from stories.models import Story
 from stories.services import CheckInput
 
-PASSWORD_SUFFIX = "-demo-pass-2026"
+# Demo logins are printed for people trying the project locally; never used in production.
+PASSWORD_SUFFIX = "-demo-pass-2026"  # noqa: S105  # nosec B105
 
 
 class Command(BaseCommand):
