@@ -133,6 +133,16 @@ class Revision(models.Model):
     restored_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    page = models.JSONField(
+        default=dict, blank=True, editable=False,
+        help_text="The public page around the body, rendered once while this revision is live "
+                  "(stories.pages); rebuilt when its stamp no longer matches.",
+    )
+    teaser = models.TextField(
+        blank=True, editable=False,
+        help_text="The listing teaser, rendered once while this revision is live (stamp line "
+                  "first, then the HTML).",
+    )
 
     class Meta:
         ordering = ["story", "-number"]

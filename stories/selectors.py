@@ -18,8 +18,9 @@ from sources.models import Health, Snapshot, Source
 from .models import Correction, Decision, Review, Revision, Story
 
 # Readers only ever see these fields of a live revision on listings; the HTML stays behind.
-_LISTING_DEFER = ("live_revision__html", "live_revision__body", "live_revision__errors",
-                  "live_revision__warnings")
+# The working copy's body (a long draft is ~1 MB) and the stored page stay behind too.
+_LISTING_DEFER = ("body", "live_revision__html", "live_revision__body", "live_revision__errors",
+                  "live_revision__warnings", "live_revision__page", "live_revision__teaser")
 
 
 def _approving_reviews():
@@ -159,7 +160,8 @@ def story_page(slug: str) -> StoryPage | None:
     """A published story's page from its live revision, in five queries at most."""
     story = (
         Story.objects.published().select_related("live_revision")
-        .defer("body", "live_revision__body", "live_revision__errors", "live_revision__warnings")
+        .defer("body", "live_revision__body", "live_revision__errors", "live_revision__warnings",
+               "live_revision__page", "live_revision__teaser")
         .prefetch_related("authors").filter(slug=slug).first()
     )
     if story is None:

@@ -47,9 +47,21 @@ def notify_authors(story_id: int, event: str) -> int:
 
 @shared_task
 def page_published(story_id: int) -> None:
-    """Drop cached public pages after a publish, correction or retraction."""
-    cache.delete_many([f"page:story:{story_id}", "page:home"])
-    cache.set("page:generation", (cache.get("page:generation") or 0) + 1, None)
+    """After a publish, correction or retraction: rebuild the story's stored page and retire
+    every cached public page (the generation counter is part of each page-cache key)."""
+    from . import pages
+
+    pages.refresh(story_id)
+    bump_page_generation()
+
+
+def bump_page_generation() -> None:
+    """Retire every cached public page. With the local-memory cache this reaches only the
+    current process: deployments with several workers set REDIS_URL."""
+    try:
+        cache.incr("page:generation")
+    except ValueError:  # not set yet, or evicted
+        cache.add("page:generation", 1, None)
 
 
 @shared_task

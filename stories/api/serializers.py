@@ -6,7 +6,6 @@ from rest_framework import serializers
 
 from audit.models import Event
 from audit.services import display_name
-from sources.api.serializers import archive_url
 from sources.models import KEY_PATTERN
 from stories.models import Correction, Decision, Revision, State, Story, Verdict
 
@@ -322,24 +321,3 @@ def public_story_item(request, story, *, authors, revision) -> dict:
         "updated_at": story.live_updated_at or story.published_at,
         "retracted": story.retracted_at is not None,
     }
-
-
-def public_story_page(request, page) -> dict:
-    """The public detail body from stories.selectors.story_page()."""
-    story = page.story
-    return {
-        **public_story_item(request, story, authors=page.authors, revision=page.revision),
-        "html": page.revision.html,
-        "reviewed_by": list(page.reviewers),
-        "sources": [
-            {"number": s.number, "key": s.key, "title": s.source.title if s.source else "",
-             "outlet": s.source.outlet if s.source else "",
-             "url": s.source.url if s.source else "",
-             "archive_url": archive_url(request, s.snapshot_id) if s.snapshot_id else None}
-            for s in page.sources
-        ],
-        "corrections": CorrectionSerializer(page.corrections, many=True).data,
-        "retraction": ({"reason": story.retraction_reason, "at": story.retracted_at}
-                       if story.retracted_at else None),
-    }
-

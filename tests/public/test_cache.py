@@ -40,27 +40,33 @@ def test_cached_page_gets_a_fresh_nonce_each_time(client, story):
     assert first.content != second.content
 
 
-def test_correction_invalidates_story_and_home(client, story, writer, reviewer, editor):
+def test_correction_invalidates_story_and_home(client, story, writer, reviewer, editor,
+                                               django_capture_on_commit_callbacks):
     assert "Five cranes" in text(client, story.get_absolute_url())
     text(client, "/")
-    republish(story, writer, reviewer, editor, title="Three cranes arrive",
-              body="Three cranes arrived [@c1].", note="Corrected the number of cranes.")
+    with django_capture_on_commit_callbacks(execute=True):
+        republish(story, writer, reviewer, editor, title="Three cranes arrive",
+                  body="Three cranes arrived [@c1].", note="Corrected the number of cranes.")
     page = text(client, story.get_absolute_url())
     assert "Three cranes arrived" in page and "Corrected the number of cranes." in page
     assert "Three cranes arrive" in text(client, "/")
 
 
-def test_retraction_invalidates_story_and_home(client, story, editor):
+def test_retraction_invalidates_story_and_home(client, story, editor,
+                                               django_capture_on_commit_callbacks):
     text(client, story.get_absolute_url())
     text(client, "/")
-    services.story_retract(story_id=story.pk, user=editor, reason="Forged source.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.story_retract(story_id=story.pk, user=editor, reason="Forged source.")
     assert "Forged source." in text(client, story.get_absolute_url())
     assert "Retracted" in text(client, "/")
 
 
-def test_publish_invalidates_home(client, story, writer, reviewer, editor):
+def test_publish_invalidates_home(client, story, writer, reviewer, editor,
+                                  django_capture_on_commit_callbacks):
     text(client, "/")
-    publish_story(writer, reviewer, editor, title="A second story")
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_story(writer, reviewer, editor, title="A second story")
     assert "A second story" in text(client, "/")
 
 

@@ -1,0 +1,309 @@
+"""The public story page, rendered once per live revision and served without templates.
+
+Stored in ``Revision.page`` (JSON), with placeholders for the CSP nonce and the site origin:
+the <head> tags with the JSON-LD, the article around the body (header, byline, reviewers,
+retraction, corrections, the numbered source list) and the public API's detail fields.
+Read per request: the story row joined to its live revision (body HTML and stored page) and
+one aggregate over the cited sources (latest ``updated_at`` and count). The body HTML itself
+is not copied: it is the revision's own ``html``, sanitised when the revision was saved.
+
+The stored page carries a stamp; a reader who meets a different stamp rebuilds it (and
+``tasks.page_published`` rebuilds it ahead of readers on publish, correction and retraction).
+The stamp covers:
+- the templates, the site name and FORMAT_VERSION (a deploy that changes the markup);
+- ``Story.updated_at``: every workflow step, edit, author change and retraction saves the story;
+- the cited sources' latest ``updated_at`` and their count: title, outlet, URL and health edits
+  (link checks save ``health`` with ``updated_at``), so the broken-link notes and the
+  archived-first order follow the library.
+Not covered, by choice: a later change to an author's or reviewer's display name (shown as
+of the last publish or story edit), and snapshots. Only snapshots taken at or before the
+approval are linked, so a later capture cannot change the page; a deleted snapshot's link
+stays until the next rebuild and then answers 404.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.template.loader import get_template, render_to_string
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from rest_framework.utils.encoders import JSONEncoder
+
+from audit.services import display_name
+from sources.api.serializers import archive_url
+
+from . import selectors
+from .models import Revision, Story
+
+FORMAT_VERSION = 1
+# Escaping turns "<" into "&lt;" and the sanitiser drops comments, so the nonce placeholder
+# cannot come from a writer's text. The origin (scheme and host, for canonical and JSON-LD
+# URLs) is swapped in per response too: one stored page serves every allowed host.
+NONCE = "<!--csp-nonce-->"
+ORIGIN = "<!--origin-->"
+_TEMPLATES = ("base.html", "stories/story_page_shell.html", "stories/_story_meta.html",
+              "stories/_story_article.html", "stories/_reviewers.html", "stories/_teaser.html")
+_SLOT = re.compile("\x00(\\w+)\x00")
+_BODY = "\x00body\x00"
+# The same escapes as django.utils.html.json_script: nothing in the data can end the tag.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@cache
+def _format(site_name: str) -> str:
+    sources = "".join(get_template(name).template.source for name in _TEMPLATES)
+    raw = f"{FORMAT_VERSION}|{site_name}|{sources}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+@cache
+def _shell(site_name: str) -> tuple[str, ...]:
+    """The site chrome around a story page, rendered once per process: 9 pieces alternating
+    text and slot names (title, meta, class, content)."""
+    html = render_to_string("stories/story_page_shell.html", {
+        "site_name": site_name, "slot_title": "\x00title\x00", "slot_meta": "\x00meta\x00",
+        "slot_class": "\x00class\x00", "slot_content": "\x00content\x00",
+    })
+    return tuple(_SLOT.split(html))
+
+
+def json_ld(page: selectors.StoryPage, *, origin: str) -> str:
+    """The schema.org NewsArticle of a story page, escaped for a <script> element."""
+    story, revision = page.story, page.revision
+    url = origin + story.get_absolute_url()
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": revision.title,
+        "description": revision.dek,
+        "url": url,
+        "mainEntityOfPage": url,
+        "author": [
+            {"@type": "Person", "name": display_name(a),
+             "url": origin + reverse("author-detail", args=[a.get_username()])}
+            for a in page.authors
+        ],
+        "datePublished": story.published_at,
+        "dateModified": story.live_updated_at or story.published_at,
+        "publisher": {"@type": "Organization", "name": settings.NEWSROOM_SITE_NAME,
+                      "url": origin + "/"},
+        "citation": [
+            {"@type": "CreativeWork",
+             "name": item.source.title if item.source else item.key,
+             "url": (item.source.url or origin + item.source.get_absolute_url())
+             if item.source else f"{url}#source-{item.number}",
+             **({"publisher": {"@type": "Organization", "name": item.source.outlet}}
+                if item.source and item.source.outlet else {})}
+            for item in page.sources
+        ],
+    }
+    if page.reviewers:
+        data["contributor"] = [{"@type": "Person", "name": n, "roleName": "Reviewer"}
+                               for n in page.reviewers]
+    if story.retracted_at:
+        data["correction"] = f"Retracted: {story.retraction_reason}"
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    text = text.translate(_JSON_SCRIPT_ESCAPES)
+    if origin == ORIGIN:  # the placeholder goes in unescaped; responses swap the origin in
+        text = text.replace(ORIGIN.translate(_JSON_SCRIPT_ESCAPES), ORIGIN)
+    return mark_safe(text)  # noqa: S308 - escaped as json_script
+
+
+def page_context(page: selectors.StoryPage, *, origin: str, nonce: str, body: str,
+                 preview=None) -> dict:
+    """What story_detail.html and its parts need, for the public page and for previews."""
+    return {
+        "page": page, "story": page.story, "revision": page.revision,
+        "body": mark_safe(body),  # noqa: S308 - sanitised when the revision was saved
+        "json_ld": json_ld(page, origin=origin), "csp_nonce": mark_safe(nonce),  # noqa: S308
+        "preview": preview,
+        "canonical": mark_safe(origin + escape(page.story.get_absolute_url())),  # noqa: S308
+        "site_name": settings.NEWSROOM_SITE_NAME,
+    }
+
+
+def _api(page: selectors.StoryPage) -> dict:
+    story, revision = page.story, page.revision
+    return {
+        "slug": story.slug, "title": revision.title, "dek": revision.dek,
+        "url": story.get_absolute_url(),
+        "authors": [display_name(a) for a in page.authors],
+        "published_at": story.published_at,
+        "updated_at": story.live_updated_at or story.published_at,
+        "retracted": story.retracted_at is not None,
+        "reviewed_by": list(page.reviewers),
+        "sources": [
+            {"number": s.number, "key": s.key, "title": s.source.title if s.source else "",
+             "outlet": s.source.outlet if s.source else "",
+             "url": s.source.url if s.source else "",
+             "archive_url": archive_url(None, s.snapshot_id) if s.snapshot_id else None}
+            for s in page.sources
+        ],
+        "corrections": [{"kind": c.kind, "note": c.note, "at": c.created_at}
+                        for c in page.corrections],
+        "retraction": ({"reason": story.retraction_reason, "at": story.retracted_at}
+                       if story.retracted_at else None),
+    }
+
+
+def build(page: selectors.StoryPage, *, stamp: str) -> dict:
+    """Render the stored parts of a live story page (templates run here, not per request)."""
+    context = page_context(page, origin=ORIGIN, nonce=NONCE, body=_BODY)
+    article = render_to_string("stories/_story_article.html", context)
+    head, tail = article.split(_BODY)
+    # Stored as the API renders it (DRF's encoder), so a stored page answers byte for byte.
+    api = json.loads(json.dumps(_api(page), cls=JSONEncoder))
+    return {
+        "stamp": stamp,
+        "title": f"{escape(page.revision.title)} · {escape(settings.NEWSROOM_SITE_NAME)}",
+        "meta": render_to_string("stories/_story_meta.html", context),
+        "class": "page-story is-retracted" if page.story.retracted_at else "page-story",
+        "head": head, "tail": tail, "api": api,
+    }
+
+
+@dataclass(frozen=True)
+class LivePage:
+    """A published story's live body HTML and stored page parts."""
+
+    story_id: int
+    revision_id: int
+    html: str
+    parts: dict
+
+
+# One round trip per page view: the story, its live revision, and the cited sources' latest
+# change and count (for the stamp). Written as SQL because the ORM cannot express "keys in
+# this row's JSON list" on both backends, and because compiling the ORM query cost as much
+# as running it.
+_LIVE_SQL = {
+    "postgresql": """
+        SELECT s.id, s.updated_at::text, r.id, r.html, r.page::text,
+          (SELECT coalesce(max(src.updated_at)::text, '') || '|' || count(*)
+           FROM sources_source src
+           WHERE src.key IN (SELECT jsonb_array_elements_text(r.source_keys)))
+        FROM stories_story s JOIN stories_revision r ON r.id = s.live_revision_id
+        WHERE s.slug = %s""",
+    "sqlite": """
+        SELECT s.id, s.updated_at, r.id, r.html, r.page,
+          (SELECT coalesce(max(src.updated_at), '') || '|' || count(*)
+           FROM sources_source src
+           WHERE src.key IN (SELECT value FROM json_each(r.source_keys)))
+        FROM stories_story s JOIN stories_revision r ON r.id = s.live_revision_id
+        WHERE s.slug = %s""",
+}
+
+
+def _live(slug: str):
+    with connection.cursor() as cursor:
+        cursor.execute(_LIVE_SQL[connection.vendor], [slug])
+        return cursor.fetchone()
+
+
+def live_page(slug: str) -> LivePage | None:
+    """A published story's body and stored page parts: one query while the stamp holds."""
+    row = _live(slug)
+    if row is None:
+        return None
+    story_id, updated_at, revision_id, html, parts, sources = row
+    stamp = f"{_format(settings.NEWSROOM_SITE_NAME)}|{updated_at}|{sources}"
+    parts = json.loads(parts) if isinstance(parts, str) else (parts or {})
+    if parts.get("stamp") != stamp:
+        page = selectors.story_page(slug)
+        if page is None:
+            return None
+        parts = build(page, stamp=stamp)
+        # Readers may race to store the same parts; the last write wins and is equivalent.
+        Revision.objects.filter(pk=revision_id).update(page=parts)
+    return LivePage(story_id=story_id, revision_id=revision_id, html=html, parts=parts)
+
+
+def refresh(story_id: int) -> None:
+    """Rebuild a published story's stored page now (after publish, correction, retraction)."""
+    slug = Story.objects.published().filter(pk=story_id).values_list("slug", flat=True).first()
+    if slug is not None:
+        live_page(slug)
+        teasers(list(teaser_rows().filter(pk=story_id)))
+
+
+def story_html(slug: str, *, origin: str) -> str | None:
+    """The whole public page, with the nonce placeholder left in; None if not published."""
+    found = live_page(slug)
+    if found is None:
+        return None
+    parts = found.parts
+    shell = _shell(settings.NEWSROOM_SITE_NAME)
+    slots = {
+        "title": parts["title"], "meta": parts["meta"].replace(ORIGIN, origin),
+        "class": parts["class"],
+    }
+    out = []
+    for i, piece in enumerate(shell):
+        if i % 2 == 0:
+            out.append(piece)
+        elif piece == "content":
+            out += [parts["head"], found.html, parts["tail"]]
+        else:
+            out.append(slots[piece])
+    return "".join(out)
+
+
+def api_detail(slug: str, *, origin: str) -> dict | None:
+    """The public API's story detail from the stored page; None if not published."""
+    found = live_page(slug)
+    if found is None:
+        return None
+    api = found.parts["api"]
+    return {
+        **api, "url": origin + api["url"], "html": found.html,
+        "sources": [{**s, "archive_url": origin + s["archive_url"] if s["archive_url"] else None}
+                    for s in api["sources"]],
+    }
+
+
+# --- listing teasers ------------------------------------------------------------------------
+
+
+def _teaser_stamp(updated_at) -> str:
+    return f"{_format(settings.NEWSROOM_SITE_NAME)}|{updated_at.isoformat()}"
+
+
+def teasers(rows: list[tuple]) -> list[str]:
+    """Teaser HTML for (story id, story updated_at, live revision id, stored teaser) rows,
+    in order; stale or missing ones are rendered (constant queries) and stored."""
+    out: dict[int, str] = {}
+    stale: dict[int, tuple[int, str]] = {}
+    for story_id, updated_at, revision_id, stored in rows:
+        stamp = _teaser_stamp(updated_at)
+        head, _, html = (stored or "").partition("\n")
+        if head == stamp:
+            out[story_id] = html
+        else:
+            stale[story_id] = (revision_id, stamp)
+    if stale:
+        fresh = selectors.published_stories().filter(pk__in=stale)
+        stored = []
+        for item in selectors.listing_items(fresh):
+            html = render_to_string("stories/_teaser.html", {"item": item})
+            revision_id, stamp = stale[item.story.pk]
+            stored.append(Revision(pk=revision_id, teaser=f"{stamp}\n{html}"))
+            out[item.story.pk] = html
+        Revision.objects.bulk_update(stored, ["teaser"])
+    return [out[row[0]] for row in rows if row[0] in out]
+
+
+def teaser_rows():
+    """Published stories newest first, as rows for teasers() (no model instances)."""
+    return (
+        Story.objects.published().order_by("-published_at", "-id")
+        .values_list("pk", "updated_at", "live_revision_id", "live_revision__teaser")
+    )
