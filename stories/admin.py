@@ -8,6 +8,7 @@ import difflib
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
@@ -93,18 +94,74 @@ def revision_diff(old: Revision, new: Revision) -> list[dict]:
 # --- stories ------------------------------------------------------------------------------
 
 
+class KnownSourceSelect(AutocompleteSelect):
+    """An autocomplete select that labels its chosen source from sources the formset already
+    loaded, instead of one query per row (a long story lists 300)."""
+
+    known: dict = {}
+
+    def optgroups(self, name, value, attr=None):
+        chosen = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
+        if any(v not in self.known for v in chosen):
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        label = self.choices.field.label_from_instance
+        for v in chosen[:1]:
+            source = self.known[v]
+            options.append(self.create_option(name, source.pk, label(source), set(chosen),
+                                              len(options)))
+        return [(None, options, 0)]
+
+
+class SourceListFormSet(StorySourceFormSet):
+    """The inline's formset: every row's select reads the sources loaded with the rows."""
+
+    def _known_sources(self) -> dict:
+        if not hasattr(self, "_known_cache"):
+            known = {str(row.source_id): row.source for row in self.get_queryset()}
+            known.update(self._library())
+            self._known_cache = known
+        return self._known_cache
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        widget = form.fields["source"].widget
+        select = getattr(widget, "widget", widget)  # inside the related-widget wrapper
+        if isinstance(select, KnownSourceSelect):
+            select.known = self._known_sources()
+        return form
+
+    @property
+    def empty_form(self):
+        form = super().empty_form
+        widget = form.fields["source"].widget
+        select = getattr(widget, "widget", widget)
+        if isinstance(select, KnownSourceSelect):
+            select.known = self._known_sources()
+        return form
+
+
 class StorySourceInline(admin.TabularInline):
     """The numbered source list: pick sources from the library, order them by number."""
 
     model = StorySource
     form = StorySourceForm
-    formset = StorySourceFormSet
+    formset = SourceListFormSet
     fields = ("number", "source")
     autocomplete_fields = ("source",)
     extra = 1
     verbose_name = "numbered source"
     verbose_name_plural = "Source list (numbered in this order)"
     classes = ("source-list",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            kwargs["widget"] = KnownSourceSelect(db_field, self.admin_site,
+                                                 using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_formset(self, request, obj=None, **kwargs):
         formset_class = super().get_formset(request, obj, **kwargs)
@@ -217,12 +274,12 @@ class StoryAdmin(admin.ModelAdmin):
             reverse("admin:stories_story_revisions", args=[obj.pk]),
         )
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = dict(extra_context or {})
-        story = self.get_object(request, object_id)
-        if story is not None:
-            extra_context.update(claims_panel(story.latest_revision))
-        return super().change_view(request, object_id, form_url, extra_context)
+    def render_change_form(self, request, context, add=False, change=False, form_url="",
+                           obj=None):
+        # Built only when the form is shown: a successful save redirects without it.
+        if obj is not None and obj.pk:
+            context.update(claims_panel(obj.latest_revision))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- extra screens ---------------------------------------------------------------
 

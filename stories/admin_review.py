@@ -5,6 +5,7 @@ once here (ActionDenied -> 403 page, IllegalTransition -> error message, Invalid
 form errors with the input kept).
 """
 
+import html
 from functools import partial
 
 from django import forms
@@ -14,9 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import date as date_filter
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from audit.services import display_name
 
@@ -105,6 +108,111 @@ def _checks_from_post(screen, data, accept_carried: bool) -> list[services.Check
     return checks
 
 
+def _e(value) -> str:
+    # html.escape is what django.utils.html.escape calls, minus the lazy-string wrapper that
+    # made it the screen's hot spot (100,000 calls on a 2,000-claim story).
+    return html.escape(str(value))
+
+
+def _source_html(s) -> str:
+    """One source line (as admin/stories/review/source.html), escaped here."""
+    number = f'<span class="source-number">[{_e(s.number or "?")}]</span>'
+    if s.source is None:
+        return (f'{number}\n  <code>{_e(s.key)}</code> '
+                f'<span class="health health-missing">{_e(s.health_label)}</span>')
+    source = s.source
+    title = (f'<a href="{_e(source.url)}" rel="noopener noreferrer" target="_blank">'
+             f'{_e(source.title)}</a>' if source.url else _e(source.title))
+    outlet = f", {_e(source.outlet)}" if source.outlet else ""
+    locator = f'<span class="locator">({_e(s.locator)})</span>' if s.locator else ""
+    if s.snapshot_id:
+        when = _e(date_filter(s.snapshot_at, "j M Y"))
+        snapshot = (f'<a class="snapshot" href="{_e(s.snapshot_url)}">snapshot {when}</a>'
+                    if s.snapshot_url else f'<span class="snapshot">snapshot {when}</span>')
+    else:
+        snapshot = '<span class="snapshot none">no snapshot</span>'
+    return (f'{number}\n  {title}{outlet}\n  {locator}\n  '
+            f'<span class="health health-{_e(s.health)}">{_e(s.health_label)}</span>\n  '
+            f'{snapshot}')
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+class _RowBuilder:
+    """Builds the claim rows; a source line is built once per (source, locator)."""
+
+    def __init__(self, *, can_review: bool, verdicts):
+        self.can_review = can_review
+        self.verdicts = [(_e(value), value, _e(label)) for value, label in verdicts]
+        self.lines: dict = {}
+
+    def source(self, s) -> str:
+        key = (s.number, s.key, s.locator)
+        line = self.lines.get(key)
+        if line is None:
+            line = self.lines[key] = _source_html(s)
+        return line
+
+    def row(self, row) -> str:
+        n = _e(row.claim.ordinal)
+        state = _e(row.state)
+        new = ' <span class="badge new-claim">New or changed</span>' if row.new else ""
+        parts = [
+            f'<li class="claim-row claim-row-{state}" id="check-{n}">\n<p class="claim-head">'
+            f'<a href="#claim-{n}">Claim {n}</a> <span class="state-badge claim-state '
+            f'state-{state}">{_e(row.state_label)}</span>{new}</p>\n'
+            f'<blockquote class="claim-text">{_e(row.claim.text)}</blockquote>\n'
+        ]
+        check = row.latest_check
+        if check:
+            note = f": “{_e(check.note)}”" if check.note else ""
+            parts.append(f'<p class="last-check">Last check on this revision: '
+                         f'{_e(check.get_verdict_display())} by {_e(_person(check.reviewer))}'
+                         f'{note}</p>\n')
+        carried = row.carried
+        if carried:
+            note = f": “{_e(carried.note)}”" if carried.note else ""
+            parts.append(f'<p class="carried">Checked supported by {_e(_person(carried.reviewer))}'
+                         f' on {_e(date_filter(carried.created_at, "j M Y"))} (revision '
+                         f'{_e(carried.claim.revision.number)}){note}</p>\n')
+        sources = "".join(f"<li>{self.source(s)}</li>" for s in row.sources)
+        parts.append(f'<ul class="claim-sources">{sources or "<li>No sources cited.</li>"}</ul>\n')
+        if row.evidence:
+            hints = "".join(
+                f'<li class="evidence-{_e(h["status"])}">Source {_e(h["source"])}: '
+                f'{_e(h["label"])}{" — “" + _e(h["excerpt"]) + "”" if h.get("excerpt") else ""}'
+                f"</li>" for h in row.evidence)
+            parts.append(f'<ul class="evidence">{hints}</ul>\n')
+        if self.can_review:
+            options = "".join(
+                f'<option value="{value}"{" selected" if row.form_verdict == raw else ""}>'
+                f"{label}</option>" for value, raw, label in self.verdicts)
+            parts.append(
+                f'<p class="verdict">\n<label for="verdict-{n}">Verdict</label>\n'
+                f'<select name="verdict-{n}" id="verdict-{n}">\n'
+                f'<option value="">— not checked —</option>{options}</select>\n'
+                f'<label for="note-{n}">Note</label>\n<input type="text" name="note-{n}" '
+                f'id="note-{n}" value="{_e(row.form_note)}" maxlength="2000">\n</p>\n')
+        parts.append("</li>\n")
+        return "".join(parts)
+
+
+def claim_rows_html(screen, *, verdicts) -> SafeString:
+    """Every claim's row of the review form, built in Python with every value escaped: a long
+    story has thousands, and a template include per claim (with localised numbers) cost most
+    of the screen's time."""
+    build = _RowBuilder(can_review=screen.can_review, verdicts=verdicts)
+    return mark_safe("".join(build.row(row) for row in screen.claims))  # noqa: S308  # nosec B308 B703 - every value escaped above
+
+
+def sources_html(screen) -> SafeString:
+    """The numbered source list beside the text, built like the claim rows."""
+    return mark_safe("\n".join(  # noqa: S308  # nosec B308 B703 - every value escaped above
+        f'<li id="source-{_e(s.number)}">{_source_html(s)}</li>' for s in screen.sources))
+
+
 def review_view(model_admin, request, story_id: int):
     """Check each claim of the latest revision against its sources and record a review."""
     story = _visible_story(request, story_id, "review")
@@ -145,7 +253,8 @@ def review_view(model_admin, request, story_id: int):
                     return HttpResponseRedirect(request.path)
     context = _context(
         model_admin, request, story, f"Review: {story.title}", screen=screen, form=form,
-        verdicts=Verdict.choices,
+        claim_rows=claim_rows_html(screen, verdicts=Verdict.choices),
+        source_rows=sources_html(screen),
     )
     return TemplateResponse(request, TEMPLATES + "review.html", context)
 
