@@ -27,9 +27,10 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.template.loader import get_template, render_to_string
@@ -232,7 +233,7 @@ def refresh(story_id: int) -> None:
     slug = Story.objects.published().filter(pk=story_id).values_list("slug", flat=True).first()
     if slug is not None:
         live_page(slug)
-        teasers(list(teaser_rows().filter(pk=story_id)))
+        teasers(teaser_rows(story_id=story_id)[0])
 
 
 def story_html(slug: str, *, origin: str) -> str | None:
@@ -274,7 +275,7 @@ def api_detail(slug: str, *, origin: str) -> dict | None:
 
 
 def _teaser_stamp(updated_at) -> str:
-    return f"{_format(settings.NEWSROOM_SITE_NAME)}|{updated_at.isoformat()}"
+    return f"{_format(settings.NEWSROOM_SITE_NAME)}|{updated_at}"
 
 
 def teasers(rows: list[tuple]) -> list[str]:
@@ -301,9 +302,48 @@ def teasers(rows: list[tuple]) -> list[str]:
     return [out[row[0]] for row in rows if row[0] in out]
 
 
-def teaser_rows():
-    """Published stories newest first, as rows for teasers() (no model instances)."""
-    return (
-        Story.objects.published().order_by("-published_at", "-id")
-        .values_list("pk", "updated_at", "live_revision_id", "live_revision__teaser")
-    )
+_TEASER_SQL = {
+    "postgresql": """
+        SELECT s.id, s.updated_at::text, s.live_revision_id, r.teaser, count(*) OVER ()
+        FROM stories_story s JOIN stories_revision r ON r.id = s.live_revision_id
+        {where} ORDER BY s.published_at DESC, s.id DESC LIMIT %s OFFSET %s""",
+    "sqlite": """
+        SELECT s.id, s.updated_at, s.live_revision_id, r.teaser, count(*) OVER ()
+        FROM stories_story s JOIN stories_revision r ON r.id = s.live_revision_id
+        {where} ORDER BY s.published_at DESC, s.id DESC LIMIT %s OFFSET %s""",
+}
+
+
+def teaser_rows(*, offset: int = 0, limit: int = 20, story_id: int | None = None):
+    """(rows for teasers(), total published): published stories newest first, in one query
+    that also counts them (a window count instead of the paginator's second query)."""
+    where, params = ("WHERE s.id = %s", [story_id]) if story_id is not None else ("", [])
+    with connection.cursor() as cursor:
+        cursor.execute(_TEASER_SQL[connection.vendor].format(where=where),
+                       [*params, limit, offset])
+        rows = cursor.fetchall()
+    total = rows[0][4] if rows else 0
+    return [row[:4] for row in rows], total
+
+
+@lru_cache(maxsize=32)  # one per allowed host name
+def _home_shell(site_name: str, origin: str) -> tuple[str, ...]:
+    html = render_to_string("stories/home.html", {
+        "site_name": site_name, "origin": origin, "listing": "\x00listing\x00"})
+    return tuple(_SLOT.split(html))
+
+
+def home_html(number: int, *, origin: str, page_size: int = 20) -> str | None:
+    """The home page's page `number` (1-based); None when that page is past the end."""
+    rows, total = teaser_rows(offset=(number - 1) * page_size, limit=page_size)
+    if not rows and number > 1:
+        return None
+    if rows:
+        paginator = Paginator(range(total), page_size)
+        page = paginator.page(number)
+        listing = (f'<div class="teasers">{"".join(teasers(rows))}</div>\n'
+                   + render_to_string("stories/_pagination.html", {"page": page}))
+    else:
+        listing = '<p class="empty">Nothing published yet.</p>'
+    shell = _home_shell(settings.NEWSROOM_SITE_NAME, origin)
+    return "".join(listing if i % 2 else piece for i, piece in enumerate(shell))

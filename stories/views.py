@@ -8,9 +8,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -95,12 +93,11 @@ def home(request):
     number = _page_number(request)
 
     def build() -> str:
-        page = Paginator(pages.teaser_rows(), HOME_PAGE_SIZE).get_page(number)
-        return render_to_string("stories/home.html", {
-            "site_name": settings.NEWSROOM_SITE_NAME, "page": page,
-            "teasers": [mark_safe(t) for t in pages.teasers(list(page.object_list))],  # noqa: S308
-            "origin": _origin(request),
-        })
+        html = pages.home_html(number, origin=_origin(request), page_size=HOME_PAGE_SIZE)
+        if html is None:  # past the last page: the last page, as Paginator.get_page did
+            last = max(1, -(-pages.teaser_rows(limit=1)[1] // HOME_PAGE_SIZE))
+            html = pages.home_html(last, origin=_origin(request), page_size=HOME_PAGE_SIZE)
+        return html
 
     key = None
     if _cacheable(request):
