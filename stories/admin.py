@@ -23,6 +23,7 @@ from sources.models import Source
 
 from . import selectors, services
 from .forms import ImageAdminForm, StoryAdminForm, StorySourceForm, StorySourceFormSet
+from .images import image_make_variants
 from .models import Image, Revision, Story, StorySource
 from .permissions import is_author, is_editor, is_writer
 
@@ -414,6 +415,8 @@ class ImageAdmin(admin.ModelAdmin):
         if obj.file:
             obj.width, obj.height = obj.file.width, obj.file.height
         super().save_model(request, obj, form, change)
+        if obj.file and "file" in form.changed_data:
+            image_make_variants(image=obj)
 
     @admin.display(description="alt text")
     def thumbnail_alt(self, obj):

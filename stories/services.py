@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from audit.services import audit_record, display_name
 from sources.models import Source
 
-from . import citations
+from . import citations, images
 from .models import (
     Assignment,
     Claim,
@@ -109,24 +109,16 @@ def source_info(source: Source) -> citations.SourceInfo:
                                 url=source.url, health=source.health)
 
 
-def image_info(image: Image) -> citations.ImageInfo:
-    credit_url = image.credit_source.url if image.credit_source_id else ""
-    return citations.ImageInfo(
-        id=str(image.pk), src=image.file.url if image.file else "", width=image.width,
-        height=image.height, caption=image.caption, credit=image.credit, credit_url=credit_url,
-    )
-
-
 def parse_story(*, body: str, source_keys: list[str]) -> citations.Document:
     """Parse a body against its source list and the library, loading only what it mentions."""
     candidates = set(_KEY_CANDIDATE.findall(body)) | set(source_keys)
     library = {s.key: source_info(s) for s in Source.objects.filter(key__in=candidates)}
     image_ids = [i for i in _IMAGE_CANDIDATE.findall(body) if i.isdigit()]
-    images = {
-        str(i.pk): image_info(i)
+    figures = {
+        str(i.pk): images.image_info(i)
         for i in Image.objects.filter(pk__in=image_ids).select_related("credit_source")
     }
-    return citations.parse(body, source_list=list(source_keys), library=library, images=images)
+    return citations.parse(body, source_list=list(source_keys), library=library, images=figures)
 
 
 def _problems(items) -> list[dict]:

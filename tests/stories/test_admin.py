@@ -363,6 +363,24 @@ def test_image_upload_records_size_and_shows_the_snippet(client, writer):
     assert f"![A crane on the quay](image:{image.pk})" in page
 
 
+def test_image_upload_stores_phone_and_desktop_variants(client, writer):
+    from django.core.files.storage import default_storage
+
+    from stories.images import variant_name
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (1600, 900), "navy").save(buffer, format="PNG")
+    upload = SimpleUploadedFile("quay.png", buffer.getvalue(), content_type="image/png")
+    login(client, writer)
+
+    client.post(reverse("admin:stories_image_add"), {
+        "file": upload, "alt": "The quay at dusk", "caption": "", "credit": "",
+        "credit_source": ""})
+
+    name = Image.objects.get().file.name
+    assert [default_storage.exists(variant_name(name, w)) for w in (640, 1280)] == [True, True]
+
+
 def test_image_without_alt_text_is_refused(client, writer):
     login(client, writer)
 
