@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from sources.csl import story_sources_csl
 from sources.models import Source
 
 from . import selectors, services
@@ -26,6 +27,7 @@ from .forms import ImageAdminForm, StoryAdminForm, StorySourceForm, StorySourceF
 from .images import image_make_variants
 from .models import Image, Revision, Story, StorySource
 from .permissions import is_author, is_editor, is_writer
+from .review_selectors import revision_warnings
 
 # --- panels and diffs ---------------------------------------------------------------------
 
@@ -67,7 +69,7 @@ def claims_panel(revision: Revision | None) -> dict:
     rows = mark_safe("".join(_claim_row(claim, titles) for claim in claims))  # noqa: S308  # nosec B308 B703 - rows built by format_html
     return {"panel_revision": revision, "panel_claim_count": len(claims),
             "panel_claim_rows": rows, "panel_sources": sources,
-            "panel_errors": revision.errors, "panel_warnings": revision.warnings}
+            "panel_errors": revision.errors, "panel_warnings": revision_warnings(revision)}
 
 
 def _diff_rows(old: str, new: str) -> list[tuple[str, str]]:
@@ -295,6 +297,8 @@ class StoryAdmin(admin.ModelAdmin):
                  name="stories_story_revisions"),
             path("<int:story_id>/revisions/diff/", wrap(self.diff_view),
                  name="stories_story_diff"),
+            path("<int:story_id>/sources.csl.json", wrap(self.csl_view),
+                 name="stories_story_csl"),
             path("<int:story_id>/revisions/<int:revision_id>/restore/",
                  wrap(require_POST(self.restore_view)), name="stories_story_restore"),
         ]
@@ -311,6 +315,14 @@ class StoryAdmin(admin.ModelAdmin):
     def _context(self, request, story: Story, title: str) -> dict:
         return {**self.admin_site.each_context(request), "opts": self.opts, "story": story,
                 "original": story, "title": title, "subtitle": story.title}
+
+    def csl_view(self, request, story_id: int):
+        """The numbered source list as CSL-JSON, for Zotero and other reference managers."""
+        story = self._visible_story(request, story_id, "export")
+        response = JsonResponse(story_sources_csl(story), safe=False,
+                                json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="{story.slug}-sources.json"'
+        return response
 
     def preview_view(self, request, story_id: int):
         story = self._visible_story(request, story_id, "preview")

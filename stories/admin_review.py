@@ -27,7 +27,12 @@ from . import services
 from .models import Correction, Decision, PreviewLink, Revision, Story, Verdict
 from .permissions import REVIEWERS, is_author, is_editor
 from .review import Action, IllegalTransition, next_state
-from .review_selectors import review_screen, url_or_empty, workflow_page
+from .review_selectors import (
+    review_screen,
+    revision_warnings,
+    url_or_empty,
+    workflow_page,
+)
 
 TEMPLATES = "admin/stories/review/"
 
@@ -253,6 +258,7 @@ def review_view(model_admin, request, story_id: int):
                     return HttpResponseRedirect(request.path)
     context = _context(
         model_admin, request, story, f"Review: {story.title}", screen=screen, form=form,
+        warnings=revision_warnings(story.latest_revision),
         claim_rows=claim_rows_html(screen, verdicts=Verdict.choices),
         source_rows=sources_html(screen),
     )

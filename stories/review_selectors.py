@@ -265,3 +265,11 @@ def ready_to_publish():
 def scheduled_stories():
     """Scheduled stories, the next to go live first."""
     return Story.objects.filter(state=State.SCHEDULED).order_by("publish_at", "id")
+
+
+def revision_warnings(revision) -> list[dict]:
+    """The revision's citation warnings, then evidence warnings: cited figures not found in
+    any cited source's snapshot (recomputed, since snapshots arrive after the save)."""
+    from sources.selectors import evidence_warnings
+
+    return [*revision.warnings, *evidence_warnings(revision)]

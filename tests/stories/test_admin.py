@@ -415,3 +415,27 @@ def test_change_form_links_to_the_review_and_workflow_pages(client, editor, writ
     page = client.get(f"/admin/stories/story/{story.pk}/change/").content.decode()
     assert f"/admin/stories/story/{story.pk}/review/" in page
     assert f"/admin/stories/story/{story.pk}/workflow/" in page
+
+
+def test_sources_export_as_csl_json_from_the_change_form(client, writer):
+    from tests.factories import SourceFactory, make_story
+
+    SourceFactory(key="port-board")
+    story = make_story(writer, body="Cranes arrived [@port-board].")
+    login(client, writer)
+    response = client.get(reverse("admin:stories_story_csl", args=[story.pk]))
+    assert response.status_code == 200
+    assert [(i["id"], i["citation-number"]) for i in response.json()] == [("port-board", 1)]
+
+
+def test_claims_panel_warns_about_figures_missing_from_the_cited_snapshot(client, writer):
+    from sources.models import Snapshot
+    from tests.factories import SourceFactory, make_story
+
+    source = SourceFactory(key="port-board")
+    Snapshot.objects.create(source=source, requested_url=source.url, status_code=200,
+                            final_url=source.url, text="The board met on Tuesday.")
+    story = make_story(writer, body="Throughput rose 17% last year [@port-board].")
+    login(client, writer)
+    page = client.get(reverse("admin:stories_story_change", args=[story.pk])).content.decode()
+    assert "17%" in page and "not found" in page.lower()
