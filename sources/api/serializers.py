@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from sources.models import KEY_PATTERN, Kind, Snapshot, Source
+from sources.models import KEY_PATTERN, Kind, LinkCheck, Snapshot, Source
 
 
 def archive_url(request, snapshot_id: int) -> str | None:
@@ -33,6 +33,19 @@ class SnapshotSerializer(serializers.ModelSerializer):
         return archive_url(self.context.get("request"), snapshot.pk)
 
 
+LINK_HISTORY = 50
+
+
+class LinkCheckSerializer(serializers.ModelSerializer):
+    """One link-health check: the history behind the source's `health`."""
+
+    final_url = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = LinkCheck
+        fields = ["checked_at", "status", "status_code", "final_url", "detail"]
+
+
 class SourceSerializer(serializers.ModelSerializer):
     """A library source as listed."""
 
@@ -50,13 +63,20 @@ class SourceSerializer(serializers.ModelSerializer):
 
 
 class SourceDetailSerializer(SourceSerializer):
-    """A source with its snapshots, newest first."""
+    """A source with its snapshots and link checks, newest first."""
 
     snapshots = SnapshotSerializer(many=True, read_only=True)
+    link_checks = serializers.SerializerMethodField(
+        help_text=f"Link-health history, newest first (the latest {LINK_HISTORY}).")
 
     class Meta(SourceSerializer.Meta):
-        fields = [*SourceSerializer.Meta.fields, "snapshots"]
+        fields = [*SourceSerializer.Meta.fields, "snapshots", "link_checks"]
         read_only_fields = fields
+
+    @extend_schema_field(LinkCheckSerializer(many=True))
+    def get_link_checks(self, source) -> list:
+        checks = source.link_checks.order_by("-checked_at", "-id")[:LINK_HISTORY]
+        return LinkCheckSerializer(checks, many=True).data
 
 
 class SourceWriteSerializer(serializers.Serializer):

@@ -382,3 +382,13 @@ def test_story_sources_export_as_csl_json_in_number_order(writer):
     assert [(i["id"], i["citation-number"]) for i in items] == [
         ("port-annual", 1), ("second-source", 2),
     ]
+
+
+def test_source_detail_shows_its_link_health_history_newest_first(writer):
+    from sources.models import LinkCheck
+
+    source = SourceFactory(key="checked")
+    LinkCheck.objects.create(source=source, status="ok", status_code=200)
+    LinkCheck.objects.create(source=source, status="broken", status_code=404)
+    body = client_for(writer).get("/api/v1/sources/checked/").json()
+    assert [c["status"] for c in body["link_checks"]] == ["broken", "ok"]
