@@ -276,3 +276,7 @@ INSTALLED_APPS.append("newsroom.apps.NewsroomConfig")
 STATICFILES_DIRS = [d for d in STATICFILES_DIRS if Path(d) != BASE_DIR / "newsroom" / "static"]
 # Security (issue 8): refuse a NUL in the path or query string with 400 before any view runs.
 MIDDLEWARE.append("newsroom.security.RefuseNulMiddleware")
+# Speed (issue 7): the public story page and API read through a named prepared statement on
+# PostgreSQL (planned once per connection). Set 0 behind a pooler in transaction mode that
+# cannot keep prepared statements (PgBouncer before 1.21).
+NEWSROOM_PREPARED_STATEMENTS = os.environ.get("NEWSROOM_PREPARED_STATEMENTS", "1") != "0"

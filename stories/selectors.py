@@ -20,7 +20,8 @@ from .models import Correction, Decision, Review, Revision, Story
 # Readers only ever see these fields of a live revision on listings; the HTML stays behind.
 # The working copy's body (a long draft is ~1 MB) and the stored page stay behind too.
 _LISTING_DEFER = ("body", "live_revision__html", "live_revision__body", "live_revision__errors",
-                  "live_revision__warnings", "live_revision__page", "live_revision__teaser")
+                  "live_revision__warnings", "live_revision__page", "live_revision__api",
+                  "live_revision__teaser")
 
 
 def _approving_reviews():
@@ -161,7 +162,7 @@ def story_page(slug: str) -> StoryPage | None:
     story = (
         Story.objects.published().select_related("live_revision")
         .defer("body", "live_revision__body", "live_revision__errors", "live_revision__warnings",
-               "live_revision__page", "live_revision__teaser")
+               "live_revision__page", "live_revision__api", "live_revision__teaser")
         .prefetch_related("authors").filter(slug=slug).first()
     )
     if story is None:

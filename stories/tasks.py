@@ -1,5 +1,7 @@
 """Celery tasks for stories: each takes ids, loads objects and calls one service."""
 
+import time
+
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -48,7 +50,7 @@ def notify_authors(story_id: int, event: str) -> int:
 @shared_task
 def page_published(story_id: int) -> None:
     """After a publish, correction or retraction: rebuild the story's stored page and retire
-    every cached public page (the generation counter is part of each page-cache key)."""
+    every cached public page (each page-cache entry records the generation it was built in)."""
     from . import pages
 
     pages.refresh(story_id)
@@ -60,8 +62,8 @@ def bump_page_generation() -> None:
     current process: deployments with several workers set REDIS_URL."""
     try:
         cache.incr("page:generation")
-    except ValueError:  # not set yet, or evicted
-        cache.add("page:generation", 1, None)
+    except ValueError:  # not set yet, or evicted: a value no earlier entry can have recorded
+        cache.add("page:generation", time.time_ns(), None)
 
 
 @shared_task

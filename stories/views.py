@@ -18,7 +18,7 @@ from . import pages, selectors, services
 
 HOME_PAGE_SIZE = 20
 # Cached HTML carries this instead of a nonce; each response gets its own nonce back in.
-NONCE_PLACEHOLDER = pages.NONCE
+NONCE_PLACEHOLDER = pages.NONCE_BYTES
 # Bumped by stories.tasks.page_published; part of every page-cache key.
 GENERATION_KEY = "page:generation"
 
@@ -35,8 +35,22 @@ def healthz(request):
 # --- page cache ---------------------------------------------------------------------------
 
 
+class ChunkedHTML(HttpResponse):
+    """An HTML response kept as its list of byte chunks: a long page's ~1 MB body goes out as
+    read from the database instead of being joined into one more copy first. `content` still
+    joins them for whoever asks (tests do); the WSGI server just iterates."""
+
+    def __init__(self, chunks: list[bytes]):
+        super().__init__()
+        self._container = chunks  # what HttpResponse.__iter__ and .content read
+        self.headers["Content-Length"] = str(sum(map(len, chunks)))
+
+
 def _cacheable(request) -> bool:
-    return settings.NEWSROOM_PAGE_CACHE_SECONDS > 0 and not request.user.is_authenticated
+    # Signed-in staff bypass the cache. A session cookie stands for "maybe signed in": asking
+    # request.user would load the session and add "Vary: Cookie" to every reader's page.
+    return (settings.NEWSROOM_PAGE_CACHE_SECONDS > 0
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES)
 
 
 def _origin(request) -> str:
@@ -44,32 +58,40 @@ def _origin(request) -> str:
 
 
 def _page_key(request, name: str, *parts) -> str:
-    """A key that changes on publish, correction and retraction: the generation counter that
-    stories.tasks.page_published bumps is part of it, so a hit needs no database query."""
-    generation = cache.get(GENERATION_KEY) or 0
     raw = "|".join(str(p) for p in (request.get_host(), request.is_secure(), *parts))
-    digest = hashlib.sha256(raw.encode()).hexdigest()[:24]
-    return f"page:{name}:g{generation}:{digest}"
+    return f"page:{name}:{hashlib.sha256(raw.encode()).hexdigest()[:24]}"
 
 
-def _with_nonce(request, html: bytes) -> HttpResponse:
-    # The placeholder is in <head>: only the JSON-LD script carries a nonce.
-    return HttpResponse(html.replace(NONCE_PLACEHOLDER.encode(),
-                                     str(request.csp_nonce).encode(), 1))
+def _cached(key: str) -> tuple[int, tuple[bytes, bytes] | None]:
+    """(generation, cached (head, rest) or None): one cache read for both the generation
+    counter (stories.tasks.page_published bumps it on publish, correction and retraction) and
+    the entry, which records the generation it was built in. No database query."""
+    found = cache.get_many([GENERATION_KEY, key])
+    generation, entry = found.get(GENERATION_KEY, 0), found.get(key)
+    if entry is not None and entry[0] == generation:
+        return generation, entry[1:]
+    return generation, None
+
+
+def _respond(request, head: bytes, rest: list[bytes]) -> HttpResponse:
+    # Each response carries a fresh CSP nonce, so no shared cache may keep the HTML itself.
+    # The placeholder is in the small head chunk only: the JSON-LD script carries the nonce.
+    nonce = str(request.csp_nonce).encode()
+    return ChunkedHTML([head.replace(NONCE_PLACEHOLDER, nonce, 1), *rest])
 
 
 def _serve(request, key: str | None, build) -> HttpResponse:
     """Serve HTML from the page cache when the reader is anonymous; build it otherwise.
-
-    Each response carries a fresh CSP nonce, so no shared cache may keep the HTML itself.
-    """
-    if key is not None:
-        html = cache.get(key)
-        if html is None:
-            html = build().encode()
-            cache.set(key, html, settings.NEWSROOM_PAGE_CACHE_SECONDS)
-        return _with_nonce(request, html)
-    return _with_nonce(request, build().encode())
+    `build()` answers (head, [chunks]) with the nonce placeholder in `head`."""
+    if key is None:
+        return _respond(request, *build())
+    generation, hit = _cached(key)
+    if hit is not None:
+        return _respond(request, hit[0], [hit[1]])
+    head, rest = build()  # the generation was read first: a publish meanwhile leaves the
+    rest = b"".join(rest)  # entry stored below already stale
+    cache.set(key, (generation, head, rest), settings.NEWSROOM_PAGE_CACHE_SECONDS)
+    return _respond(request, head, [rest])
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -82,8 +104,8 @@ def render_page(request, template: str, context: dict, **kwargs) -> HttpResponse
 
 
 def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
+    try:  # past the last page answers the last page; the bound keeps the SQL OFFSET an int64
+        return min(max(1, int(request.GET.get("page", "1"))), 10**9)
     except ValueError:
         return 1
 
@@ -92,12 +114,12 @@ def _page_number(request) -> int:
 def home(request):
     number = _page_number(request)
 
-    def build() -> str:
+    def build() -> tuple[bytes, list[bytes]]:
         html = pages.home_html(number, origin=_origin(request), page_size=HOME_PAGE_SIZE)
         if html is None:  # past the last page: the last page, as Paginator.get_page did
             last = max(1, -(-pages.teaser_rows(limit=1)[1] // HOME_PAGE_SIZE))
             html = pages.home_html(last, origin=_origin(request), page_size=HOME_PAGE_SIZE)
-        return html
+        return html.encode(), []
 
     key = None
     if _cacheable(request):
@@ -107,11 +129,11 @@ def home(request):
 
 @require_safe
 def story_detail(request, slug):
-    def build() -> str:
-        html = pages.story_html(slug, origin=_origin(request))
-        if html is None:
+    def build() -> tuple[bytes, list[bytes]]:
+        found = pages.story_chunks(slug, origin=_origin(request))
+        if found is None:
             raise Http404("No published story at this address.")
-        return html
+        return found
 
     return _serve(request, _page_key(request, "story", slug) if _cacheable(request) else None,
                   build)
