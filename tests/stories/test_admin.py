@@ -131,10 +131,10 @@ def test_change_form_shows_errors_with_line_and_column(client, writer, library):
 
     page = response.content.decode()
     assert 'class="problem problem-error"' in page
-    assert "line 3, column 5" in page
+    assert "Line 3, column 5" in page
     assert "no-such-key" in page
     unterminated = next(e for e in story.latest_revision.errors if e["text"].startswith("[@port"))
-    assert f"line {unterminated['line']}, column {unterminated['column']}" in page
+    assert f"Line {unterminated['line']}, column {unterminated['column']}" in page
 
 
 def test_change_form_saves_a_new_revision(client, writer, story):
