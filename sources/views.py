@@ -3,7 +3,9 @@
 from django.http import Http404
 from django.views.decorators.http import require_safe
 
+from sources.models import Snapshot
 from stories import selectors
+from stories.permissions import is_writer
 from stories.views import render_page
 
 
@@ -20,7 +22,11 @@ def source_detail(request, key):
 
 @require_safe
 def snapshot_detail(request, snapshot_id):
-    snapshot = selectors.public_snapshot(snapshot_id)
+    # Newsroom staff check snapshots of sources no published story cites yet (review).
+    if is_writer(request.user):
+        snapshot = Snapshot.objects.select_related("source").filter(pk=snapshot_id).first()
+    else:
+        snapshot = selectors.public_snapshot(snapshot_id)
     if snapshot is None:
         raise Http404("No archived copy here.")
     response = render_page(request, "sources/snapshot_detail.html", {

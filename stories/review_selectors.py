@@ -99,8 +99,9 @@ class ReviewScreen:
 
 
 def _source_rows(keys: list[str]) -> dict[str, SourceRow]:
-    """The numbered sources with their latest snapshot: one query."""
-    latest = Snapshot.objects.filter(source=OuterRef("pk")).order_by("-fetched_at", "-id")
+    """The numbered sources with their latest successful snapshot: one query."""
+    latest = Snapshot.objects.filter(source=OuterRef("pk"), error="", status_code__lt=400
+                                     ).order_by("-fetched_at", "-id")
     library = {
         s.key: s
         for s in Source.objects.filter(key__in=keys).annotate(

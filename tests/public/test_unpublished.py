@@ -116,3 +116,15 @@ def test_public_api_does_not_list_drafts(client, drafts):
     if response.status_code == 404:
         pytest.skip("public API not built yet")
     assert SECRET not in response.content.decode()
+
+
+def test_staff_can_open_a_snapshot_of_a_source_no_published_story_cites(client, writer):
+    source = SourceFactory(key="under-review")
+    snapshot = Snapshot.objects.create(source=source, requested_url=source.url,
+                                       status_code=200, text="Tonnage rose 9%.")
+    url = reverse("snapshot-detail", args=[snapshot.pk])
+    assert client.get(url).status_code == 404
+    client.force_login(writer)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Tonnage rose 9%." in response.content.decode()
