@@ -280,3 +280,6 @@ MIDDLEWARE.append("newsroom.security.RefuseNulMiddleware")
 # PostgreSQL (planned once per connection). Set 0 behind a pooler in transaction mode that
 # cannot keep prepared statements (PgBouncer before 1.21).
 NEWSROOM_PREPARED_STATEMENTS = os.environ.get("NEWSROOM_PREPARED_STATEMENTS", "1") != "0"
+# Speed (issue 7): cached story pages answered before URL resolution; last, so every other
+# middleware still adds its headers (stories.views.PageCacheMiddleware).
+MIDDLEWARE.append("stories.views.PageCacheMiddleware")

@@ -221,7 +221,7 @@ _LIVE_SQL = {
         SELECT s.id, r.id, r.html, r.{column}, s.updated_at::text || '|' || (
           SELECT coalesce(max(src.updated_at)::text, '') || '|' || count(*)
           FROM sources_source src
-          WHERE src.key = ANY (ARRAY(SELECT jsonb_array_elements_text(r.source_keys))))
+          WHERE src.key IN (SELECT jsonb_array_elements_text(r.source_keys)))
         FROM stories_story s JOIN stories_revision r ON r.id = s.live_revision_id
         WHERE s.slug = %s""",
     "sqlite": """

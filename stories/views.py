@@ -80,6 +80,32 @@ def _respond(request, head: bytes, rest: list[bytes]) -> HttpResponse:
     return ChunkedHTML([head.replace(NONCE_PLACEHOLDER, nonce, 1), *rest])
 
 
+class PageCacheMiddleware:
+    """Serve a cached story page before URL resolution and the view: the last middleware, so
+    every other one still runs around the answer (security headers, CSP with its nonce,
+    X-Frame-Options are added exactly as for the view's own response). Only anonymous GETs
+    without a query string under the story pages' prefix look, and only an entry the view
+    stored for that very path can answer; anything else goes on to the view."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.prefix = None
+
+    def __call__(self, request):
+        if self.prefix is None:
+            self.prefix = reverse("story-detail", args=["x"])[:-2]
+        if (request.method == "GET" and request.path_info.startswith(self.prefix)
+                and not request.META.get("QUERY_STRING") and _cacheable(request)):
+            hit = _cached(_story_key(request))[1]
+            if hit is not None:
+                return _respond(request, hit[0], [hit[1]])
+        return self.get_response(request)
+
+
+def _story_key(request) -> str:
+    return _page_key(request, "story", request.path_info)
+
+
 def _serve(request, key: str | None, build) -> HttpResponse:
     """Serve HTML from the page cache when the reader is anonymous; build it otherwise.
     `build()` answers (head, [chunks]) with the nonce placeholder in `head`."""
@@ -135,8 +161,8 @@ def story_detail(request, slug):
             raise Http404("No published story at this address.")
         return found
 
-    return _serve(request, _page_key(request, "story", slug) if _cacheable(request) else None,
-                  build)
+    # Keyed by path: PageCacheMiddleware answers hits before the URL is resolved.
+    return _serve(request, _story_key(request) if _cacheable(request) else None, build)
 
 
 @require_safe
