@@ -145,7 +145,10 @@ def test_clicking_citation_two_lands_on_source_two(live_server, page_factory, st
     target = page.locator("#source-2")
     assert target.is_visible()
     assert page.evaluate("document.querySelector(':target').id") == "source-2"
-    assert target.evaluate("el => el.getBoundingClientRect().top < window.innerHeight")
+    # Scrolling to the target may be animated: wait for it to settle in the viewport.
+    page.wait_for_function(
+        "() => { const r = document.getElementById('source-2').getBoundingClientRect();"
+        " return r.top >= 0 && r.top < window.innerHeight; }", timeout=5000)
 
 
 def test_keyboard_focus_on_citation_shows_hover_card(live_server, page_factory, story):
