@@ -382,3 +382,29 @@ def test_story_create_refuses_more_citation_markers_than_any_story_needs(writer)
     with pytest.raises(InvalidInput, match="at most 20,000"):
         make_story(writer, body="[@a] " * 20_001)
     assert not Story.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("step", "subject"),
+    [
+        ("approve", "was approved"),
+        ("request_changes", "asked for changes"),
+        ("publish", "is published"),
+    ],
+)
+def test_authors_are_emailed_when_their_story_moves_on(
+    step, subject, story, writer, reviewer, editor, django_capture_on_commit_callbacks
+):
+    in_review(story, writer)
+    if step == "publish":
+        approve(story, reviewer)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        if step == "approve":
+            approve(story, reviewer)
+        elif step == "request_changes":
+            services.review_submit(story_id=story.pk, reviewer=reviewer,
+                                   decision="request_changes", comment="Check the figure.")
+        else:
+            services.story_publish(story_id=story.pk, user=editor)
+    assert [(m.to, subject in m.subject) for m in mail.outbox] == [([writer.email], True)]
