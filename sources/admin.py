@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
+from newsroom.admin_mixins import RefusedFormAnswers400
 from stories.models import Story
 from stories.services import ActionDenied, InvalidInput
 
@@ -62,7 +63,7 @@ class SourceAdminForm(forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(RefusedFormAnswers400, admin.ModelAdmin):
     """Library sources: searchable, filterable, and where each is cited."""
 
     form = SourceAdminForm

@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from newsroom.admin_mixins import RefusedFormAnswers400
 from sources.csl import story_sources_csl
 from sources.models import Source
 
@@ -190,7 +191,7 @@ class StorySourceInline(admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(admin.ModelAdmin):
+class StoryAdmin(RefusedFormAnswers400, admin.ModelAdmin):
     """Stories a user may see; every save is one call to story_create or story_update."""
 
     form = StoryAdminForm
@@ -404,7 +405,7 @@ class RevisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(RefusedFormAnswers400, admin.ModelAdmin):
     """Uploaded figures: alt text required; the snippet places one in a story body."""
 
     form = ImageAdminForm

@@ -264,8 +264,8 @@ def test_admin_and_public_pages_refuse_bad_input_cleanly(client, world, bad):
     response = client.get(bad.path) if bad.method == "GET" else client.post(bad.path, bad.body)
     text = response.content.decode(errors="replace")
     if bad.expect == (400,) and bad.method == "POST" and bad.says:
-        # A refused form is shown again (200) with the reason and the writer's input.
-        assert response.status_code == 200, text[:300]
+        # A refused form is shown again (400) with the reason and the writer's input.
+        assert response.status_code == 400, text[:300]
         assert 'class="errornote"' in text or "errorlist" in text
     else:
         assert response.status_code in bad.expect, text[:300]
@@ -277,7 +277,7 @@ def test_a_refused_admin_form_keeps_the_text(client, world):
     login(client, world["writer"])
     body = "Cranes arrived on Friday.\x00 The port says 40%."
     response = client.post(STORY_ADD, story_form(title="Keep my words", body=body))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Keep my words" in response.content.decode()
     assert "The port says 40%." in response.content.decode()
 

@@ -57,7 +57,7 @@ def test_second_admin_save_is_refused_naming_the_first_and_keeping_the_text(
     login(client, writer)
     mine["body"] = MINE
     refused = client.post(reverse("admin:stories_story_change", args=[story.pk]), mine)
-    assert refused.status_code == 200
+    assert refused.status_code == 400
     html = refused.content.decode()
     tree = LexborHTMLParser(html)
     errors = " ".join(n.text() for n in tree.css(".errornote, .errorlist"))
@@ -89,7 +89,7 @@ def test_failed_validation_in_the_admin_keeps_the_text(client, story, writer):
     data = change_form(client, story)
     data.update(title="", body=MINE)
     response = client.post(reverse("admin:stories_story_change", args=[story.pk]), data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     tree = LexborHTMLParser(response.content.decode())
     assert tree.css_first("textarea[name=body]").text().strip() == MINE
 

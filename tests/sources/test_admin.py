@@ -73,7 +73,7 @@ def test_non_http_url_is_a_field_error(client, writer, url, message):
 
     response = client.post(reverse(ADD), source_data(url=url))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert not Source.objects.exists()
 
@@ -84,7 +84,7 @@ def test_duplicate_key_differing_by_case_is_a_field_error(client, writer):
 
     response = client.post(reverse(ADD), source_data(key="harbour-board"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "The key &quot;Harbour-Board&quot; is already taken." in response.content.decode()
     assert Source.objects.count() == 1
 
@@ -95,7 +95,7 @@ def test_duplicate_url_is_a_field_error_naming_the_existing_source(client, write
 
     response = client.post(reverse(ADD), source_data(url="HTTPS://Harbour.example.org/minutes/may"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already in the library as &quot;minutes-may&quot;" in response.content.decode()
     assert Source.objects.count() == 1
 
@@ -105,7 +105,7 @@ def test_source_without_url_needs_a_description(client, writer):
 
     response = client.post(reverse(ADD), source_data(url="", kind="interview"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "A source without a link needs a description." in response.content.decode()
 
 

@@ -162,7 +162,7 @@ def test_stale_edit_is_refused_naming_who_saved_and_keeps_text(
 
     response = client.post(change_url(story), data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert "Other Writer saved a newer version of this story" in page
     assert "My careful rewrite of the whole story, which must not be lost." in page
@@ -176,7 +176,7 @@ def test_body_over_one_megabyte_is_refused_and_kept(client, writer, story):
 
     response = client.post(change_url(story), data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert "the limit is 1,000,000 bytes" in page
     assert "THE-END-MARKER" in page
@@ -190,7 +190,7 @@ def test_new_story_with_taken_slug_shows_field_error_and_keeps_body(
     response = client.post(reverse("admin:stories_story_add"),
                            add_data(slug=story.slug, body="Draft text to keep."))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already exists" in response.content.decode()
     assert "Draft text to keep." in response.content.decode()
     assert Story.objects.count() == 1
@@ -203,7 +203,7 @@ def test_source_listed_twice_is_a_clear_error(client, writer, library):
     response = client.post(reverse("admin:stories_story_add"),
                            with_sources(add_data(), (traffic, 1), (traffic, 2)))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "is on the source list twice" in response.content.decode()
 
 
@@ -388,7 +388,7 @@ def test_image_without_alt_text_is_refused(client, writer):
         "file": SimpleUploadedFile("x.png", b"not really", content_type="image/png"),
         "alt": ""})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "This field is required." in response.content.decode()
 
 

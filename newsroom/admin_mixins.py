@@ -1,0 +1,12 @@
+"""Behaviour shared by the newsroom's admin pages."""
+
+
+class RefusedFormAnswers400:
+    """A refused form comes back with its errors and every input kept, answering 400, not 200."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        if request.method == "POST" and context.get("errors"):
+            response.status_code = 400
+        return response
