@@ -8,6 +8,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from newsroom.admin_mixins import ReadOnlyAdmin
+
 from .models import Event
 from .services import audit_record
 from .signals import acting_as
@@ -16,7 +18,7 @@ IN_AUDIT_TRAIL = "This user appears in the audit trail; deactivate them instead.
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Events can be read and filtered, never added, changed or deleted, even by superusers."""
 
     list_display = ("at", "actor_name", "action", "story", "revision_short", "hash_short")
@@ -37,14 +39,6 @@ class EventAdmin(admin.ModelAdmin):
     def hash_short(self, event):
         return event.hash[:12]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 User = get_user_model()

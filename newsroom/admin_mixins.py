@@ -10,3 +10,16 @@ class RefusedFormAnswers400:
         if request.method == "POST" and context.get("errors"):
             response.status_code = 400
         return response
+
+
+class ReadOnlyAdmin:
+    """Records nobody may add, change or delete through the admin (immutable history)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

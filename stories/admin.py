@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from newsroom.admin_mixins import RefusedFormAnswers400
+from newsroom.admin_mixins import ReadOnlyAdmin, RefusedFormAnswers400
 from sources.csl import story_sources_csl
 from sources.models import Source
 
@@ -376,7 +376,7 @@ class StoryAdmin(RefusedFormAnswers400, admin.ModelAdmin):
 
 
 @admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin):
+class RevisionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Saved revisions, read-only: they are never changed once written."""
 
     list_display = ("story", "number", "short_hash", "created_by", "created_at", "error_count")
@@ -390,14 +390,6 @@ class RevisionAdmin(admin.ModelAdmin):
         visible = Story.objects.visible_to(request.user).values("pk")
         return super().get_queryset(request).filter(story__in=visible)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="errors")
     def error_count(self, obj):
