@@ -283,3 +283,8 @@ NEWSROOM_PREPARED_STATEMENTS = os.environ.get("NEWSROOM_PREPARED_STATEMENTS", "1
 # Speed (issue 7): cached story pages answered before URL resolution; last, so every other
 # middleware still adds its headers (stories.views.PageCacheMiddleware).
 MIDDLEWARE.append("stories.views.PageCacheMiddleware")
+# Speed (issue 7): each process keeps up to this many bytes of stored story pages, API JSON and
+# body HTML per (revision, stamp), immutable data, so an uncached view reads only ids and the
+# stamp from the database (stories.pages._Memo). 0 turns it off.
+NEWSROOM_STORED_PAGE_MEMO_BYTES = int(os.environ.get("NEWSROOM_STORED_PAGE_MEMO_BYTES",
+                                                     str(32 * 1024 * 1024)))

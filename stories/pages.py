@@ -3,9 +3,10 @@
 Stored in ``Revision.page`` (JSON), with placeholders for the CSP nonce and the site origin:
 the <head> tags with the JSON-LD, the article around the body (header, byline, reviewers,
 retraction, corrections, the numbered source list) and the public API's detail fields.
-Read per request: the story row joined to its live revision (body HTML and stored page) and
-one aggregate over the cited sources (latest ``updated_at`` and count). The body HTML itself
-is not copied: it is the revision's own ``html``, sanitised when the revision was saved.
+Read per request: the story row joined to its live revision's id and one aggregate over the
+cited sources (latest ``updated_at`` and count), which make the stamp. The body HTML (the
+revision's own ``html``, sanitised when the revision was saved) and the stored page are read
+only when this process holds no copy for that (revision, stamp): see ``_Memo``.
 
 The stored page carries a stamp; a reader who meets a different stamp rebuilds it (and
 ``tasks.page_published`` rebuilds it ahead of readers on publish, correction and retraction).
@@ -28,6 +29,8 @@ import json
 import re
 import secrets
 import sys
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -212,26 +215,81 @@ def build(page: selectors.StoryPage, *, stamp: str) -> tuple[dict, dict]:
             {"stamp": stamp, "json": _api_json(page)})
 
 
-# One round trip per page view: the story, its live revision's body and one stored part, and
-# the stamp (the story's updated_at and the cited sources' latest change and count). Written
-# as SQL because the ORM cannot express "keys in this row's JSON list" on both backends, and
-# because compiling the ORM query cost as much as running it.
+# One small round trip per page view: the story, its live revision's id and the stamp (the
+# story's updated_at and the cited sources' latest change and count). The body and the stored
+# part are read by a second query only when this process has no copy of them for that
+# (revision, stamp) (see _Memo). Written as SQL because the ORM cannot express "keys in this
+# row's JSON list" on both backends, and because compiling the ORM query cost as much as
+# running it.
 _LIVE_SQL = {
     "postgresql": """
-        SELECT s.id, r.id, r.html, r.{column}, s.updated_at::text || '|' || (
+        SELECT s.id, r.id, r.xmin::text || r.ctid::text, s.updated_at::text || '|' || (
           SELECT coalesce(max(src.updated_at)::text, '') || '|' || count(*)
           FROM sources_source src
           WHERE src.key IN (SELECT jsonb_array_elements_text(r.source_keys)))
         FROM stories_story s JOIN stories_revision r ON r.id = s.live_revision_id
         WHERE s.slug = %s""",
     "sqlite": """
-        SELECT s.id, r.id, r.html, r.{column}, s.updated_at || '|' || (
+        SELECT s.id, r.id, NULL, s.updated_at || '|' || (
           SELECT coalesce(max(src.updated_at), '') || '|' || count(*)
           FROM sources_source src
           WHERE src.key IN (SELECT value FROM json_each(r.source_keys)))
         FROM stories_story s JOIN stories_revision r ON r.id = s.live_revision_id
         WHERE s.slug = %s""",
 }
+_BODY_SQL = "SELECT r.html, r.{column} FROM stories_revision r WHERE r.id = %s"
+
+
+class _Memo:
+    """A per-process LRU copy of immutable stored bytes, bounded by their total size
+    (settings.NEWSROOM_STORED_PAGE_MEMO_BYTES; 0 turns it off).
+
+    Keyed by (column, revision id, the row's version, stamp): a revision's body HTML never
+    changes, and the stored page or API JSON of a revision is only ever rebuilt under a
+    different stamp (the stamp is what decides a rebuild), so an entry can never be stale and
+    needs no invalidation. The row version (PostgreSQL's `xmin` and `ctid`: every UPDATE of
+    the row writes a new tuple) also keys out an edit made behind the services' back (a
+    repair in SQL, a test);
+    SQLite has no such column, so there the memo is not used.
+
+    This is not the page cache: every request still reads the live revision and the stamp
+    from the database, so publish, correction, retraction and source edits are seen at once
+    by every process."""
+
+    def __init__(self):
+        self._entries: OrderedDict = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found[0]
+        return None
+
+    def put(self, key, value, size: int) -> None:
+        limit = settings.NEWSROOM_STORED_PAGE_MEMO_BYTES
+        if size > limit:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= old[1]
+            self._entries[key] = (value, size)
+            self._size += size
+            while self._size > limit:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._size -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+
+memo = _Memo()
 
 
 class _TextAsBytes(Loader):
@@ -267,7 +325,8 @@ def _as_bytes(value) -> bytes:
 
 @dataclass(frozen=True)
 class Stored:
-    """A published story's live body HTML, stamp and stored parts, as bytes."""
+    """A published story's live body HTML, stamp and stored parts, as bytes. For the API,
+    `html` is the body already encoded as a JSON string (as DRF's renderer writes it)."""
 
     story_id: int
     revision_id: int
@@ -276,19 +335,39 @@ class Stored:
     parts: dict[str, bytes]
 
 
-def _stored(slug: str, column: str) -> Stored | None:
-    """The live body and the stored `page` or `api` parts of a published story: one query
-    while the stamp holds; a reader who finds them stale or missing rebuilds both."""
+def _execute(sql: str, params: list):
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and settings.NEWSROOM_PREPARED_STATEMENTS:
             _prepared(cursor)
-        cursor.execute(_LIVE_SQL[connection.vendor].format(column=column), [slug])
-        row = cursor.fetchone()
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _json_body(html: bytes) -> bytes:
+    body = json.dumps(html.decode(), ensure_ascii=False)
+    return body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+
+
+def _stored(slug: str, column: str) -> Stored | None:
+    """The live body and the stored `page` or `api` parts of a published story. One small
+    query (ids and stamp) when this process holds them for that revision and stamp; else a
+    second one reads them, and a reader who finds them stale or missing rebuilds both."""
+    row = _execute(_LIVE_SQL[connection.vendor], [slug])
     if row is None:
         return None
-    story_id, revision_id, html, stored, stamp = row
+    story_id, revision_id, version, stamp = row
     stamp = _format(settings.NEWSROOM_SITE_NAME).encode() + b"|" + _as_bytes(stamp)
-    parts = decode_parts(_as_bytes(stored))
+    key = None if version is None else (column, revision_id, _as_bytes(version), stamp)
+    found = None if key is None else memo.get(key)
+    if found is not None:
+        html, parts = found
+        return Stored(story_id=story_id, revision_id=revision_id, html=html, stamp=stamp,
+                      parts=parts)
+    row = _execute(_BODY_SQL.format(column=column), [revision_id])
+    if row is None:  # deleted between the two queries
+        return None
+    html, stored = _as_bytes(row[0]), _as_bytes(row[1])
+    parts = decode_parts(stored)
     if parts.get("stamp") != stamp:
         page = selectors.story_page(slug)
         if page is None:
@@ -297,8 +376,14 @@ def _stored(slug: str, column: str) -> Stored | None:
         # Readers may race to store the same parts; the last write wins and is equivalent.
         Revision.objects.filter(pk=revision_id).update(page=built[0], api=built[1])
         parts = {k: v.encode() for k, v in built[column == "api"].items()}
-    return Stored(story_id=story_id, revision_id=revision_id, html=_as_bytes(html),
-                  stamp=stamp, parts=parts)
+        # Storing the rebuilt parts gave the row a new version: the next view reads it once.
+        key = None
+    if column == "api":
+        html = _json_body(html)
+    if key is not None:
+        memo.put(key, (html, parts), len(html) + sum(map(len, parts.values())))
+    return Stored(story_id=story_id, revision_id=revision_id, html=html, stamp=stamp,
+                  parts=parts)
 
 
 def refresh(story_id: int) -> None:
@@ -335,11 +420,9 @@ def api_chunks(slug: str, *, origin: str) -> tuple[list[bytes], str] | None:
     if found is None:
         return None
     origin_bytes = origin.encode()
-    body = json.dumps(found.html.decode(), ensure_ascii=False)
-    body = body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     digest = hashlib.sha256(b"|".join([found.stamp, str(found.revision_id).encode(),
                                        origin_bytes])).hexdigest()[:40]
-    return ([found.parts["json"].replace(JSON_ORIGIN_BYTES, origin_bytes), body.encode(), b"}"],
+    return ([found.parts["json"].replace(JSON_ORIGIN_BYTES, origin_bytes), found.html, b"}"],
             f'"{digest}"')
 
 

@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sources import services as source_services
@@ -77,3 +79,75 @@ def test_public_api_detail_reads_the_stored_page(client, writer, reviewer, edito
     assert data == pages.api_detail(story.slug, origin="http://testserver")
     assert data["url"] == f"http://testserver{story.get_absolute_url()}"
     assert data["html"] == story.live_revision.html
+
+
+# --- the per-process memo of stored pages (stories.pages._Memo) ------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the memo is keyed by PostgreSQL's row version (xmin); SQLite has none, so it is off")
+
+
+@pytest.fixture
+def memo(settings):
+    settings.NEWSROOM_STORED_PAGE_MEMO_BYTES = 32 * 1024 * 1024
+    pages.memo.clear()
+    yield pages.memo
+    pages.memo.clear()
+
+
+def sql_for(client, url) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return [q["sql"] for q in captured.captured_queries]
+
+
+@postgresql_only
+@pytest.mark.parametrize("api", [False, True], ids=["page", "api"])
+def test_a_second_view_does_not_read_the_body(client, settings, writer, reviewer, editor, memo,
+                                              api):
+    settings.NEWSROOM_PREPARED_STATEMENTS = False  # a server-bound query logs no SQL text
+    story = publish_story(writer, reviewer, editor)
+    url = f"/api/v1/public/stories/{story.slug}/" if api else story.get_absolute_url()
+    client.get(url)  # builds the stored parts (a new row version), then reads them once more
+    first = sql_for(client, url)
+    assert any("r.html" in sql for sql in first)
+    second = sql_for(client, url)
+    assert len(second) == 1 and "html" not in second[0]
+
+
+@postgresql_only
+def test_a_rebuilt_page_is_not_served_from_the_memo(client, writer, reviewer, editor, memo):
+    source = SourceFactory(title="Old title")
+    story = publish_story(writer, reviewer, editor, sources=[source])
+    for _ in range(3):
+        assert "Old title" in page(client, story)
+    source_services.source_update(source_id=source.pk, user=editor, title="New title")
+    sources = page(client, story).split('<ol class="sources">')[1]
+    assert "New title" in sources and "Old title" not in sources
+    api = client.get(f"/api/v1/public/stories/{story.slug}/").json()
+    assert api["sources"][0]["title"] == "New title"
+
+
+@postgresql_only
+def test_an_edit_behind_the_services_back_is_not_served_from_the_memo(client, writer, reviewer,
+                                                                       editor, memo):
+    story = publish_story(writer, reviewer, editor)
+    for _ in range(3):
+        page(client, story)
+    Revision.objects.filter(pk=story.live_revision_id).update(html="<p>Repaired in SQL</p>")
+    assert "Repaired in SQL" in page(client, story)
+
+
+def test_the_memo_is_bounded_by_bytes(settings):
+    settings.NEWSROOM_STORED_PAGE_MEMO_BYTES = 100
+    memo = pages._Memo()
+    memo.put("a", b"a", 60)
+    memo.put("b", b"b", 60)  # over the bound: the least recently used entry goes
+    assert memo.get("a") is None and memo.get("b") == b"b"
+    memo.put("c", b"c", 101)  # larger than the bound: not kept
+    assert memo.get("c") is None
+    settings.NEWSROOM_STORED_PAGE_MEMO_BYTES = 0
+    memo.put("d", b"d", 1)
+    assert memo.get("d") is None
