@@ -308,7 +308,7 @@ class _PreparedCursor(ServerBindingCursor):
         return super().execute(query, params, prepare=True, **kwargs)
 
 
-def _prepared(cursor) -> None:
+def _prepared(cursor, *, text_as_bytes: bool = True) -> None:
     """Swap a PostgreSQL cursor's driver cursor for a _PreparedCursor, keeping Django's wrapper
     (query logging, error translation, execute wrappers) around it."""
     raw = cursor.db.connection
@@ -316,7 +316,8 @@ def _prepared(cursor) -> None:
         raw.prepare_threshold = sys.maxsize
     cursor.cursor.close()
     cursor.cursor = _PreparedCursor(raw)
-    cursor.cursor.adapters.register_loader("text", _TextAsBytes)
+    if text_as_bytes:
+        cursor.cursor.adapters.register_loader("text", _TextAsBytes)
 
 
 def _as_bytes(value) -> bytes:
@@ -480,6 +481,8 @@ def teaser_rows(*, offset: int = 0, limit: int = 20, story_id: int | None = None
     that also counts them (a window count instead of the paginator's second query)."""
     where, params = ("WHERE s.id = %s", [story_id]) if story_id is not None else ("", [])
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and settings.NEWSROOM_PREPARED_STATEMENTS:
+            _prepared(cursor, text_as_bytes=False)  # planned once per connection
         cursor.execute(_TEASER_SQL[connection.vendor].format(where=where),
                        [*params, limit, offset])
         rows = cursor.fetchall()
@@ -494,16 +497,21 @@ def _home_shell(site_name: str, origin: str) -> tuple[str, ...]:
     return tuple(_SLOT.split(html))
 
 
+@lru_cache(maxsize=256)
+def _pagination(number: int, total: int, page_size: int) -> str:
+    """The pager under a listing: the same for every request with the same page and count."""
+    page = Paginator(range(total), page_size).page(number)
+    return render_to_string("stories/_pagination.html", {"page": page})
+
+
 def home_html(number: int, *, origin: str, page_size: int = 20) -> str | None:
     """The home page's page `number` (1-based); None when that page is past the end."""
     rows, total = teaser_rows(offset=(number - 1) * page_size, limit=page_size)
     if not rows and number > 1:
         return None
     if rows:
-        paginator = Paginator(range(total), page_size)
-        page = paginator.page(number)
         listing = (f'<div class="teasers">{"".join(teasers(rows))}</div>\n'
-                   + render_to_string("stories/_pagination.html", {"page": page}))
+                   + _pagination(number, total, page_size))
     else:
         listing = '<p class="empty">Nothing published yet.</p>'
     shell = _home_shell(settings.NEWSROOM_SITE_NAME, origin)
