@@ -292,7 +292,12 @@ def story_update(*, story_id: int, user, base_revision: str | None = None, title
     if authors is not NO_CHANGE:
         if not authors:
             raise InvalidInput({"authors": ["A story needs at least one author."]})
+        before = sorted(story.authors.values_list("username", flat=True))
         story.authors.set(authors)
+        after = sorted(story.authors.values_list("username", flat=True))
+        if before != after:
+            audit_record(action="authors", actor=user, story=story,
+                         details={"from": before, "to": after})
     keys_now = list(
         story.source_entries.order_by("position", "id").values_list("source__key", flat=True)
     )

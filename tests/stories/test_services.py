@@ -408,3 +408,9 @@ def test_authors_are_emailed_when_their_story_moves_on(
         else:
             services.story_publish(story_id=story.pk, user=editor)
     assert [(m.to, subject in m.subject) for m in mail.outbox] == [([writer.email], True)]
+
+
+def test_changing_a_storys_authors_is_audited(story, editor, other_writer, writer):
+    services.story_update(story_id=story.pk, user=editor, authors=[writer, other_writer])
+    event = Event.objects.get(story=story, action="authors")
+    assert event.details == {"from": ["writer"], "to": ["writer", "writer2"]}
