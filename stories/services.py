@@ -151,10 +151,15 @@ def validate_body(body: str) -> None:
         raise InvalidInput({"body": ["The body contains a NUL character; remove it and save."]})
 
 
-def _create_revision(story: Story, *, author, restored_from: Revision | None = None) -> Revision:
-    source_keys = list(
+def _listed_keys(story: Story) -> list[str]:
+    """The story's source list as stored, in number order."""
+    return list(
         story.source_entries.order_by("position", "id").values_list("source__key", flat=True)
     )
+
+
+def _create_revision(story: Story, *, author, source_keys: list[str],
+                     restored_from: Revision | None = None) -> Revision:
     doc = parse_story(body=story.body, source_keys=source_keys)
     numbered = list(doc.numbered)
     # Cited library keys not on the list join it, in order of first citation.
@@ -188,7 +193,8 @@ def _create_revision(story: Story, *, author, restored_from: Revision | None = N
     return revision
 
 
-def _set_source_list(story: Story, source_keys: list[str]) -> None:
+def _set_source_list(story: Story, source_keys: list[str]) -> list[str]:
+    """Replace the story's source list; returns the keys stored, in number order."""
     keys = list(dict.fromkeys(k.strip() for k in source_keys if k and k.strip()))
     by_key = {s.key: s for s in Source.objects.filter(key__in=keys)}
     missing = [k for k in keys if k not in by_key]
@@ -200,6 +206,7 @@ def _set_source_list(story: Story, source_keys: list[str]) -> None:
     StorySource.objects.bulk_create([
         StorySource(story=story, source=by_key[key], position=i) for i, key in enumerate(keys)
     ])
+    return keys
 
 
 def _ensure_can_edit(user, story: Story, action: str = "edit") -> None:
@@ -244,8 +251,8 @@ def story_create(*, author, title: str, dek: str = "", body: str = "",
         raise InvalidInput({"slug": [f'The address "{slug}" is taken by another story.']})
     story = Story.objects.create(title=title, dek=dek, body=body, slug=slug)
     story.authors.set([author, *(authors or [])])
-    _set_source_list(story, source_keys or [])
-    revision = _create_revision(story, author=author)
+    keys = _set_source_list(story, source_keys or [])
+    revision = _create_revision(story, author=author, source_keys=keys)
     story.save()
     audit_record(action="revision", actor=author, story=story,
                  revision_hash=revision.content_hash,
@@ -298,9 +305,7 @@ def story_update(*, story_id: int, user, base_revision: str | None = None, title
         if before != after:
             audit_record(action="authors", actor=user, story=story,
                          details={"from": before, "to": after})
-    keys_now = list(
-        story.source_entries.order_by("position", "id").values_list("source__key", flat=True)
-    )
+    keys_now = _listed_keys(story)
     new_hash = content_hash(title=story.title, dek=story.dek, body=story.body,
                             source_keys=keys_now)
     if current is not None and new_hash == current.content_hash and restored_from is None:
@@ -308,7 +313,8 @@ def story_update(*, story_id: int, user, base_revision: str | None = None, title
         return story
     from_state = story.state
     story.state = next_state(story.state, Action.EDIT)
-    revision = _create_revision(story, author=user, restored_from=restored_from)
+    revision = _create_revision(story, author=user, source_keys=keys_now,
+                                restored_from=restored_from)
     if from_state in (State.IN_REVIEW, State.APPROVED, State.SCHEDULED):
         story.approved_revision = None
         story.publish_at = None
