@@ -197,40 +197,30 @@ class _Reader:
         self.pos = match.end()
         return match.group(0)
 
-    def braced(self) -> str:
-        depth, start = 0, self.pos
-        while self.pos < len(self.text):
-            char = self.text[self.pos]
-            if char == "\\":
-                self.pos += 2
-                continue
-            if char == "{":
-                depth += 1
-            elif char == "}":
-                depth -= 1
-                if depth == 0:
-                    self.pos += 1
-                    return self.text[start + 1:self.pos - 1]
-            self.pos += 1
-        raise self.error("unbalanced braces")
-
-    def quoted(self) -> str:
-        start, depth = self.pos + 1, 0
+    def _enclosed(self, closing: str, unclosed: str) -> str:
+        """The text after the opening character up to `closing` outside nested braces."""
+        depth, start = 0, self.pos + 1
         self.pos += 1
         while self.pos < len(self.text):
             char = self.text[self.pos]
             if char == "\\":
                 self.pos += 2
                 continue
+            if char == closing and depth == 0:
+                self.pos += 1
+                return self.text[start:self.pos - 1]
             if char == "{":
                 depth += 1
             elif char == "}":
                 depth -= 1
-            elif char == '"' and depth == 0:
-                self.pos += 1
-                return self.text[start:self.pos - 1]
             self.pos += 1
-        raise self.error("unterminated quoted value")
+        raise self.error(unclosed)
+
+    def braced(self) -> str:
+        return self._enclosed("}", "unbalanced braces")
+
+    def quoted(self) -> str:
+        return self._enclosed('"', "unterminated quoted value")
 
     def value(self, strings: dict[str, str]) -> str:
         parts = []
