@@ -23,3 +23,22 @@ class ReadOnlyAdmin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class SavedByServiceAdmin:
+    """The form saves through the workflow service while it validates (so refusals land on the
+    form with every input kept); the admin itself writes nothing afterwards."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        form_class.request = request
+        return form_class
+
+    def save_form(self, request, form, change):
+        return form.saved
+
+    def save_model(self, request, obj, form, change):
+        """Already saved by the service during validation."""
+
+    def save_related(self, request, form, formsets, change):
+        """The service wrote any related rows (source list, authors)."""

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
-from newsroom.admin_mixins import RefusedFormAnswers400
+from newsroom.admin_mixins import RefusedFormAnswers400, SavedByServiceAdmin
 from stories.models import Story
 from stories.services import ActionDenied, InvalidInput
 
@@ -22,7 +22,7 @@ class SourceAdminForm(forms.ModelForm):
         help_text=Source._meta.get_field("url").help_text,
     )
 
-    user = None  # set per request by SourceAdmin.get_form
+    request = None  # set per request by SourceAdmin.get_form
 
     class Meta:
         model = Source
@@ -51,10 +51,10 @@ class SourceAdminForm(forms.ModelForm):
                   if name in self.cleaned_data}
         try:
             if self.instance.pk:
-                self.saved = services.source_update(source_id=self.instance.pk, user=self.user,
-                                                    **fields)
+                self.saved = services.source_update(source_id=self.instance.pk,
+                                                    user=self.request.user, **fields)
             else:
-                self.saved = services.source_create(user=self.user, **fields)
+                self.saved = services.source_create(user=self.request.user, **fields)
         except InvalidInput as exc:
             for field, messages in exc.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
@@ -63,7 +63,7 @@ class SourceAdminForm(forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(RefusedFormAnswers400, admin.ModelAdmin):
+class SourceAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
     """Library sources: searchable, filterable, and where each is cited."""
 
     form = SourceAdminForm
@@ -89,20 +89,6 @@ class SourceAdmin(RefusedFormAnswers400, admin.ModelAdmin):
         return super().get_queryset(request).annotate(
             cited_count=Count("story_entries__story", distinct=True)
         ).order_by("key")
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-        form_class.user = request.user
-        return form_class
-
-    def save_form(self, request, form, change):
-        return form.saved
-
-    def save_model(self, request, obj, form, change):
-        """Already saved by the service during validation."""
-
-    def save_related(self, request, form, formsets, change):
-        """The history inlines are read-only; the admin writes no related rows."""
 
     def construct_change_message(self, request, form, formsets, add=False):
         return super().construct_change_message(request, form, [], add)

@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from newsroom.admin_mixins import ReadOnlyAdmin, RefusedFormAnswers400
+from newsroom.admin_mixins import ReadOnlyAdmin, RefusedFormAnswers400, SavedByServiceAdmin
 from sources.csl import story_sources_csl
 from sources.models import Source
 
@@ -191,7 +191,7 @@ class StorySourceInline(admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(RefusedFormAnswers400, admin.ModelAdmin):
+class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
     """Stories a user may see; every save is one call to story_create or story_update."""
 
     form = StoryAdminForm
@@ -237,20 +237,6 @@ class StoryAdmin(RefusedFormAnswers400, admin.ModelAdmin):
             ("Status", {"fields": ["state", "revision_summary", *people]}),
             ("Story", {"fields": story}),
         ]
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-        form_class.request = request
-        return form_class
-
-    def save_form(self, request, form, change):
-        return form.saved
-
-    def save_model(self, request, obj, form, change):
-        """Saved by the workflow while the form was validated."""
-
-    def save_related(self, request, form, formsets, change):
-        """The workflow wrote the source list and the authors."""
 
     def construct_change_message(self, request, form, formsets, add=False):
         revision = form.saved.latest_revision if form.saved else None
