@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "audit",
     "sources",
     "stories",
+    "drf_spectacular_sidecar",  # Swagger UI from our own static files (no CDN)
+    # The project package: its AppConfig connects the login-lockout audit handler, and its
+    # static files are found as an app's.
+    "newsroom.apps.NewsroomConfig",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +72,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Refuse a NUL in the path or query string with 400 before any view runs.
+    "newsroom.security.RefuseNulMiddleware",
+    # Cached story pages answered before URL resolution; last, so every other middleware
+    # still adds its headers.
+    "stories.views.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -118,7 +127,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "newsroom" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
@@ -242,13 +250,12 @@ LOGGING = {
 }
 
 # API (issue 5): one mapping of workflow errors to HTTP answers, throttles for anonymous and
-# signed-in clients (rates above), and Swagger UI served from our own static files (no CDN).
+# signed-in clients (rates above), and Swagger UI served from the sidecar's static files.
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "newsroom.api.exception_handler"
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
     "rest_framework.throttling.AnonRateThrottle",
     "rest_framework.throttling.UserRateThrottle",
 ]
-INSTALLED_APPS.append("drf_spectacular_sidecar")
 SPECTACULAR_SETTINGS.update({
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -269,20 +276,10 @@ SPECTACULAR_SETTINGS.update({
 # stays refused.
 SOURCE_FETCH_ALLOW_NETWORKS = env_list("SOURCE_FETCH_ALLOW_NETWORKS", "")
 
-# Security (issue 8): the project package's AppConfig connects the login-lockout audit handler.
-INSTALLED_APPS.append("newsroom.apps.NewsroomConfig")
-# As an installed app, newsroom/static is found by the app finder; listing it too would make
-# collectstatic report every file twice.
-STATICFILES_DIRS = [d for d in STATICFILES_DIRS if Path(d) != BASE_DIR / "newsroom" / "static"]
-# Security (issue 8): refuse a NUL in the path or query string with 400 before any view runs.
-MIDDLEWARE.append("newsroom.security.RefuseNulMiddleware")
 # Speed (issue 7): the public story page and API read through a named prepared statement on
 # PostgreSQL (planned once per connection). Set 0 behind a pooler in transaction mode that
 # cannot keep prepared statements (PgBouncer before 1.21).
 NEWSROOM_PREPARED_STATEMENTS = os.environ.get("NEWSROOM_PREPARED_STATEMENTS", "1") != "0"
-# Speed (issue 7): cached story pages answered before URL resolution; last, so every other
-# middleware still adds its headers (stories.views.PageCacheMiddleware).
-MIDDLEWARE.append("stories.views.PageCacheMiddleware")
 # Speed (issue 7): each process keeps up to this many bytes of stored story pages, API JSON and
 # body HTML per (revision, stamp), immutable data, so an uncached view reads only ids and the
 # stamp from the database (stories.pages._Memo). 0 turns it off.
