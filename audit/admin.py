@@ -1,12 +1,15 @@
 """Audit trail admin: read-only for all; users in it are deactivated, not deleted."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from newsroom.admin_mixins import ReadOnlyAdmin
 
@@ -17,9 +20,23 @@ from .signals import acting_as
 IN_AUDIT_TRAIL = "This user appears in the audit trail; deactivate them instead."
 
 
+def visible_events(user, events):
+    """The events `user` may read, by the rule that settings.AUDIT_EVENT_VISIBILITY names.
+
+    The rule belongs to the app that knows who may see a story; audit only applies it.
+    """
+    path = getattr(settings, "AUDIT_EVENT_VISIBILITY", "")
+    if not path:
+        raise ImproperlyConfigured("AUDIT_EVENT_VISIBILITY must name the callable that says "
+                                   "which audit events a user may read.")
+    return import_string(path)(user, events)
+
+
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    """Events can be read and filtered, never added, changed or deleted, even by superusers."""
+    """Events can be read and filtered, never added, changed or deleted, even by superusers;
+    each person reads only the events the visibility rule allows (lists, search, filters,
+    date drill-down and detail pages alike; another event answers as not found)."""
 
     list_display = ("at", "actor_name", "action", "story", "revision_short", "hash_short")
     list_filter = ("action", "at")
@@ -30,6 +47,9 @@ class EventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
               "revision_hash", "details", "prev_hash", "hash")
     readonly_fields = fields
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        return visible_events(request.user, super().get_queryset(request))
 
     @admin.display(description="revision", ordering="revision_hash")
     def revision_short(self, event):

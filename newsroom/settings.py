@@ -180,6 +180,7 @@ NEWSROOM_REQUIRED_APPROVALS = int(os.environ.get("NEWSROOM_REQUIRED_APPROVALS", 
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "300"))
 NEWSROOM_MAX_BODY_BYTES = 1_000_000
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
+AUDIT_EVENT_VISIBILITY = "stories.permissions.events_visible_to"  # who reads which audit events
 SOURCE_FETCH_ALLOW_PRIVATE = env_bool("SOURCE_FETCH_ALLOW_PRIVATE", False)
 # A 1 MB body arrives form-encoded at up to ~3 MB; leave room for the rest of the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024

@@ -284,8 +284,10 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
                               **error_responses(*STANDARD_ERRORS)})
     @action(detail=True, methods=["get"])
     def audit(self, request, pk=None):
-        story = self.get_object()
-        events = Event.objects.filter(story=story).order_by("id")
+        from stories.permissions import events_visible_to
+
+        story = self.get_object()  # a story the user may not see answers 404
+        events = events_visible_to(request.user, Event.objects.filter(story=story)).order_by("id")
         page = self.paginate_queryset(events)
         return self.get_paginated_response(s.EventSerializer(page, many=True).data)
 
