@@ -79,10 +79,12 @@ def _publish(story: Story, writer, reviewer, editor) -> None:
     _submit(story, writer)
     claims = Story.objects.get(pk=story.pk).latest_revision.claims.values_list("ordinal",
                                                                                flat=True)
-    services.review_submit(story_id=story.pk, reviewer=reviewer, decision="approve",
+    services.review_submit(story_id=story.pk, base_revision=story.latest_revision.content_hash,
+                           reviewer=reviewer, decision="approve",
                            checks=[services.CheckInput(claim=o, verdict="supported")
                                    for o in claims])
-    services.story_publish(story_id=story.pk, user=editor)
+    services.story_publish(story_id=story.pk, revision=story.latest_revision.content_hash,
+                           user=editor)
 
 
 @transaction.atomic

@@ -370,8 +370,8 @@ def source_csl(source, number: int | None = None, accessed: date | None = None) 
     if source.author:
         item["author"] = [{"literal": name.strip()} for name in source.author.split(";")
                           if name.strip()]
-    if source.published_on:
-        published = source.published_on
+    published = getattr(source, "published_date", source.published_on)
+    if published:
         item["issued"] = {"date-parts": [[published.year, published.month, published.day]]}
     if source.kind == "press_release":
         item["genre"] = "press release"
@@ -383,27 +383,15 @@ def source_csl(source, number: int | None = None, accessed: date | None = None) 
 
 
 def story_sources_csl(story, revision=None) -> list[dict]:
-    """The story's numbered source list (of `revision`, default the latest) as CSL-JSON."""
-    from django.db.models import Max
-
-    from .models import Source
-
+    """The numbered source list of `revision` (default the story's latest) as CSL-JSON, from
+    the copies the revision pins; `accessed` is the date of the pinned snapshot."""
     revision = revision or story.latest_revision
-    if revision is not None:
-        keys = list(revision.source_keys or [])
-    else:
-        keys = list(story.source_entries.order_by("position", "id")
-                    .values_list("source__key", flat=True))
-    sources = {
-        s.key: s for s in Source.objects.filter(key__in=keys).annotate(
-            accessed=Max("snapshots__fetched_at"))
-    }
     items = []
-    for number, key in enumerate(keys, start=1):
-        source = sources.get(key)
-        if source is None:
-            items.append({"id": key, "type": "document", "title": key, "citation-number": number})
+    for number, pin in enumerate(revision.pins if revision is not None else [], start=1):
+        if pin.missing:
+            items.append({"id": pin.key, "type": "document", "title": pin.key,
+                          "citation-number": number})
             continue
-        accessed = source.accessed.date() if source.accessed else None
-        items.append(source_csl(source, number, accessed))
+        accessed = pin.snapshot_at.date() if pin.snapshot_at else None
+        items.append(source_csl(pin, number, accessed))
     return items

@@ -143,6 +143,15 @@ class Source(models.Model):
             raise ValidationError(errors)
 
 
+class SnapshotQuerySet(models.QuerySet):
+    def good(self, as_of=None):
+        """Snapshots that got a page (no error, status below 400), fetched at or before as_of."""
+        snapshots = self.filter(error="", status_code__lt=400)
+        if as_of is not None:
+            snapshots = snapshots.filter(fetched_at__lte=as_of)
+        return snapshots
+
+
 class Snapshot(models.Model):
     """One fetch of a source's URL: what the page said at that moment."""
 
@@ -158,6 +167,8 @@ class Snapshot(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+
+    objects = SnapshotQuerySet.as_manager()
 
     class Meta:
         ordering = ["-fetched_at", "-id"]

@@ -8,13 +8,61 @@ from django.db.models import OuterRef, Subquery
 
 from . import evidence
 from .models import Snapshot, Source
+from .pins import PinnedSource
 
 EVIDENCE_CACHE_SECONDS = 3600
 
 
 def good_snapshots():
     """Snapshots that got a page: no error and a status below 400."""
-    return Snapshot.objects.filter(error="", status_code__lt=400)
+    return Snapshot.objects.good()
+
+
+def _pin(source: Source) -> PinnedSource:
+    fetched_at = getattr(source, "pin_snapshot_at", None)
+    return PinnedSource(
+        key=source.key, kind=source.kind, title=source.title, outlet=source.outlet,
+        author=source.author,
+        published_on=source.published_on.isoformat() if source.published_on else "",
+        url=source.url, description=source.description,
+        snapshot_id=getattr(source, "pin_snapshot_id", None),
+        snapshot_sha256=getattr(source, "pin_snapshot_sha256", None) or "",
+        snapshot_fetched_at=fetched_at.isoformat() if fetched_at else "",
+    )
+
+
+def library_copies(keys: list[str], *, as_of: datetime | None = None) -> dict[str, PinnedSource]:
+    """{key: the library's copy now}, each with its newest good snapshot (at or before as_of):
+    what a revision saved now would pin. One query, whatever the number of keys."""
+    if not keys:
+        return {}
+    newest = Snapshot.objects.good(as_of).filter(source=OuterRef("pk")).order_by(
+        "-fetched_at", "-id")
+    rows = Source.objects.filter(key__in=keys).annotate(
+        pin_snapshot_id=Subquery(newest.values("pk")[:1]),
+        pin_snapshot_sha256=Subquery(newest.values("sha256")[:1]),
+        pin_snapshot_at=Subquery(newest.values("fetched_at")[:1]),
+    )
+    return {source.key: _pin(source) for source in rows}
+
+
+def pin_sources(keys: list[str], *, as_of: datetime | None = None) -> list[PinnedSource]:
+    """The numbered sources as a revision saved now pins them, in number order; a key not in
+    the library is pinned as missing (a citation error the writer sees)."""
+    copies = library_copies(keys, as_of=as_of)
+    return [copies.get(key) or PinnedSource(key=key, missing=True) for key in keys]
+
+
+def outdated_copies(pins: list[PinnedSource]) -> dict[str, list[str]]:
+    """{key: what changed} for each pinned copy the library has since changed (metadata, or a
+    newer good snapshot). One query."""
+    current = library_copies([pin.key for pin in pins])
+    outdated = {}
+    for pin in pins:
+        changed = pin.differences(current.get(pin.key))
+        if changed:
+            outdated[pin.key] = changed
+    return outdated
 
 
 def latest_snapshot_texts(keys: list[str], *, as_of: datetime | None = None) -> dict[str, tuple]:
@@ -27,6 +75,16 @@ def latest_snapshot_texts(keys: list[str], *, as_of: datetime | None = None) -> 
         newest = newest.filter(fetched_at__lte=as_of)
     newest = newest.order_by("-fetched_at", "-id").values("pk")[:1]
     ids = Source.objects.filter(key__in=keys).annotate(snap=Subquery(newest)).values("snap")
+    rows = Snapshot.objects.filter(pk__in=ids).values_list("source__key", "pk", "text",
+                                                           "fetched_at")
+    return {key: (pk, text, at) for key, pk, text, at in rows}
+
+
+def pinned_snapshot_texts(pins: list[PinnedSource]) -> dict[str, tuple]:
+    """{key: (snapshot id, text, fetched_at)} of the snapshot each pinned copy names."""
+    ids = [pin.snapshot_id for pin in pins if pin.snapshot_id]
+    if not ids:
+        return {}
     rows = Snapshot.objects.filter(pk__in=ids).values_list("source__key", "pk", "text",
                                                            "fetched_at")
     return {key: (pk, text, at) for key, pk, text, at in rows}
@@ -48,7 +106,11 @@ def _evidence(revision, as_of: datetime | None):
     claims = _claim_inputs(revision)
     if not claims:
         return claims, {}
-    snapshots = latest_snapshot_texts(keys, as_of=as_of)
+    pins = revision.pins
+    if pins and as_of is None:
+        snapshots = pinned_snapshot_texts(pins)
+    else:
+        snapshots = latest_snapshot_texts(keys, as_of=as_of)
     ids = ",".join(f"{snapshots[k][0]}@{snapshots[k][2].isoformat()}" if k in snapshots else "-"
                    for k in keys)
     digest = hashlib.sha256(f"{revision.content_hash}|{ids}".encode()).hexdigest()[:32]
@@ -63,8 +125,9 @@ def _evidence(revision, as_of: datetime | None):
 
 
 def claim_evidence(revision, *, as_of: datetime | None = None) -> dict[int, list[dict]]:
-    """{claim ordinal: [{source: number, status, excerpt}]} against each cited source's newest
-    good snapshot (at or before as_of). A hint for the reviewer, never a verdict."""
+    """{claim ordinal: [{source: number, status, excerpt}]} against the snapshot the revision
+    pins for each cited source (or, with as_of, the newest good one at or before it). A hint
+    for the reviewer, never a verdict."""
     _, result = _evidence(revision, as_of)
     return {
         ordinal: [

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from audit.services import audit_record
-from stories.permissions import is_writer
+from stories.permissions import is_editor, is_writer
 from stories.services import ActionDenied, InvalidInput, audited
 
 from . import evidence, fetch
@@ -71,6 +71,26 @@ def source_create(*, user, **fields) -> Source:
     _queue_capture(source)
     return source
 
+# What readers are told about a source; notes are internal and anyone on staff may edit them.
+DESCRIPTIVE = ("url", "title", "outlet", "author", "published_on", "kind", "description")
+
+
+def _ensure_can_describe(user, source: Source) -> None:
+    """Only editors change what a source says once a story by someone else lists it.
+
+    Revisions pin their own copies, so an edit never reaches a reviewed page; the rule keeps
+    one writer from rewriting the source under another writer's draft or review.
+    """
+    if is_editor(user):
+        return
+    others = source.story_entries.exclude(story__authors=user)
+    if others.exists():
+        raise ActionDenied(
+            "source_update", "Stories by other writers cite this source, so only an editor "
+            "can change its link or description. Ask an editor, or add a new source.",
+            actor=user)
+
+
 
 @audited("source_update")
 def source_update(*, source_id: int, user, **fields) -> Source:
@@ -86,6 +106,10 @@ def source_update(*, source_id: int, user, **fields) -> Source:
         raise InvalidInput({"key": ["Stories cite this key; it cannot be renamed."]})
     for name, value in fields.items():
         setattr(source, name, value)
+    described = [name for name in DESCRIPTIVE
+                 if name in fields and before[name] != getattr(source, name)]
+    if described:
+        _ensure_can_describe(user, source)
     _validated(source)
     source.save()
     changed = {k: [str(before[k]), str(getattr(source, k))] for k in fields

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from newsroom.admin_mixins import ReadOnlyAdmin, RefusedFormAnswers400, SavedByServiceAdmin
 from sources.csl import story_sources_csl
 from sources.models import Source
+from sources.selectors import outdated_copies
 
 from . import selectors, services
 from .forms import ImageAdminForm, StoryAdminForm, StorySourceForm, StorySourceFormSet
@@ -34,11 +35,20 @@ from .review_selectors import revision_warnings
 
 
 def numbered_sources(revision: Revision) -> list[dict]:
-    """The revision's numbered source list with the library rows (one query)."""
-    keys = list(revision.source_keys)
-    library = {s.key: s for s in Source.objects.filter(key__in=keys)}
-    return [{"number": n, "key": key, "source": library.get(key)}
-            for n, key in enumerate(keys, start=1)]
+    """The revision's numbered sources as pinned, each with its library row and what the
+    library's copy now says differently (two queries)."""
+    pins = revision.pins
+    library = {s.key: s for s in Source.objects.filter(key__in=[p.key for p in pins])}
+    outdated = outdated_copies(pins)
+    return [{"number": n, "key": pin.key, "pin": pin, "source": library.get(pin.key),
+             "outdated": outdated.get(pin.key, [])}
+            for n, pin in enumerate(pins, start=1)]
+
+
+def _pinned_lines(revision: Revision) -> str:
+    return "\n".join(
+        f"{pin.key}: {pin.title} | {pin.outlet} | {pin.author} | {pin.published_on} | {pin.url}"
+        f" | snapshot {pin.snapshot_id or 'none'}" for pin in revision.pins)
 
 
 def _claim_row(claim, titles: dict) -> str:
@@ -60,7 +70,7 @@ def claims_panel(revision: Revision | None) -> dict:
     if revision is None:
         return {}
     sources = numbered_sources(revision)
-    titles = {s["number"]: (s["source"].title if s["source"] else s["key"]) for s in sources}
+    titles = {s["number"]: s["pin"].title or s["key"] for s in sources}
     claims = list(revision.claims.order_by("ordinal").only(
         "revision", "ordinal", "text", "line", "column", "numbers", "locators"))
     cited = {n for claim in claims for n in claim.numbers}
@@ -70,6 +80,7 @@ def claims_panel(revision: Revision | None) -> dict:
     rows = mark_safe("".join(_claim_row(claim, titles) for claim in claims))  # noqa: S308  # nosec B308 B703 - rows built by format_html
     return {"panel_revision": revision, "panel_claim_count": len(claims),
             "panel_claim_rows": rows, "panel_sources": sources,
+            "panel_outdated": [entry for entry in sources if entry["outdated"]],
             "panel_errors": revision.errors, "panel_warnings": revision_warnings(revision)}
 
 
@@ -85,12 +96,12 @@ def _diff_rows(old: str, new: str) -> list[tuple[str, str]]:
 
 
 def revision_diff(old: Revision, new: Revision) -> list[dict]:
-    """Unified diffs of title, dek, body and source list, one section each."""
+    """Unified diffs of title, dek, body and the pinned sources, one section each."""
     parts = [
         ("Title", old.title, new.title),
         ("Dek", old.dek, new.dek),
         ("Body", old.body, new.body),
-        ("Source list", "\n".join(old.source_keys), "\n".join(new.source_keys)),
+        ("Sources as pinned", _pinned_lines(old), _pinned_lines(new)),
     ]
     return [{"label": label, "rows": _diff_rows(a, b)} for label, a, b in parts]
 

@@ -78,7 +78,9 @@ def _denied(model_admin, request, story: Story, exc: services.ActionDenied):
 
 def _add_errors(form: forms.Form, exc: services.InvalidInput) -> None:
     for name, errors in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
+        # Errors of hidden fields (the revision read) show with the form's own errors.
+        visible = name in form.fields and not form.fields[name].widget.is_hidden
+        form.add_error(name if visible else None, errors)
 
 
 # --- the reviewer's screen -----------------------------------------------------------------
@@ -136,9 +138,11 @@ def _source_html(s) -> str:
                     if s.snapshot_url else f'<span class="snapshot">snapshot {when}</span>')
     else:
         snapshot = '<span class="snapshot none">no snapshot</span>'
+    outdated = (f'\n  <span class="source-outdated">library copy changed since this revision: '
+                f'{_e(", ".join(s.outdated))}</span>' if s.outdated else "")
     return (f'{number}\n  {title}{outlet}\n  {locator}\n  '
             f'<span class="health health-{_e(s.health)}">{_e(s.health_label)}</span>\n  '
-            f'{snapshot}')
+            f'{snapshot}{outdated}')
 
 
 def _person(user) -> str:
@@ -294,6 +298,8 @@ class AssignForm(forms.Form):
 
 
 class PublishForm(forms.Form):
+    # The approved revision the editor is looking at: publishing anything else is refused.
+    revision = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     publish_at = forms.DateTimeField(
         required=False, widget=_datetime_widget(), label="Publish at",
         help_text="Leave empty to publish now; a future time schedules it.",
@@ -354,7 +360,9 @@ def _workflow_forms(story: Story, data=None, op: str = "") -> dict:
 
     return {
         "assign": AssignForm(bound("assign"), story=story, prefix="assign"),
-        "publish": PublishForm(bound("publish"), prefix="publish"),
+        "publish": PublishForm(bound("publish"), prefix="publish", initial={
+            "revision": story.approved_revision.content_hash if story.approved_revision_id
+            else ""}),
         "retract": RetractForm(bound("retract"), prefix="retract"),
         "preview": PreviewForm(bound("preview"), story=story, prefix="preview"),
         "revoke": RevokeForm(bound("revoke"), prefix="revoke"),
@@ -371,7 +379,7 @@ def _perform(op: str, form: forms.Form, story: Story, user) -> str:
                               due_at=data["due_at"])
         return f"{display_name(data['reviewer'])} is asked to review this story."
     if op == "publish":
-        result = services.story_publish(story_id=story.pk, user=user,
+        result = services.story_publish(story_id=story.pk, user=user, revision=data["revision"],
                                         publish_at=data["publish_at"], note=data["note"],
                                         note_kind=data["note_kind"])
         if result.state == "scheduled":
@@ -414,7 +422,7 @@ def workflow_view(model_admin, request, story_id: int):
                 message = _perform(op, form, story, request.user)
             except services.ActionDenied as exc:
                 return _denied(model_admin, request, story, exc)
-            except IllegalTransition as exc:
+            except (IllegalTransition, services.StaleRevision, services.RevisionAltered) as exc:
                 messages.error(request, str(exc))
                 return HttpResponseRedirect(request.path)
             except services.InvalidInput as exc:

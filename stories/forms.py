@@ -193,7 +193,8 @@ class StoryAdminForm(forms.ModelForm):
             changes["authors"] = authors
         return services.story_update(
             story_id=self.instance.pk, user=user,
-            base_revision=data.get("base_revision") or None, **changes,
+            # A form that lost its base revision is refused like a stale one, never saved blind.
+            base_revision=data.get("base_revision") or "", **changes,
         )
 
 

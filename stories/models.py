@@ -7,6 +7,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from sources.pins import pinned
+
+from .canonical import content_hash
+
 
 def encode_parts(parts: dict[str, str]) -> str:
     """Named text parts as one text value: a header line of names and UTF-8 byte lengths,
@@ -166,7 +170,16 @@ class Revision(models.Model):
     dek = models.CharField(max_length=600, blank=True)
     body = models.TextField(blank=True)
     source_keys = models.JSONField(default=list, help_text="Numbered source list, in order.")
+    pinned_sources = models.JSONField(
+        default=list, blank=True,
+        help_text="The numbered sources as this revision cites them (sources.pins.PinnedSource "
+                  "dicts, in number order): readers see these copies, whatever the library "
+                  "says later.",
+    )
     content_hash = models.CharField(max_length=64, db_index=True)
+    hash_version = models.PositiveSmallIntegerField(
+        default=2, help_text="Which canonical form content_hash covers (stories.canonical).",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -205,6 +218,18 @@ class Revision(models.Model):
     @property
     def short_hash(self) -> str:
         return self.content_hash[:12]
+
+    @property
+    def pins(self) -> list:
+        """The pinned copies of the numbered sources, in number order."""
+        return pinned(self.pinned_sources)
+
+    def computed_hash(self) -> str:
+        """The content hash recomputed from the stored fields (equal to content_hash unless the
+        row was altered behind the application's back)."""
+        sources = self.pinned_sources or [{"key": key} for key in self.source_keys or []]
+        return content_hash(title=self.title, dek=self.dek, body=self.body, sources=sources,
+                            version=self.hash_version)
 
 
 class Claim(models.Model):

@@ -118,7 +118,7 @@ def json_ld(page: selectors.StoryPage, *, origin: str) -> str:
         "citation": [
             {"@type": "CreativeWork",
              "name": item.source.title if item.source else item.key,
-             "url": (item.source.url or origin + item.source.get_absolute_url())
+             "url": (item.source.url or origin + reverse("source-detail", args=[item.key]))
              if item.source else f"{url}#source-{item.number}",
              **({"publisher": {"@type": "Organization", "name": item.source.outlet}}
                 if item.source and item.source.outlet else {})}
@@ -160,10 +160,14 @@ def _api(page: selectors.StoryPage) -> dict:
         "updated_at": story.live_updated_at or story.published_at,
         "retracted": story.retracted_at is not None,
         "reviewed_by": list(page.reviewers),
+        "revision": revision.content_hash,
         "sources": [
             {"number": s.number, "key": s.key, "title": s.source.title if s.source else "",
              "outlet": s.source.outlet if s.source else "",
              "url": s.source.url if s.source else "",
+             "author": s.source.author if s.source else "",
+             "published_on": s.source.published_on if s.source else "",
+             "snapshot_sha256": s.source.snapshot_sha256 if s.source else "",
              "archive_url": archive_url(None, s.snapshot_id) if s.snapshot_id else None}
             for s in page.sources
         ],

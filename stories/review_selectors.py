@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from audit.models import Event
-from sources.models import Snapshot, Source
+from sources.models import Health, Source
+from sources.pins import PinnedSource
+from sources.selectors import outdated_copies
 
 from .models import Assignment, Claim, ClaimCheck, PreviewLink, Review, Revision, State, Story
 from .permissions import is_author, is_reviewer
@@ -46,21 +48,26 @@ def url_or_empty(name: str, *args) -> str:
 
 @dataclass
 class SourceRow:
+    """A numbered source on the review screen: the copy the revision pins (what the reviewer
+    checks and readers will see), its pinned snapshot, and the library's current link health."""
+
     number: int
     key: str
     locator: str = ""
-    source: Source | None = None
+    source: PinnedSource | None = None
     snapshot_id: int | None = None
     snapshot_at: datetime | None = None
     snapshot_url: str = ""
+    library_health: str = ""
+    outdated: tuple[str, ...] = ()
 
     @property
     def health(self) -> str:
-        return self.source.health if self.source else "missing"
+        return self.library_health if self.source else "missing"
 
     @property
     def health_label(self) -> str:
-        return self.source.get_health_display() if self.source else "Not in the library"
+        return Health(self.library_health).label if self.source else "Not in the library"
 
 
 @dataclass
@@ -98,25 +105,22 @@ class ReviewScreen:
         return sum(1 for row in self.claims if row.carried is not None)
 
 
-def _source_rows(keys: list[str]) -> dict[str, SourceRow]:
-    """The numbered sources with their latest successful snapshot: one query."""
-    latest = Snapshot.objects.filter(source=OuterRef("pk"), error="", status_code__lt=400
-                                     ).order_by("-fetched_at", "-id")
-    library = {
-        s.key: s
-        for s in Source.objects.filter(key__in=keys).annotate(
-            latest_snapshot_id=Subquery(latest.values("id")[:1]),
-            latest_snapshot_at=Subquery(latest.values("fetched_at")[:1]),
-        )
-    }
+def _source_rows(revision: Revision) -> dict[str, SourceRow]:
+    """The revision's numbered sources as pinned, with the pinned snapshot, the library's
+    link health and what the library's copy now says differently: two queries."""
+    pins = revision.pins
+    keys = [pin.key for pin in pins]
+    health = dict(Source.objects.filter(key__in=keys).values_list("key", "health"))
+    outdated = outdated_copies(pins)
     rows = {}
-    for number, key in enumerate(keys, start=1):
-        source = library.get(key)
-        snapshot_id = getattr(source, "latest_snapshot_id", None)
-        rows[key] = SourceRow(
-            number=number, key=key, source=source, snapshot_id=snapshot_id,
-            snapshot_at=getattr(source, "latest_snapshot_at", None),
-            snapshot_url=url_or_empty("snapshot-detail", snapshot_id) if snapshot_id else "",
+    for number, pin in enumerate(pins, start=1):
+        rows[pin.key] = SourceRow(
+            number=number, key=pin.key, source=None if pin.missing else pin,
+            snapshot_id=pin.snapshot_id, snapshot_at=pin.snapshot_at,
+            snapshot_url=url_or_empty("snapshot-detail", pin.snapshot_id)
+            if pin.snapshot_id else "",
+            library_health=health.get(pin.key, Health.UNKNOWN),
+            outdated=tuple(outdated.get(pin.key, ())),
         )
     return rows
 
@@ -172,7 +176,7 @@ def review_screen(*, story: Story, user) -> ReviewScreen:
         c.pk: c for c in ClaimCheck.objects.filter(pk__in=set(carried_ids.values()))
         .select_related("reviewer", "claim__revision")
     } if carried_ids else {}
-    sources = _source_rows(list(revision.source_keys))
+    sources = _source_rows(revision)
     evidence = claim_evidence(revision) if claim_evidence and claims else {}
     rows = []
     for claim in claims:

@@ -7,13 +7,14 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Max, Prefetch, Q
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from audit.models import Event
 from audit.services import display_name
 from sources.models import Health, Snapshot, Source
+from sources.pins import PinnedSource
 
 from .models import Correction, Decision, Review, Revision, Story
 
@@ -78,18 +79,19 @@ class ListingItem:
 
 @dataclass(frozen=True)
 class CitedSource:
-    """One numbered source of a live revision, with the snapshot readers can fall back on."""
+    """One numbered source of a revision as it pins it (metadata and the snapshot checked),
+    with the library's current link health, so readers can fall back on the archived copy."""
 
     number: int
     key: str
-    source: Source | None
+    source: PinnedSource | None  # None when the key was not in the library
     snapshot_id: int | None = None
     snapshot_fetched_at: datetime | None = None
+    health: str = Health.UNKNOWN
 
     @property
     def link_broken(self) -> bool:
-        return self.source is not None and self.source.health in (Health.BROKEN,
-                                                                  Health.UNREACHABLE)
+        return self.source is not None and self.health in (Health.BROKEN, Health.UNREACHABLE)
 
     @property
     def archived_first(self) -> bool:
@@ -112,45 +114,30 @@ class StoryPage:
         return len(self.sources)
 
 
-def _good_snapshots(before):
-    snapshots = Snapshot.objects.filter(source=OuterRef("pk"), error="", status_code__lt=400)
-    if before is not None:
-        snapshots = snapshots.filter(fetched_at__lte=before)
-    return snapshots.order_by("-fetched_at", "-id")
-
-
-def cited_sources(source_keys: list[str], *, approved_at: datetime | None) -> list[CitedSource]:
-    """The numbered sources in number order, each with its latest good snapshot taken at or
-    before the approval (one query, whatever the number of sources)."""
-    keys = list(source_keys or [])
-    if not keys:
+def cited_sources(revision: Revision) -> list[CitedSource]:
+    """The revision's numbered sources in number order, as it pins them, with each source's
+    current link health (one query, whatever the number of sources)."""
+    pins = revision.pins
+    if not pins:
         return []
-    snapshots = _good_snapshots(approved_at)
-    by_key = {
-        s.key: s
-        for s in Source.objects.filter(key__in=keys).annotate(
-            snapshot_id=Subquery(snapshots.values("pk")[:1]),
-            snapshot_fetched_at=Subquery(snapshots.values("fetched_at")[:1]),
+    health = dict(Source.objects.filter(key__in=[p.key for p in pins])
+                  .values_list("key", "health"))
+    return [
+        CitedSource(
+            number=number, key=pin.key, source=None if pin.missing else pin,
+            snapshot_id=pin.snapshot_id, snapshot_fetched_at=pin.snapshot_at,
+            health=health.get(pin.key, Health.UNKNOWN),
         )
-    }
-    result = []
-    for number, key in enumerate(keys, start=1):
-        source = by_key.get(key)
-        result.append(CitedSource(
-            number=number, key=key, source=source,
-            snapshot_id=getattr(source, "snapshot_id", None),
-            snapshot_fetched_at=getattr(source, "snapshot_fetched_at", None),
-        ))
-    return result
+        for number, pin in enumerate(pins, start=1)
+    ]
 
 
 def _revision_page(story: Story, revision: Revision, *, corrections: bool) -> StoryPage:
     approvals = list(_approving_reviews().filter(revision=revision))
-    approved_at = approvals[-1].created_at if approvals else None
     return StoryPage(
         story=story, revision=revision, authors=list(story.authors.all()),
         reviewers=reviewer_names(approvals),
-        sources=cited_sources(revision.source_keys, approved_at=approved_at),
+        sources=cited_sources(revision),
         # A story never republished has no corrections: skip the query.
         corrections=list(story.corrections.all())
         if corrections and story.live_updated_at != story.published_at else [],

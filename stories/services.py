@@ -5,12 +5,9 @@ saved, reviewed, approved and published the same way wherever the click happens.
 """
 
 import functools
-import hashlib
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +18,9 @@ from django.utils.text import slugify
 from audit.services import audit_record, display_name
 from sources.models import Source
 
-from . import citations, images
+from sources.pins import PinnedSource
+from sources.selectors import library_copies
+from . import canonical, citations, images
 from .models import (
     Assignment,
     Claim,
@@ -52,16 +51,33 @@ class ActionDenied(PermissionDenied):
 
 
 class StaleRevision(Exception):
-    """The story changed since the editor loaded it (HTTP 412); names who changed it and when."""
+    """The story changed since the user read it (HTTP 412); names who changed it and when.
 
-    def __init__(self, current: Revision):
-        self.current = current
+    `current` is the revision the action would now apply to (the latest revision, or for
+    publishing the approved one); the refusal is audited as `<action>.denied`.
+    """
+
+    def __init__(self, current: Revision, *, action: str = "edit", message: str = ""):
+        self.current, self.action = current, action
         who = display_name(current.created_by) if current.created_by_id else "someone"
         when = timezone.localtime(current.created_at).strftime("%d %b %Y %H:%M")
-        super().__init__(
+        super().__init__(message or (
             f"{who} saved a newer version of this story at {when} (revision "
             f"{current.number}). Your text has not been saved; copy it, reload, and merge."
         )
+        ))
+
+
+class RevisionAltered(Exception):
+    """A revision's stored text no longer matches its content hash (HTTP 409): someone changed
+    the row behind the application's back, so nobody may approve or publish it."""
+
+    def __init__(self, revision: Revision, *, action: str):
+        self.revision, self.action = revision, action
+        super().__init__(
+            f"Revision {revision.number} no longer matches the content hash it was saved with; "
+            "it cannot be approved or published. Tell an administrator (the audit trail and "
+            "verify_audit say more)."
 
 
 class InvalidInput(ValidationError):
@@ -69,7 +85,12 @@ class InvalidInput(ValidationError):
 
 
 def audited(action: str):
-    """Run the service atomically; record a refusal after the rollback so it survives."""
+# Who acts, by the keyword each service names its actor with.
+_ACTOR_KEYWORDS = ("user", "reviewer", "author")
+
+
+    """Run the service atomically; record a refusal (403 forbidden, 409 wrong state or altered
+    revision, 412 stale) once, as `<action>.denied`, after the rollback so it survives."""
 
     def decorator(func):
         atomic = transaction.atomic(func)
@@ -79,9 +100,13 @@ def audited(action: str):
             try:
                 return atomic(*args, **kwargs)
             except ActionDenied as exc:
-                story = Story.objects.filter(pk=exc.story_id).first() if exc.story_id else None
-                audit_record(action=f"{exc.action}.denied", actor=exc.actor, story=story,
-                             details={"reason": exc.reason})
+                _record_refusal(exc.action, exc.actor, exc.story_id, exc.reason, "forbidden")
+                raise
+            except (StaleRevision, IllegalTransition, RevisionAltered) as exc:
+                actor = next((kwargs[k] for k in _ACTOR_KEYWORDS if k in kwargs), None)
+                kind = "stale" if isinstance(exc, StaleRevision) else "conflict"
+                name = str(getattr(exc, "action", "") or action)
+                _record_refusal(name, actor, kwargs.get("story_id"), str(exc), kind)
                 raise
 
         return wrapper
@@ -90,18 +115,25 @@ def audited(action: str):
 
 
 # --- parsing and revisions -------------------------------------------------------------
+def _record_refusal(action: str, actor, story_id, reason: str, kind: str) -> None:
+    story = Story.objects.filter(pk=story_id).first() if story_id else None
+    audit_record(action=f"{action}.denied", actor=actor, story=story,
+                 details={"reason": reason, "refused": kind})
+
+
 
 _KEY_CANDIDATE = re.compile(r"@([A-Za-z0-9][A-Za-z0-9_.:-]*)")
 _IMAGE_CANDIDATE = re.compile(r"\(image:([^)\s]+)\)")
 
 
-def content_hash(*, title: str, dek: str, body: str, source_keys: list[str]) -> str:
-    """SHA-256 of everything a revision fixes: what a sign-off is pinned to."""
-    canonical = json.dumps(
-        {"title": title, "dek": dek, "body": body, "sources": list(source_keys)},
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def _pins(keys: list[str], copies: dict[str, PinnedSource]) -> list[dict]:
+    """The numbered sources as a revision saved now pins them (missing keys marked)."""
+    return [(copies.get(key) or PinnedSource(key=key, missing=True)).as_dict() for key in keys]
+
+
+def content_hash(*, title: str, dek: str, body: str, pins: list[dict]) -> str:
+    """SHA-256 of everything a revision fixes, its pinned sources included (stories.canonical)."""
+    return canonical.content_hash(title=title, dek=dek, body=body, sources=pins)
 
 
 def source_info(source: Source) -> citations.SourceInfo:
@@ -159,10 +191,14 @@ def _listed_keys(story: Story) -> list[str]:
 
 
 def _create_revision(story: Story, *, author, source_keys: list[str],
-                     restored_from: Revision | None = None) -> Revision:
+                     restored_from: Revision | None = None,
+                     copies: dict[str, PinnedSource] | None = None) -> Revision:
     doc = parse_story(body=story.body, source_keys=source_keys)
     numbered = list(doc.numbered)
     # Cited library keys not on the list join it, in order of first citation.
+    if copies is None or not set(numbered) <= set(copies):
+        copies = library_copies(numbered)
+    pins = _pins(numbered, copies)
     appended = [key for key in numbered if key not in source_keys]
     if appended:
         by_key = {s.key: s for s in Source.objects.filter(key__in=appended)}
@@ -174,9 +210,9 @@ def _create_revision(story: Story, *, author, source_keys: list[str],
     last_number = story.latest_revision.number if story.latest_revision_id else 0
     revision = Revision.objects.create(
         story=story, number=last_number + 1, title=story.title, dek=story.dek, body=story.body,
-        source_keys=numbered,
-        content_hash=content_hash(title=story.title, dek=story.dek, body=story.body,
-                                  source_keys=numbered),
+        source_keys=numbered, pinned_sources=pins,
+        content_hash=content_hash(title=story.title, dek=story.dek, body=story.body, pins=pins),
+        hash_version=canonical.CURRENT_VERSION,
         created_by=author, html=doc.html, errors=_problems(doc.errors),
         warnings=_problems(doc.warnings), restored_from=restored_from,
     )
@@ -269,7 +305,11 @@ def story_update(*, story_id: int, user, base_revision: str | None = None, title
                  authors=NO_CHANGE, restored_from: Revision | None = None) -> Story:
     """Save an edit as a new revision; refuse it if someone saved since `base_revision`.
 
-    An edit drops any approval; an edit of a published story leaves the live revision up.
+    `base_revision` is the content hash the editor started from; "" (a form that lost it) is
+    refused like a stale one, None skips the check (internal callers such as restore). Saving
+    pins the library's current copy of every numbered source, so a save with no text change
+    still makes a revision when a source's library copy changed. An edit drops any approval;
+    an edit of a published story leaves the live revision up.
     """
     story = Story.objects.select_for_update().get(pk=story_id)
     _ensure_can_edit(user, story)
@@ -277,7 +317,10 @@ def story_update(*, story_id: int, user, base_revision: str | None = None, title
     if base_revision is not None and current is not None and base_revision not in (
         current.content_hash, str(current.pk)
     ):
-        raise StaleRevision(current)
+        raise StaleRevision(current, message="" if base_revision else (
+            "This edit did not say which version of the story it started from, so it could "
+            f"overwrite revision {current.number}. Nothing was saved; copy your text, reload "
+            "the story and apply it again."))
     if body is not NO_CHANGE:
         validate_body(body)
         story.body = body
@@ -306,15 +349,18 @@ def story_update(*, story_id: int, user, base_revision: str | None = None, title
             audit_record(action="authors", actor=user, story=story,
                          details={"from": before, "to": after})
     keys_now = _listed_keys(story)
-    new_hash = content_hash(title=story.title, dek=story.dek, body=story.body,
-                            source_keys=keys_now)
-    if current is not None and new_hash == current.content_hash and restored_from is None:
+    copies = library_copies(keys_now)
+    unchanged = current is not None and restored_from is None and (
+        (current.title, current.dek, current.body, current.pinned_sources)
+        == (story.title, story.dek, story.body, _pins(keys_now, copies))
+    )
+    if unchanged:
         story.save()
         return story
     from_state = story.state
     story.state = next_state(story.state, Action.EDIT)
     revision = _create_revision(story, author=user, source_keys=keys_now,
-                                restored_from=restored_from)
+                                restored_from=restored_from, copies=copies)
     if from_state in (State.IN_REVIEW, State.APPROVED, State.SCHEDULED):
         story.approved_revision = None
         story.publish_at = None
@@ -393,12 +439,15 @@ def story_withdraw(*, story_id: int, user) -> Story:
 
 @dataclass(frozen=True)
 class CheckInput:
-    claim: int  # claim ordinal in the latest revision
-    verdict: str
+    """A verdict on one claim of the revision reviewed, named by ordinal or by claim id."""
+
+    claim: int | None = None  # the claim's ordinal in the revision
+    verdict: str = ""
     note: str = ""
     carried_from: int | None = None
 
 
+    claim_id: int | None = None  # the claim's id (GET /claims/); wins over the ordinal
 def _revision_editors_since_approval(story: Story, revision: Revision) -> set[int]:
     """Users who wrote any revision since the last one that was approved, up to this one."""
     last_approved = (
@@ -424,12 +473,20 @@ def _ensure_can_review(user, story: Story, action: str) -> None:
 def _record_checks(story: Story, revision: Revision, review: Review, user,
                    checks: list[CheckInput]) -> None:
     claims = {c.ordinal: c for c in revision.claims.all()}
-    rows = []
+    by_id = {c.pk: c for c in claims.values()}
+    rows, recorded = [], []
     for check in checks:
-        claim = claims.get(check.claim)
-        if claim is None:
-            raise InvalidInput({"checks": [f"Claim {check.claim} is not in revision "
-                                           f"{revision.number}."]})
+        if check.claim_id is not None:
+            claim = by_id.get(check.claim_id)
+            if claim is None:
+                raise InvalidInput({"checks": [
+                    f"Claim id {check.claim_id} is not a claim of revision {revision.number} "
+                    "(GET /claims/ lists its claims and their ids)."]})
+        else:
+            claim = claims.get(check.claim)
+            if claim is None:
+                raise InvalidInput({"checks": [f"Claim {check.claim} is not in revision "
+                                               f"{revision.number}."]})
         if check.verdict not in Verdict.values:
             raise InvalidInput({"checks": [f'"{check.verdict}" is not a verdict; use one of '
                                            + ", ".join(Verdict.values) + "."]})
@@ -437,10 +494,9 @@ def _record_checks(story: Story, revision: Revision, review: Review, user,
                                note=check.note, carried_from_id=check.carried_from))
     ClaimCheck.objects.bulk_create(rows)
     if rows:
+        recorded.append({"claim": claim.ordinal, "verdict": check.verdict, "note": check.note})
         audit_record(action="claim_check", actor=user, story=story,
-                     revision_hash=revision.content_hash,
-                     details={"checks": [{"claim": c.claim, "verdict": c.verdict, "note": c.note}
-                                         for c in checks]})
+                     revision_hash=revision.content_hash, details={"checks": recorded})
 
 
 def _unsupported_claims(revision: Revision) -> list[int]:
@@ -460,9 +516,10 @@ def review_submit(*, story_id: int, reviewer, decision: str, comment: str = "",
                   base_revision: str | None = None) -> Review:
     """Record a review of the latest revision: approve, request changes, or comment.
 
-    Approval needs every claim checked `supported` and a reviewer who neither wrote nor
-    edited the revision; it is pinned to the revision's content hash. With `base_revision`
-    (the hash the reviewer read), a text changed meanwhile is refused as stale.
+    `base_revision` is the content hash of the revision the reviewer read: required to approve
+    and to record claim checks, and whenever given, a text changed since is refused as stale
+    (HTTP 412). Approval needs every claim checked `supported` and a reviewer who neither
+    wrote nor edited the revision; it is pinned to the revision's content hash.
     """
     from . import tasks
 
@@ -473,12 +530,21 @@ def review_submit(*, story_id: int, reviewer, decision: str, comment: str = "",
                                          "request_changes or comment."]})
     _ensure_can_review(user=reviewer, story=story, action=action)
     revision = story.latest_revision
-    if base_revision is not None and base_revision != revision.content_hash:
-        raise StaleRevision(revision)
+    if not base_revision and (decision == Decision.APPROVE or checks):
+        raise InvalidInput({"revision": [
+            "Name the revision you read: send its content hash (the `revision` of GET "
+            "/claims/) as `revision` or in an If-Match header."]})
+    if base_revision and base_revision != revision.content_hash:
+        raise StaleRevision(revision, action=action, message=(
+            f"The story changed since you read it: revision {revision.number} "
+            f"({revision.short_hash}) is the one in review now. Nothing was recorded; read "
+            "the new text and review it."))
     if decision == Decision.APPROVE:
         next_state(story.state, Action.APPROVE)
         if reviewer.pk in _revision_editors_since_approval(story, revision):
             raise ActionDenied("approve", "You edited this text since it was last approved; "
+        if revision.computed_hash() != revision.content_hash:
+            raise RevisionAltered(revision, action="approve")
                                "another reviewer must approve it.", actor=reviewer,
                                story_id=story.pk)
     elif decision == Decision.REQUEST_CHANGES:
@@ -547,19 +613,33 @@ def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
 
 
 @audited("publish")
-def story_publish(*, story_id: int, user, publish_at: datetime | None = None, note: str = "",
+def story_publish(*, story_id: int, user, revision: str = "",
+                  publish_at: datetime | None = None, note: str = "",
                   note_kind: str = Correction.Kind.CORRECTION) -> Story:
-    """Publish the approved revision now, or schedule it; a republication needs a public note."""
+    """Publish the approved revision now, or schedule it; a republication needs a public note.
+
+    `revision` is the content hash of the approved revision the editor saw: anything else is
+    refused as stale (HTTP 412), so an editor never publishes text they did not look at.
+    """
     story = _locked(story_id)
     _ensure_editor(user, story, "publish")
     action = Action.SCHEDULE if publish_at and publish_at > timezone.now() else Action.PUBLISH
     next_state(story.state, action)
-    if story.approved_revision_id is None or (
-        story.approved_revision_id != story.latest_revision_id
-    ):
+    approved = story.approved_revision
+    if approved is None or story.approved_revision_id != story.latest_revision_id:
         raise IllegalTransition(story.state, "publish")
     if story.live_revision_id and not note.strip():
         raise InvalidInput({"note": [
+    if not revision:
+        raise InvalidInput({"revision": [
+            "Name the approved revision you are publishing: send its content hash (the "
+            "story's `approved_revision`) as `revision` or in an If-Match header."]})
+    if revision != approved.content_hash:
+        raise StaleRevision(approved, action="publish", message=(
+            f"The approved revision is now revision {approved.number} ({approved.short_hash}), "
+            "not the one you saw. Nothing was published; look at it, then publish."))
+    if approved.computed_hash() != approved.content_hash:
+        raise RevisionAltered(approved, action="publish")
             "This story is already public: add a correction or update note readers will see."
         ]})
     if note_kind not in Correction.Kind.values:
@@ -568,7 +648,7 @@ def story_publish(*, story_id: int, user, publish_at: datetime | None = None, no
         story.publish_at = publish_at
         _transition(story, Action.SCHEDULE, user,
                     details={"publish_at": publish_at.isoformat(), "note": note,
-                             "kind": note_kind})
+                             "kind": note_kind, "revision": approved.content_hash})
         return story
     _go_live(story, user, note=note, note_kind=note_kind)
     return story
@@ -589,6 +669,19 @@ def publish_due(*, now: datetime | None = None) -> list[int]:
         details = scheduled.details if scheduled else {}
         note = details.get("note", "") or ("Updated." if story.live_revision_id else "")
         _go_live(story, None, note=note, note_kind=details.get("kind", "update"))
+        approved = story.approved_revision
+        if approved is None or details.get("revision") not in (None, approved.content_hash) \
+                or approved.computed_hash() != approved.content_hash:
+            # Not what the editor scheduled (an edit drops the schedule, so this is tampering):
+            # leave it scheduled and say so in the audit trail, once.
+            if scheduled is not None and story.audit_events.filter(
+                    action="publish.denied", pk__gt=scheduled.pk).exists():
+                continue
+            audit_record(action="publish.denied", story=story,
+                         revision_hash=approved.content_hash if approved else "",
+                         details={"reason": "The revision due is not the one scheduled, or no "
+                                  "longer matches its content hash.", "refused": "conflict"})
+            continue
         published.append(story.pk)
     return published
 

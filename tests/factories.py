@@ -43,3 +43,19 @@ def make_story(author, *, title="Harbour cranes arrive", body="", sources=(), **
         author=author, title=title, body=body,
         source_keys=[s.key if hasattr(s, "key") else s for s in sources], **kwargs,
     )
+
+
+def latest_hash(story) -> str:
+    """The content hash of the story's latest revision, as a reviewer reads it."""
+    from stories.models import Story
+
+    revision = Story.objects.select_related("latest_revision").get(pk=story.pk).latest_revision
+    return revision.content_hash if revision else ""
+
+
+def approved_hash(story) -> str:
+    """The content hash of the story's approved revision ("" when none), as an editor sees it."""
+    from stories.models import Story
+
+    revision = Story.objects.select_related("approved_revision").get(pk=story.pk).approved_revision
+    return revision.content_hash if revision else ""

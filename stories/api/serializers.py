@@ -24,23 +24,31 @@ class PersonSerializer(serializers.Serializer):
 
 
 class NumberedSourceSerializer(serializers.Serializer):
-    """One source on the numbered list; its number is its position (1-based)."""
+    """One source on the numbered list as the revision pins it; its number is its position."""
 
     number = serializers.IntegerField()
     key = serializers.CharField()
     title = serializers.CharField()
     outlet = serializers.CharField()
     url = serializers.CharField()
+    author = serializers.CharField(allow_blank=True)
+    published_on = serializers.CharField(allow_blank=True, help_text="ISO date, or empty.")
+    snapshot = serializers.IntegerField(allow_null=True,
+                                        help_text="Id of the snapshot the revision pins.")
+    outdated = serializers.ListField(
+        child=serializers.CharField(), required=False,
+        help_text="What the library's copy now says differently (empty when it is the same); "
+        "saving the story pins the library's copy in a new revision.")
 
 
-def numbered_sources(keys: list[str], library: dict) -> list[dict]:
+def numbered_sources(revision: Revision | None, outdated: dict | None = None) -> list[dict]:
+    """The numbered sources of a revision, from its pinned copies."""
     rows = []
-    for number, key in enumerate(keys or [], start=1):
-        source = library.get(key)
-        rows.append({"number": number, "key": key,
-                     "title": source.title if source else "",
-                     "outlet": source.outlet if source else "",
-                     "url": source.url if source else ""})
+    for number, pin in enumerate(revision.pins if revision else [], start=1):
+        rows.append({"number": number, "key": pin.key, "title": pin.title,
+                     "outlet": pin.outlet, "url": pin.url, "author": pin.author,
+                     "published_on": pin.published_on, "snapshot": pin.snapshot_id,
+                     "outdated": (outdated or {}).get(pin.key, [])})
     return rows
 
 
@@ -85,9 +93,7 @@ class StoryDetailSerializer(StorySerializer):
 
     @extend_schema_field(NumberedSourceSerializer(many=True))
     def get_sources(self, story):
-        revision = story.latest_revision
-        keys = revision.source_keys if revision else []
-        return numbered_sources(keys, self.context.get("library", {}))
+        return numbered_sources(story.latest_revision, self.context.get("outdated"))
 
     def get_errors(self, story) -> int:
         return len(story.latest_revision.errors) if story.latest_revision else 0
@@ -171,15 +177,28 @@ class ClaimsSerializer(serializers.Serializer):
                                            "(figures not found in any cited snapshot).")
 
 
+REVISION_HASH = r"^[0-9a-f]{64}$"
+
+
 class CheckInputSerializer(serializers.Serializer):
-    claim = serializers.IntegerField(min_value=1, max_value=1_000_000,
-                                     help_text="The claim's ordinal in the latest revision.")
+    claim = serializers.IntegerField(min_value=1, max_value=2**63 - 1,
+                                     help_text="The claim's `id` from GET /claims/.")
     verdict = serializers.ChoiceField(choices=Verdict.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
 class ReviewInputSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
+    revision = serializers.RegexField(
+        REVISION_HASH, required=False, allow_blank=True,
+        help_text="Content hash of the revision you read (`revision` of GET /claims/). "
+        "Required to approve and to send checks; a stale one answers 412.")
+    base_revision = serializers.RegexField(REVISION_HASH, required=False, allow_blank=True,
+                                           help_text="Another name for `revision`.")
+
+    def validate(self, attrs):
+        attrs["revision"] = attrs.get("revision") or attrs.pop("base_revision", "")
+        return attrs
     comment = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     checks = CheckInputSerializer(many=True, required=False, max_length=5000)
 
@@ -195,6 +214,16 @@ class ReviewSerializer(serializers.Serializer):
 
 
 class PublishInputSerializer(serializers.Serializer):
+    revision = serializers.RegexField(
+        REVISION_HASH, required=False, allow_blank=True,
+        help_text="Content hash of the approved revision you saw (`approved_revision`). "
+        "Required (or If-Match); any other answers 412.")
+    base_revision = serializers.RegexField(REVISION_HASH, required=False, allow_blank=True,
+                                           help_text="Another name for `revision`.")
+
+    def validate(self, attrs):
+        attrs["revision"] = attrs.get("revision") or attrs.pop("base_revision", "")
+        return attrs
     publish_at = serializers.DateTimeField(required=False, allow_null=True,
                                            help_text="A future time schedules the story.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000,
@@ -274,7 +303,18 @@ class DiffSerializer(serializers.Serializer):
 # --- public ------------------------------------------------------------------------------
 
 
-class PublicSourceSerializer(NumberedSourceSerializer):
+class PublicSourceSerializer(serializers.Serializer):
+    """A numbered source of the live revision, as that revision pins it."""
+
+    number = serializers.IntegerField()
+    key = serializers.CharField()
+    title = serializers.CharField()
+    outlet = serializers.CharField()
+    url = serializers.CharField()
+    author = serializers.CharField(allow_blank=True)
+    published_on = serializers.CharField(allow_blank=True, help_text="ISO date, or empty.")
+    snapshot_sha256 = serializers.CharField(
+        allow_blank=True, help_text="SHA-256 of the archived copy the reviewer checked.")
     archive_url = serializers.URLField(allow_null=True)
 
 
@@ -307,6 +347,8 @@ class PublicStoryDetailSerializer(PublicStorySerializer):
 
     html = serializers.CharField(help_text="Rendered, sanitised body of the live revision.")
     reviewed_by = serializers.ListField(child=serializers.CharField())
+    revision = serializers.CharField(help_text="Content hash of the live revision: what the "
+                                     "reviewers approved (stories.canonical defines it).")
     sources = PublicSourceSerializer(many=True)
     corrections = CorrectionSerializer(many=True)
     retraction = RetractionSerializer(allow_null=True)

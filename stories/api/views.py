@@ -32,8 +32,7 @@ from newsroom.api import (
     stale_body,
 )
 from sources.csl import story_sources_csl
-from sources.models import Source
-from sources.selectors import evidence_warnings
+from sources.selectors import evidence_warnings, outdated_copies
 from stories import pages, selectors, services
 from stories.models import ClaimCheck, Revision, State, Story
 from stories.services import CheckInput, StaleRevision
@@ -100,9 +99,23 @@ STORY_CREATE_EXAMPLE = OpenApiExample(
 )
 REVIEW_EXAMPLE = OpenApiExample(
     "Approve with every claim supported", request_only=True,
-    value={"decision": "approve", "comment": "Checked against the annual report.",
-           "checks": [{"claim": 1, "verdict": "supported", "note": "p. 4"}]},
+    value={"decision": "approve", "revision": "9f2c…(the `revision` of GET /claims/)",
+           "comment": "Checked against the annual report.",
+           "checks": [{"claim": 4711, "verdict": "supported", "note": "p. 4"}]},
 )
+READ_REVISION = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="The content hash of the revision you read, quoted; an alternative to the "
+    "body's `revision` field (the field wins when both are sent).",
+)
+
+
+def _named_revision(request, fields) -> str:
+    """The revision hash the caller says they read: the body's `revision`, else If-Match."""
+    if fields.get("revision"):
+        return fields["revision"]
+    if_match = request.headers.get("If-Match", "").strip()
+    return _parse_etag(if_match.split(",")[0]) if if_match and if_match != "*" else ""
 
 
 @extend_schema_view(
@@ -148,9 +161,8 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         story = (Story.objects.select_related("latest_revision", "live_revision",
                                               "approved_revision")
                  .prefetch_related("authors").get(pk=story_id))
-        keys = story.latest_revision.source_keys if story.latest_revision else []
-        library = {src.key: src for src in Source.objects.filter(key__in=keys)}
-        context = {**self.get_serializer_context(), "library": library}
+        pins = story.latest_revision.pins if story.latest_revision else []
+        context = {**self.get_serializer_context(), "outdated": outdated_copies(pins)}
         response = Response(s.StoryDetailSerializer(story, context=context).data, status=code)
         response["ETag"] = s.etag_of(story.latest_revision)
         return response
@@ -215,12 +227,17 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         return self._detail(story.pk)
 
     @extend_schema(summary="Review the latest revision (reviewers)",
-                   parameters=[STORY_ID], request=s.ReviewInputSerializer,
-                   responses={201: s.ReviewSerializer, **ACTION_ERRORS},
+                   parameters=[STORY_ID, READ_REVISION], request=s.ReviewInputSerializer,
+                   responses={201: s.ReviewSerializer, **ACTION_ERRORS, 412: STALE_412},
                    examples=[REVIEW_EXAMPLE],
-                   description="approve needs a `supported` check on every claim; "
+                   description="`revision` (or If-Match) names the content hash of the "
+                   "revision you read (`revision` in GET /claims/): required to approve and to "
+                   "send checks (400 naming `revision` when missing); when it is not the "
+                   "revision in review now, nothing is recorded and the answer is 412 with the "
+                   "current `revision`. Each check names a claim by its `id` from GET "
+                   "/claims/. approve needs a `supported` check on every claim; "
                    "request_changes needs a comment. Authors, and reviewers who edited the "
-                   "revision, are refused (403, audited).")
+                   "revision, are refused (403). Every refusal is audited once.")
     @action(detail=True, methods=["post"])
     def reviews(self, request, pk=None):
         story = self.get_object()
@@ -229,21 +246,26 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         fields = data.validated_data
         review = services.review_submit(
             story_id=story.pk, reviewer=request.user, decision=fields["decision"],
-            comment=fields.get("comment", ""),
-            checks=[CheckInput(claim=c["claim"], verdict=c["verdict"], note=c.get("note", ""))
-                    for c in fields.get("checks", [])],
+            comment=fields.get("comment", ""), base_revision=_named_revision(request, fields),
+            checks=[CheckInput(claim_id=c["claim"], verdict=c["verdict"],
+                               note=c.get("note", "")) for c in fields.get("checks", [])],
         )
         return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Publish or schedule the approved revision (editors)",
-                   parameters=[STORY_ID], request=s.PublishInputSerializer,
-                   responses={200: s.StoryDetailSerializer, **ACTION_ERRORS})
+                   parameters=[STORY_ID, READ_REVISION], request=s.PublishInputSerializer,
+                   responses={200: s.StoryDetailSerializer, **ACTION_ERRORS, 412: STALE_412},
+                   description="`revision` (or If-Match) is the content hash of the approved "
+                   "revision you saw (`approved_revision` of GET /stories/{id}/): required "
+                   "(400 naming `revision` when missing); any other hash answers 412 with the "
+                   "approved one, and nothing is published.")
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         story = self.get_object()
         data = s.PublishInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = {k: v for k, v in data.validated_data.items() if v is not None}
+        fields["revision"] = _named_revision(request, fields)
         services.story_publish(story_id=story.pk, user=request.user, **fields)
         return self._detail(story.pk)
 

@@ -4,7 +4,7 @@ from rest_framework.test import APIClient
 
 from stories import services
 from stories.models import Story
-from tests.factories import SourceFactory, make_story
+from tests.factories import SourceFactory, approved_hash, latest_hash, make_story
 
 BODY = "The port handled 4.2 million containers in 2024 [@port-annual]."
 
@@ -20,7 +20,8 @@ def client_for(user=None) -> APIClient:
 def approve(story, reviewer):
     checks = [services.CheckInput(claim=c.ordinal, verdict="supported")
               for c in story.latest_revision.claims.all()]
-    services.review_submit(story_id=story.pk, reviewer=reviewer, decision="approve",
+    services.review_submit(story_id=story.pk, base_revision=latest_hash(story),
+                           reviewer=reviewer, decision="approve",
                            checks=checks)
 
 
@@ -32,12 +33,13 @@ def story_in(state, *, author, reviewer, editor, title="Harbour cranes arrive", 
         return Story.objects.get(pk=story.pk)
     services.story_submit(story_id=story.pk, user=author)
     if state == "changes_requested":
-        services.review_submit(story_id=story.pk, reviewer=reviewer,
+        services.review_submit(story_id=story.pk, base_revision=latest_hash(story),
+                               reviewer=reviewer,
                                decision="request_changes", comment="Add the source page.")
     if state in ("approved", "published", "retracted"):
         approve(Story.objects.get(pk=story.pk), reviewer)
     if state in ("published", "retracted"):
-        services.story_publish(story_id=story.pk, user=editor)
+        services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
     if state == "retracted":
         services.story_retract(story_id=story.pk, user=editor, reason="The figures were wrong.")
     return Story.objects.get(pk=story.pk)

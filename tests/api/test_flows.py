@@ -7,9 +7,10 @@ from rest_framework.authtoken.models import Token
 
 from audit.models import Event
 from sources.models import Source
+from stories import services
 from stories.models import Revision, Story
 from tests.api.conftest import BODY, client_for, story_in
-from tests.factories import SourceFactory
+from tests.factories import SourceFactory, latest_hash
 
 # --- tokens --------------------------------------------------------------------------------
 
@@ -360,6 +361,7 @@ def test_claims_warn_when_a_claims_figures_are_not_in_the_cited_snapshot(writer)
     Snapshot.objects.create(source=source, requested_url=source.url, status_code=200,
                             final_url=source.url, content_type="text/html",
                             text="Nothing about containers here at all.")
+    services.story_update(story_id=story.pk, user=writer, base_revision=latest_hash(story))
     warnings = client_for(writer).get(f"/api/v1/stories/{story.pk}/claims/").json()["warnings"]
     assert "figures_not_found" in {w["code"] for w in warnings}
 

@@ -8,7 +8,7 @@ from audit.models import Event
 from audit.services import audit_record
 from stories import services
 from tests.api.conftest import client_for
-from tests.factories import SourceFactory, UserFactory, make_story
+from tests.factories import SourceFactory, UserFactory, latest_hash, make_story
 from tests.security.conftest import login
 
 DRAFT = "Berth 4 sale agreed in secret"
@@ -40,7 +40,8 @@ def desk(writer, other_writer, reviewer, second_reviewer, editor):
     returned = make_story(writer, title=RETURNED, body=BODY)
     services.story_submit(story_id=returned.pk, user=writer)
     services.story_assign(story_id=returned.pk, user=editor, reviewer=second_reviewer)
-    services.review_submit(story_id=returned.pk, reviewer=second_reviewer,
+    services.review_submit(story_id=returned.pk, base_revision=latest_hash(returned),
+                           reviewer=second_reviewer,
                            decision="request_changes", comment=QUOTE)
     reviewing = make_story(other_writer, title=REVIEWING, body=BODY)
     services.story_submit(story_id=reviewing.pk, user=other_writer)

@@ -2,7 +2,7 @@
 
 from stories import services
 from stories.models import Story
-from tests.factories import SourceFactory, make_story
+from tests.factories import SourceFactory, approved_hash, latest_hash, make_story
 
 
 def approve(story: Story, reviewer) -> None:
@@ -10,7 +10,7 @@ def approve(story: Story, reviewer) -> None:
     story.refresh_from_db()
     ordinals = story.latest_revision.claims.values_list("ordinal", flat=True)
     services.review_submit(
-        story_id=story.pk, reviewer=reviewer, decision="approve",
+        story_id=story.pk, base_revision=latest_hash(story), reviewer=reviewer, decision="approve",
         checks=[services.CheckInput(claim=o, verdict="supported") for o in ordinals],
     )
 
@@ -26,7 +26,7 @@ def publish_story(writer, reviewer, editor, *, title="Harbour cranes arrive", bo
     story = make_story(writer, title=title, body=body, sources=sources, dek=dek, **kwargs)
     services.story_submit(story_id=story.pk, user=writer)
     approve(story, reviewer)
-    services.story_publish(story_id=story.pk, user=editor)
+    services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
     story.refresh_from_db()
     return story
 
@@ -37,6 +37,7 @@ def republish(story: Story, writer, reviewer, editor, *, note="Fixed a figure.",
     services.story_update(story_id=story.pk, user=writer, **changes)
     services.story_submit(story_id=story.pk, user=writer)
     approve(story, reviewer)
-    services.story_publish(story_id=story.pk, user=editor, note=note, note_kind=note_kind)
+    services.story_publish(story_id=story.pk, revision=approved_hash(story),
+                           user=editor, note=note, note_kind=note_kind)
     story.refresh_from_db()
     return story

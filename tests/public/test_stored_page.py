@@ -35,13 +35,15 @@ def test_page_published_stores_the_page(writer, reviewer, editor,
     assert revision.teaser.partition("\n")[2].startswith('<article class="teaser')
 
 
-def test_a_source_edit_after_publish_reaches_the_page(client, writer, reviewer, editor):
+def test_a_source_edit_after_publish_does_not_reach_the_page(client, writer, reviewer, editor):
     source = SourceFactory(title="Old title")
     story = publish_story(writer, reviewer, editor, sources=[source])
     assert "Old title" in page(client, story).split('<ol class="sources">')[1]
-    source_services.source_update(source_id=source.pk, user=editor, title="New title")
+    source_services.source_update(source_id=source.pk, user=editor, title="New title",
+                                  url="https://evil.example/phish")
     sources = page(client, story).split('<ol class="sources">')[1]
-    assert "New title" in sources and "Old title" not in sources
+    assert "Old title" in sources and "New title" not in sources
+    assert "evil.example" not in sources
 
 
 def test_a_broken_link_found_after_publish_puts_the_archive_first(client, writer, reviewer,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from sources.models import Snapshot
 from stories import services
-from tests.factories import SourceFactory
+from tests.factories import SourceFactory, approved_hash
 from tests.public.helpers import publish_story, republish
 
 pytestmark = pytest.mark.django_db
@@ -158,7 +158,8 @@ def test_history_lists_published_revisions_with_reviewers_notes_and_diff(
     services.story_submit(story_id=story.pk, user=writer)
     from tests.public.helpers import approve
     approve(story, second_reviewer)
-    services.story_publish(story_id=story.pk, user=editor, note="Corrected the crane count.")
+    services.story_publish(story_id=story.pk, revision=approved_hash(story),
+                           user=editor, note="Corrected the crane count.")
     page = html(client.get(reverse("story-history", args=[story.slug])))
     assert page.count('class="trail-entry"') == 2
     assert "First Reviewer" in page and "Second Reviewer" in page

@@ -12,7 +12,7 @@ from sources import services as source_services
 from sources.models import Snapshot, Source
 from stories import services
 from stories.models import Image, PreviewLink, Story
-from tests.factories import UserFactory
+from tests.factories import UserFactory, approved_hash, latest_hash
 from tests.security import payloads as P
 
 
@@ -42,7 +42,8 @@ def approve_all(story: Story, reviewer, *, note: str = "", comment: str = "") ->
     story.refresh_from_db()
     checks = [services.CheckInput(claim=o, verdict="supported", note=note)
               for o in story.latest_revision.claims.values_list("ordinal", flat=True)]
-    services.review_submit(story_id=story.pk, reviewer=reviewer, decision="approve",
+    services.review_submit(story_id=story.pk, base_revision=latest_hash(story),
+                           reviewer=reviewer, decision="approve",
                            comment=comment, checks=checks)
 
 
@@ -127,7 +128,7 @@ def build_hostile_world(*, writer, co_author, reviewer, editor) -> HostileWorld:
         assert errors == [], [e["message"] for e in errors]
         services.story_submit(story_id=story.pk, user=writer)
         approve_all(story, reviewer, note=mine[0][1], comment=mine[-1][1])
-        services.story_publish(story_id=story.pk, user=editor)
+        services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
         world.published.append(Story.objects.get(pk=story.pk))
     # A correction note and a retraction reason, both public.
     corrected = world.published[0]
@@ -135,7 +136,8 @@ def build_hostile_world(*, writer, co_author, reviewer, editor) -> HostileWorld:
                           body=corrected.body + "\n\nA late paragraph [@hostile-1].")
     services.story_submit(story_id=corrected.pk, user=writer)
     approve_all(corrected, reviewer, note=P.STORABLE[2])
-    services.story_publish(story_id=corrected.pk, user=editor, note=" ".join(P.STORABLE[:20]))
+    services.story_publish(story_id=corrected.pk, revision=approved_hash(corrected),
+                           user=editor, note=" ".join(P.STORABLE[:20]))
     world.corrected = Story.objects.get(pk=corrected.pk)
     retracted = world.published[1]
     services.story_retract(story_id=retracted.pk, user=editor,
@@ -147,7 +149,8 @@ def build_hostile_world(*, writer, co_author, reviewer, editor) -> HostileWorld:
                                       body=_body(numbered[:8], world.image.pk))
     services.story_submit(story_id=in_review.pk, user=writer)
     services.review_submit(
-        story_id=in_review.pk, reviewer=reviewer, decision="comment",
+        story_id=in_review.pk, base_revision=latest_hash(in_review),
+        reviewer=reviewer, decision="comment",
         comment="\n".join(P.STORABLE),
         checks=[services.CheckInput(claim=i + 1, verdict="needs_source", note=p)
                 for i, p in enumerate(P.STORABLE[:8])],

@@ -47,14 +47,15 @@ def test_claim_evidence_loads_snapshots_in_one_query(story):
     assert texts["paper"][1] == "Nothing relevant here at all."
 
 
-def test_claim_evidence_as_of_a_time_uses_the_snapshot_then(story):
+def test_claim_evidence_uses_the_snapshot_the_revision_pins_not_a_newer_one(story):
     wire = story.source_entries.get(source__key="wire").source
     first = wire.snapshots.get()
     later = snapshot(wire, text="Page rewritten entirely.")
     Snapshot.objects.filter(pk=later.pk).update(fetched_at=first.fetched_at.replace(year=2100))
-    assert selectors.claim_evidence(story.latest_revision)[1][0]["status"] == "not_found"
+    assert selectors.claim_evidence(story.latest_revision)[1][0]["status"] == "found"
     assert selectors.claim_evidence(story.latest_revision,
-                                    as_of=first.fetched_at)[1][0]["status"] == "found"
+                                    as_of=later.fetched_at.replace(year=2100)
+                                    )[1][0]["status"] == "not_found"
 
 
 def test_evidence_warnings_name_figures_no_cited_snapshot_has(story):

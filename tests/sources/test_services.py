@@ -7,7 +7,7 @@ from sources.fetch import FetchResult
 from sources.models import Health, LinkCheck, Snapshot
 from stories import services as story_services
 from stories.services import InvalidInput
-from tests.factories import SourceFactory, UserFactory, make_story
+from tests.factories import SourceFactory, UserFactory, approved_hash, latest_hash, make_story
 from tests.sources.fixture_server import Page, fixture_server, redirect
 from tests.sources.test_fetch import PDF
 
@@ -41,9 +41,9 @@ def publish(source, writer, reviewer, editor, body="Shares rose 6% [@{key}]."):
     story.refresh_from_db()
     ordinals = story.latest_revision.claims.values_list("ordinal", flat=True)
     story_services.review_submit(
-        story_id=story.pk, reviewer=reviewer, decision="approve",
+        story_id=story.pk, base_revision=latest_hash(story), reviewer=reviewer, decision="approve",
         checks=[story_services.CheckInput(claim=o, verdict="supported") for o in ordinals])
-    story_services.story_publish(story_id=story.pk, user=editor)
+    story_services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
     return story
 
 

@@ -11,7 +11,7 @@ from sources.models import Snapshot
 from stories import services
 from stories.models import ClaimCheck, PreviewLink, Review, Story
 from stories.services import CheckInput
-from tests.factories import SourceFactory, UserFactory, make_story
+from tests.factories import SourceFactory, UserFactory, approved_hash, latest_hash, make_story
 
 BODY = (
     "Exports rose 6% in March [@a]. Imports fell by a third [@b, p. 4].\n\n"
@@ -68,7 +68,7 @@ def submitted(story, writer):
 def approved(story, writer, reviewer):
     submitted(story, writer)
     services.review_submit(
-        story_id=story.pk, reviewer=reviewer, decision="approve",
+        story_id=story.pk, base_revision=latest_hash(story), reviewer=reviewer, decision="approve",
         checks=[CheckInput(claim=o, verdict="supported") for o in ordinals(story)],
     )
     return Story.objects.get(pk=story.pk)
@@ -78,7 +78,8 @@ def sent_back_and_edited(story, writer, reviewer, body=EDITED):
     """Round one: every claim checked supported, changes requested; then the writer edits."""
     submitted(story, writer)
     services.review_submit(
-        story_id=story.pk, reviewer=reviewer, decision="request_changes",
+        story_id=story.pk, base_revision=latest_hash(story),
+        reviewer=reviewer, decision="request_changes",
         comment="Check the crane figure.",
         checks=[CheckInput(claim=o, verdict="supported") for o in ordinals(story)],
     )
@@ -284,7 +285,7 @@ def test_editor_dashboard_lists_ready_and_scheduled_stories(client, sources, wri
     ready = approved(make_story(writer, title="Grain terminal opens", body=BODY), writer,
                      reviewer)
     later = approved(make_story(writer, title="Canal toll rises", body=BODY), writer, reviewer)
-    services.story_publish(story_id=later.pk, user=editor,
+    services.story_publish(story_id=later.pk, revision=approved_hash(later), user=editor,
                            publish_at=timezone.now() + timedelta(days=1))
     client.force_login(staff(editor))
     response = client.get(reverse("admin:index"))
@@ -314,8 +315,11 @@ def test_editor_assigns_a_reviewer_with_a_due_date(client, story, writer, review
 def test_editor_publishes_from_the_workflow_page(client, story, writer, reviewer, editor):
     approved(story, writer, reviewer)
     client.force_login(staff(editor))
-    response = client.post(workflow_url(story), {"op": "publish", "publish-note_kind":
-                                                 "correction"}, follow=True)
+    page = client.get(workflow_url(story))
+    assert f'name="publish-revision" value="{approved_hash(story)}"' in page.text
+    response = client.post(workflow_url(story), {
+        "op": "publish", "publish-note_kind": "correction",
+        "publish-revision": approved_hash(story)}, follow=True)
     assert "Published." in response.text
     story.refresh_from_db()
     assert story.state == "published"
@@ -329,7 +333,7 @@ def test_editor_schedules_from_the_workflow_page(client, story, writer, reviewer
     when = timezone.localtime() + timedelta(days=2)
     response = client.post(workflow_url(story), {
         "op": "publish", "publish-publish_at": when.strftime("%Y-%m-%dT%H:%M"),
-        "publish-note_kind": "correction",
+        "publish-note_kind": "correction", "publish-revision": approved_hash(story),
     }, follow=True)
     assert "Scheduled for" in response.text
     assert Story.objects.get(pk=story.pk).state == "scheduled"
@@ -337,20 +341,47 @@ def test_editor_schedules_from_the_workflow_page(client, story, writer, reviewer
 
 def test_republishing_without_a_note_shows_the_error(client, story, writer, reviewer, editor):
     approved(story, writer, reviewer)
-    services.story_publish(story_id=story.pk, user=editor)
+    services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
     services.story_update(story_id=story.pk, user=writer, body=EDITED)
     approved(story, writer, reviewer)
     client.force_login(staff(editor))
     response = client.post(workflow_url(story), {"op": "publish",
-                                                 "publish-note_kind": "correction"})
+                                                 "publish-note_kind": "correction",
+                                                 "publish-revision": approved_hash(story)})
     assert response.status_code == 200
     assert "add a correction or update note readers will see" in response.text
     assert Story.objects.get(pk=story.pk).state == "approved"
 
 
+def test_publishing_a_revision_other_than_the_one_the_editor_saw_is_refused(
+        client, story, writer, reviewer, editor):
+    approved(story, writer, reviewer)
+    seen = approved_hash(story)
+    services.story_update(story_id=story.pk, user=writer, base_revision=latest_hash(story),
+                          body=EDITED)
+    approved(story, writer, reviewer)
+    client.force_login(staff(editor))
+    response = client.post(workflow_url(story), {
+        "op": "publish", "publish-note_kind": "correction", "publish-revision": seen},
+        follow=True)
+    assert "not the one you saw. Nothing was published" in response.text
+    assert Story.objects.get(pk=story.pk).live_revision_id is None
+    assert Event.objects.filter(story=story, action="publish.denied").count() == 1
+
+
+def test_publishing_without_naming_the_revision_is_refused(client, story, writer, reviewer,
+                                                            editor):
+    approved(story, writer, reviewer)
+    client.force_login(staff(editor))
+    response = client.post(workflow_url(story), {"op": "publish",
+                                                 "publish-note_kind": "correction"})
+    assert "Name the approved revision you are publishing" in response.text
+    assert Story.objects.get(pk=story.pk).live_revision_id is None
+
+
 def test_editor_retracts_with_a_reason(client, story, writer, reviewer, editor):
     approved(story, writer, reviewer)
-    services.story_publish(story_id=story.pk, user=editor)
+    services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
     client.force_login(staff(editor))
     response = client.post(workflow_url(story), {
         "op": "retract", "retract-reason": "The customs figures were misread.",
@@ -442,7 +473,8 @@ def test_editor_revokes_a_preview_link(client, story, editor):
 def test_workflow_page_shows_reviews_and_the_audit_timeline(client, story, writer, reviewer,
                                                             editor):
     submitted(story, writer)
-    services.review_submit(story_id=story.pk, reviewer=reviewer, decision="request_changes",
+    services.review_submit(story_id=story.pk, base_revision=latest_hash(story),
+                           reviewer=reviewer, decision="request_changes",
                            comment="Source the crane figure.")
     client.force_login(staff(editor))
     response = client.get(workflow_url(story))
@@ -459,6 +491,18 @@ def test_someone_without_a_role_is_refused_the_review_screen(client, story):
     assert Event.objects.filter(story=story, action="review.denied", actor=nobody).exists()
 
 
+def test_review_screen_says_when_a_snapshot_arrived_after_the_revision(client, story, sources,
+                                                                      writer, reviewer):
+    a = sources[0]
+    Snapshot.objects.create(source=a, requested_url=a.url, final_url=a.url, status_code=200,
+                            content_type="text/html", text="Customs data.")
+    submitted(story, writer)
+    client.force_login(staff(reviewer))
+    response = client.get(review_url(story))
+    assert "library copy changed since this revision: snapshot" in response.text
+    assert "no snapshot" in response.text
+
+
 def test_review_screen_links_each_source_snapshot_and_shows_evidence(client, story, sources,
                                                                      writer, reviewer):
     a = sources[0]
@@ -466,6 +510,8 @@ def test_review_screen_links_each_source_snapshot_and_shows_evidence(client, sto
         source=a, requested_url=a.url, final_url=a.url, status_code=200,
         content_type="text/html", text="Customs data: exports rose 6% in March, led by grain.",
     )
+    # Saving pins the snapshot that arrived since the story's first revision.
+    services.story_update(story_id=story.pk, user=writer, base_revision=latest_hash(story))
     submitted(story, writer)
     client.force_login(staff(reviewer))
     response = client.get(review_url(story))

@@ -13,7 +13,7 @@ from audit.models import Event
 from stories import services
 from stories.models import Revision, State, Story
 from stories.services import ActionDenied, CheckInput, IllegalTransition
-from tests.factories import SourceFactory, make_story
+from tests.factories import SourceFactory, approved_hash, latest_hash, make_story
 
 BODY = "Freight rose 4% in May [@matrix-src]."
 STATES = [s.value for s in State]
@@ -53,16 +53,18 @@ def bring_to(state, *, author, reviewer, editor):
         return story
     services.story_submit(story_id=story.pk, user=author)
     if state == "changes_requested":
-        services.review_submit(story_id=story.pk, reviewer=reviewer,
+        services.review_submit(story_id=story.pk, base_revision=latest_hash(story),
+                               reviewer=reviewer,
                                decision="request_changes", comment="Add the May figure.")
     if state in ("approved", "scheduled", "published", "retracted"):
-        services.review_submit(story_id=story.pk, reviewer=reviewer, decision="approve",
+        services.review_submit(story_id=story.pk, base_revision=latest_hash(story),
+                               reviewer=reviewer, decision="approve",
                                checks=[CheckInput(claim=1, verdict="supported")])
     if state == "scheduled":
-        services.story_publish(story_id=story.pk, user=editor,
+        services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor,
                                publish_at=timezone.now() + timedelta(days=1))
     if state in ("published", "retracted"):
-        services.story_publish(story_id=story.pk, user=editor)
+        services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
     if state == "retracted":
         services.story_retract(story_id=story.pk, user=editor, reason="Figures were wrong.")
     return Story.objects.get(pk=story.pk)
@@ -74,13 +76,16 @@ def act(action, story, user):
     elif action == "withdraw":
         services.story_withdraw(story_id=story.pk, user=user)
     elif action == "request_changes":
-        services.review_submit(story_id=story.pk, reviewer=user, decision="request_changes",
+        services.review_submit(story_id=story.pk, base_revision=latest_hash(story),
+                               reviewer=user, decision="request_changes",
                                comment="Please recheck.")
     elif action == "approve":
-        services.review_submit(story_id=story.pk, reviewer=user, decision="approve",
+        services.review_submit(story_id=story.pk, base_revision=latest_hash(story),
+                               reviewer=user, decision="approve",
                                checks=[CheckInput(claim=1, verdict="supported")])
     elif action == "publish":
-        services.story_publish(story_id=story.pk, user=user, note="Updated figures.")
+        services.story_publish(story_id=story.pk, revision=approved_hash(story),
+                               user=user, note="Updated figures.")
     elif action == "retract":
         services.story_retract(story_id=story.pk, user=user, reason="The report was withdrawn.")
     else:

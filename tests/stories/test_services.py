@@ -8,7 +8,7 @@ from audit.models import Event
 from stories import services
 from stories.models import Correction, Revision, State, Story
 from stories.services import ActionDenied, CheckInput, IllegalTransition, InvalidInput
-from tests.factories import SourceFactory, UserFactory, make_story
+from tests.factories import SourceFactory, UserFactory, approved_hash, latest_hash, make_story
 
 BODY = "Exports rose 6% in March [@a]. Imports fell by a third [@b, p. 4]."
 
@@ -29,7 +29,8 @@ def supported(story):
 
 
 def approve(story, reviewer):
-    return services.review_submit(story_id=story.pk, reviewer=reviewer, decision="approve",
+    return services.review_submit(story_id=story.pk, base_revision=latest_hash(story),
+                                  reviewer=reviewer, decision="approve",
                                   checks=supported(story))
 
 
@@ -45,7 +46,7 @@ def approved(story, writer, reviewer):
 
 def published(story, writer, reviewer, editor):
     approved(story, writer, reviewer)
-    return services.story_publish(story_id=story.pk, user=editor)
+    return services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
 
 
 def actions(story):
@@ -166,7 +167,8 @@ def test_review_approve_with_every_claim_supported_pins_the_revision(story, writ
 def test_review_approve_refuses_an_unchecked_claim_and_keeps_state(story, writer, reviewer):
     in_review(story, writer)
     with pytest.raises(InvalidInput, match="not yet: claim 2"):
-        services.review_submit(story_id=story.pk, reviewer=reviewer, decision="approve",
+        services.review_submit(story_id=story.pk, base_revision=latest_hash(story),
+                               reviewer=reviewer, decision="approve",
                                checks=[CheckInput(claim=1, verdict="supported")])
     assert Story.objects.get(pk=story.pk).state == State.IN_REVIEW
 
@@ -174,7 +176,8 @@ def test_review_approve_refuses_an_unchecked_claim_and_keeps_state(story, writer
 def test_review_approve_refuses_an_unsupported_claim(story, writer, reviewer):
     in_review(story, writer)
     with pytest.raises(InvalidInput):
-        services.review_submit(story_id=story.pk, reviewer=reviewer, decision="approve",
+        services.review_submit(story_id=story.pk, base_revision=latest_hash(story),
+                               reviewer=reviewer, decision="approve",
                                checks=[CheckInput(claim=1, verdict="supported"),
                                        CheckInput(claim=2, verdict="needs_source")])
 
@@ -200,13 +203,15 @@ def test_a_reviewer_who_edited_the_text_cannot_approve_it(story, writer, reviewe
 def test_request_changes_needs_a_comment(story, writer, reviewer):
     in_review(story, writer)
     with pytest.raises(InvalidInput, match="Say what needs to change"):
-        services.review_submit(story_id=story.pk, reviewer=reviewer,
+        services.review_submit(story_id=story.pk, base_revision=latest_hash(story),
+                               reviewer=reviewer,
                                decision="request_changes", comment=" ")
 
 
 def test_request_changes_sends_the_story_back(story, writer, reviewer):
     in_review(story, writer)
-    services.review_submit(story_id=story.pk, reviewer=reviewer, decision="request_changes",
+    services.review_submit(story_id=story.pk, base_revision=latest_hash(story),
+                           reviewer=reviewer, decision="request_changes",
                            comment="Source the import figure.")
     assert Story.objects.get(pk=story.pk).state == State.CHANGES_REQUESTED
 
@@ -248,14 +253,14 @@ def test_publish_makes_the_approved_revision_live(story, writer, reviewer, edito
 def test_publish_needs_an_editor(story, writer, reviewer):
     approved(story, writer, reviewer)
     with pytest.raises(ActionDenied):
-        services.story_publish(story_id=story.pk, user=writer)
+        services.story_publish(story_id=story.pk, revision=approved_hash(story), user=writer)
     assert "publish.denied" in actions(story)
 
 
 def test_publish_before_approval_is_an_illegal_transition(story, writer, editor):
     in_review(story, writer)
     with pytest.raises(IllegalTransition):
-        services.story_publish(story_id=story.pk, user=editor)
+        services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
 
 
 def test_publish_in_the_future_schedules_and_publish_due_publishes(
@@ -263,7 +268,8 @@ def test_publish_in_the_future_schedules_and_publish_due_publishes(
 ):
     approved(story, writer, reviewer)
     when = timezone.now() + timedelta(hours=1)
-    services.story_publish(story_id=story.pk, user=editor, publish_at=when)
+    services.story_publish(story_id=story.pk, revision=approved_hash(story),
+                           user=editor, publish_at=when)
     story.refresh_from_db()
     assert (story.state, story.live_revision) == (State.SCHEDULED, None)
     assert services.publish_due(now=when - timedelta(minutes=1)) == []
@@ -291,8 +297,9 @@ def test_republishing_needs_a_public_note_and_records_the_correction(
     in_review(story, writer)
     approve(story, second_reviewer)
     with pytest.raises(InvalidInput, match="correction or update note"):
-        services.story_publish(story_id=story.pk, user=editor)
-    services.story_publish(story_id=story.pk, user=editor, note="The export figure was 6.5%.")
+        services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
+    services.story_publish(story_id=story.pk, revision=approved_hash(story),
+                           user=editor, note="The export figure was 6.5%.")
     story.refresh_from_db()
     assert story.live_revision.body.count("6.5%") == 1
     assert list(Correction.objects.filter(story=story).values_list("note", flat=True)) == [
@@ -403,10 +410,11 @@ def test_authors_are_emailed_when_their_story_moves_on(
         if step == "approve":
             approve(story, reviewer)
         elif step == "request_changes":
-            services.review_submit(story_id=story.pk, reviewer=reviewer,
+            services.review_submit(story_id=story.pk, base_revision=latest_hash(story),
+                                   reviewer=reviewer,
                                    decision="request_changes", comment="Check the figure.")
         else:
-            services.story_publish(story_id=story.pk, user=editor)
+            services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
     assert [(m.to, subject in m.subject) for m in mail.outbox] == [([writer.email], True)]
 
 

@@ -72,8 +72,10 @@ class Command(BaseCommand):
         services.story_submit(story_id=story.pk, user=writer)
         claims = Story.objects.get(pk=story.pk).latest_revision.claims.all()
         services.review_submit(
-            story_id=story.pk, reviewer=reviewer, decision="approve",
+            story_id=story.pk, base_revision=story.latest_revision.content_hash,
+            reviewer=reviewer, decision="approve",
             comment="Checked every figure against the documents.",
             checks=[CheckInput(claim=c.ordinal, verdict="supported") for c in claims],
         )
-        services.story_publish(story_id=story.pk, user=editor)
+        services.story_publish(story_id=story.pk, revision=story.latest_revision.content_hash,
+                               user=editor)
