@@ -25,7 +25,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from stories.permissions import is_writer
 from stories.review import IllegalTransition
-from stories.services import ActionDenied, StaleRevision, audit_denied
+from stories.services import ActionDenied, RevisionAltered, StaleRevision, audit_denied
 
 # --- shared bodies -----------------------------------------------------------------------
 
@@ -162,7 +162,7 @@ def exception_handler(exc, context):
         return Response(invalid_input_body(errors), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(too_large_message())
-    if isinstance(exc, IllegalTransition):
+    if isinstance(exc, IllegalTransition | RevisionAltered):
         exc = Conflict(str(exc))
     elif isinstance(exc, ActionDenied):
         exc = exceptions.PermissionDenied(exc.reason)

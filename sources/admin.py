@@ -12,6 +12,7 @@ from stories.services import ActionDenied, InvalidInput
 from . import services
 from .admin_extras import LinkCheckInline, SnapshotInline, capture_selected
 from .models import Source, normalise_url
+from .selectors import library_copies
 
 
 class SourceAdminForm(forms.ModelForm):
@@ -104,7 +105,13 @@ class SourceAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
             cited = Story.objects.filter(source_entries__source=source).distinct()
             # Writers only see the stories they may open; the rest are counted, not named.
             visible = list(cited.filter(pk__in=Story.objects.visible_to(request.user).values("pk"))
-                           .order_by("title"))
+                           .select_related("live_revision").order_by("title"))
+            current = library_copies([source.key]).get(source.key)
+            for story in visible:
+                # What readers of the live page see of this source, if it is older than now.
+                pin = next((p for p in story.live_revision.pins if p.key == source.key), None) \
+                    if story.live_revision_id else None
+                story.live_copy_outdated = pin.differences(current) if pin else []
             extra_context["cited_in"] = visible
             extra_context["cited_hidden"] = cited.count() - len(visible)
         return super().change_view(request, object_id, form_url, extra_context)
