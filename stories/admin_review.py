@@ -234,32 +234,30 @@ def review_view(model_admin, request, story_id: int):
         checks = _checks_from_post(screen, request.POST,
                                    request.POST.get("accept_carried") in ("on", "true", "1"))
         if form.is_valid():
-            if form.cleaned_data["revision"] != story.latest_revision.content_hash:
-                form.add_error(None, "The story changed since you opened this screen; "
-                               "your verdicts were not saved. Reload to review the new text.")
+            # The service refuses (and audits) a review of any revision but the one read.
+            try:
+                services.review_submit(
+                    story_id=story.pk, reviewer=request.user,
+                    decision=form.cleaned_data["decision"],
+                    comment=form.cleaned_data["comment"], checks=checks,
+                    base_revision=form.cleaned_data["revision"],
+                )
+            except services.StaleRevision:
+                form.add_error(None, "The story changed since you opened this screen; your "
+                               "verdicts were not saved. Reload to review the new text.")
+            except services.ActionDenied as exc:
+                return _denied(model_admin, request, story, exc)
+            except (IllegalTransition, services.RevisionAltered) as exc:
+                messages.error(request, str(exc))
+            except services.InvalidInput as exc:
+                _add_errors(form, exc)
             else:
-                try:
-                    services.review_submit(
-                        story_id=story.pk, reviewer=request.user,
-                        decision=form.cleaned_data["decision"],
-                        comment=form.cleaned_data["comment"], checks=checks,
-                        base_revision=form.cleaned_data["revision"],
-                    )
-                except services.StaleRevision as exc:
-                    form.add_error(None, f"{exc} Your verdicts were not saved.")
-                except services.ActionDenied as exc:
-                    return _denied(model_admin, request, story, exc)
-                except IllegalTransition as exc:
-                    messages.error(request, str(exc))
-                except services.InvalidInput as exc:
-                    _add_errors(form, exc)
-                else:
-                    story.refresh_from_db()
-                    decision = Decision(form.cleaned_data["decision"]).label.lower()
-                    state = story.get_state_display().lower()
-                    messages.success(request, f"Your review is recorded ({decision}). "
-                                     f"The story is {state}.")
-                    return HttpResponseRedirect(request.path)
+                story.refresh_from_db()
+                decision = Decision(form.cleaned_data["decision"]).label.lower()
+                state = story.get_state_display().lower()
+                messages.success(request, f"Your review is recorded ({decision}). "
+                                 f"The story is {state}.")
+                return HttpResponseRedirect(request.path)
     context = _context(
         model_admin, request, story, f"Review: {story.title}", screen=screen, form=form,
         warnings=revision_warnings(story.latest_revision),
