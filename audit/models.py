@@ -39,6 +39,16 @@ class Event(models.Model):
     details = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Blank only on events recorded before MACs existed (see docs/operations.md).
+    mac = models.CharField(
+        max_length=64, blank=True, default="",
+        help_text="HMAC-SHA-256 of the hash, keyed by AUDIT_HMAC_KEY, which the database "
+                  "never holds: only this newsroom can make it.",
+    )
+    mac_key = models.CharField(
+        max_length=16, blank=True, default="",
+        help_text="Which HMAC key made the MAC (a fingerprint), so keys can rotate.",
+    )
 
     objects = EventQuerySet.as_manager()
 

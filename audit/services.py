@@ -1,17 +1,36 @@
-"""Writing to and checking the audit trail."""
+"""Writing to and checking the audit trail: the hash chain, event MACs and signed checkpoints."""
 
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
+from . import checkpoints, macs
+from .checkpoints import Checkpoint
 from .models import Event
 
 GENESIS = "0" * 64
 # Any constant works; it only has to be the same for every writer of the chain.
 _CHAIN_LOCK_ID = 7_004_211
+
+
+def _hmac_key() -> bytes:
+    if not settings.AUDIT_HMAC_KEY:
+        raise ImproperlyConfigured("Set AUDIT_HMAC_KEY: audit events are sealed with it.")
+    return settings.AUDIT_HMAC_KEY.encode()
+
+
+def _hmac_keys() -> dict[str, bytes]:
+    """The current key and the retired ones, by key id: every key whose MACs still verify."""
+    keys = [_hmac_key(), *(k.encode() for k in settings.AUDIT_HMAC_RETIRED_KEYS)]
+    return {macs.key_id(key): key for key in keys}
 
 
 def display_name(user) -> str:
@@ -44,30 +63,237 @@ def audit_record(*, action: str, actor=None, story=None, revision_hash: str = ""
         prev_hash=last or GENESIS,
     )
     event.hash = event.compute_hash()
+    key = _hmac_key()
+    event.mac_key, event.mac = macs.key_id(key), macs.event_mac(key, event.hash)
     event.save()
     return event
 
 
+class ChainBroken(Exception):
+    """The audit trail does not verify, so it must not be checkpointed as it is."""
+
+    def __init__(self, report: "ChainReport"):
+        super().__init__(report.reason or report.problem)
+        self.report = report
+
+
 @dataclass(frozen=True)
 class ChainReport:
+    """What verifying the trail found: intact, or the first bad event or other problem."""
+
     checked: int
     first_bad: Event | None = None
     reason: str = ""
+    # Wrong but not one event's fault: a shortened chain, an unreadable checkpoint log.
+    problem: str = ""
+    legacy: int = 0
+    checkpoint: Checkpoint | None = None
+    checkpoints: int = 0
+    newer: int = 0
+    warnings: tuple[str, ...] = field(default=())
 
     @property
     def intact(self) -> bool:
-        return self.first_bad is None
+        return self.first_bad is None and not self.problem
+
+    @property
+    def failure(self) -> str:
+        """What is wrong, in one sentence naming the event or the checkpoint."""
+        if self.first_bad is not None:
+            bad = self.first_bad
+            return (f"Audit chain broken at event #{bad.pk} ({bad.action}, "
+                    f"{bad.at:%Y-%m-%d %H:%M:%S}): {self.reason}. {self.checked} events before "
+                    "it are intact.")
+        return f"Audit trail not intact: {self.problem}" if self.problem else ""
 
 
-def audit_verify() -> ChainReport:
-    """Walk the chain oldest first; report the first event whose hash or link is wrong."""
-    expected_prev = GENESIS
-    checked = 0
-    for event in Event.objects.order_by("id").iterator(chunk_size=2000):
+# --- checkpoint log -------------------------------------------------------------------------
+
+
+def checkpoint_path() -> Path:
+    if not settings.AUDIT_CHECKPOINT_PATH:
+        raise ImproperlyConfigured("Set AUDIT_CHECKPOINT_PATH: the append-only file, outside "
+                                   "the database, that signed checkpoints go to.")
+    return Path(settings.AUDIT_CHECKPOINT_PATH)
+
+
+def _signing_key():
+    text = settings.AUDIT_SIGNING_KEY
+    if not text:
+        raise ImproperlyConfigured("Set AUDIT_SIGNING_KEY to sign checkpoints "
+                                   "(manage.py audit_keygen makes one).")
+    try:
+        return checkpoints.load_signing_key(text)
+    except checkpoints.BadKey as exc:
+        raise ImproperlyConfigured(f"AUDIT_SIGNING_KEY: {exc}") from exc
+
+
+def _verify_keys() -> dict:
+    try:
+        keys = [checkpoints.load_public_key(text) for text in settings.AUDIT_VERIFY_KEYS]
+        if settings.AUDIT_SIGNING_KEY:
+            keys.append(checkpoints.load_signing_key(settings.AUDIT_SIGNING_KEY).public_key())
+    except checkpoints.BadKey as exc:
+        raise ImproperlyConfigured(f"AUDIT_VERIFY_KEYS or AUDIT_SIGNING_KEY: {exc}") from exc
+    return {checkpoints.public_key_id(key): key for key in keys}
+
+
+def _read_checkpoints(path: Path) -> tuple[list[Checkpoint], str]:
+    """Every checkpoint in the log, oldest first, or the problem with the first bad line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return [], ""
+    keys = _verify_keys()
+    found: list[Checkpoint] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            checkpoint = checkpoints.read(line, keys)
+        except checkpoints.CheckpointError as exc:
+            return found, f"Checkpoint log {path}, line {number}: {exc}."
+        if found and checkpoint.count < found[-1].count:
+            return found, (f"Checkpoint log {path}, line {number}: its count "
+                           f"{checkpoint.count} is below the count {found[-1].count} before it.")
+        found.append(checkpoint)
+    return found, ""
+
+
+def _append(path: Path, line: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_APPEND: one write() lands whole at the end, even with another writer; also what an
+    # append-only file (chattr +a) or a WORM mount allows.
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        os.write(fd, (line + "\n").encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --- verifying ------------------------------------------------------------------------------
+
+
+def _events(n: int) -> str:
+    return "1 event was" if n == 1 else f"{n} events were"
+
+
+def _describe(checkpoint: Checkpoint) -> str:
+    return f"the checkpoint signed at {checkpoint.at}"
+
+
+def audit_verify(*, since_checkpoint: bool = False) -> ChainReport:
+    """Walk the chain oldest first, checking links, hashes and MACs against every signed checkpoint.
+
+    Report the first event whose link, hash or MAC is wrong, or that is not the head a
+    checkpoint signed at its position; or that the chain is shorter than a checkpoint says.
+    With since_checkpoint, start from the latest checkpoint's head when it is where the
+    checkpoint says (else walk it all, to name what is wrong).
+    """
+    path = checkpoint_path()
+    signed, problem = _read_checkpoints(path)
+    if problem:
+        return ChainReport(0, problem=problem, checkpoints=len(signed))
+    latest = signed[-1] if signed else None
+    at_position = {checkpoint.count: checkpoint for checkpoint in signed}
+    keys = _hmac_keys()
+
+    events = Event.objects.order_by("id")
+    expected_prev, checked, sealed_before = GENESIS, 0, False
+    if since_checkpoint and latest is not None and latest.count:
+        head = Event.objects.filter(pk=latest.head_id).first()
+        if (head is not None and head.hash == latest.head_hash
+                and Event.objects.filter(pk__lte=head.pk).count() == latest.count):
+            events = events.filter(pk__gt=head.pk)
+            expected_prev, checked, sealed_before = head.hash, latest.count, bool(head.mac)
+
+    legacy: list[Event] = []
+
+    def broken(event, reason):
+        return ChainReport(checked, event, reason, checkpoint=latest, checkpoints=len(signed))
+
+    for event in events.iterator(chunk_size=2000):
         if event.prev_hash != expected_prev:
-            return ChainReport(checked, event, "its link to the previous event is broken")
+            return broken(event, "its link to the previous event is broken")
         if event.compute_hash() != event.hash:
-            return ChainReport(checked, event, "its content does not match its hash")
-        expected_prev = event.hash
+            return broken(event, "its content does not match its hash")
+        if event.mac:
+            key = keys.get(event.mac_key)
+            if key is None:
+                return broken(event, f"its MAC was made with key {event.mac_key!r}, which is "
+                                     "neither AUDIT_HMAC_KEY nor in AUDIT_HMAC_RETIRED_KEYS")
+            if not macs.mac_matches(key, event.hash, event.mac):
+                return broken(event, "its MAC does not match: the newsroom did not write this "
+                                     "event as it stands (forged, or rewritten and rehashed)")
+            sealed_before = True
+        elif sealed_before:
+            return broken(event, "it has no MAC, though events before it have one (an event "
+                                 "inserted or rewritten without the key)")
+        elif latest is not None and checked >= latest.count:
+            return broken(event, "it has no MAC and is newer than the latest checkpoint (every "
+                                 "event since MACs began carries one)")
+        else:
+            legacy.append(event)
         checked += 1
-    return ChainReport(checked)
+        checkpoint = at_position.get(checked)
+        if checkpoint is not None and (event.pk, event.hash) != (checkpoint.head_id,
+                                                                   checkpoint.head_hash):
+            return broken(event, f"{_describe(checkpoint)} has event #{checkpoint.head_id} "
+                                 f"(hash {checkpoint.head_hash[:12]}…) as event number "
+                                 f"{checked}: the chain up to here was rewritten, or events "
+                                 "were removed from it")
+        expected_prev = event.hash
+
+    warnings = []
+    if latest is not None and checked < latest.count:
+        return ChainReport(checked, problem=(
+            f"The database holds {checked} events, but {_describe(latest)} counted "
+            f"{latest.count} (the last #{latest.head_id}): {_events(latest.count - checked)} "
+            "deleted (the table truncated, or its newest events removed)."),
+            checkpoint=latest, checkpoints=len(signed))
+    if latest is None:
+        warnings.append(f"No signed checkpoint in {path} yet: deleting the newest events, or "
+                        "all of them, would go unnoticed. Run manage.py audit_checkpoint.")
+    if legacy:
+        warnings.append(f"{len(legacy)} events (#{legacy[0].pk} to #{legacy[-1].pk}) predate "
+                        "event MACs and are unauthenticated"
+                        + ("; the checkpoints vouch for them from here on."
+                           if latest is not None else "; the first checkpoint will cover them."))
+    return ChainReport(checked, legacy=len(legacy), checkpoint=latest, checkpoints=len(signed),
+                       newer=checked - latest.count if latest else checked,
+                       warnings=tuple(warnings))
+
+
+# --- checkpointing --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckpointResult:
+    """The checkpoint now latest, and whether this call wrote it (False: nothing changed)."""
+
+    checkpoint: Checkpoint
+    written: bool
+    report: ChainReport
+
+
+def audit_checkpoint() -> CheckpointResult:
+    """Sign the chain's length and head into the checkpoint log; refuse a chain that fails."""
+    key = _signing_key()
+    path = checkpoint_path()
+    # The head first, then the check: everything signed has been verified.
+    totals = Event.objects.aggregate(count=Count("id"), head=Max("id"))
+    head = Event.objects.filter(pk=totals["head"]).values_list("hash", flat=True).first()
+    report = audit_verify(since_checkpoint=True)
+    if not report.intact:
+        raise ChainBroken(report)
+    checkpoint = Checkpoint(count=totals["count"], head_id=totals["head"],
+                            head_hash=head or GENESIS,
+                            at=timezone.now().isoformat(timespec="seconds"),
+                            key=checkpoints.public_key_id(key))
+    latest = report.checkpoint
+    if latest is not None and (latest.count, latest.head_id, latest.head_hash) == (
+            checkpoint.count, checkpoint.head_id, checkpoint.head_hash):
+        return CheckpointResult(latest, False, report)
+    _append(path, checkpoints.sign(checkpoint, key))
+    return CheckpointResult(checkpoint, True, report)

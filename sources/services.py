@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from audit import queueing
 from audit.services import audit_record
 from stories.permissions import is_editor, is_writer
 from stories.services import ActionDenied, InvalidInput, audited
@@ -43,17 +44,15 @@ def _validated(source: Source) -> Source:
 
 def enqueue(task, *args) -> None:
     """Send a task; a broker that is down is logged, never raised into the caller's request."""
-    try:
-        task.delay(*args)
-    except Exception:  # noqa: BLE001 - the snapshot can be requested again; the save stands
-        log.exception("could not queue %s%r", getattr(task, "name", task), args)
+    queueing.send(task, *args)
 
 
 def _queue_capture(source: Source) -> None:
     from . import tasks
 
+    # A capture lost to a broker outage is redone by tasks.capture_missing.
     if source.url:
-        transaction.on_commit(partial(enqueue, tasks.capture_source, source.pk))
+        queueing.on_commit(tasks.capture_source, source.pk)
 
 
 @audited("source_create")

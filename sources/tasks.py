@@ -1,10 +1,21 @@
-"""Celery tasks for sources: each takes ids, loads objects and calls one service."""
+"""Celery tasks for sources: each takes ids, loads objects and calls one service.
+
+Every task is idempotent (messages are acknowledged late and redelivered after a lost worker):
+a capture that a twin made a moment ago is not made again; a link check run twice leaves the same
+health and snapshots (and two entries in the check log).
+"""
+
+from datetime import timedelta
 
 from celery import shared_task
+from django.utils import timezone
 
 from . import services
 from .fetch import is_transient
-from .models import Source
+from .models import Snapshot, Source
+
+# A capture of the same URL this recent is the one a duplicate delivery asked for.
+DONE_WITHIN = timedelta(minutes=5)
 
 
 class TransientFetchError(Exception):
@@ -15,6 +26,9 @@ class TransientFetchError(Exception):
              retry_backoff_max=600, retry_jitter=True, max_retries=3)
 def capture_source(self, source_id: int) -> int | None:
     """Fetch and keep a snapshot of a source's URL; retry with backoff when unreachable."""
+    done = _recent_capture(source_id)
+    if done is not None:
+        return done
     snapshot = services.source_capture(source_id=source_id)
     if snapshot is None:
         return None
@@ -34,6 +48,37 @@ def check_source_link(self, source_id: int) -> str | None:
     if outcome.transient and not self.request.is_eager:
         raise TransientFetchError(outcome.error)
     return outcome.health
+
+
+def _since():
+    return timezone.now() - DONE_WITHIN
+
+
+def _recent_capture(source_id: int) -> int | None:
+    """The snapshot a twin of this capture already made: of the current URL, lately, and not a
+    transient failure (those are retried)."""
+    url = Source.objects.filter(pk=source_id).values_list("url", flat=True).first()
+    if not url:
+        return None
+    for pk, error in (Snapshot.objects.filter(source_id=source_id, requested_url=url,
+                                              fetched_at__gte=_since())
+                      .order_by("-fetched_at", "-id").values_list("pk", "error")[:1]):
+        if not is_transient(error):
+            return pk
+    return None
+
+
+@shared_task
+def capture_missing(older_than: int = 120) -> int:
+    """Queue a capture for every source with a URL and no snapshot (beat runs this): sources
+    added while the broker was down, whose capture was never queued."""
+    cutoff = timezone.now() - timedelta(seconds=older_than)
+    ids = list(Source.objects.exclude(url="").filter(snapshots__isnull=True,
+                                                     created_at__lte=cutoff)
+               .values_list("pk", flat=True))
+    for source_id in ids:
+        services.enqueue(capture_source, source_id)
+    return len(ids)
 
 
 @shared_task

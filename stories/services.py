@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from audit import queueing
 from audit.services import audit_record, display_name
 from sources.models import Source
 
@@ -402,7 +403,8 @@ def _transition(story: Story, action: Action, user, *, details: dict | None = No
 
 
 def _queue(task, *args) -> None:
-    transaction.on_commit(partial(task.delay, *args))
+    # Robust: with the broker down the transition stands and the response says so.
+    queueing.on_commit(task, *args)
 
 
 @audited("submit")

@@ -1,22 +1,93 @@
+import io
 import os
+from contextlib import contextmanager, nullcontext
 
 import pytest
+from django.core.management import call_command
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.db.backends.signals import connection_created
 
 from tests.factories import UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# PostgreSQL: with TEST_DB_APP_ROLE set (CI sets it), the harness, connected as a superuser,
+# creates the roles in the test database (manage.py audit_db_roles) and every test connection
+# then runs as the app role (SET ROLE), with the privileges production has.
+APP_ROLE = os.environ.get("TEST_DB_APP_ROLE", "")
+OWNER_ROLE = os.environ.get("TEST_DB_OWNER_ROLE", "newsroom_owner")
+_as_app_role_in: dict[str, str] = {}  # {"database": test database name} once set up
 
-def _allow_flush(sender, connection, **kwargs):
-    # The audit trigger refuses TRUNCATE unless a maintenance session asks; the test
-    # database's flush between transactional tests is such a session.
-    if connection.vendor == "postgresql":
+
+def _set_app_role(sender, connection, **kwargs):
+    database = _as_app_role_in.get("database")
+    if database and connection.vendor == "postgresql" and (
+            connection.settings_dict["NAME"] == database):
         with connection.cursor() as cursor:
-            cursor.execute("SET newsroom.audit_maintenance = 'on'")
+            cursor.execute(f'SET ROLE "{APP_ROLE}"')
 
 
-connection_created.connect(_allow_flush)
+connection_created.connect(_set_app_role)
+
+_execute_sql_flush = PostgresOperations.execute_sql_flush
+
+
+def _flush_as_the_harness(self, sql_list):
+    # Emptying the tables between transactional tests is the harness's job, not the app's: it
+    # runs as the superuser the suite connects as, with user triggers (the audit table's
+    # append-only one) off. No setting a normal session can make lets TRUNCATE through.
+    restore = [f'SET LOCAL ROLE "{APP_ROLE}"'] if _as_app_role_in else []
+    _execute_sql_flush(self, ["SET LOCAL ROLE NONE",
+                              "SET LOCAL session_replication_role = replica", *sql_list,
+                              "SET LOCAL session_replication_role = origin", *restore])
+
+
+PostgresOperations.execute_sql_flush = _flush_as_the_harness
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not APP_ROLE:
+        yield
+        return
+    with django_db_blocker.unblock():
+        call_command("audit_db_roles", owner=OWNER_ROLE, app=APP_ROLE, execute=True,
+                     stdout=io.StringIO())
+        _as_app_role_in["database"] = connection.settings_dict["NAME"]
+        with connection.cursor() as cursor:
+            cursor.execute(f'SET ROLE "{APP_ROLE}"')
+    yield
+    # Tearing the test database down takes the superuser again.
+    _as_app_role_in.clear()
+    with django_db_blocker.unblock():
+        connection.close()
+
+
+@contextmanager
+def database_role(role: str | None):
+    """Run the block as `role` in the database (None: the superuser the suite connects as)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        (before,) = cursor.fetchone()
+        cursor.execute("SET ROLE NONE" if role is None else f'SET ROLE "{role}"')
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'SET ROLE "{before}"')
+
+
+def database_owner():
+    """Run the block as the owner role when the suite runs as the app role (e.g. a restore)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql" and _as_app_role_in:
+        return database_role(OWNER_ROLE)
+    return nullcontext()
 
 
 def need(condition: bool, reason: str) -> None:
@@ -31,6 +102,7 @@ def need(condition: bool, reason: str) -> None:
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AUDIT_CHECKPOINT_PATH = str(tmp_path / "audit-checkpoints.jsonl")
     # Real hashers cost ~0.3 s a user; tests make many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -18,14 +18,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "CELERY_"))}
+             if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "CELERY_", "AUDIT_"))}
     return subprocess.run(  # nosec B603 - fixed argv, no shell
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
         capture_output=True, text=True, timeout=120, check=False,
     )
 
 
-PRODUCTION = {"DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "news.example.org"}
+AUDIT = {"AUDIT_HMAC_KEY": secrets.token_urlsafe(48),
+         "AUDIT_CHECKPOINT_PATH": "/var/lib/newsroom/audit-checkpoints.jsonl"}
+PRODUCTION = {"DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "news.example.org", **AUDIT}
 
 
 def test_check_deploy_reports_nothing_with_production_settings():
@@ -39,6 +41,18 @@ def test_debug_off_without_a_secret_refuses_to_start():
     result = manage("check", **PRODUCTION)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(("missing", "value"), [
+    ("AUDIT_HMAC_KEY", ""),
+    ("AUDIT_HMAC_KEY", "too-short"),
+    ("AUDIT_CHECKPOINT_PATH", ""),
+])
+def test_debug_off_without_the_audit_key_or_checkpoint_log_refuses_to_start(missing, value):
+    result = manage("check", **{**PRODUCTION, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+                                missing: value})
+    assert result.returncode != 0
+    assert f"Set {missing}" in result.stderr
 
 
 def test_check_deploy_flags_a_weak_secret():
