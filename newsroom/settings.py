@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -74,6 +75,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Refuse a NUL in the path or query string with 400 before any view runs.
     "newsroom.security.RefuseNulMiddleware",
+    # A committed action whose side effects could not be queued says so (header, JSON, message).
+    "audit.queueing.DelayedWorkMiddleware",
     # Cached story pages answered before URL resolution; last, so every other middleware
     # still adds its headers.
     "stories.views.PageCacheMiddleware",
@@ -167,17 +170,50 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+# Every task is idempotent, so a message is acknowledged after its task ran, and a task whose
+# pool process was killed goes back to the queue (not lost, not acknowledged).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The longest task is a capture (SOURCE_FETCH_DEADLINE_SECONDS, then parsing): a hard limit well
+# under the visibility timeout, after which Redis hands an unacknowledged message (a worker
+# SIGKILLed as a whole) to another worker. Retry countdowns (at most 600 s) stay under it too.
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+# The worker never gives up on the broker: it reconnects after any outage, also at start-up.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# On connection loss a running task finishes (its work is committed; it is idempotent, so a
+# redelivery after the visibility timeout is harmless): cancelling it would lose it whenever
+# the broker came back without the unacknowledged message.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "900")),
+    # A request queueing a task with the broker unreachable waits seconds, not minutes.
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+    "health_check_interval": 25,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
+}
+# Fetches (captures, link checks) have their own queue so slow hosts never hold the slots that
+# publish_due and e-mails need: production runs `worker -Q celery` and `worker -Q captures`; a
+# worker started without -Q (development, tests) consumes both.
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("captures")]
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "sources.tasks.capture_source": {"queue": "captures"},
+    "sources.tasks.check_source_link": {"queue": "captures"},
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "publish-due-stories": {"task": "stories.tasks.publish_due", "schedule": 60.0},
     "check-cited-links": {"task": "sources.tasks.check_cited_links", "schedule": 6 * 3600.0},
-    # Signs the audit chain's length and head into the checkpoint log (see "Audit trail").
-    "audit-checkpoint": {
-        "task": "audit.tasks.write_checkpoint",
-        "schedule": float(os.environ.get("AUDIT_CHECKPOINT_SECONDS", "300")),
-    },
+    # Sources added while the broker was down have no snapshot yet: capture them now.
+    "capture-missing-snapshots": {"task": "sources.tasks.capture_missing",
+                                  "schedule": 10 * 60.0},
 }
 
 # Newsroom behaviour.
@@ -291,29 +327,3 @@ NEWSROOM_PREPARED_STATEMENTS = os.environ.get("NEWSROOM_PREPARED_STATEMENTS", "1
 # stamp from the database (stories.pages._Memo). 0 turns it off.
 NEWSROOM_STORED_PAGE_MEMO_BYTES = int(os.environ.get("NEWSROOM_STORED_PAGE_MEMO_BYTES",
                                                      str(32 * 1024 * 1024)))
-
-# Audit trail (issue 11): each event carries an HMAC-SHA-256 made with AUDIT_HMAC_KEY, which the
-# database never holds; Ed25519-signed checkpoints of the chain (count and head) are appended to
-# AUDIT_CHECKPOINT_PATH, outside the database; verify_audit checks both. The development keys
-# below are public: DJANGO_DEBUG=0 refuses to start without real ones. docs/operations.md.
-_DEV_AUDIT_HMAC_KEY = "dev-only-insecure-audit-hmac-key-change-me-0123456789"  # noqa: S105
-_DEV_AUDIT_SIGNING_KEY = "lPvkdkvv/yk6LiD8o4bOreagkyaq1DmzSwbPJERMG6Q="  # noqa: S105
-AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY") or (_DEV_AUDIT_HMAC_KEY if DEBUG else "")
-# Former keys, comma-separated: their MACs still verify, new events use AUDIT_HMAC_KEY.
-AUDIT_HMAC_RETIRED_KEYS = env_list("AUDIT_HMAC_RETIRED_KEYS", "")
-AUDIT_CHECKPOINT_PATH = os.environ.get("AUDIT_CHECKPOINT_PATH") or (
-    str(BASE_DIR / "var" / "audit-checkpoints.jsonl") if DEBUG else "")
-# Only the process that writes checkpoints (beat's worker, or cron) needs the private key.
-AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY") or (
-    _DEV_AUDIT_SIGNING_KEY if DEBUG else "")
-# Public keys (base64) that checkpoints may be signed with, current and former.
-AUDIT_VERIFY_KEYS = env_list("AUDIT_VERIFY_KEYS", "")
-if not DEBUG:
-    if len(AUDIT_HMAC_KEY) < 32 or AUDIT_HMAC_KEY == _DEV_AUDIT_HMAC_KEY:
-        raise ImproperlyConfigured("Set AUDIT_HMAC_KEY (32 or more random characters): "
-                                   "DJANGO_DEBUG=0 refuses to start without it.")
-    if not AUDIT_CHECKPOINT_PATH:
-        raise ImproperlyConfigured("Set AUDIT_CHECKPOINT_PATH (an append-only file outside the "
-                                   "database): DJANGO_DEBUG=0 refuses to start without it.")
-    if AUDIT_SIGNING_KEY == _DEV_AUDIT_SIGNING_KEY:
-        raise ImproperlyConfigured("AUDIT_SIGNING_KEY: DJANGO_DEBUG=0 refuses the development key.")
