@@ -214,6 +214,11 @@ CELERY_BEAT_SCHEDULE = {
     # Sources added while the broker was down have no snapshot yet: capture them now.
     "capture-missing-snapshots": {"task": "sources.tasks.capture_missing",
                                   "schedule": 10 * 60.0},
+    # Signs the audit chain's length and head into the checkpoint log (see "Audit trail").
+    "audit-checkpoint": {
+        "task": "audit.tasks.write_checkpoint",
+        "schedule": float(os.environ.get("AUDIT_CHECKPOINT_SECONDS", "300")),
+    },
 }
 
 # Newsroom behaviour.
@@ -327,3 +332,29 @@ NEWSROOM_PREPARED_STATEMENTS = os.environ.get("NEWSROOM_PREPARED_STATEMENTS", "1
 # stamp from the database (stories.pages._Memo). 0 turns it off.
 NEWSROOM_STORED_PAGE_MEMO_BYTES = int(os.environ.get("NEWSROOM_STORED_PAGE_MEMO_BYTES",
                                                      str(32 * 1024 * 1024)))
+
+# Audit trail (issue 11): each event carries an HMAC-SHA-256 made with AUDIT_HMAC_KEY, which the
+# database never holds; Ed25519-signed checkpoints of the chain (count and head) are appended to
+# AUDIT_CHECKPOINT_PATH, outside the database; verify_audit checks both. The development keys
+# below are public: DJANGO_DEBUG=0 refuses to start without real ones. docs/operations.md.
+_DEV_AUDIT_HMAC_KEY = "dev-only-insecure-audit-hmac-key-change-me-0123456789"  # noqa: S105
+_DEV_AUDIT_SIGNING_KEY = "lPvkdkvv/yk6LiD8o4bOreagkyaq1DmzSwbPJERMG6Q="  # noqa: S105
+AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY") or (_DEV_AUDIT_HMAC_KEY if DEBUG else "")
+# Former keys, comma-separated: their MACs still verify, new events use AUDIT_HMAC_KEY.
+AUDIT_HMAC_RETIRED_KEYS = env_list("AUDIT_HMAC_RETIRED_KEYS", "")
+AUDIT_CHECKPOINT_PATH = os.environ.get("AUDIT_CHECKPOINT_PATH") or (
+    str(BASE_DIR / "var" / "audit-checkpoints.jsonl") if DEBUG else "")
+# Only the process that writes checkpoints (beat's worker, or cron) needs the private key.
+AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY") or (
+    _DEV_AUDIT_SIGNING_KEY if DEBUG else "")
+# Public keys (base64) that checkpoints may be signed with, current and former.
+AUDIT_VERIFY_KEYS = env_list("AUDIT_VERIFY_KEYS", "")
+if not DEBUG:
+    if len(AUDIT_HMAC_KEY) < 32 or AUDIT_HMAC_KEY == _DEV_AUDIT_HMAC_KEY:
+        raise ImproperlyConfigured("Set AUDIT_HMAC_KEY (32 or more random characters): "
+                                   "DJANGO_DEBUG=0 refuses to start without it.")
+    if not AUDIT_CHECKPOINT_PATH:
+        raise ImproperlyConfigured("Set AUDIT_CHECKPOINT_PATH (an append-only file outside the "
+                                   "database): DJANGO_DEBUG=0 refuses to start without it.")
+    if AUDIT_SIGNING_KEY == _DEV_AUDIT_SIGNING_KEY:
+        raise ImproperlyConfigured("AUDIT_SIGNING_KEY: DJANGO_DEBUG=0 refuses the development key.")
