@@ -197,7 +197,8 @@ class ReviewInputSerializer(serializers.Serializer):
                                            help_text="Another name for `revision`.")
 
     def validate(self, attrs):
-        attrs["revision"] = attrs.get("revision") or attrs.pop("base_revision", "")
+        alias = attrs.pop("base_revision", "")
+        attrs["revision"] = attrs.get("revision") or alias
         return attrs
     comment = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     checks = CheckInputSerializer(many=True, required=False, max_length=5000)
@@ -222,7 +223,8 @@ class PublishInputSerializer(serializers.Serializer):
                                            help_text="Another name for `revision`.")
 
     def validate(self, attrs):
-        attrs["revision"] = attrs.get("revision") or attrs.pop("base_revision", "")
+        alias = attrs.pop("base_revision", "")
+        attrs["revision"] = attrs.get("revision") or alias
         return attrs
     publish_at = serializers.DateTimeField(required=False, allow_null=True,
                                            help_text="A future time schedules the story.")

@@ -327,3 +327,14 @@ def test_existing_revisions_keep_their_version_1_hash_after_pinning(writer, sour
     Revision.objects.filter(pk=revision.pk).update(content_hash=legacy, hash_version=1)
     revision.refresh_from_db()
     assert revision.computed_hash() == legacy
+
+
+@pytest.mark.parametrize("endpoint", ["reviews", "publish"])
+def test_revision_sent_under_both_names_is_one_revision_never_a_500(in_review, reviewer, editor,
+                                                                   endpoint):
+    user = reviewer if endpoint == "reviews" else editor
+    body = {"decision": "comment", "revision": "a" * 64, "base_revision": "b" * 64}
+    response = client_for(user).post(f"/api/v1/stories/{in_review.pk}/{endpoint}/", body,
+                                     format="json")
+    assert response.status_code in (409, 412)
+    assert response.json()["detail"]
