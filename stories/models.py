@@ -92,7 +92,7 @@ class Story(models.Model):
 
     title = models.CharField(max_length=300)
     slug = models.SlugField(
-        max_length=200, unique=True, help_text="The story's address: /stories/<slug>/."
+        max_length=200, unique=True, help_text="The story's address: /stories/this-slug/."
     )
     dek = models.CharField(
         max_length=600, blank=True, help_text="One or two sentences under the headline."
