@@ -3,15 +3,20 @@
 Rules: http(s) only; every host (the first and each redirect hop) is resolved and refused when
 any address it resolves to is loopback, private, link-local, reserved, multicast or otherwise not
 global, unless settings.SOURCE_FETCH_ALLOW_PRIVATE (or the address is in one of the networks of
-settings.SOURCE_FETCH_ALLOW_NETWORKS); at most 5 redirects, followed by hand; a
-10 s timeout per operation and overall; a 5 MB cap on the (decoded) body; an honest User-Agent.
+settings.SOURCE_FETCH_ALLOW_NETWORKS); at most 5 redirects, followed by hand; one 10 s deadline
+for the whole exchange (every connect, TLS handshake, header and body read of every hop ends by
+it, so a server trickling headers cannot hold a worker); a 5 MB cap on the decoded body, counted
+as it is decompressed (at most MAX_ENCODINGS stacked gzip/deflate layers, so a small gzip bomb
+never inflates in memory); an honest User-Agent.
 
 The connection is pinned to the address we checked: the request goes to that IP with the real
 Host header and, for HTTPS, the real name as SNI and for certificate verification. So a DNS
 answer that changes between the check and the connect (DNS rebinding) cannot redirect us.
 
 fetch() never raises: failures come back as FetchResult.error, "<kind>: <reason>", where kind
-is one of ERROR_KINDS. Only "network" and "timeout" are worth retrying (is_transient).
+is one of ERROR_KINDS. Only "network" and "timeout" are worth retrying (is_transient). A
+failure after a 2xx or 3xx status line (a body too large, too slow or undecodable) has no
+status_code: the server gave no usable answer, and the error names the status it began with.
 """
 
 from __future__ import annotations
@@ -19,15 +24,18 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
+import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+import httpcore
 import httpx
 
 MAX_REDIRECTS = 5
 TIMEOUT_SECONDS = 10.0
 MAX_BYTES = 5 * 1024 * 1024
 REDIRECT_CODES = {301, 302, 303, 307, 308}
+MAX_ENCODINGS = 2  # "gzip" or "deflate", or one stacked on the other; more is refused
 ERROR_KINDS = ("scheme", "refused", "network", "timeout", "too_many_redirects", "too_large")
 TRANSIENT_KINDS = ("network", "timeout")
 
@@ -165,8 +173,8 @@ def fetch(url: str, *, allow_private: bool | None = None, max_bytes: int = MAX_B
     headers = {"User-Agent": user_agent(), "Accept": "text/html,application/xhtml+xml,"
                "application/pdf,text/plain;q=0.9,*/*;q=0.5", "Accept-Encoding": "gzip, deflate"}
     # trust_env=False: no proxy from the environment, so the pinned address is what we reach.
-    with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False,
-                      trust_env=False) as client:
+    with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False,
+                      transport=_DeadlineTransport(deadline)) as client:
         while True:
             try:
                 scheme, host, port = _check_url(current)
@@ -178,7 +186,8 @@ def fetch(url: str, *, allow_private: bool | None = None, max_bytes: int = MAX_B
                 response = _get(client, current, addresses, headers, scheme, host, deadline,
                                 max_bytes)
             except _Failure as exc:
-                return FetchResult(exc.status_code, current, exc.content_type,
+                status = exc.status_code if (exc.status_code or 0) >= 400 else None
+                return FetchResult(status, current, exc.content_type,
                                    error=exc.message, redirects=tuple(redirects))
             status, content_type, body, location = response
             if status in REDIRECT_CODES and location:
@@ -194,8 +203,128 @@ def fetch(url: str, *, allow_private: bool | None = None, max_bytes: int = MAX_B
 
 class _Failure(Exception):
     def __init__(self, message: str, status_code: int | None = None, content_type: str = ""):
+        if status_code is not None and status_code < 400:
+            kind, _, reason = message.partition(": ")
+            message = f"{kind}: HTTP {status_code}, but {reason}"
         super().__init__(message)
         self.message, self.status_code, self.content_type = message, status_code, content_type
+
+
+# --- one deadline for the whole exchange ---------------------------------------------------
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket whose every read, write and handshake ends by the fetch's deadline: a server
+    that sends a byte just before each read timeout still cannot stretch the exchange."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float):
+        self._stream, self._deadline = stream, deadline
+
+    def _left(self, timeout: float | None, error: type[Exception]) -> float:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise error("the fetch's deadline passed")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        stream = self._stream.start_tls(ssl_context, server_hostname,
+                                        self._left(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(stream, self._deadline)
+
+    def get_extra_info(self, info: str):
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.SyncBackend):
+    def __init__(self, deadline: float):
+        self._deadline = deadline
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise httpcore.ConnectTimeout("the fetch's deadline passed")
+        stream = super().connect_tcp(host, port, left if timeout is None else min(timeout, left),
+                                     local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+
+class _DeadlineTransport(httpx.HTTPTransport):
+    """httpx's own transport over a connection pool on the deadline backend (httpx takes no
+    network backend as an argument, so the pool it built is replaced by an equivalent one)."""
+
+    def __init__(self, deadline: float):
+        super().__init__(trust_env=False)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            network_backend=_DeadlineBackend(deadline))
+
+
+# --- bounded decoding ------------------------------------------------------------------------
+
+
+class _Inflate:
+    """One gzip or deflate layer whose output is bounded: zlib never returns more than asked,
+    and the rest of the input waits in unconsumed_tail, so memory stays within the cap."""
+
+    def __init__(self, encoding: str):
+        self.encoding = encoding
+        self._wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
+        self._zlib = zlib.decompressobj(self._wbits)
+        self._started = False
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        """Decode data, returning at most room + 1 bytes (one more means: over the cap)."""
+        out = bytearray()
+        while data and len(out) <= room:
+            try:
+                chunk = self._zlib.decompress(data, room + 1 - len(out))
+            except zlib.error:
+                if self.encoding == "deflate" and not self._started:
+                    # Some servers send raw deflate without the zlib header.
+                    self._zlib, self._started = zlib.decompressobj(-zlib.MAX_WBITS), True
+                    continue
+                raise
+            self._started = True
+            out += chunk
+            if self._zlib.eof:
+                rest = self._zlib.unused_data
+                if not rest:
+                    break
+                self._zlib = zlib.decompressobj(self._wbits)  # the next gzip member
+                data = rest
+            else:
+                data = self._zlib.unconsumed_tail
+        return bytes(out)
+
+
+def _decoders(content_encoding: str) -> list[_Inflate]:
+    layers = [e.strip().lower() for e in content_encoding.split(",") if e.strip()]
+    layers = [e for e in layers if e != "identity"]
+    if len(layers) > MAX_ENCODINGS:
+        raise _Failure(f"refused: {len(layers)} stacked Content-Encodings "
+                       f"({content_encoding}); at most {MAX_ENCODINGS} are decoded")
+    for layer in layers:
+        if layer not in ("gzip", "x-gzip", "deflate"):
+            raise _Failure(f"refused: unsupported Content-Encoding {layer}")
+    # Applied in the order listed, so decoded from the last one back.
+    return [_Inflate("gzip" if e == "x-gzip" else e) for e in reversed(layers)]
+
+
+def _decode_chunk(decoders: list[_Inflate], data: bytes, room: int) -> bytes:
+    for decoder in decoders:
+        data = decoder.feed(data, room)
+        if len(data) > room:
+            break
+    return data
 
 
 def _get(client: httpx.Client, url: str, addresses: list[str], headers: dict, scheme: str,
@@ -229,17 +358,31 @@ def _read(response: httpx.Response, deadline: float, max_bytes: int):
     if declared.isdigit() and int(declared) > max_bytes:
         raise _Failure(f"too_large: the server announces {int(declared):,} bytes; "
                        f"the cap is {max_bytes:,}", status, content_type)
+    try:
+        decoders = _decoders(response.headers.get("content-encoding", ""))
+    except _Failure as exc:
+        raise _Failure(exc.message, status, content_type) from None
     chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise _Failure(f"too_large: the body passed the {max_bytes:,}-byte cap; "
-                           "download stopped", status, content_type)
-        if time.monotonic() > deadline:
-            raise _Failure("timeout: the body took longer than the time limit", status,
-                           content_type)
-        chunks.append(chunk)
+    size = received = 0
+    too_large = _Failure(f"too_large: the body passed the {max_bytes:,}-byte cap (decoded); "
+                         "download stopped", status, content_type)
+    try:
+        # Raw bytes, decoded here: httpx would inflate each chunk whole, however large.
+        for raw in response.iter_raw():
+            received += len(raw)
+            if received > max_bytes:
+                raise too_large
+            chunk = _decode_chunk(decoders, raw, max_bytes - size)
+            size += len(chunk)
+            if size > max_bytes:
+                raise too_large
+            if time.monotonic() > deadline:
+                raise _Failure("timeout: the body took longer than the time limit", status,
+                               content_type)
+            chunks.append(chunk)
+    except zlib.error as exc:
+        raise _Failure(f"network: the body is not valid {response.headers['content-encoding']}"
+                       f" ({exc})", status, content_type) from exc
     return status, content_type, b"".join(chunks), location
 
 

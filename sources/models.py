@@ -24,6 +24,8 @@ def normalise_url(url: str) -> str:
     host = (parts.hostname or "").lower()
     if not host:
         raise ValidationError("This link has no host name.", code="host")
+    if ":" in host:  # an IPv6 literal: urlsplit drops its brackets, a URL needs them
+        host = f"[{host}]"
     netloc = host
     if parts.port and not (
         (scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)

@@ -1,5 +1,6 @@
 """A local HTTP server with fixture pages, so no test touches the internet."""
 
+import socket
 import threading
 from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,19 +45,24 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _IPv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
 @contextmanager
-def fixture_server(routes: dict):
+def fixture_server(routes: dict, host: str = "127.0.0.1"):
     """Serve routes ({path: Page | callable(handler) -> Page, or None
-    once it wrote its own response}) on 127.0.0.1; yields the base URL
+    once it wrote its own response}) on 127.0.0.1 (or host, e.g. "::1"); yields the base URL
     and the server (server.routes can be changed while it runs; server.seen logs requests)."""
     handler = type("Handler", (_Handler,), {"routes": routes, "seen": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = (_IPv6Server if ":" in host else ThreadingHTTPServer)((host, 0), handler)
     server.daemon_threads = True
     server.routes, server.seen = handler.routes, handler.seen
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", server
+        name = f"[{host}]" if ":" in host else host
+        yield f"http://{name}:{server.server_port}", server
     finally:
         server.shutdown()
         server.server_close()

@@ -1,4 +1,9 @@
+import gzip
 import socket
+import threading
+import time
+import tracemalloc
+import zlib
 
 import pytest
 
@@ -156,7 +161,8 @@ def test_fetch_aborts_past_the_size_cap(server):
     base, _ = server
     result = fetch.fetch(f"{base}/big", allow_private=True)
     assert result.error_kind == "too_large"
-    assert result.status_code == 200
+    assert result.status_code is None  # no usable answer; the error names the status
+    assert "HTTP 200" in result.error
     assert result.body == b""
 
 
@@ -255,3 +261,144 @@ def test_fetch_pins_https_to_the_checked_address_with_the_real_name(monkeypatch)
         fetch.fetch("https://news.example.com/a?b=1#frag", allow_private=False)
     assert sent == {"url": "https://93.184.216.34/a?b=1", "host": "news.example.com",
                     "extensions": {"sni_hostname": "news.example.com"}}
+
+
+# --- limits kept whatever the server does (issue 12) ---------------------------------------
+
+
+def gzip_bomb(decoded_size: int, layers: int) -> bytes:
+    """decoded_size zero bytes, gzipped `layers` times (two layers: a couple of KB)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(1024 * 1024)
+    data = b"".join(compressor.compress(block) for _ in range(decoded_size // len(block)))
+    data += compressor.flush()
+    for _ in range(layers - 1):
+        data = gzip.compress(data, 9)
+    return data
+
+
+def encoded(body: bytes, encoding: str):
+    return Page(body, content_type="text/plain", headers={"Content-Encoding": encoding})
+
+
+def test_fetch_decodes_gzip_and_deflate_bodies(server):
+    base, srv = server
+    text = b"Revenue grew 6 per cent.\n" * 100
+    srv.routes["/gz"] = encoded(gzip.compress(text), "gzip")
+    srv.routes["/zlib"] = encoded(zlib.compress(text), "deflate")
+    raw = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    srv.routes["/raw"] = encoded(raw.compress(text) + raw.flush(), "deflate")
+    srv.routes["/two"] = encoded(gzip.compress(gzip.compress(text)), "gzip, gzip")
+    for path in ("/gz", "/zlib", "/raw", "/two"):
+        result = fetch.fetch(f"{base}{path}", allow_private=True)
+        assert (result.error, result.body) == ("", text), path
+
+
+def test_fetch_stops_a_stacked_gzip_bomb_at_the_cap_without_inflating_it(server):
+    base, srv = server
+    bomb = gzip_bomb(256 * 1024 * 1024, layers=2)  # 256 MiB of zeros, 50 times the cap
+    assert len(bomb) < 20_000
+    srv.routes["/bomb"] = encoded(bomb, "gzip, gzip")
+    tracemalloc.start()
+    try:
+        result = fetch.fetch(f"{base}/bomb", allow_private=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.error_kind == "too_large"
+    assert "decoded" in result.error
+    assert (result.status_code, result.body) == (None, b"")
+    assert peak < 4 * fetch.MAX_BYTES, f"peak {peak:,} bytes"
+
+
+def test_fetch_refuses_more_stacked_encodings_than_it_decodes(server):
+    base, srv = server
+    srv.routes["/three"] = encoded(gzip.compress(gzip.compress(gzip.compress(b"x"))),
+                                   "gzip, gzip, gzip")
+    srv.routes["/br"] = encoded(b"\x0b\x00\x80", "br")
+    three = fetch.fetch(f"{base}/three", allow_private=True)
+    assert three.error_kind == "refused" and "stacked" in three.error
+    assert three.status_code is None
+    assert fetch.fetch(f"{base}/br", allow_private=True).error_kind == "refused"
+
+
+def trickle(seconds_per_line: float, lines: int):
+    def respond(handler):
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        try:
+            for number in range(lines):
+                handler.wfile.write(f"X-Slow-{number}: 1\r\n".encode())
+                handler.wfile.flush()
+                time.sleep(seconds_per_line)
+            handler.wfile.write(b"Content-Length: 2\r\n\r\nok")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+    return respond
+
+
+def test_fetch_deadline_covers_headers_trickled_one_line_at_a_time(server):
+    base, srv = server
+    srv.routes["/trickle"] = trickle(0.3, 40)  # 12 s of headers, each line within the timeout
+    started = time.monotonic()
+    result = fetch.fetch(f"{base}/trickle", allow_private=True, timeout=2.0)
+    elapsed = time.monotonic() - started
+    assert result.error_kind == "timeout"
+    assert result.transient
+    assert elapsed < 3.0, f"the fetch took {elapsed:.1f} s against a 2 s deadline"
+
+
+def test_fetch_deadline_covers_a_body_trickled_byte_by_byte(server):
+    base, srv = server
+
+    def slow_body(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/plain")
+        handler.send_header("Content-Length", "100")
+        handler.end_headers()
+        try:
+            for _ in range(100):
+                handler.wfile.write(b"x")
+                handler.wfile.flush()
+                time.sleep(0.2)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    srv.routes["/slow-body"] = slow_body
+    started = time.monotonic()
+    result = fetch.fetch(f"{base}/slow-body", allow_private=True, timeout=2.0)
+    assert result.error_kind == "timeout"
+    assert result.status_code is None
+    assert time.monotonic() - started < 3.0
+
+
+def test_fetch_deadline_covers_a_server_that_never_answers():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    accepted = []
+    thread = threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        result = fetch.fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/", timeout=1.0,
+                             allow_private=True)
+        assert result.error_kind == "timeout"
+        assert time.monotonic() - started < 2.0
+    finally:
+        for conn, _ in accepted:
+            conn.close()
+        listener.close()
+
+
+def test_fetch_reaches_an_ipv6_literal_url():
+    try:
+        probe = socket.socket(socket.AF_INET6)
+        probe.bind(("::1", 0))
+        probe.close()
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    with fixture_server({"/v6": Page(ARTICLE)}, host="::1") as (base, _):
+        assert base.startswith("http://[::1]:")
+        result = fetch.fetch(f"{base}/v6", allow_private=True)
+    assert (result.status_code, result.error) == (200, "")
+    assert b"Chip plan" in result.body
