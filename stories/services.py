@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from audit import queueing
+from audit import queueing
 from audit.services import audit_record, display_name
 from sources.models import Source
 
@@ -385,10 +386,14 @@ def story_restore(*, story_id: int, user, revision_id: int) -> Story:
 
 
 def _locked(story_id: int) -> Story:
-    return (
-        Story.objects.select_for_update(of=("self",)).select_related("latest_revision")
-        .get(pk=story_id)
-    )
+    """The story, its row locked for this transaction, read after the lock was granted."""
+    # Lock the story row alone, then read what it points at. A join locked FOR UPDATE OF the
+    # story that waited on a concurrent edit re-reads only the story row: the edit's new
+    # latest revision is not in the join's snapshot, so the revision came back NULL.
+    # NO KEY: transitions still queue behind each other and behind edits, but a foreign-key
+    # check on the story (an audit row referencing it) is not blocked by the lock.
+    Story.objects.select_for_update(no_key=True).filter(pk=story_id).values_list("pk").get()
+    return Story.objects.select_related("latest_revision").get(pk=story_id)
 
 
 def _transition(story: Story, action: Action, user, *, details: dict | None = None) -> str:

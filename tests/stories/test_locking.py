@@ -1,0 +1,90 @@
+"""A transition that waits for a concurrent edit's lock reads the story as that edit left it."""
+
+import threading
+import time
+
+import pytest
+from django.db import close_old_connections, connection, transaction
+
+from stories import services
+from stories.models import State, Story
+from tests.factories import SourceFactory, make_story
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(autouse=True)
+def _row_locks(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's: runs in the DATABASE_URL=postgres://… pass")
+
+
+def edit_holding_the_lock(story_id, user, locked: threading.Event, errors: list):
+    close_old_connections()
+    try:
+        with transaction.atomic():
+            services.story_update(story_id=story_id, user=user,
+                                  body="Cargo rose 4% [@a]. A second sentence, edited.")
+            locked.set()
+            time.sleep(1.0)  # the submit below waits on the story row meanwhile
+    except Exception as exc:  # noqa: BLE001 - reported by the test
+        errors.append(exc)
+        locked.set()
+    finally:
+        connection.close()
+
+
+def test_submit_waiting_on_a_concurrent_edit_submits_the_edited_revision(writer):
+    SourceFactory(key="a")
+    story = make_story(writer, body="Cargo rose 4% [@a].")
+    locked, errors = threading.Event(), []
+    editor = threading.Thread(target=edit_holding_the_lock,
+                              args=(story.pk, writer, locked, errors))
+    editor.start()
+    assert locked.wait(10)
+    started = time.monotonic()
+    services.story_submit(story_id=story.pk, user=writer)  # 500 ('NoneType'…'errors') before
+    editor.join(10)
+    assert not errors
+    assert time.monotonic() - started > 0.5  # it did wait for the edit
+    story = Story.objects.select_related("latest_revision").get(pk=story.pk)
+    assert story.state == State.IN_REVIEW
+    assert story.latest_revision.number == 2
+    assert "edited" in story.latest_revision.body
+
+
+def test_five_submits_racing_five_edits_never_fail_with_anything_but_a_refusal(writer):
+    SourceFactory(key="a")
+    story = make_story(writer, body="Cargo rose 4% [@a].")
+    barrier, outcomes = threading.Barrier(10), []
+
+    def act(kind, number):
+        close_old_connections()
+        barrier.wait()
+        try:
+            if kind == "edit":
+                services.story_update(story_id=story.pk, user=writer,
+                                      body=f"Cargo rose 4% [@a]. Edit {number}.")
+            else:
+                services.story_submit(story_id=story.pk, user=writer)
+            outcomes.append("ok")
+        except Exception as exc:  # noqa: BLE001 - the race outcome is what we assert
+            outcomes.append(f"{type(exc).__name__}: {kind} {exc}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=act, args=(kind, n))
+               for n in range(5) for kind in ("edit", "submit")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(outcomes) == 10
+    assert not [o for o in outcomes if o.startswith("AttributeError")], outcomes
+    if any("deadlock detected" in o for o in outcomes):
+        # Known, outside the transitions: a refusal's audit row is written after the rollback
+        # holding the audit chain lock, and its foreign-key check on the story then waits for
+        # story_update's FOR UPDATE lock, whose holder waits for the chain lock.
+        pytest.xfail("refusal audit vs story_update lock order: deadlock (open)")
+    assert {o.split(":")[0] for o in outcomes} <= {
+        "ok", "IllegalTransition", "StaleRevision", "InvalidInput"}, outcomes
