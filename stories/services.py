@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from audit import queueing
-from audit import queueing
 from audit.services import audit_record, display_name
 from sources.models import Source
 
