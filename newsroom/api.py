@@ -2,6 +2,7 @@
 the error body, one mapping of domain errors to status codes, and the token endpoint."""
 
 import io
+import logging
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -9,6 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views import defaults
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -26,6 +28,8 @@ from rest_framework.viewsets import GenericViewSet
 from stories.permissions import is_writer
 from stories.review import IllegalTransition
 from stories.services import ActionDenied, RevisionAltered, StaleRevision, audit_denied
+
+log = logging.getLogger(__name__)
 
 # --- shared bodies -----------------------------------------------------------------------
 
@@ -153,8 +157,22 @@ def stale_body(exc: StaleRevision) -> dict:
             "revision": current.content_hash, "revision_number": current.number}
 
 
+NESTED_TOO_DEEPLY = "The JSON is nested too deeply to read."
+OUT_OF_RANGE = ("A value in the request is out of range (a date must stay within the years "
+                "1 to 9999 once converted to UTC).")
+SERVER_ERROR = "Something went wrong on our side; it has been logged."
+
+
 def exception_handler(exc, context):
-    """Map the workflow's exceptions once: 403, 409, 412, 400 naming the field, 404."""
+    """Map the workflow's exceptions once: 403, 409, 412, 400 naming the field, 404; hostile
+    input that breaks a parser or a conversion (nesting, dates past the calendar) is a 400."""
+    if isinstance(exc, RecursionError):
+        # json.loads of a few thousand nested brackets (also on the anonymous token endpoint).
+        exc = exceptions.ParseError(NESTED_TOO_DEEPLY)
+    elif isinstance(exc, OverflowError):
+        # e.g. ?updated_since=9999-12-31T23:59:59-23:59, past year 9999 once in UTC.
+        log.info("request value out of range: %s", exc)
+        exc = exceptions.ValidationError({"non_field_errors": [OUT_OF_RANGE]})
     if isinstance(exc, StaleRevision):
         return Response(stale_body(exc), status=status.HTTP_412_PRECONDITION_FAILED)
     if isinstance(exc, DjangoValidationError):
@@ -247,6 +265,13 @@ class AuthTokenView(NewsroomAPIView):
         Token.objects.filter(user=request.user).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+
+
+def server_error(request):
+    """handler500: a JSON body under /api/, Django's HTML page everywhere else."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": SERVER_ERROR}, status=500)
+    return defaults.server_error(request)
 
 
 def not_found(request, *args, **kwargs):

@@ -7,3 +7,6 @@ urlpatterns = [
     path("", include("stories.urls")),
     path("", include("sources.urls")),
 ]
+
+# A 500 under /api/ answers JSON like every other API error.
+handler500 = "newsroom.api.server_error"
