@@ -70,6 +70,7 @@ def source_create(*, user, **fields) -> Source:
     _queue_capture(source)
     return source
 
+
 # What readers are told about a source; notes are internal and anyone on staff may edit them.
 DESCRIPTIVE = ("url", "title", "outlet", "author", "published_on", "kind", "description")
 
@@ -90,7 +91,6 @@ def _ensure_can_describe(user, source: Source) -> None:
             actor=user)
 
 
-
 @audited("source_update")
 def source_update(*, source_id: int, user, **fields) -> Source:
     """Edit a library source; a changed URL gets a fresh snapshot queued."""
@@ -105,11 +105,11 @@ def source_update(*, source_id: int, user, **fields) -> Source:
         raise InvalidInput({"key": ["Stories cite this key; it cannot be renamed."]})
     for name, value in fields.items():
         setattr(source, name, value)
+    _validated(source)
     described = [name for name in DESCRIPTIVE
                  if name in fields and before[name] != getattr(source, name)]
     if described:
         _ensure_can_describe(user, source)
-    _validated(source)
     source.save()
     changed = {k: [str(before[k]), str(getattr(source, k))] for k in fields
                if before[k] != getattr(source, k)}

@@ -18,9 +18,9 @@ from django.utils.text import slugify
 from audit import queueing
 from audit.services import audit_record, display_name
 from sources.models import Source
-
 from sources.pins import PinnedSource
 from sources.selectors import library_copies
+
 from . import canonical, citations, images
 from .models import (
     Assignment,
@@ -65,7 +65,6 @@ class StaleRevision(Exception):
         super().__init__(message or (
             f"{who} saved a newer version of this story at {when} (revision "
             f"{current.number}). Your text has not been saved; copy it, reload, and merge."
-        )
         ))
 
 
@@ -79,17 +78,18 @@ class RevisionAltered(Exception):
             f"Revision {revision.number} no longer matches the content hash it was saved with; "
             "it cannot be approved or published. Tell an administrator (the audit trail and "
             "verify_audit say more)."
+        )
 
 
 class InvalidInput(ValidationError):
     """Input the workflow cannot accept (HTTP 400), keyed by field name."""
 
 
-def audited(action: str):
 # Who acts, by the keyword each service names its actor with.
 _ACTOR_KEYWORDS = ("user", "reviewer", "author")
 
 
+def audited(action: str):
     """Run the service atomically; record a refusal (403 forbidden, 409 wrong state or altered
     revision, 412 stale) once, as `<action>.denied`, after the rollback so it survives."""
 
@@ -115,13 +115,13 @@ _ACTOR_KEYWORDS = ("user", "reviewer", "author")
     return decorator
 
 
-# --- parsing and revisions -------------------------------------------------------------
 def _record_refusal(action: str, actor, story_id, reason: str, kind: str) -> None:
     story = Story.objects.filter(pk=story_id).first() if story_id else None
     audit_record(action=f"{action}.denied", actor=actor, story=story,
                  details={"reason": reason, "refused": kind})
 
 
+# --- parsing and revisions -------------------------------------------------------------
 
 _KEY_CANDIDATE = re.compile(r"@([A-Za-z0-9][A-Za-z0-9_.:-]*)")
 _IMAGE_CANDIDATE = re.compile(r"\(image:([^)\s]+)\)")
@@ -196,10 +196,10 @@ def _create_revision(story: Story, *, author, source_keys: list[str],
                      copies: dict[str, PinnedSource] | None = None) -> Revision:
     doc = parse_story(body=story.body, source_keys=source_keys)
     numbered = list(doc.numbered)
-    # Cited library keys not on the list join it, in order of first citation.
     if copies is None or not set(numbered) <= set(copies):
         copies = library_copies(numbered)
     pins = _pins(numbered, copies)
+    # Cited library keys not on the list join it, in order of first citation.
     appended = [key for key in numbered if key not in source_keys]
     if appended:
         by_key = {s.key: s for s in Source.objects.filter(key__in=appended)}
@@ -451,9 +451,9 @@ class CheckInput:
     verdict: str = ""
     note: str = ""
     carried_from: int | None = None
-
-
     claim_id: int | None = None  # the claim's id (GET /claims/); wins over the ordinal
+
+
 def _revision_editors_since_approval(story: Story, revision: Revision) -> set[int]:
     """Users who wrote any revision since the last one that was approved, up to this one."""
     last_approved = (
@@ -498,9 +498,9 @@ def _record_checks(story: Story, revision: Revision, review: Review, user,
                                            + ", ".join(Verdict.values) + "."]})
         rows.append(ClaimCheck(claim=claim, review=review, reviewer=user, verdict=check.verdict,
                                note=check.note, carried_from_id=check.carried_from))
+        recorded.append({"claim": claim.ordinal, "verdict": check.verdict, "note": check.note})
     ClaimCheck.objects.bulk_create(rows)
     if rows:
-        recorded.append({"claim": claim.ordinal, "verdict": check.verdict, "note": check.note})
         audit_record(action="claim_check", actor=user, story=story,
                      revision_hash=revision.content_hash, details={"checks": recorded})
 
@@ -547,10 +547,10 @@ def review_submit(*, story_id: int, reviewer, decision: str, comment: str = "",
             "the new text and review it."))
     if decision == Decision.APPROVE:
         next_state(story.state, Action.APPROVE)
-        if reviewer.pk in _revision_editors_since_approval(story, revision):
-            raise ActionDenied("approve", "You edited this text since it was last approved; "
         if revision.computed_hash() != revision.content_hash:
             raise RevisionAltered(revision, action="approve")
+        if reviewer.pk in _revision_editors_since_approval(story, revision):
+            raise ActionDenied("approve", "You edited this text since it was last approved; "
                                "another reviewer must approve it.", actor=reviewer,
                                story_id=story.pk)
     elif decision == Decision.REQUEST_CHANGES:
@@ -634,8 +634,6 @@ def story_publish(*, story_id: int, user, revision: str = "",
     approved = story.approved_revision
     if approved is None or story.approved_revision_id != story.latest_revision_id:
         raise IllegalTransition(story.state, "publish")
-    if story.live_revision_id and not note.strip():
-        raise InvalidInput({"note": [
     if not revision:
         raise InvalidInput({"revision": [
             "Name the approved revision you are publishing: send its content hash (the "
@@ -646,6 +644,8 @@ def story_publish(*, story_id: int, user, revision: str = "",
             "not the one you saw. Nothing was published; look at it, then publish."))
     if approved.computed_hash() != approved.content_hash:
         raise RevisionAltered(approved, action="publish")
+    if story.live_revision_id and not note.strip():
+        raise InvalidInput({"note": [
             "This story is already public: add a correction or update note readers will see."
         ]})
     if note_kind not in Correction.Kind.values:
@@ -673,8 +673,6 @@ def publish_due(*, now: datetime | None = None) -> list[int]:
             story.audit_events.filter(action=Action.SCHEDULE.value).order_by("-id").first()
         )
         details = scheduled.details if scheduled else {}
-        note = details.get("note", "") or ("Updated." if story.live_revision_id else "")
-        _go_live(story, None, note=note, note_kind=details.get("kind", "update"))
         approved = story.approved_revision
         if approved is None or details.get("revision") not in (None, approved.content_hash) \
                 or approved.computed_hash() != approved.content_hash:
@@ -688,6 +686,8 @@ def publish_due(*, now: datetime | None = None) -> list[int]:
                          details={"reason": "The revision due is not the one scheduled, or no "
                                   "longer matches its content hash.", "refused": "conflict"})
             continue
+        note = details.get("note", "") or ("Updated." if story.live_revision_id else "")
+        _go_live(story, None, note=note, note_kind=details.get("kind", "update"))
         published.append(story.pk)
     return published
 
