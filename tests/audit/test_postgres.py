@@ -16,7 +16,7 @@ from stories.models import Review, State, Story
 from stories.services import CheckInput
 from tests.audit.helpers import append_forged, rewrite, tamper
 from tests.conftest import APP_ROLE, OWNER_ROLE, database_role, need
-from tests.factories import SourceFactory, UserFactory, make_story
+from tests.factories import SourceFactory, UserFactory, approved_hash, latest_hash, make_story
 
 pytestmark = pytest.mark.postgres
 
@@ -208,13 +208,14 @@ def test_ten_threads_racing_approve_edit_publish_end_consistent():
         barrier.wait()
         try:
             if kind == "approve":
-                services.review_submit(story_id=story.pk, reviewer=user, decision="approve",
+                services.review_submit(story_id=story.pk, base_revision=latest_hash(story),
+                                       reviewer=user, decision="approve",
                                        checks=[CheckInput(claim=1, verdict="supported")])
             elif kind == "edit":
                 services.story_update(story_id=story.pk, user=user,
                                       body=f"Cargo rose 4% [@a]. Edit by {user.username}.")
             else:
-                services.story_publish(story_id=story.pk, user=user)
+                services.story_publish(story_id=story.pk, revision=approved_hash(story), user=user)
             outcomes.append((kind, "ok"))
         except Exception as exc:  # noqa: BLE001 - the race outcome is what we assert
             outcomes.append((kind, type(exc).__name__))
