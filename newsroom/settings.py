@@ -143,12 +143,15 @@ STORAGES = {
     },
 }
 
-# Cache: Redis when REDIS_URL is set, local memory otherwise.
+# Cache: Redis when REDIS_URL is set, local memory otherwise. Redis down degrades the site
+# instead of failing it (newsroom.cache): reads miss, writes are dropped, throttles fail open;
+# short socket timeouts so an unanswering Redis costs half a second every 5 s, not a worker.
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newsroom.cache.FailSoftRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
