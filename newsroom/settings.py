@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Proxy headers only from NEWSROOM_TRUSTED_PROXIES; REMOTE_ADDR becomes the client's.
+    "newsroom.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -282,6 +284,10 @@ CONTENT_SECURITY_POLICY = {
 # Security headers; strict when not debugging.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The reverse proxies in front of the site (CIDRs). X-Forwarded-For and -Proto are believed only
+# from these (newsroom.proxies): a client elsewhere cannot pick the address the throttles and the
+# sign-in lockout count, nor claim HTTPS. Default: a proxy on this host.
+NEWSROOM_TRUSTED_PROXIES = env_list("NEWSROOM_TRUSTED_PROXIES", "127.0.0.1/32,::1/128")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
