@@ -1,14 +1,42 @@
 """Security plumbing: the login-lockout audit handler and a guard against NUL in addresses."""
 
+from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
 
 from audit.services import audit_record
 
 
 def audit_lockout(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
-    """Record django-axes locking a username and address out after repeated failed logins."""
+    """Record django-axes refusing a locked-out username and address: the lockout's first
+    refusal as login.locked_out; later ones are counted (axes counts them), and written as one
+    login.locked_out.repeated event with the count when it reaches 10, 100, 1,000…, so a flood
+    of attempts adds a handful of permanent rows to the audit trail, not one each."""
     username = (username or "").replace("\x00", "")[:150]
-    audit_record(action="login.locked_out", details={"username": username, "ip": ip_address or ""})
+    ip = ip_address or ""
+    count = _count_refusal(username, ip)
+    if count is None or count == 1:
+        audit_record(action="login.locked_out", details={"username": username, "ip": ip})
+    elif _power_of_ten(count):
+        audit_record(action="login.locked_out.repeated",
+                     details={"username": username, "ip": ip, "count": count})
+
+
+def _power_of_ten(number: int) -> bool:
+    while number >= 10 and number % 10 == 0:
+        number //= 10
+    return number == 1
+
+
+def _count_refusal(username: str, ip: str) -> int | None:
+    """This refusal's number within the current lockout, from django-axes' own failure count
+    (which goes on counting refused attempts); None if axes keeps no such record."""
+    from axes.models import AccessAttempt
+
+    failures = (AccessAttempt.objects.filter(username=username, ip_address=ip or None)
+                .order_by("-id").values_list("failures_since_start", flat=True).first())
+    if failures is None:
+        return None
+    return max(1, failures - int(settings.AXES_FAILURE_LIMIT) + 1)
 
 
 def connect() -> None:
