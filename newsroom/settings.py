@@ -173,6 +173,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsroom@localhost")
 # Celery: a real broker when CELERY_BROKER_URL is set; otherwise tasks run eagerly.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# With a broker, the worker (another process) retires cached pages after a publish, correction
+# or retraction; a per-process cache would keep the old page in every web process until it
+# expires. So production with a broker needs the shared cache.
+if not DEBUG and CELERY_BROKER_URL and CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    raise ImproperlyConfigured("Set REDIS_URL: with CELERY_BROKER_URL, page invalidation must "
+                               "reach every process, which a local-memory cache cannot.")
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 # Every task is idempotent, so a message is acknowledged after its task ran, and a task whose

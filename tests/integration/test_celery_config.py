@@ -38,3 +38,17 @@ def test_fetches_have_their_own_queue_so_publish_due_always_has_a_slot():
 def test_beat_sweeps_sources_that_never_got_a_snapshot():
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "sources.tasks.capture_missing" in names
+
+
+def test_production_with_a_broker_and_a_per_process_cache_refuses_to_start():
+    import secrets
+
+    from tests.security.test_deployment import PRODUCTION, manage
+
+    env = {**PRODUCTION, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+           "CELERY_BROKER_URL": "redis://127.0.0.1:1/0"}
+    refused = manage("check", **env)
+    assert refused.returncode != 0
+    assert "Set REDIS_URL" in refused.stderr
+    shared = manage("check", **env, REDIS_URL="redis://127.0.0.1:1/1")
+    assert shared.returncode == 0, shared.stderr
