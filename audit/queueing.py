@@ -8,13 +8,17 @@ from contextvars import ContextVar
 from functools import partial
 
 from django.contrib import messages
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 log = logging.getLogger(__name__)
 
 DELAYED_MESSAGE = ("Saved. Notifications are delayed: the task queue is unavailable, and they "
                    "will go out when it is back.")
 HEADER = "Newsroom-Notifications"
+
+# What a task retries (with backoff) instead of failing for good: the database went away under it
+# (a restart, a failover). Every task is idempotent, so running it again is safe.
+RETRY_ON = (OperationalError, InterfaceError)
 
 # Task names that could not be sent during the current request (None outside a request).
 _unsent: ContextVar[list | None] = ContextVar("newsroom_unsent_tasks", default=None)

@@ -6,8 +6,8 @@ import time
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import connection
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
 from .cache import FailSoftRedisCache
@@ -70,3 +70,29 @@ def healthz(request):
     else:
         status = "ok"
     return JsonResponse({"status": status, **states}, status=503 if status == "down" else 200)
+
+
+UNAVAILABLE = "The database is unavailable for a moment; try again in a few seconds."
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that lost the database (a restart, a failover) answers 503 with Retry-After, as
+    JSON under /api/: the request may be repeated, nothing half-done was kept (services are
+    atomic), and it is not a bug to page anyone about."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        connection.close_if_unusable_or_obsolete()
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": UNAVAILABLE}, status=503)
+        else:
+            response = HttpResponse(UNAVAILABLE, status=503, content_type="text/plain")
+        response["Retry-After"] = "5"
+        return response

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "newsroom.security.RefuseNulMiddleware",
     # A committed action whose side effects could not be queued says so (header, JSON, message).
     "audit.queueing.DelayedWorkMiddleware",
+    # A view that lost the database answers 503 with Retry-After, not 500.
+    "newsroom.health.DatabaseUnavailableMiddleware",
     # Cached story pages answered before URL resolution; last, so every other middleware
     # still adds its headers.
     "stories.views.PageCacheMiddleware",

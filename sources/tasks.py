@@ -10,6 +10,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from audit.queueing import RETRY_ON
+
 from . import services
 from .fetch import is_transient
 from .models import Snapshot, Source
@@ -22,7 +24,7 @@ class TransientFetchError(Exception):
     """The host did not answer (in time); the failure is recorded and the task retried."""
 
 
-@shared_task(bind=True, autoretry_for=(TransientFetchError,), retry_backoff=True,
+@shared_task(bind=True, autoretry_for=(TransientFetchError, *RETRY_ON), retry_backoff=True,
              retry_backoff_max=600, retry_jitter=True, max_retries=3)
 def capture_source(self, source_id: int) -> int | None:
     """Fetch and keep a snapshot of a source's URL; retry with backoff when unreachable."""
@@ -38,7 +40,7 @@ def capture_source(self, source_id: int) -> int | None:
     return snapshot.pk
 
 
-@shared_task(bind=True, autoretry_for=(TransientFetchError,), retry_backoff=True,
+@shared_task(bind=True, autoretry_for=(TransientFetchError, *RETRY_ON), retry_backoff=True,
              retry_backoff_max=600, retry_jitter=True, max_retries=3)
 def check_source_link(self, source_id: int) -> str | None:
     """Re-check one source's link (and drift since review); retry when unreachable."""
@@ -68,7 +70,7 @@ def _recent_capture(source_id: int) -> int | None:
     return None
 
 
-@shared_task
+@shared_task(autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
 def capture_missing(older_than: int = 120) -> int:
     """Queue a capture for every source with a URL and no snapshot (beat runs this): sources
     added while the broker was down, whose capture was never queued."""
@@ -81,7 +83,7 @@ def capture_missing(older_than: int = 120) -> int:
     return len(ids)
 
 
-@shared_task
+@shared_task(autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
 def check_cited_links() -> int:
     """Re-check every source a published story cites (Celery beat runs this): one task each."""
     ids = list(Source.objects.cited_by_published().exclude(url="").values_list("pk", flat=True))

@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.mail import send_mass_mail
 
+from audit.queueing import RETRY_ON
+
 from . import services
 from .models import Story
 from .permissions import REVIEWERS
@@ -54,7 +56,7 @@ def _mark_sent(task) -> None:
         log.warning("cache unavailable: %s not remembered", key)
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(bind=True, autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=5)
 def notify_submitted(self, story_id: int) -> int:
     """E-mail reviewers (assigned ones, or all of them) that a story waits for review."""
     story = Story.objects.filter(pk=story_id).first()
@@ -72,7 +74,7 @@ def notify_submitted(self, story_id: int) -> int:
     return sent
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(bind=True, autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=5)
 def notify_authors(self, story_id: int, event: str) -> int:
     """E-mail a story's authors that it was approved, sent back or published."""
     story = Story.objects.filter(pk=story_id).first()
@@ -86,7 +88,7 @@ def notify_authors(self, story_id: int, event: str) -> int:
     return sent
 
 
-@shared_task
+@shared_task(autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
 def page_published(story_id: int) -> None:
     """After a publish, correction or retraction: rebuild the story's stored page and retire
     every cached public page (each page-cache entry records the generation it was built in)."""
@@ -105,7 +107,7 @@ def bump_page_generation() -> None:
         cache.add("page:generation", time.time_ns(), None)
 
 
-@shared_task
+@shared_task(autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
 def publish_due() -> list[int]:
     """Publish every scheduled story that is due (Celery beat runs this every minute)."""
     return services.publish_due()

@@ -62,3 +62,40 @@ def test_publish_due_twice_publishes_once(writer, reviewer, editor):
     assert services.publish_due(now=later) == []
     assert tasks.publish_due.run() == []
     assert Story.objects.get(pk=story.pk).state == State.PUBLISHED
+
+
+@pytest.mark.parametrize("name", [
+    "sources.tasks.capture_source", "sources.tasks.check_source_link",
+    "sources.tasks.check_cited_links", "sources.tasks.capture_missing",
+    "stories.tasks.notify_submitted", "stories.tasks.notify_authors",
+    "stories.tasks.page_published", "stories.tasks.publish_due",
+])
+def test_every_task_retries_when_the_database_goes_away(name):
+    from django.db import InterfaceError, OperationalError
+
+    from newsroom.celery import app
+
+    task = app.tasks[name]
+    assert {OperationalError, InterfaceError} <= set(task.autoretry_for)
+    assert task.retry_backoff and task.max_retries
+
+
+def test_a_capture_that_meets_a_restarting_database_is_retried(db, monkeypatch):
+    from django.db import OperationalError
+
+    from sources import services as source_services
+    from sources import tasks as source_tasks
+    from tests.factories import SourceFactory
+
+    source = SourceFactory(url="http://127.0.0.1:9/x")
+    calls = []
+
+    def restarting(**kwargs):
+        calls.append(kwargs)
+        if len(calls) < 3:
+            raise OperationalError("the database system is shutting down")
+        return None
+
+    monkeypatch.setattr(source_services, "source_capture", restarting)
+    assert source_tasks.capture_source.apply(args=[source.pk]).successful()
+    assert len(calls) == 3
