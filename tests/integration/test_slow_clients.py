@@ -81,6 +81,6 @@ def test_two_slow_clients_per_worker_leave_the_site_answering(gunicorn):
             started = time.monotonic()
             assert answers(gunicorn)
             timings.append(time.monotonic() - started)
-        assert max(timings) < 1.0, timings
+        assert max(timings) < 3.0, timings  # sync workers: 22.8 s
     finally:
         stop.set()

@@ -344,7 +344,7 @@ def test_fetch_deadline_covers_headers_trickled_one_line_at_a_time(server):
     elapsed = time.monotonic() - started
     assert result.error_kind == "timeout"
     assert result.transient
-    assert elapsed < 3.0, f"the fetch took {elapsed:.1f} s against a 2 s deadline"
+    assert elapsed < 4.0, f"the fetch took {elapsed:.1f} s against a 2 s deadline"
 
 
 def test_fetch_deadline_covers_a_body_trickled_byte_by_byte(server):
@@ -368,7 +368,7 @@ def test_fetch_deadline_covers_a_body_trickled_byte_by_byte(server):
     result = fetch.fetch(f"{base}/slow-body", allow_private=True, timeout=2.0)
     assert result.error_kind == "timeout"
     assert result.status_code is None
-    assert time.monotonic() - started < 3.0
+    assert time.monotonic() - started < 4.0
 
 
 def test_fetch_deadline_covers_a_server_that_never_answers():
@@ -383,7 +383,7 @@ def test_fetch_deadline_covers_a_server_that_never_answers():
         result = fetch.fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/", timeout=1.0,
                              allow_private=True)
         assert result.error_kind == "timeout"
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 3.0
     finally:
         for conn, _ in accepted:
             conn.close()
