@@ -96,7 +96,7 @@ def source_update(*, source_id: int, user, **fields) -> Source:
     """Edit a library source; a changed URL gets a fresh snapshot queued."""
     if not is_writer(user):
         raise ActionDenied("source_update", "Only newsroom staff can edit sources.", actor=user)
-    source = Source.objects.select_for_update().get(pk=source_id)
+    source = Source.objects.select_for_update(no_key=True).get(pk=source_id)
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput({name: ["This field cannot be set."] for name in unknown})
@@ -192,7 +192,7 @@ def _record(source_id: int, url: str, result: fetch.FetchResult, *, user, action
     health = health_for(result, url)
     snapshot = None
     with transaction.atomic():
-        source = Source.objects.select_for_update().get(pk=source_id)
+        source = Source.objects.select_for_update(no_key=True).get(pk=source_id)
         latest = source.snapshots.order_by("-fetched_at", "-id").first()
         same_as_latest = bool(latest and result.body and latest.sha256 and
                               latest.sha256 == hashlib.sha256(result.body).hexdigest()

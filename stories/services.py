@@ -312,7 +312,9 @@ def story_update(*, story_id: int, user, base_revision: str | None = None, title
     still makes a revision when a source's library copy changed. An edit drops any approval;
     an edit of a published story leaves the live revision up.
     """
-    story = Story.objects.select_for_update().get(pk=story_id)
+    # NO KEY: an audit row referencing the story (a concurrent refusal) only needs KEY SHARE,
+    # so it never waits on this lock while this edit waits on the audit chain's lock.
+    story = Story.objects.select_for_update(no_key=True).get(pk=story_id)
     _ensure_can_edit(user, story)
     current = story.latest_revision
     if base_revision is not None and current is not None and base_revision not in (
@@ -665,7 +667,7 @@ def publish_due(*, now: datetime | None = None) -> list[int]:
     """Publish every scheduled story whose time has come; returns their ids."""
     now = now or timezone.now()
     published = []
-    due = Story.objects.select_for_update(skip_locked=True).filter(
+    due = Story.objects.select_for_update(skip_locked=True, no_key=True).filter(
         state=State.SCHEDULED, publish_at__lte=now
     )
     for story in due:
