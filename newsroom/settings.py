@@ -238,6 +238,10 @@ CELERY_BEAT_SCHEDULE = {
 NEWSROOM_REQUIRED_APPROVALS = int(os.environ.get("NEWSROOM_REQUIRED_APPROVALS", "1"))
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "300"))
 NEWSROOM_MAX_BODY_BYTES = 1_000_000
+# Uploaded figures: file size and decoded pixels (a 13,000 x 13,000 PNG is 657 KB on disk and
+# 1.5 GB decoded). Front the site with a proxy body limit a little above the upload limit.
+NEWSROOM_MAX_UPLOAD_BYTES = int(os.environ.get("NEWSROOM_MAX_UPLOAD_BYTES", 15_000_000))
+NEWSROOM_MAX_IMAGE_PIXELS = int(os.environ.get("NEWSROOM_MAX_IMAGE_PIXELS", 40_000_000))
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
 AUDIT_EVENT_VISIBILITY = "stories.permissions.events_visible_to"  # who reads which audit events
 SOURCE_FETCH_ALLOW_PRIVATE = env_bool("SOURCE_FETCH_ALLOW_PRIVATE", False)

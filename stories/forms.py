@@ -2,12 +2,14 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 
 from sources.models import Source
 
 from . import services
+from .images import prepared_upload
 from .models import Image, Story, StorySource
 from .permissions import EDITORS, REVIEWERS, WRITERS
 
@@ -204,3 +206,15 @@ class ImageAdminForm(forms.ModelForm):
     class Meta:
         model = Image
         fields = ("file", "alt", "caption", "credit", "credit_source")
+
+    # A plain file field: images.prepared_upload does the decoding checks, with messages that
+    # say what is wrong (size, pixels, kind) instead of "not an image or a corrupted image".
+    file = forms.FileField(label="Image", help_text="JPEG, PNG, GIF or WebP. It is re-encoded "
+                           "for the web; the original file is not kept.")
+
+    def clean_file(self):
+        """A new upload is checked and re-encoded under a fresh name; a kept file stays."""
+        uploaded = self.cleaned_data.get("file")
+        if isinstance(uploaded, UploadedFile):
+            return prepared_upload(uploaded)
+        return uploaded
