@@ -1,9 +1,11 @@
 """RSS of published stories: live titles and deks only."""
 
+import html
+
 from django.conf import settings
-from django.contrib.syndication.views import Feed
+from django.contrib.sites.shortcuts import get_current_site
+from django.contrib.syndication.views import Feed, add_domain
 from django.urls import reverse
-from django.utils.html import escape
 
 from audit.services import display_name
 
@@ -32,8 +34,10 @@ class LatestStoriesFeed(Feed):
         return prefix + item.live_revision.title
 
     def item_description(self, item):
-        # Feed readers render <description> as HTML: send the dek as text, never as markup.
-        return escape(item.live_revision.dek)
+        # Feed readers render <description> as HTML: the dek's < > & become entities so it
+        # reads as text. Quotes stay as they are (the XML writer escapes once more, and an
+        # escaped quote would reach readers as "&#x27;").
+        return html.escape(item.live_revision.dek, quote=False)
 
     def item_link(self, item):
         return item.get_absolute_url()
@@ -42,6 +46,16 @@ class LatestStoriesFeed(Feed):
         return item.get_absolute_url()
 
     item_guid_is_permalink = True
+
+    def get_feed(self, obj, request):
+        """The feed, with each permalink guid absolute as RSS requires (Django only makes the
+        links absolute)."""
+        feed = super().get_feed(obj, request)
+        domain = get_current_site(request).domain
+        for entry in feed.items:
+            if entry.get("unique_id"):
+                entry["unique_id"] = add_domain(domain, entry["unique_id"], request.is_secure())
+        return feed
 
     def item_pubdate(self, item):
         return item.published_at
