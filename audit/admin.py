@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
-from newsroom.admin_mixins import ReadOnlyAdmin
+from audit.admin_mixins import ReadOnlyAdmin
 
 from .models import Event
 from .services import audit_record

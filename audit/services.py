@@ -1,5 +1,6 @@
 """Writing to and checking the audit trail: the hash chain, event MACs and signed checkpoints."""
 
+import functools
 import json
 import os
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from . import checkpoints, macs
 from .checkpoints import Checkpoint
+from .errors import ActionDenied, Conflict
 from .models import Event
 
 GENESIS = "0" * 64
@@ -67,6 +69,48 @@ def audit_record(*, action: str, actor=None, story=None, revision_hash: str = ""
     event.mac_key, event.mac = macs.key_id(key), macs.event_mac(key, event.hash)
     event.save()
     return event
+
+
+def audit_denied(*, action: str, user, story=None, reason: str) -> None:
+    """Record a refused attempt that was stopped before reaching a service (e.g. by a view)."""
+    audit_record(action=f"{action}.denied", actor=user, story=story, details={"reason": reason})
+
+
+# Who acts, by the keyword each service names its actor with.
+_ACTOR_KEYWORDS = ("user", "reviewer", "author")
+
+
+def audited(action: str):
+    """Run the service atomically; record a refusal (403 forbidden, 409 wrong state or altered
+    revision, 412 stale) once, as `<action>.denied`, after the rollback so it survives."""
+
+    def decorator(func):
+        atomic = transaction.atomic(func)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                return atomic(*args, **kwargs)
+            except ActionDenied as exc:
+                _record_refusal(exc.action, exc.actor, exc.story_id, exc.reason, "forbidden")
+                raise
+            except Conflict as exc:
+                actor = next((kwargs[k] for k in _ACTOR_KEYWORDS if k in kwargs), None)
+                name = str(getattr(exc, "action", "") or action)
+                _record_refusal(name, actor, kwargs.get("story_id"), str(exc), exc.refused)
+                raise
+
+        return wrapper
+
+    return decorator
+
+
+def _record_refusal(action: str, actor, story_id, reason: str, kind: str) -> None:
+    # The story model is reached through the event's own relation: audit imports no app above it.
+    stories = Event._meta.get_field("story").related_model._default_manager
+    story = stories.filter(pk=story_id).first() if story_id else None
+    audit_record(action=f"{action}.denied", actor=actor, story=story,
+                 details={"reason": reason, "refused": kind})
 
 
 class ChainBroken(Exception):

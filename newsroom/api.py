@@ -1,10 +1,8 @@
-"""What every API view shares: JSON only, token-first authentication, throttles, pagination,
-the error body, one mapping of domain errors to status codes, and the token endpoint."""
+"""The project's API wiring: one mapping of every app's domain errors to status codes, the
+JSON 500 and 404, and the token endpoint. What API views share lives in audit.api."""
 
-import io
 import logging
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -13,115 +11,19 @@ from django.http import Http404, JsonResponse
 from django.views import defaults
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
-from rest_framework.renderers import JSONRenderer
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
-from rest_framework.views import APIView
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
-from rest_framework.viewsets import GenericViewSet
 
-from stories.permissions import is_writer
+from audit.api import ErrorSerializer, NewsroomAPIView, RequestTooLarge, too_large_message
+from audit.errors import ActionDenied
+from stories.api.errors import stale_body
 from stories.review import IllegalTransition
-from stories.services import ActionDenied, RevisionAltered, StaleRevision, audit_denied
+from stories.services import RevisionAltered, StaleRevision
 
 log = logging.getLogger(__name__)
-
-# --- shared bodies -----------------------------------------------------------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    """Every refusal: a readable `detail`; invalid input also names each field in `errors`."""
-
-    detail = serializers.CharField(help_text="What went wrong, in words a person can act on.")
-    errors = serializers.DictField(
-        child=serializers.JSONField(), required=False,
-        help_text="Invalid input only: messages keyed by field name.",
-    )
-
-
-def error_responses(*codes: int) -> dict:
-    """The documented error answers of an operation (always 401 and 403 for signed-in ones)."""
-    return {code: ErrorSerializer for code in codes}
-
-
-STANDARD_ERRORS = (400, 401, 403, 404)
-
-
-# --- base views --------------------------------------------------------------------------
-
-
-class IsNewsroomStaff(BasePermission):
-    """Writers, reviewers and editors; a refused write is audited as `<action>.denied`."""
-
-    message = "Only newsroom staff (writers, reviewers and editors) can use this endpoint."
-
-    def has_permission(self, request, view):
-        if not request.user or not request.user.is_authenticated:
-            return False
-        if is_writer(request.user):
-            return True
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            audit_denied(action=getattr(view, "action", None) or "api", user=request.user,
-                         story=None, reason=self.message)
-        return False
-
-
-class NewsroomPagination(PageNumberPagination):
-    """Pages of 50 by default; `page_size` up to 200."""
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "request_too_large"
-
-
-def too_large_message() -> str:
-    return (f"The request body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes; "
-            "a story body may be at most about 1 MB.")
-
-
-class BoundedJSONParser(JSONParser):
-    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE: DRF reads the stream itself, past the
-    check Django applies to request.body, so a many-megabyte body would be parsed whole."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if limit is not None and stream is not None:
-            data = stream.read(limit + 1)
-            if len(data) > limit:
-                raise RequestTooLarge(too_large_message())
-            stream = io.BytesIO(data)
-        return super().parse(stream, media_type, parser_context)
-
-
-class ApiMixin:
-    """JSON in and out; a token answers 401 when missing; throttled per client."""
-
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [IsNewsroomStaff]
-    parser_classes = [BoundedJSONParser]
-    renderer_classes = [JSONRenderer]
-    throttle_classes = [AnonRateThrottle, UserRateThrottle]
-    pagination_class = NewsroomPagination
-
-
-class NewsroomAPIView(ApiMixin, APIView):
-    pass
-
-
-class NewsroomViewSet(ApiMixin, GenericViewSet):
-    pass
-
 
 # --- error mapping -----------------------------------------------------------------------
 
@@ -149,12 +51,6 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The story is not in a state that allows this."
     default_code = "conflict"
-
-
-def stale_body(exc: StaleRevision) -> dict:
-    current = exc.current
-    return {"detail": str(exc), "etag": f'"{current.content_hash}"',
-            "revision": current.content_hash, "revision_number": current.number}
 
 
 NESTED_TOO_DEEPLY = "The JSON is nested too deeply to read."

@@ -9,7 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("newsroom.api_urls")),
     path("", include("stories.urls")),
-    path("", include("sources.urls")),
 ]
 
 # A 500 under /api/ answers JSON like every other API error.

@@ -5,14 +5,12 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
-from newsroom.admin_mixins import RefusedFormAnswers400, SavedByServiceAdmin
-from stories.models import Story
-from stories.services import ActionDenied, InvalidInput
+from audit.admin_mixins import RefusedFormAnswers400, SavedByServiceAdmin
+from audit.errors import ActionDenied, InvalidInput
 
-from . import services
+from . import citing, services
 from .admin_extras import LinkCheckInline, SnapshotInline, capture_selected
 from .models import Source, normalise_url
-from .selectors import library_copies
 
 
 class SourceAdminForm(forms.ModelForm):
@@ -102,16 +100,7 @@ class SourceAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
         extra_context = dict(extra_context or {})
         source = Source.objects.filter(pk=object_id).first() if object_id.isdigit() else None
         if source is not None:
-            cited = Story.objects.filter(source_entries__source=source).distinct()
-            # Writers only see the stories they may open; the rest are counted, not named.
-            visible = list(cited.filter(pk__in=Story.objects.visible_to(request.user).values("pk"))
-                           .select_related("live_revision").order_by("title"))
-            current = library_copies([source.key]).get(source.key)
-            for story in visible:
-                # What readers of the live page see of this source, if it is older than now.
-                pin = next((p for p in story.live_revision.pins if p.key == source.key), None) \
-                    if story.live_revision_id else None
-                story.live_copy_outdated = pin.differences(current) if pin else []
-            extra_context["cited_in"] = visible
-            extra_context["cited_hidden"] = cited.count() - len(visible)
+            cited = citing.cited_in(source, request.user)
+            extra_context["cited_in"] = cited.visible
+            extra_context["cited_hidden"] = cited.hidden
         return super().change_view(request, object_id, form_url, extra_context)

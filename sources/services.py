@@ -10,22 +10,20 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from audit import queueing
-from audit.services import audit_record
-from stories.permissions import is_editor, is_writer
-from stories.services import ActionDenied, InvalidInput, audited
+from audit.errors import ActionDenied, InvalidInput
+from audit.roles import is_editor, is_writer
+from audit.services import audit_record, audited
 
-from . import evidence, fetch
+from . import citing, evidence, fetch, tasks
 from .models import Health, LinkCheck, Snapshot, Source
 
 log = logging.getLogger(__name__)
@@ -42,14 +40,7 @@ def _validated(source: Source) -> Source:
     return source
 
 
-def enqueue(task, *args) -> None:
-    """Send a task; a broker that is down is logged, never raised into the caller's request."""
-    queueing.send(task, *args)
-
-
 def _queue_capture(source: Source) -> None:
-    from . import tasks
-
     # A capture lost to a broker outage is redone by tasks.capture_missing.
     if source.url:
         queueing.on_commit(tasks.capture_source, source.pk)
@@ -224,17 +215,6 @@ def _record(source_id: int, url: str, result: fetch.FetchResult, *, user, action
     return CheckOutcome(source_id, health, snapshot, link_check, result.transient, result.error)
 
 
-def approval_times(source: Source) -> list[datetime]:
-    """When the live revision of each published story citing the source was approved."""
-    from stories.models import Decision, Review, Story
-
-    revisions = Story.objects.published().filter(source_entries__source=source).values(
-        "live_revision")
-    times = (Review.objects.filter(revision__in=revisions, decision=Decision.APPROVE)
-             .values("revision").annotate(at=Max("created_at")).values_list("at", flat=True))
-    return sorted(set(times))
-
-
 def baseline_snapshot(source: Source, at: datetime) -> Snapshot | None:
     """The newest good snapshot fetched at or before `at`: what a reviewer approved against."""
     return (source.snapshots.filter(fetched_at__lte=at, error="", status_code__lt=400)
@@ -248,7 +228,7 @@ def _drift(source: Source, current_text: str, *, exclude: Snapshot | None) -> st
     """Why the text differs materially from a snapshot a live story was approved against."""
     if not current_text:
         return ""
-    for at in approval_times(source):
+    for at in citing.approval_times(source):
         baseline = baseline_snapshot(source, at)
         if baseline is None or (exclude is not None and baseline.pk == exclude.pk):
             continue
@@ -291,8 +271,6 @@ def source_check_link(*, source_id: int, user=None) -> CheckOutcome | None:
 @audited("source_capture_request")
 def source_request_capture(*, source_id: int, user) -> Source:
     """Ask for a fresh snapshot (admin, API): writers and up, a source with a URL; queued."""
-    from . import tasks
-
     if not is_writer(user):
         raise ActionDenied("source_capture_request",
                            "Only newsroom staff can ask for a snapshot.", actor=user)
@@ -303,5 +281,5 @@ def source_request_capture(*, source_id: int, user) -> Source:
         raise InvalidInput({"url": ["This source has no link to capture; add one first."]})
     audit_record(action="source_capture_request", actor=user,
                  details={"key": source.key, "url": source.url})
-    transaction.on_commit(partial(enqueue, tasks.capture_source, source.pk))
+    queueing.on_commit(tasks.capture_source, source.pk)
     return source

@@ -10,9 +10,9 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from audit import queueing
 from audit.queueing import RETRY_ON
 
-from . import services
 from .fetch import is_transient
 from .models import Snapshot, Source
 
@@ -28,6 +28,8 @@ class TransientFetchError(Exception):
              retry_backoff_max=600, retry_jitter=True, max_retries=3)
 def capture_source(self, source_id: int) -> int | None:
     """Fetch and keep a snapshot of a source's URL; retry with backoff when unreachable."""
+    from . import services
+
     done = _recent_capture(source_id)
     if done is not None:
         return done
@@ -44,6 +46,8 @@ def capture_source(self, source_id: int) -> int | None:
              retry_backoff_max=600, retry_jitter=True, max_retries=3)
 def check_source_link(self, source_id: int) -> str | None:
     """Re-check one source's link (and drift since review); retry when unreachable."""
+    from . import services
+
     outcome = services.source_check_link(source_id=source_id)
     if outcome is None:
         return None
@@ -79,7 +83,7 @@ def capture_missing(older_than: int = 120) -> int:
                                                      created_at__lte=cutoff)
                .values_list("pk", flat=True))
     for source_id in ids:
-        services.enqueue(capture_source, source_id)
+        queueing.send(capture_source, source_id)
     return len(ids)
 
 
@@ -88,5 +92,5 @@ def check_cited_links() -> int:
     """Re-check every source a published story cites (Celery beat runs this): one task each."""
     ids = list(Source.objects.cited_by_published().exclude(url="").values_list("pk", flat=True))
     for source_id in ids:
-        services.enqueue(check_source_link, source_id)
+        queueing.send(check_source_link, source_id)
     return len(ids)

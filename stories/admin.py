@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from newsroom.admin_mixins import ReadOnlyAdmin, RefusedFormAnswers400, SavedByServiceAdmin
+from audit.admin_mixins import ReadOnlyAdmin, RefusedFormAnswers400, SavedByServiceAdmin
 from sources.csl import story_sources_csl
 from sources.models import Source
 from sources.selectors import outdated_copies

@@ -1,36 +1,11 @@
-"""Who is who: role checks shared by the admin, the API and the workflow."""
+"""Who may do what to a story (the role checks themselves are audit.roles, re-exported)."""
 
 from django.db.models import Q
 
-WRITERS, REVIEWERS, EDITORS = "Writers", "Reviewers", "Editors"
+from audit.roles import EDITORS, REVIEWERS, WRITERS, is_editor, is_reviewer, is_writer
 
-
-def _groups(user) -> set[str]:
-    # Cached on the user object: permission checks run many times per request.
-    cached = getattr(user, "_newsroom_groups", None)
-    if cached is None:
-        cached = set(user.groups.values_list("name", flat=True)) if user.pk else set()
-        user._newsroom_groups = cached
-    return cached
-
-
-def is_writer(user) -> bool:
-    """Writers, reviewers and editors may draft stories and use the source library."""
-    return bool(user.is_authenticated and user.is_active and (
-        user.is_superuser or _groups(user) & {WRITERS, REVIEWERS, EDITORS}
-    ))
-
-
-def is_reviewer(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and (
-        user.is_superuser or REVIEWERS in _groups(user)
-    ))
-
-
-def is_editor(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and (
-        user.is_superuser or EDITORS in _groups(user)
-    ))
+__all__ = ["EDITORS", "REVIEWERS", "WRITERS", "events_visible_to", "is_author", "is_editor",
+           "is_reviewer", "is_writer"]
 
 
 def is_author(user, story) -> bool:

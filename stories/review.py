@@ -1,10 +1,13 @@
 """The workflow's rules as pure data: which action moves a story from which state to which.
 
-No Django here: the table is tested as a whole, and services.py applies it.
+No ORM, settings or I/O here: the table is tested as a whole, and services.py applies it.
+IllegalTransition is an audit.errors.Conflict, so every interface maps it once (HTTP 409).
 """
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from audit.errors import Conflict
 
 
 class Action(StrEnum):
@@ -23,7 +26,7 @@ APPROVED, SCHEDULED, PUBLISHED, RETRACTED = "approved", "scheduled", "published"
 STATES = (DRAFT, IN_REVIEW, CHANGES_REQUESTED, APPROVED, SCHEDULED, PUBLISHED, RETRACTED)
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(Conflict):
     """The action is not possible in the story's current state (HTTP 409)."""
 
     def __init__(self, state: str, action: str):

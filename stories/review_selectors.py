@@ -4,17 +4,28 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from audit.models import Event
+from sources.citing import CitedIn
 from sources.models import Health, Source
 from sources.pins import PinnedSource
-from sources.selectors import outdated_copies
+from sources.selectors import library_copies, outdated_copies
 
-from .models import Assignment, Claim, ClaimCheck, PreviewLink, Review, Revision, State, Story
+from .models import (
+    Assignment,
+    Claim,
+    ClaimCheck,
+    Decision,
+    PreviewLink,
+    Review,
+    Revision,
+    State,
+    Story,
+)
 from .permissions import is_author, is_reviewer
 from .review import PriorCheck, carried_check
 
@@ -278,3 +289,26 @@ def revision_warnings(revision) -> list[dict]:
     from sources.selectors import evidence_warnings
 
     return [*revision.warnings, *evidence_warnings(revision)]
+
+
+def source_approval_times(source: Source) -> list[datetime]:
+    """When the live revision of each published story citing the source was approved."""
+    revisions = Story.objects.published().filter(source_entries__source=source).values(
+        "live_revision")
+    times = (Review.objects.filter(revision__in=revisions, decision=Decision.APPROVE)
+             .values("revision").annotate(at=Max("created_at")).values_list("at", flat=True))
+    return sorted(set(times))
+
+
+def source_cited_in(source: Source, user) -> CitedIn:
+    """The stories listing the source that `user` may open, each marked with what its live page
+    shows an older copy of; the others are counted, not named."""
+    cited = Story.objects.filter(source_entries__source=source).distinct()
+    visible = list(cited.filter(pk__in=Story.objects.visible_to(user).values("pk"))
+                   .select_related("live_revision").order_by("title"))
+    current = library_copies([source.key]).get(source.key)
+    for story in visible:
+        pin = next((p for p in story.live_revision.pins if p.key == source.key), None) \
+            if story.live_revision_id else None
+        story.live_copy_outdated = pin.differences(current) if pin else []
+    return CitedIn(visible=visible, hidden=cited.count() - len(visible))

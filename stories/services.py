@@ -4,24 +4,23 @@ The admin, the API, Celery tasks and management commands all call them, so a sto
 saved, reviewed, approved and published the same way wherever the click happens.
 """
 
-import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from audit import queueing
-from audit.services import audit_record, display_name
+from audit.errors import ActionDenied, Conflict, InvalidInput
+from audit.services import audit_denied, audit_record, audited, display_name
 from sources.models import Source
 from sources.pins import PinnedSource
 from sources.selectors import library_copies
 
-from . import canonical, citations, images
+from . import canonical, citations, images, tasks
 from .models import (
     Assignment,
     Claim,
@@ -40,23 +39,17 @@ from .models import (
 from .permissions import is_author, is_editor, is_reviewer, is_writer
 from .review import Action, IllegalTransition, next_state
 
-__all__ = ["IllegalTransition"]
+__all__ = ["ActionDenied", "IllegalTransition", "InvalidInput", "audit_denied", "audited"]
 
 
-class ActionDenied(PermissionDenied):
-    """The actor may not do this (HTTP 403); the attempt is audited as `<action>.denied`."""
-
-    def __init__(self, action: str, reason: str, *, actor=None, story_id=None):
-        self.action, self.reason, self.actor, self.story_id = action, reason, actor, story_id
-        super().__init__(reason)
-
-
-class StaleRevision(Exception):
+class StaleRevision(Conflict):
     """The story changed since the user read it (HTTP 412); names who changed it and when.
 
     `current` is the revision the action would now apply to (the latest revision, or for
     publishing the approved one); the refusal is audited as `<action>.denied`.
     """
+
+    refused = "stale"
 
     def __init__(self, current: Revision, *, action: str = "edit", message: str = ""):
         self.current, self.action = current, action
@@ -68,7 +61,7 @@ class StaleRevision(Exception):
         ))
 
 
-class RevisionAltered(Exception):
+class RevisionAltered(Conflict):
     """A revision's stored text no longer matches its content hash (HTTP 409): someone changed
     the row behind the application's back, so nobody may approve or publish it."""
 
@@ -79,46 +72,6 @@ class RevisionAltered(Exception):
             "it cannot be approved or published. Tell an administrator (the audit trail and "
             "verify_audit say more)."
         )
-
-
-class InvalidInput(ValidationError):
-    """Input the workflow cannot accept (HTTP 400), keyed by field name."""
-
-
-# Who acts, by the keyword each service names its actor with.
-_ACTOR_KEYWORDS = ("user", "reviewer", "author")
-
-
-def audited(action: str):
-    """Run the service atomically; record a refusal (403 forbidden, 409 wrong state or altered
-    revision, 412 stale) once, as `<action>.denied`, after the rollback so it survives."""
-
-    def decorator(func):
-        atomic = transaction.atomic(func)
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            try:
-                return atomic(*args, **kwargs)
-            except ActionDenied as exc:
-                _record_refusal(exc.action, exc.actor, exc.story_id, exc.reason, "forbidden")
-                raise
-            except (StaleRevision, IllegalTransition, RevisionAltered) as exc:
-                actor = next((kwargs[k] for k in _ACTOR_KEYWORDS if k in kwargs), None)
-                kind = "stale" if isinstance(exc, StaleRevision) else "conflict"
-                name = str(getattr(exc, "action", "") or action)
-                _record_refusal(name, actor, kwargs.get("story_id"), str(exc), kind)
-                raise
-
-        return wrapper
-
-    return decorator
-
-
-def _record_refusal(action: str, actor, story_id, reason: str, kind: str) -> None:
-    story = Story.objects.filter(pk=story_id).first() if story_id else None
-    audit_record(action=f"{action}.denied", actor=actor, story=story,
-                 details={"reason": reason, "refused": kind})
 
 
 # --- parsing and revisions -------------------------------------------------------------
@@ -416,8 +369,6 @@ def _queue(task, *args) -> None:
 @audited("submit")
 def story_submit(*, story_id: int, user) -> Story:
     """An author sends the latest revision to review; it must have no citation errors."""
-    from . import tasks
-
     story = _locked(story_id)
     if not is_author(user, story):
         raise ActionDenied("submit", "Only the story's authors can submit it.", actor=user,
@@ -529,8 +480,6 @@ def review_submit(*, story_id: int, reviewer, decision: str, comment: str = "",
     (HTTP 412). Approval needs every claim checked `supported` and a reviewer who neither
     wrote nor edited the revision; it is pinned to the revision's content hash.
     """
-    from . import tasks
-
     story = _locked(story_id)
     action = {"approve": "approve", "request_changes": "request_changes"}.get(decision, "review")
     if decision not in Decision.values:
@@ -600,8 +549,6 @@ def _ensure_editor(user, story: Story, action: str) -> None:
 
 
 def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
-    from . import tasks
-
     revision = story.approved_revision
     now = timezone.now()
     correcting = story.live_revision_id is not None
@@ -705,8 +652,6 @@ def story_retract(*, story_id: int, user, reason: str) -> Story:
     story.retraction_reason = reason
     story.retracted_at = timezone.now()
     _transition(story, Action.RETRACT, user, details={"reason": reason})
-    from . import tasks
-
     _queue(tasks.page_published, story.pk)
     return story
 
@@ -762,11 +707,6 @@ def preview_link_open(*, token: str) -> PreviewLink | None:
                  revision_hash=link.revision.content_hash,
                  details={"link": link.pk, "label": link.label})
     return link
-
-
-def audit_denied(*, action: str, user, story: Story | None, reason: str) -> None:
-    """Record a refused attempt that was stopped before reaching a service (e.g. by a view)."""
-    audit_record(action=f"{action}.denied", actor=user, story=story, details={"reason": reason})
 
 
 def _sqlite_bulk_limit(sender=None, connection=None, **kwargs) -> None:

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import views
+from . import source_views, views
 from .feeds import LatestStoriesFeed
 from .sitemaps import SITEMAPS
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("stories/<slug:slug>/", views.story_detail, name="story-detail"),
     path("stories/<slug:slug>/history/", views.story_history, name="story-history"),
+    path("sources/snapshots/<int:snapshot_id>/", source_views.snapshot_detail,
+         name="snapshot-detail"),
+    path("sources/<str:key>/", source_views.source_detail, name="source-detail"),
     path("authors/<str:username>/", views.author_detail, name="author-detail"),
     path("search/", views.search, name="search"),
     path("preview/<str:token>/", views.preview, name="preview"),

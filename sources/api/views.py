@@ -13,7 +13,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from newsroom.api import STANDARD_ERRORS, NewsroomViewSet, error_responses
+from audit.api import STANDARD_ERRORS, NewsroomViewSet, error_responses
 from sources import services
 from sources.models import KEY_PATTERN, Health, Kind, Snapshot, Source
 

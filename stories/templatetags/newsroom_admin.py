@@ -2,12 +2,12 @@
 
 from django import template
 
-from newsroom.dashboard import dashboard
+from stories.dashboard import dashboard
 
 register = template.Library()
 
 
 @register.simple_tag
 def newsroom_dashboard(user):
-    """The dashboard sections for `user` (see newsroom.dashboard)."""
+    """The dashboard sections for `user` (see stories.dashboard)."""
     return dashboard(user)

@@ -295,7 +295,7 @@ def test_json_parser_stops_reading_at_the_upload_limit(settings):
     # Under a real server DRF parses the request stream itself, past Django's body check.
     import io
 
-    from newsroom.api import BoundedJSONParser, RequestTooLarge
+    from audit.api import BoundedJSONParser, RequestTooLarge
 
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     with pytest.raises(RequestTooLarge):

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from audit.errors import ActionDenied
 from sources import csl, services
 from sources.models import Source, normalise_url
-from stories.services import ActionDenied
 
 PROGRESS_EVERY = 25
 

@@ -1,12 +1,15 @@
-"""Public source pages: only sources that a published story cites."""
+"""Public source pages: only sources that a published story cites.
+
+They list published stories, so they belong to the stories app (sources never import stories)."""
 
 from django.http import Http404
 from django.views.decorators.http import require_safe
 
+from audit.roles import is_writer
 from sources.models import Snapshot
-from stories import selectors
-from stories.permissions import is_writer
-from stories.views import render_page
+
+from . import selectors
+from .views import render_page
 
 
 @require_safe

@@ -5,9 +5,9 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from stories import review_selectors as selectors
-from stories.models import Story
-from stories.permissions import is_editor, is_reviewer, is_writer
+from . import review_selectors as selectors
+from .models import Story
+from .permissions import is_editor, is_reviewer, is_writer
 
 LIMIT = 25
 

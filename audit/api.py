@@ -1,0 +1,110 @@
+"""What every app's API views share: JSON only, token-first authentication, throttles,
+pagination and the error body. The mapping of errors to status codes is the project's
+(newsroom.api.exception_handler)."""
+
+import io
+
+from django.conf import settings
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
+from rest_framework.viewsets import GenericViewSet
+
+from .roles import is_writer
+from .services import audit_denied
+
+# --- shared bodies -----------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every refusal: a readable `detail`; invalid input also names each field in `errors`."""
+
+    detail = serializers.CharField(help_text="What went wrong, in words a person can act on.")
+    errors = serializers.DictField(
+        child=serializers.JSONField(), required=False,
+        help_text="Invalid input only: messages keyed by field name.",
+    )
+
+
+def error_responses(*codes: int) -> dict:
+    """The documented error answers of an operation (always 401 and 403 for signed-in ones)."""
+    return {code: ErrorSerializer for code in codes}
+
+
+STANDARD_ERRORS = (400, 401, 403, 404)
+
+
+# --- base views --------------------------------------------------------------------------
+
+
+class IsNewsroomStaff(BasePermission):
+    """Writers, reviewers and editors; a refused write is audited as `<action>.denied`."""
+
+    message = "Only newsroom staff (writers, reviewers and editors) can use this endpoint."
+
+    def has_permission(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return False
+        if is_writer(request.user):
+            return True
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            audit_denied(action=getattr(view, "action", None) or "api", user=request.user,
+                         story=None, reason=self.message)
+        return False
+
+
+class NewsroomPagination(PageNumberPagination):
+    """Pages of 50 by default; `page_size` up to 200."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+def too_large_message() -> str:
+    return (f"The request body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes; "
+            "a story body may be at most about 1 MB.")
+
+
+class BoundedJSONParser(JSONParser):
+    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE: DRF reads the stream itself, past the
+    check Django applies to request.body, so a many-megabyte body would be parsed whole."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and stream is not None:
+            data = stream.read(limit + 1)
+            if len(data) > limit:
+                raise RequestTooLarge(too_large_message())
+            stream = io.BytesIO(data)
+        return super().parse(stream, media_type, parser_context)
+
+
+class ApiMixin:
+    """JSON in and out; a token answers 401 when missing; throttled per client."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsNewsroomStaff]
+    parser_classes = [BoundedJSONParser]
+    renderer_classes = [JSONRenderer]
+    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+    pagination_class = NewsroomPagination
+
+
+class NewsroomAPIView(ApiMixin, APIView):
+    pass
+
+
+class NewsroomViewSet(ApiMixin, GenericViewSet):
+    pass

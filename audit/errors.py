@@ -1,0 +1,25 @@
+"""The refusals every app's services raise and every interface maps once (403, 400, 409/412).
+
+They live in the lowest app so that sources and stories share them without importing upward.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+
+class ActionDenied(PermissionDenied):
+    """The actor may not do this (HTTP 403); the attempt is audited as `<action>.denied`."""
+
+    def __init__(self, action: str, reason: str, *, actor=None, story_id=None):
+        self.action, self.reason, self.actor, self.story_id = action, reason, actor, story_id
+        super().__init__(reason)
+
+
+class InvalidInput(ValidationError):
+    """Input the workflow cannot accept (HTTP 400), keyed by field name."""
+
+
+class Conflict(Exception):
+    """The record's current state does not allow the action (HTTP 409, or 412 when stale);
+    `audited` records it as `<action>.denied` with `refused` set to the class's `refused`."""
+
+    refused = "conflict"
