@@ -81,9 +81,6 @@ MIDDLEWARE = [
     "audit.queueing.DelayedWorkMiddleware",
     # A view that lost the database answers 503 with Retry-After, not 500.
     "newsroom.health.DatabaseUnavailableMiddleware",
-    # Cached story pages answered before URL resolution; last, so every other middleware
-    # still adds its headers.
-    "stories.views.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -158,6 +155,10 @@ if os.environ.get("REDIS_URL"):
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
+elif os.environ.get("DJANGO_CACHE_DIR"):
+    # A cache every local process shares without a server (`make demo`: web and worker).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": os.environ["DJANGO_CACHE_DIR"]}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -208,6 +209,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 10,
     "health_check_interval": 25,
 }
+# `make demo`'s embedded broker: kombu's filesystem transport, a folder of message files that
+# the web process and one local worker (with beat) share. Development only; no Redis needed.
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _QUEUE_DIR = str(BASE_DIR / "var" / "celery")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": _QUEUE_DIR, "data_folder_out": _QUEUE_DIR,
+                                       "control_folder": _QUEUE_DIR + "-control"}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
 }
@@ -236,7 +243,19 @@ CELERY_BEAT_SCHEDULE = {
 
 # Newsroom behaviour.
 NEWSROOM_REQUIRED_APPROVALS = int(os.environ.get("NEWSROOM_REQUIRED_APPROVALS", "1"))
+# Public pages (issue 13): how long a shared cache (Varnish, a CDN) may keep an anonymous page
+# (s-maxage; 0 turns shared caching and the article fragment cache off), and how long past
+# that it may serve it while it revalidates (stale-while-revalidate).
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "300"))
+NEWSROOM_PAGE_STALE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_STALE_SECONDS", "60"))
+# The edge cache the app purges on commit after publish, correction, retraction and source or
+# author changes (stories.frontend_cache), e.g. {"BACKEND":
+# "stories.frontend_cache.VarnishBackend", "LOCATION": "http://127.0.0.1:6081"}. Default: none.
+NEWSROOM_FRONTEND_CACHE = (
+    {"BACKEND": "stories.frontend_cache.VarnishBackend",
+     "LOCATION": os.environ["NEWSROOM_FRONTEND_CACHE_URL"]}
+    if os.environ.get("NEWSROOM_FRONTEND_CACHE_URL") else None
+)
 NEWSROOM_MAX_BODY_BYTES = 1_000_000
 # Uploaded figures: file size and decoded pixels (a 13,000 x 13,000 PNG is 657 KB on disk and
 # 1.5 GB decoded). Front the site with a proxy body limit a little above the upload limit.
@@ -279,7 +298,9 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 
-# Content-Security-Policy (django-csp 4): no inline script or style without a nonce.
+# Content-Security-Policy (django-csp 4): no inline script or style without a nonce. The nonce
+# is made only when a template asks for it, so public pages (static scripts, a JSON-LD data
+# block) carry none and one cached copy serves every reader.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -343,16 +364,6 @@ SPECTACULAR_SETTINGS.update({
 # (comma-separated CIDRs, e.g. an internal document server); every other private address
 # stays refused.
 SOURCE_FETCH_ALLOW_NETWORKS = env_list("SOURCE_FETCH_ALLOW_NETWORKS", "")
-
-# Speed (issue 7): the public story page and API read through a named prepared statement on
-# PostgreSQL (planned once per connection). Set 0 behind a pooler in transaction mode that
-# cannot keep prepared statements (PgBouncer before 1.21).
-NEWSROOM_PREPARED_STATEMENTS = os.environ.get("NEWSROOM_PREPARED_STATEMENTS", "1") != "0"
-# Speed (issue 7): each process keeps up to this many bytes of stored story pages, API JSON and
-# body HTML per (revision, stamp), immutable data, so an uncached view reads only ids and the
-# stamp from the database (stories.pages._Memo). 0 turns it off.
-NEWSROOM_STORED_PAGE_MEMO_BYTES = int(os.environ.get("NEWSROOM_STORED_PAGE_MEMO_BYTES",
-                                                     str(32 * 1024 * 1024)))
 
 # Audit trail (issue 11): each event carries an HMAC-SHA-256 made with AUDIT_HMAC_KEY, which the
 # database never holds; Ed25519-signed checkpoints of the chain (count and head) are appended to

@@ -37,8 +37,8 @@ def decode_parts(data: bytes | str) -> dict[str, bytes]:
 
 
 class StoredParts(models.TextField):
-    """A dict of named text parts kept in a text column (see encode_parts): stored pages are
-    read on every uncached page view, where parsing JSON of a long page cost milliseconds."""
+    """A dict of named text parts kept in a text column (see encode_parts). No model uses it
+    any more; migration 0004 (the stored-page columns, dropped by 0008) still names it."""
 
     def from_db_value(self, value, expression, connection):
         if value is None:
@@ -161,6 +161,10 @@ class StorySource(models.Model):
         return f"{self.story_id} #{self.position}: {self.source_id}"
 
 
+class ImmutableRevision(Exception):
+    """Raised when code tries to change a saved revision."""
+
+
 class Revision(models.Model):
     """An immutable saved version of a story's title, dek, body and source list."""
 
@@ -190,21 +194,6 @@ class Revision(models.Model):
     restored_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    page = StoredParts(
-        default=dict, blank=True, editable=False,
-        help_text="The public page around the body, rendered once while this revision is live "
-                  "(stories.pages); rebuilt when its stamp no longer matches.",
-    )
-    api = StoredParts(
-        default=dict, blank=True, editable=False,
-        help_text="The public API's detail as JSON text up to the body HTML, stored with the "
-                  "page (stories.pages).",
-    )
-    teaser = models.TextField(
-        blank=True, editable=False,
-        help_text="The listing teaser, rendered once while this revision is live (stamp line "
-                  "first, then the HTML).",
-    )
 
     class Meta:
         ordering = ["story", "-number"]
@@ -214,6 +203,12 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"{self.story_id} r{self.number} ({self.content_hash[:10]})"
+
+    def save(self, *args, **kwargs):
+        """Insert only: a saved revision is never changed (an edit is a new revision)."""
+        if not self._state.adding:
+            raise ImmutableRevision(f"Revision {self.pk} is immutable; save a new revision.")
+        super().save(*args, **kwargs)
 
     @property
     def short_hash(self) -> str:

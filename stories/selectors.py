@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -19,10 +19,9 @@ from sources.pins import PinnedSource
 from .models import Correction, Decision, Review, Revision, Story
 
 # Readers only ever see these fields of a live revision on listings; the HTML stays behind.
-# The working copy's body (a long draft is ~1 MB) and the stored page stay behind too.
+# The working copy's body (a long draft is ~1 MB) stays behind too.
 _LISTING_DEFER = ("body", "live_revision__html", "live_revision__body", "live_revision__errors",
-                  "live_revision__warnings", "live_revision__page", "live_revision__api",
-                  "live_revision__teaser")
+                  "live_revision__warnings")
 
 
 def _approving_reviews():
@@ -88,6 +87,7 @@ class CitedSource:
     snapshot_id: int | None = None
     snapshot_fetched_at: datetime | None = None
     health: str = Health.UNKNOWN
+    library_updated_at: datetime | None = None  # the library entry's last change
 
     @property
     def link_broken(self) -> bool:
@@ -113,6 +113,12 @@ class StoryPage:
     def source_count(self) -> int:
         return len(self.sources)
 
+    @property
+    def link_stamp(self) -> str:
+        """Which cited links are broken, one digit per source: the only live part of the
+        numbered source list (everything else is pinned), so part of its cache key."""
+        return "".join("1" if s.link_broken else "0" for s in self.sources)
+
 
 def cited_sources(revision: Revision) -> list[CitedSource]:
     """The revision's numbered sources in number order, as it pins them, with each source's
@@ -120,13 +126,14 @@ def cited_sources(revision: Revision) -> list[CitedSource]:
     pins = revision.pins
     if not pins:
         return []
-    health = dict(Source.objects.filter(key__in=[p.key for p in pins])
-                  .values_list("key", "health"))
+    live = {key: (health, updated_at) for key, health, updated_at in Source.objects.filter(
+        key__in=[p.key for p in pins]).values_list("key", "health", "updated_at")}
     return [
         CitedSource(
             number=number, key=pin.key, source=None if pin.missing else pin,
             snapshot_id=pin.snapshot_id, snapshot_fetched_at=pin.snapshot_at,
-            health=health.get(pin.key, Health.UNKNOWN),
+            health=live.get(pin.key, (Health.UNKNOWN,))[0],
+            library_updated_at=live.get(pin.key, (None, None))[1],
         )
         for number, pin in enumerate(pins, start=1)
     ]
@@ -139,17 +146,20 @@ def _revision_page(story: Story, revision: Revision, *, corrections: bool) -> St
         reviewers=reviewer_names(approvals),
         sources=cited_sources(revision),
         # A story never republished has no corrections: skip the query.
-        corrections=list(story.corrections.all())
+        # Only notes that came with this revision or an earlier one: a publish landing
+        # between these queries cannot put its note on the previous revision's page.
+        corrections=list(story.corrections.filter(revision__number__lte=revision.number))
         if corrections and story.live_updated_at != story.published_at else [],
     )
 
 
 def story_page(slug: str) -> StoryPage | None:
-    """A published story's page from its live revision, in five queries at most."""
+    """A published story's page from its live revision, in five queries at most. The story
+    and its live revision are read in one query, so everything on the page comes from the
+    same revision whatever is published meanwhile."""
     story = (
         Story.objects.published().select_related("live_revision")
-        .defer("body", "live_revision__body", "live_revision__errors", "live_revision__warnings",
-               "live_revision__page", "live_revision__api", "live_revision__teaser")
+        .defer("body", "live_revision__body", "live_revision__errors", "live_revision__warnings")
         .prefetch_related("authors").filter(slug=slug).first()
     )
     if story is None:
@@ -160,22 +170,6 @@ def story_page(slug: str) -> StoryPage | None:
 def revision_page(revision: Revision) -> StoryPage:
     """Any revision laid out like the story page (for preview links; never cached)."""
     return _revision_page(revision.story, revision, corrections=False)
-
-
-def story_cache_stamp(slug: str) -> tuple | None:
-    """What the cached page of a published story depends on: id, live revision, retraction."""
-    return (
-        Story.objects.published().filter(slug=slug)
-        .values_list("pk", "live_revision_id", "retracted_at", "live_updated_at").first()
-    )
-
-
-def home_cache_stamp() -> tuple:
-    """Changes whenever a story is published, corrected or retracted."""
-    stamp = Story.objects.published().aggregate(
-        updated=Max("live_updated_at"), retracted=Max("retracted_at"), newest=Max("pk"),
-    )
-    return (stamp["updated"], stamp["retracted"], stamp["newest"])
 
 
 # --- review trail -----------------------------------------------------------------------

@@ -1,12 +1,11 @@
 """Celery tasks for stories: each takes ids, loads objects and calls one service.
 
 Every task is idempotent (messages are acknowledged late and redelivered after a lost worker):
-an e-mail task remembers its task id once sent; rebuilding a page and publishing what is due
+an e-mail task remembers its task id once sent; purging a page and publishing what is due
 converge on the same state however often they run.
 """
 
 import logging
-import time
 
 from celery import shared_task
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.core.mail import send_mass_mail
 
 from audit.queueing import RETRY_ON
 
+from . import frontend_cache
 from .models import Story
 from .permissions import REVIEWERS
 
@@ -87,23 +87,34 @@ def notify_authors(self, story_id: int, event: str) -> int:
     return sent
 
 
-@shared_task(autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
+# Purges retry while the edge cache is unreachable (OSError) or the database went away.
+@shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
 def page_published(story_id: int) -> None:
-    """After a publish, correction or retraction: rebuild the story's stored page and retire
-    every cached public page (each page-cache entry records the generation it was built in)."""
-    from . import pages
+    """After a publish, correction, retraction or byline change: purge the story's public pages
+    and the listings from the edge cache. The origin needs no invalidation: its fragment cache
+    is keyed by the live revision and the ETags by everything a page shows."""
+    story = Story.objects.published().select_related("live_revision").filter(
+        pk=story_id).first()
+    if story is not None:
+        frontend_cache.purge(frontend_cache.story_paths(story))
 
-    pages.refresh(story_id)
-    bump_page_generation()
+
+@shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
+def source_changed(source_id: int) -> None:
+    """After a library entry changed (link health shows on live pages): purge its pages."""
+    from sources.models import Source
+
+    source = Source.objects.filter(pk=source_id).first()
+    if source is not None:
+        frontend_cache.purge(frontend_cache.source_paths(source))
 
 
-def bump_page_generation() -> None:
-    """Retire every cached public page. With the local-memory cache this reaches only the
-    current process: deployments with several workers set REDIS_URL."""
-    try:
-        cache.incr("page:generation")
-    except ValueError:  # not set yet, or evicted: a value no earlier entry can have recorded
-        cache.add("page:generation", time.time_ns(), None)
+@shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
+def author_changed(user_id: int) -> None:
+    """After a user was renamed: purge the pages showing them as an author."""
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is not None:
+        frontend_cache.purge(frontend_cache.author_paths(user))
 
 
 @shared_task(autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)

@@ -1,26 +1,28 @@
-"""The public reader site: thin views over stories.selectors, with a page cache for readers."""
+"""The public reader site: thin views over stories.selectors, rendered by templates per request.
 
-import hashlib
+Public pages answer conditional GETs (ETag and Last-Modified via Django's ``condition``) and
+tell shared caches how long they may keep them (``public_page``); the edge cache in front
+(deploy/varnish) is purged on commit after every change that reaches a public page
+(stories.frontend_cache).
+"""
+
+from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import condition, require_safe
 
 from audit.services import display_name
 
 from . import pages, selectors, services
 
 HOME_PAGE_SIZE = 20
-# Cached HTML carries this instead of a nonce; each response gets its own nonce back in.
-NONCE_PLACEHOLDER = pages.NONCE_BYTES
-# Bumped by stories.tasks.page_published; part of every page-cache key.
-GENERATION_KEY = "page:generation"
 
 
 def healthz(request):
@@ -32,92 +34,53 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-# --- page cache ---------------------------------------------------------------------------
+# --- HTTP caching -----------------------------------------------------------------------------
 
 
-class ChunkedHTML(HttpResponse):
-    """An HTML response kept as its list of byte chunks: a long page's ~1 MB body goes out as
-    read from the database instead of being joined into one more copy first. `content` still
-    joins them for whoever asks (tests do); the WSGI server just iterates."""
-
-    def __init__(self, chunks: list[bytes]):
-        super().__init__()
-        self._container = chunks  # what HttpResponse.__iter__ and .content read
-        self.headers["Content-Length"] = str(sum(map(len, chunks)))
-
-
-def _cacheable(request) -> bool:
-    # Signed-in staff bypass the cache. A session cookie stands for "maybe signed in": asking
-    # request.user would load the session and add "Vary: Cookie" to every reader's page.
-    return (settings.NEWSROOM_PAGE_CACHE_SECONDS > 0
-            and settings.SESSION_COOKIE_NAME not in request.COOKIES)
-
-
-def _origin(request) -> str:
-    return f"{request.scheme}://{request.get_host()}"
+def cache_headers(request, response):
+    """Anonymous answers may be kept by shared caches for NEWSROOM_PAGE_CACHE_SECONDS (and
+    served stale while one revalidates); browsers revalidate every time (max-age=0, then a
+    cheap 304). A signed-in reader's answer is private. 0 seconds turns shared caching off."""
+    seconds = settings.NEWSROOM_PAGE_CACHE_SECONDS
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        patch_cache_control(response, private=True, no_cache=True)
+    elif seconds > 0:
+        patch_cache_control(response, public=True, max_age=0, s_maxage=seconds,
+                            stale_while_revalidate=settings.NEWSROOM_PAGE_STALE_SECONDS)
+    else:
+        patch_cache_control(response, no_cache=True)
+    # The answer depends on who asks (the session cookie); a compressing proxy may encode it.
+    patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
+    return response
 
 
-def _page_key(request, name: str, *parts) -> str:
-    raw = "|".join(str(p) for p in (request.get_host(), request.is_secure(), *parts))
-    return f"page:{name}:{hashlib.sha256(raw.encode()).hexdigest()[:24]}"
+def public_page(view):
+    """Cache-Control and Vary for a public page (see cache_headers)."""
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        return cache_headers(request, view(request, *args, **kwargs))
+    return wrapped
 
 
-def _cached(key: str) -> tuple[int, tuple[bytes, bytes] | None]:
-    """(generation, cached (head, rest) or None): one cache read for both the generation
-    counter (stories.tasks.page_published bumps it on publish, correction and retraction) and
-    the entry, which records the generation it was built in. No database query."""
-    found = cache.get_many([GENERATION_KEY, key])
-    generation, entry = found.get(GENERATION_KEY, 0), found.get(key)
-    if entry is not None and entry[0] == generation:
-        return generation, entry[1:]
-    return generation, None
+def live_story(request, slug) -> selectors.StoryPage | None:
+    """The published story's page, read once per request: the validators and the view share
+    it, so a publish landing meanwhile cannot mix two revisions in one answer."""
+    found = getattr(request, "_newsroom_story", None)
+    if found is None or found[0] != slug:
+        found = (slug, selectors.story_page(slug))
+        request._newsroom_story = found
+    return found[1]
 
 
-def _respond(request, head: bytes, rest: list[bytes]) -> HttpResponse:
-    # Each response carries a fresh CSP nonce, so no shared cache may keep the HTML itself.
-    # The placeholder is in the small head chunk only: the JSON-LD script carries the nonce.
-    nonce = str(request.csp_nonce).encode()
-    return ChunkedHTML([head.replace(NONCE_PLACEHOLDER, nonce, 1), *rest])
+def story_etag(request, slug, **kwargs):
+    page = live_story(request, slug)
+    return None if page is None else pages.story_etag(page)
 
 
-class PageCacheMiddleware:
-    """Serve a cached story page before URL resolution and the view: the last middleware, so
-    every other one still runs around the answer (security headers, CSP with its nonce,
-    X-Frame-Options are added exactly as for the view's own response). Only anonymous GETs
-    without a query string under the story pages' prefix look, and only an entry the view
-    stored for that very path can answer; anything else goes on to the view."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.prefix = None
-
-    def __call__(self, request):
-        if self.prefix is None:
-            self.prefix = reverse("story-detail", args=["x"])[:-2]
-        if (request.method == "GET" and request.path_info.startswith(self.prefix)
-                and not request.META.get("QUERY_STRING") and _cacheable(request)):
-            hit = _cached(_story_key(request))[1]
-            if hit is not None:
-                return _respond(request, hit[0], [hit[1]])
-        return self.get_response(request)
-
-
-def _story_key(request) -> str:
-    return _page_key(request, "story", request.path_info)
-
-
-def _serve(request, key: str | None, build) -> HttpResponse:
-    """Serve HTML from the page cache when the reader is anonymous; build it otherwise.
-    `build()` answers (head, [chunks]) with the nonce placeholder in `head`."""
-    if key is None:
-        return _respond(request, *build())
-    generation, hit = _cached(key)
-    if hit is not None:
-        return _respond(request, hit[0], [hit[1]])
-    head, rest = build()  # the generation was read first: a publish meanwhile leaves the
-    rest = b"".join(rest)  # entry stored below already stale
-    cache.set(key, (generation, head, rest), settings.NEWSROOM_PAGE_CACHE_SECONDS)
-    return _respond(request, head, [rest])
+def story_last_modified(request, slug, **kwargs):
+    page = live_story(request, slug)
+    return None if page is None else pages.story_last_modified(page)
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -129,40 +92,54 @@ def render_page(request, template: str, context: dict, **kwargs) -> HttpResponse
                   **kwargs)
 
 
+def _origin(request) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
 def _page_number(request) -> int:
-    try:  # past the last page answers the last page; the bound keeps the SQL OFFSET an int64
-        return min(max(1, int(request.GET.get("page", "1"))), 10**9)
+    try:
+        return max(1, int(request.GET.get("page", "1")))
     except ValueError:
         return 1
 
 
+def _home(request):
+    """(page, items) of the home listing, read once per request (past the end: the last)."""
+    found = getattr(request, "_newsroom_home", None)
+    if found is None:
+        page = Paginator(selectors.published_stories(), HOME_PAGE_SIZE).get_page(
+            _page_number(request))
+        found = request._newsroom_home = (page, selectors.listing_items(page.object_list))
+    return found
+
+
+def _home_etag(request):
+    page, items = _home(request)
+    return pages.listing_etag("home", page.number, page.paginator.count, items)
+
+
+def _home_last_modified(request):
+    return pages.listing_last_modified(_home(request)[1])
+
+
 @require_safe
+@public_page
+@condition(etag_func=_home_etag, last_modified_func=_home_last_modified)
 def home(request):
-    number = _page_number(request)
-
-    def build() -> tuple[bytes, list[bytes]]:
-        html = pages.home_html(number, origin=_origin(request), page_size=HOME_PAGE_SIZE)
-        if html is None:  # past the last page: the last page, as Paginator.get_page did
-            last = max(1, -(-pages.teaser_rows(limit=1)[1] // HOME_PAGE_SIZE))
-            html = pages.home_html(last, origin=_origin(request), page_size=HOME_PAGE_SIZE)
-        return html.encode(), []
-
-    key = None
-    if _cacheable(request):
-        key = _page_key(request, "home", number)
-    return _serve(request, key, build)
+    page, items = _home(request)
+    return render_page(request, "stories/home.html", {
+        "page": page, "items": items, "origin": _origin(request)})
 
 
 @require_safe
+@public_page
+@condition(etag_func=story_etag, last_modified_func=story_last_modified)
 def story_detail(request, slug):
-    def build() -> tuple[bytes, list[bytes]]:
-        found = pages.story_chunks(slug, origin=_origin(request))
-        if found is None:
-            raise Http404("No published story at this address.")
-        return found
-
-    # Keyed by path: PageCacheMiddleware answers hits before the URL is resolved.
-    return _serve(request, _story_key(request) if _cacheable(request) else None, build)
+    page = live_story(request, slug)
+    if page is None:
+        raise Http404("No published story at this address.")
+    return render_page(request, "stories/story_detail.html",
+                       pages.page_context(page, origin=_origin(request)))
 
 
 @require_safe
@@ -184,8 +161,7 @@ def preview(request, token):
     if link is None:
         raise Http404("This preview link has expired or was revoked.")
     page = selectors.revision_page(link.revision)
-    context = pages.page_context(page, origin=_origin(request), nonce=str(request.csp_nonce),
-                                 body=page.revision.html, preview=link)
+    context = pages.page_context(page, origin=_origin(request), preview=link)
     response = render_page(request, "stories/story_detail.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

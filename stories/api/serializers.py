@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from audit.models import Event
 from audit.services import display_name
+from sources.api.serializers import archive_url
 from sources.models import KEY_PATTERN
 from stories.models import Correction, Decision, Revision, State, Story, Verdict
 
@@ -364,4 +365,25 @@ def public_story_item(request, story, *, authors, revision) -> dict:
         "published_at": story.published_at,
         "updated_at": story.live_updated_at or story.published_at,
         "retracted": story.retracted_at is not None,
+    }
+
+
+def public_story_detail(request, page) -> dict:
+    """A published story's API detail (PublicStoryDetailSerializer's fields) from its page."""
+    story, revision = page.story, page.revision
+    return {
+        **public_story_item(request, story, authors=page.authors, revision=revision),
+        "html": revision.html,
+        "reviewed_by": list(page.reviewers),
+        "revision": revision.content_hash,
+        "sources": [
+            {"number": c.number, "key": c.key,
+             **{name: getattr(c.source, name, "") or "" for name in (
+                 "title", "outlet", "url", "author", "published_on", "snapshot_sha256")},
+             "archive_url": archive_url(request, c.snapshot_id) if c.snapshot_id else None}
+            for c in page.sources
+        ],
+        "corrections": page.corrections,
+        "retraction": ({"reason": story.retraction_reason, "at": story.retracted_at}
+                       if story.retracted_at else None),
     }

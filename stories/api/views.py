@@ -6,10 +6,11 @@ import json
 from datetime import UTC
 
 import django_filters
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import condition
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -27,9 +28,11 @@ from audit.api import STANDARD_ERRORS, ErrorSerializer, NewsroomViewSet, error_r
 from audit.models import Event
 from sources.csl import story_sources_csl
 from sources.selectors import evidence_warnings, outdated_copies
-from stories import pages, selectors, services
+from stories import selectors, services
 from stories.models import ClaimCheck, Revision, State, Story
+from stories.pages import story_etag, story_last_modified
 from stories.services import CheckInput, StaleRevision
+from stories.views import cache_headers, live_story, public_page
 
 from . import serializers as s
 from .errors import stale_body
@@ -381,34 +384,26 @@ def _not_modified(request, etag: str) -> bool:
     return "*" in seen or etag.strip('"') in seen
 
 
-def _cache_headers(response, etag: str):
-    response["ETag"] = etag
-    response["Cache-Control"] = f"public, max-age={settings.NEWSROOM_PAGE_CACHE_SECONDS}"
-    return response
-
-
 def _cacheable(request, data) -> Response:
-    """200 with ETag and Cache-Control, or 304 when the client's copy is current."""
+    """200 with an ETag (a digest of the data) and the public pages' Cache-Control, or 304
+    when the client's copy is current."""
     etag = _content_etag(data)
     if _not_modified(request, etag):
-        return _cache_headers(Response(status=status.HTTP_304_NOT_MODIFIED), etag)
-    return _cache_headers(Response(data), etag)
+        response = Response(status=status.HTTP_304_NOT_MODIFIED)
+    else:
+        response = Response(data)
+    response["ETag"] = etag
+    return cache_headers(request, response)
 
 
-def _public_detail(request, slug) -> HttpResponse:
-    """A published story's API detail: the JSON stored with its live revision's page
-    (stories.pages), sent as stored around the body HTML; the ETag comes from the stored
-    page's stamp instead of a hash of the whole answer. One query while the page is current."""
-    found = pages.api_chunks(slug, origin=f"{request.scheme}://{request.get_host()}")
-    if found is None:
-        raise Http404
-    chunks, etag = found
-    if _not_modified(request, etag):
-        return _cache_headers(HttpResponseNotModified(), etag)
-    response = HttpResponse(content_type="application/json")
-    response._container = chunks  # as rendered; not joined into one more copy
-    response["Content-Length"] = str(sum(map(len, chunks)))
-    return _cache_headers(response, etag)
+def _public_etag(request, slug=None):
+    page = live_story(request, slug)
+    return None if page is None else story_etag(page).replace('"', '"api-', 1)
+
+
+def _public_last_modified(request, slug=None):
+    page = live_story(request, slug)
+    return None if page is None else story_last_modified(page)
 
 
 @extend_schema_view(
@@ -441,5 +436,10 @@ class PublicStoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Newsr
                                      revision=story.live_revision) for story in page]
         return _cacheable(request, self.get_paginated_response(items).data)
 
+    @method_decorator(public_page)
+    @method_decorator(condition(etag_func=_public_etag, last_modified_func=_public_last_modified))
     def retrieve(self, request, slug=None):
-        return _public_detail(request, slug)
+        page = live_story(request, slug)  # read once: the validators above used it too
+        if page is None:
+            raise Http404
+        return Response(s.PublicStoryDetailSerializer(s.public_story_detail(request, page)).data)

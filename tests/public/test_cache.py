@@ -1,8 +1,11 @@
 import pytest
-from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.http import http_date
 
-from stories import services
-from stories.tasks import page_published
+from sources.models import Source
+from stories import pages, services
+from stories.models import ImmutableRevision, Revision
 from tests.factories import SourceFactory
 from tests.public.helpers import publish_story, republish
 
@@ -12,6 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _cache_on(settings):
     settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
+    settings.NEWSROOM_PAGE_STALE_SECONDS = 60
 
 
 @pytest.fixture
@@ -24,79 +28,170 @@ def text(client, url) -> str:
     return client.get(url).content.decode()
 
 
-def test_story_page_is_served_from_cache(client, story):
+def behind_the_cache(story, html: str) -> None:
+    # Revisions are immutable; only a test writes one behind the application's back.
+    Revision.objects.filter(pk=story.live_revision_id).update(html=html)
+
+
+# --- the article fragment -------------------------------------------------------------------
+
+
+def test_the_article_is_a_cached_fragment(client, story):
     assert "Five cranes" in text(client, story.get_absolute_url())
-    type(story.live_revision).objects.filter(pk=story.live_revision_id).update(
-        html="<p>Changed behind the cache's back</p>")
+    behind_the_cache(story, "<p>Changed behind the cache's back</p>")
     assert "Five cranes" in text(client, story.get_absolute_url())
 
 
-def test_cached_page_gets_a_fresh_nonce_each_time(client, story):
-    first = client.get(story.get_absolute_url())
-    second = client.get(story.get_absolute_url())
-    nonce = second.content.decode().split('type="application/ld+json" nonce="')[1].split('"')[0]
-    assert nonce != "__csp_nonce_placeholder__"
-    assert f"'nonce-{nonce}'" in second["Content-Security-Policy"]
-    assert first.content != second.content
+def test_a_new_template_version_renders_the_fragment_afresh(client, story, monkeypatch):
+    text(client, story.get_absolute_url())
+    behind_the_cache(story, "<p>Seen with the new templates</p>")
+    monkeypatch.setattr(pages, "template_version", lambda: "a-new-version")
+    assert "Seen with the new templates" in text(client, story.get_absolute_url())
 
 
-def test_correction_invalidates_story_and_home(client, story, writer, reviewer, editor,
-                                               django_capture_on_commit_callbacks):
-    assert "Five cranes" in text(client, story.get_absolute_url())
+def test_the_template_version_comes_from_the_template_source():
+    version = pages.template_version()
+    assert version == pages.template_version()
+    assert pages._digest(("<p>one</p>",)) != pages._digest(("<p>two</p>",))
+
+
+def test_zero_seconds_turns_the_fragment_cache_off(client, settings, story):
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 0
+    text(client, story.get_absolute_url())
+    behind_the_cache(story, "<p>Fresh every time</p>")
+    assert "Fresh every time" in text(client, story.get_absolute_url())
+
+
+def test_a_broken_link_found_later_reaches_the_cached_page(client, story):
+    assert "reported broken" not in text(client, story.get_absolute_url())
+    source = Source.objects.get(key="c1")
+    source.health = "broken"
+    source.save()
+    assert "reported broken" in text(client, story.get_absolute_url())
+
+
+def test_a_library_edit_after_publish_does_not_reach_the_page(client, writer, reviewer, editor):
+    source = SourceFactory(title="Old title")
+    story = publish_story(writer, reviewer, editor, sources=[source])
+    text(client, story.get_absolute_url())
+    source.title, source.url = "New title", "https://evil.example/phish"
+    source.save()
+    sources = text(client, story.get_absolute_url()).split('<ol class="sources">')[1]
+    assert "Old title" in sources and "New title" not in sources
+    assert "evil.example" not in sources
+
+
+def test_a_correction_shows_on_the_next_request(client, story, writer, reviewer, editor):
+    text(client, story.get_absolute_url())
     text(client, "/")
-    with django_capture_on_commit_callbacks(execute=True):
-        republish(story, writer, reviewer, editor, title="Three cranes arrive",
-                  body="Three cranes arrived [@c1].", note="Corrected the number of cranes.")
+    republish(story, writer, reviewer, editor, title="Three cranes arrive",
+              body="Three cranes arrived [@c1].", note="Corrected the number of cranes.")
     page = text(client, story.get_absolute_url())
     assert "Three cranes arrived" in page and "Corrected the number of cranes." in page
+    assert "Five cranes" not in page
     assert "Three cranes arrive" in text(client, "/")
 
 
-def test_retraction_invalidates_story_and_home(client, story, editor,
-                                               django_capture_on_commit_callbacks):
+def test_a_retraction_shows_on_the_next_request(client, story, editor):
     text(client, story.get_absolute_url())
     text(client, "/")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.story_retract(story_id=story.pk, user=editor, reason="Forged source.")
+    services.story_retract(story_id=story.pk, user=editor, reason="Forged source.")
     assert "Forged source." in text(client, story.get_absolute_url())
     assert "Retracted" in text(client, "/")
 
 
-def test_publish_invalidates_home(client, story, writer, reviewer, editor,
-                                  django_capture_on_commit_callbacks):
-    text(client, "/")
-    with django_capture_on_commit_callbacks(execute=True):
-        publish_story(writer, reviewer, editor, title="A second story")
-    assert "A second story" in text(client, "/")
-
-
-def test_page_published_task_drops_cached_pages(client, story):
+def test_an_author_change_shows_on_the_next_request(client, story, editor, other_writer):
     text(client, story.get_absolute_url())
-    type(story.live_revision).objects.filter(pk=story.live_revision_id).update(
-        html="<p>Rebuilt after the task</p>")
-    page_published(story.pk)
-    assert "Rebuilt after the task" in text(client, story.get_absolute_url())
+    services.story_update(story_id=story.pk, user=editor, authors=[story.authors.first(),
+                                                                    other_writer])
+    assert other_writer.get_full_name() in text(client, story.get_absolute_url())
 
 
-def test_publish_runs_the_invalidation_task_on_commit(story, writer, reviewer, editor,
-                                                       django_capture_on_commit_callbacks):
-    generation = cache.get("page:generation") or 0
-    with django_capture_on_commit_callbacks(execute=True):
-        republish(story, writer, reviewer, editor, body="Four cranes arrived [@c1].")
-    assert (cache.get("page:generation") or 0) > generation
+# --- HTTP caching ---------------------------------------------------------------------------
 
 
-def test_zero_seconds_turns_the_cache_off(client, settings, story):
-    settings.NEWSROOM_PAGE_CACHE_SECONDS = 0
-    text(client, story.get_absolute_url())
-    type(story.live_revision).objects.filter(pk=story.live_revision_id).update(
-        html="<p>Fresh every time</p>")
-    assert "Fresh every time" in text(client, story.get_absolute_url())
+def public_urls(story) -> list[str]:
+    return [story.get_absolute_url(), "/", f"/api/v1/public/stories/{story.slug}/"]
 
 
-def test_signed_in_staff_bypass_the_cache(client, story, editor):
-    text(client, story.get_absolute_url())
-    type(story.live_revision).objects.filter(pk=story.live_revision_id).update(
-        html="<p>Staff see this</p>")
+@pytest.mark.parametrize("which", [0, 1, 2], ids=["story", "home", "api"])
+def test_anonymous_answers_may_be_kept_by_shared_caches(client, story, which):
+    response = client.get(public_urls(story)[which])
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    assert directives == {"public", "max-age=0", "s-maxage=300", "stale-while-revalidate=60"}
+    vary = {v.strip() for v in response["Vary"].split(",")}
+    assert {"Cookie", "Accept-Encoding"} <= vary
+    assert response["ETag"] and response["Last-Modified"]
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["story", "home"])
+def test_signed_in_answers_are_private(client, story, editor, which):
     client.force_login(editor)
-    assert "Staff see this" in text(client, story.get_absolute_url())
+    response = client.get(public_urls(story)[which])
+    assert "private" in response["Cache-Control"] and "public" not in response["Cache-Control"]
+
+
+def test_anonymous_story_page_carries_no_nonce(client, story):
+    first, second = (client.get(story.get_absolute_url()) for _ in range(2))
+    assert "nonce-" not in first["Content-Security-Policy"]
+    assert "nonce=" not in first.content.decode()
+    assert first.content == second.content
+    assert first["Content-Security-Policy"] == second["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("which", [0, 1, 2], ids=["story", "home", "api"])
+def test_an_unchanged_page_answers_304(client, story, which):
+    url = public_urls(story)[which]
+    first = client.get(url)
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    assert "s-maxage=300" in again["Cache-Control"]
+    since = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since.status_code == 304
+
+
+@pytest.mark.parametrize("change", ["correction", "retraction", "broken link"])
+def test_the_etag_changes_with_what_the_page_shows(client, story, writer, reviewer, editor,
+                                                   change):
+    urls = public_urls(story)
+    before = [client.get(url)["ETag"] for url in urls]
+    if change == "correction":
+        republish(story, writer, reviewer, editor, body="Four cranes arrived [@c1].")
+    elif change == "retraction":
+        services.story_retract(story_id=story.pk, user=editor, reason="Forged source.")
+    else:
+        Source.objects.filter(key="c1").update(health="broken")
+    for url, etag in zip(urls, before, strict=True):
+        if change == "broken link" and url == "/":
+            continue  # teasers do not show link health
+        response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+        assert response.status_code == 200 and response["ETag"] != etag
+
+
+def test_a_page_past_its_last_modified_time_is_sent_again(client, story):
+    response = client.get(story.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=http_date(0))
+    assert response.status_code == 200
+
+
+# --- GET never writes; revisions are immutable -----------------------------------------------
+
+
+def test_get_requests_write_nothing(client, story, editor):
+    urls = [*public_urls(story), f"/stories/{story.slug}/history/", "/api/v1/public/stories/"]
+    for signed_in in (False, True):
+        if signed_in:
+            client.force_login(editor)
+        for url in urls:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            writes = [q["sql"] for q in captured.captured_queries
+                      if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+            assert writes == [], url
+
+
+def test_a_saved_revision_cannot_be_saved_again(story):
+    revision = Revision.objects.get(pk=story.live_revision_id)
+    revision.html = "<p>Rewritten</p>"
+    with pytest.raises(ImmutableRevision):
+        revision.save()
+    assert Revision.objects.get(pk=revision.pk).html != "<p>Rewritten</p>"
