@@ -1,0 +1,88 @@
+# Varnish in front of gunicorn (Varnish 6 / 7, Debian's `varnish` package).
+#
+# Caches anonymous GET and HEAD for as long as the app's `Cache-Control: s-maxage` says (the
+# app sends `public, max-age=0, s-maxage=N, stale-while-revalidate=M` for anonymous readers and
+# `private` for signed-in ones); passes every request that carries a session or CSRF cookie or
+# an Authorization header. The app purges on commit after publish, correction, retraction and
+# source or author changes (stories.frontend_cache.VarnishBackend): a BAN whose X-Ban-Url
+# header is a regular expression over paths; PURGE of one URL works too. Both only from the
+# `purgers` ACL.
+#
+#   varnishd -a :6081 -f /etc/varnish/default.vcl -s malloc,256m
+#   NEWSROOM_FRONTEND_CACHE_URL=http://127.0.0.1:6081   (in the app's environment)
+#
+# The backend address is replaced by the integration test (tests/integration/test_varnish.py).
+vcl 4.1;
+
+backend default {
+    .host = "127.0.0.1";
+    .port = "8000";
+    .connect_timeout = 2s;
+    .first_byte_timeout = 30s;
+}
+
+# Who may PURGE and BAN: the app servers. Add their addresses.
+acl purgers {
+    "127.0.0.1";
+    "::1";
+}
+
+sub vcl_recv {
+    if (req.method == "PURGE") {
+        if (!client.ip ~ purgers) {
+            return (synth(403, "Not allowed"));
+        }
+        return (purge);
+    }
+    if (req.method == "BAN") {
+        if (!client.ip ~ purgers) {
+            return (synth(403, "Not allowed"));
+        }
+        if (!req.http.X-Ban-Url) {
+            return (synth(400, "X-Ban-Url required"));
+        }
+        # On obj.* only, so the ban lurker can clear matching objects in the background.
+        ban("obj.http.X-Url ~ " + req.http.X-Ban-Url);
+        return (synth(200, "Banned"));
+    }
+    if (req.method != "GET" && req.method != "HEAD") {
+        return (pass);
+    }
+    # Signed-in users (and anyone mid-form) go to the app every time.
+    if (req.http.Authorization || req.http.Cookie ~ "(^|;\s*)(sessionid|csrftoken)=") {
+        return (pass);
+    }
+    # Other cookies (analytics and the like) do not change the page: drop them, so every
+    # anonymous reader shares one copy (the app answers `Vary: Cookie`).
+    unset req.http.Cookie;
+    return (hash);
+}
+
+sub vcl_backend_response {
+    # Remember the path for bans (stories.frontend_cache bans by path, every host).
+    set beresp.http.X-Url = bereq.url;
+    # A page that sets a cookie, or is private, is never shared (Varnish's built-in rules
+    # also refuse these; stated here so a later edit cannot forget it).
+    if (beresp.http.Set-Cookie || beresp.http.Cache-Control ~ "(?i)private|no-store|no-cache") {
+        set beresp.uncacheable = true;
+        set beresp.ttl = 120s;
+        return (deliver);
+    }
+    # Varnish takes the TTL from s-maxage (before max-age) and the grace from
+    # stale-while-revalidate; a PURGE or BAN drops graced copies too.
+    if (beresp.http.Cache-Control !~ "s-maxage") {
+        # Errors and pages without an explicit lifetime are kept briefly at most.
+        set beresp.ttl = 10s;
+    }
+    return (deliver);
+}
+
+sub vcl_deliver {
+    unset resp.http.X-Url;
+    # Age and X-Varnish tell a hit (two ids) from a miss (one id).
+    if (obj.hits > 0) {
+        set resp.http.X-Cache = "HIT";
+    } else {
+        set resp.http.X-Cache = "MISS";
+    }
+}

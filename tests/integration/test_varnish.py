@@ -1,0 +1,160 @@
+"""The edge cache as deployed: Debian's varnishd with deploy/varnish/default.vcl in front of the
+app (pytest-django's live server), purged on commit by stories.frontend_cache."""
+
+import http.client
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from stories import services
+from tests.conftest import need
+from tests.factories import SourceFactory
+from tests.public.helpers import publish_story, republish
+
+VCL = Path(__file__).resolve().parents[2] / "deploy" / "varnish" / "default.vcl"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def varnish(live_server, settings, tmp_path):
+    binary = shutil.which("varnishd") or "/usr/sbin/varnishd"
+    need(Path(binary).exists(), "varnishd is not installed (apt-get install varnish)")
+    backend_port = live_server.url.rsplit(":", 1)[1]
+    vcl = tmp_path / "default.vcl"
+    vcl.write_text(VCL.read_text().replace('.port = "8000"', f'.port = "{backend_port}"'))
+    port = free_port()
+    log = open(tmp_path / "varnishd.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(  # noqa: S603 - a fixed binary and arguments
+        [binary, "-F", "-j", "none", "-a", f"127.0.0.1:{port}", "-f", str(vcl),
+         "-n", str(tmp_path / "varnish"), "-s", "malloc,32m"],
+        stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert process.poll() is None, (tmp_path / "varnishd.log").read_text()
+            try:
+                urllib.request.urlopen(base + "/robots.txt", timeout=2).read()  # noqa: S310
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "varnishd did not start"
+                time.sleep(0.2)
+        settings.SECURE_SSL_REDIRECT = False
+        settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
+        settings.NEWSROOM_FRONTEND_CACHE = {
+            "BACKEND": "stories.frontend_cache.VarnishBackend", "LOCATION": base}
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def get(url: str, cookie: str | None = None):
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return response.headers, response.read().decode()
+
+
+def is_hit(headers) -> bool:
+    # X-Varnish holds two ids (this request's and the cached object's) on a hit.
+    return len(headers["X-Varnish"].split()) == 2
+
+
+@pytest.fixture
+def story(roles, writer, reviewer, editor, varnish):
+    return publish_story(writer, reviewer, editor, title="Five cranes arrive",
+                         body="Five cranes arrived [@c1].", sources=[SourceFactory(key="c1")])
+
+
+def test_a_published_story_is_a_hit_on_the_second_request(varnish, story):
+    url = varnish + story.get_absolute_url()
+    first, page = get(url)
+    assert not is_hit(first) and "Five cranes arrived" in page
+    assert "s-maxage=300" in first["Cache-Control"]
+    second, again = get(url)
+    assert is_hit(second) and again == page
+    assert int(second["Age"]) >= 0
+
+
+def test_a_correction_is_visible_through_varnish_on_the_next_request(
+        varnish, story, writer, reviewer, editor):
+    url = varnish + story.get_absolute_url()
+    get(url), get(varnish + "/")
+    assert is_hit(get(url)[0])
+    republish(story, writer, reviewer, editor, title="Three cranes arrive",
+              body="Three cranes arrived [@c1].", note="Corrected the number of cranes.")
+    headers, page = get(url)
+    assert "Three cranes arrived" in page and "Corrected the number of cranes." in page
+    assert not is_hit(headers)
+    assert "Three cranes arrive" in get(varnish + "/")[1]
+    assert "Three cranes arrived" in get(varnish + f"/api/v1/public/stories/{story.slug}/")[1]
+
+
+def test_a_retraction_is_visible_through_varnish_on_the_next_request(varnish, story, editor):
+    url = varnish + story.get_absolute_url()
+    get(url)
+    assert is_hit(get(url)[0])
+    services.story_retract(story_id=story.pk, user=editor, reason="Forged source.")
+    assert "Forged source." in get(url)[1]
+
+
+def test_a_broken_link_found_later_is_visible_through_varnish(varnish, story):
+    from sources.models import Source
+
+    url = varnish + story.get_absolute_url()
+    get(url)
+    assert is_hit(get(url)[0])
+    source = Source.objects.get(key="c1")
+    source.health = "broken"
+    source.save()
+    assert "reported broken" in get(url)[1]
+
+
+def test_signed_in_users_never_share_a_cached_page(varnish, story, editor, client):
+    url = varnish + story.get_absolute_url()
+    client.force_login(editor)
+    session = f"sessionid={client.cookies['sessionid'].value}"
+    get(url), get(url)  # an anonymous copy is cached
+    for _ in range(2):
+        headers, _page = get(url, cookie=session)
+        assert not is_hit(headers)
+        assert "private" in headers["Cache-Control"]
+    # ...and what a signed-in user was sent is never kept for anyone else.
+    home = varnish + "/?signed-in-first"
+    get(home, cookie=session)
+    headers, _page = get(home)
+    assert not is_hit(headers) and "public" in headers["Cache-Control"]
+
+
+def status_from(varnish: str, method: str, source: str, headers: dict) -> int:
+    host, port = varnish.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5,
+                                            source_address=(source, 0))
+    try:
+        connection.request(method, "/", headers=headers)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("method", ["PURGE", "BAN"])
+def test_only_allowed_addresses_may_purge(varnish, method):
+    headers = {"X-Ban-Url": "^/$"}
+    assert status_from(varnish, method, "127.0.0.1", headers) == 200  # in the purgers ACL
+    assert status_from(varnish, method, "127.0.0.2", headers) == 403  # not in it
