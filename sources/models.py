@@ -1,6 +1,5 @@
 """The shared source library: what stories cite, and what we preserved of it."""
 
-import re
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -9,7 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+from .keys import KEY_PATTERN, is_key  # noqa: F401 - KEY_PATTERN: stories' API serializers
 
 
 def normalise_url(url: str) -> str:
@@ -133,8 +132,7 @@ class Source(models.Model):
             same = Source.objects.filter(url=self.url).exclude(pk=self.pk).first()
             if same is not None:
                 errors["url"] = [f'This link is already in the library as "{same.key}".']
-        if self.key and not re.fullmatch(KEY_PATTERN, self.key, flags=re.ASCII):
-            # Keys are typed into [@key] citations and URLs: ASCII letters, digits, _ . : -.
+        if self.key and not is_key(self.key):
             errors["key"] = ["Use letters, digits and _ . : - only, starting with a letter "
                              "or digit (e.g. reuters-wu)."]
         elif self.key:

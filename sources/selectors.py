@@ -170,13 +170,6 @@ def evidence_warnings(revision) -> list[dict]:
 
 
 def snapshot_at(source: Source, at: datetime | None) -> Snapshot | None:
-    """The newest good snapshot fetched at or before `at` (the newest of all when at is None)."""
-    snapshots = source.snapshots.filter(error="", status_code__lt=400)
-    if at is not None:
-        snapshots = snapshots.filter(fetched_at__lte=at)
-    return snapshots.order_by("-fetched_at", "-id").first()
-
-
-def link_history(source: Source, limit: int = 50):
-    """A source's link checks, newest first: the history behind its health."""
-    return source.link_checks.order_by("-checked_at", "-id")[:limit]
+    """The newest good snapshot fetched at or before `at` (the newest of all when at is None):
+    what a reviewer approving at `at` checked against."""
+    return source.snapshots.good(at).order_by("-fetched_at", "-id").first()

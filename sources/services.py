@@ -9,7 +9,6 @@ only the recording of their outcome is atomic.
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -23,7 +22,7 @@ from audit.errors import ActionDenied, InvalidInput
 from audit.roles import is_editor, is_writer
 from audit.services import audit_record, audited
 
-from . import citing, evidence, fetch, tasks
+from . import citing, evidence, fetch, selectors, tasks
 from .models import Health, LinkCheck, Snapshot, Source
 
 log = logging.getLogger(__name__)
@@ -215,12 +214,6 @@ def _record(source_id: int, url: str, result: fetch.FetchResult, *, user, action
     return CheckOutcome(source_id, health, snapshot, link_check, result.transient, result.error)
 
 
-def baseline_snapshot(source: Source, at: datetime) -> Snapshot | None:
-    """The newest good snapshot fetched at or before `at`: what a reviewer approved against."""
-    return (source.snapshots.filter(fetched_at__lte=at, error="", status_code__lt=400)
-            .order_by("-fetched_at", "-id").first())
-
-
 CHANGED_BELOW = 0.8  # share of words in common below which a page "changed" (evidence.similarity)
 
 
@@ -229,7 +222,7 @@ def _drift(source: Source, current_text: str, *, exclude: Snapshot | None) -> st
     if not current_text:
         return ""
     for at in citing.approval_times(source):
-        baseline = baseline_snapshot(source, at)
+        baseline = selectors.snapshot_at(source, at)
         if baseline is None or (exclude is not None and baseline.pk == exclude.pk):
             continue
         if not baseline.text:

@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from audit.admin_mixins import ReadOnlyAdmin, RefusedFormAnswers400, SavedByServiceAdmin
+from audit.services import display_name
 from sources.csl import story_sources_csl
 from sources.models import Source
 from sources.selectors import outdated_copies
@@ -255,7 +256,7 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
 
     @admin.display(description="authors")
     def authors_list(self, obj):
-        return ", ".join(a.get_full_name() or a.get_username() for a in obj.authors.all())
+        return ", ".join(display_name(a) for a in obj.authors.all())
 
     @admin.display(description="revision", ordering="latest_revision__number")
     def revision_number(self, obj):
@@ -266,8 +267,7 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
         revision = obj.latest_revision
         if revision is None:
             return "—"
-        who = revision.created_by.get_full_name() or revision.created_by.get_username() \
-            if revision.created_by_id else "someone"
+        who = display_name(revision.created_by) if revision.created_by_id else "someone"
         return format_html(
             'Revision {} ({}) by {}, {} · <a href="{}">history</a>',
             revision.number, revision.short_hash, who,

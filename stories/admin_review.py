@@ -145,10 +145,6 @@ def _source_html(s) -> str:
             f'{snapshot}{outdated}')
 
 
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 class _RowBuilder:
     """Builds the claim rows; a source line is built once per (source, locator)."""
 
@@ -178,12 +174,13 @@ class _RowBuilder:
         if check:
             note = f": “{_e(check.note)}”" if check.note else ""
             parts.append(f'<p class="last-check">Last check on this revision: '
-                         f'{_e(check.get_verdict_display())} by {_e(_person(check.reviewer))}'
+                         f'{_e(check.get_verdict_display())} by {_e(display_name(check.reviewer))}'
                          f'{note}</p>\n')
         carried = row.carried
         if carried:
             note = f": “{_e(carried.note)}”" if carried.note else ""
-            parts.append(f'<p class="carried">Checked supported by {_e(_person(carried.reviewer))}'
+            who = _e(display_name(carried.reviewer))
+            parts.append(f'<p class="carried">Checked supported by {who}'
                          f' on {_e(date_filter(carried.created_at, "j M Y"))} (revision '
                          f'{_e(carried.claim.revision.number)}){note}</p>\n')
         sources = "".join(f"<li>{self.source(s)}</li>" for s in row.sources)

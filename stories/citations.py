@@ -20,6 +20,8 @@ from markdown_it.rules_inline.image import image as _md_image
 from markdown_it.rules_inline.link import link as _md_link
 from markdown_it.token import Token
 
+from sources.keys import KEY
+
 __all__ = [
     "CitedSource",
     "Claim",
@@ -31,7 +33,6 @@ __all__ = [
     "parse",
 ]
 
-KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:-]*"
 BROKEN_HEALTH = frozenset({"broken", "unreachable"})
 MAX_GROUP = 2000  # characters from "[@" to "]"
 
@@ -336,9 +337,9 @@ _CLEANER = nh3.Cleaner(
 
 # --------------------------------------------------------------------------- text rules
 
-_KEY_RE = re.compile(KEY_PATTERN)
-_FULL_KEY_RE = re.compile(KEY_PATTERN + r"\Z")
-_SINGLE_KEY = re.compile(r"\[@" + KEY_PATTERN + r"\]\Z")
+_KEY_RE = re.compile(KEY)
+_FULL_KEY_RE = re.compile(KEY + r"\Z")
+_SINGLE_KEY = re.compile(r"\[@" + KEY + r"\]\Z")
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by whitespace and a
 # non-lowercase character: "U.S. officials" and "approx. five" do not split.
 _SENTENCE_END = re.compile(r"[.!?][\"'\u2019\u201d\u00bb)\]]*(?=\s+[^\sa-z])")

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from audit import queueing
 from audit.errors import ActionDenied, Conflict, InvalidInput
 from audit.services import audit_denied, audit_record, audited, display_name
+from sources.keys import KEY
 from sources.models import Source
 from sources.pins import PinnedSource
 from sources.selectors import library_copies
@@ -76,7 +77,7 @@ class RevisionAltered(Conflict):
 
 # --- parsing and revisions -------------------------------------------------------------
 
-_KEY_CANDIDATE = re.compile(r"@([A-Za-z0-9][A-Za-z0-9_.:-]*)")
+_KEY_CANDIDATE = re.compile(rf"@({KEY})")
 _IMAGE_CANDIDATE = re.compile(r"\(image:([^)\s]+)\)")
 
 

@@ -5,7 +5,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from sources.models import KEY_PATTERN, Kind, LinkCheck, Snapshot, Source
+from sources.keys import KEY_PATTERN
+from sources.models import Kind, LinkCheck, Snapshot, Source
 
 
 def archive_url(request, snapshot_id: int) -> str | None:

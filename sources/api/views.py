@@ -15,7 +15,8 @@ from rest_framework.response import Response
 
 from audit.api import STANDARD_ERRORS, NewsroomViewSet, error_responses
 from sources import services
-from sources.models import KEY_PATTERN, Health, Kind, Snapshot, Source
+from sources.keys import KEY
+from sources.models import Health, Kind, Snapshot, Source
 
 from .serializers import SourceDetailSerializer, SourceSerializer, SourceWriteSerializer
 
@@ -74,7 +75,7 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
     """Writers, reviewers and editors share one library; every write goes through the service."""
 
     lookup_field = "key"
-    lookup_value_regex = KEY_PATTERN.strip("^$")
+    lookup_value_regex = KEY
     filterset_class = SourceFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 

@@ -1,0 +1,17 @@
+"""The key grammar, in one place: what a source key is, wherever one is typed or read.
+
+Keys are typed into `[@key]` citations and URLs: an ASCII letter or digit, then letters, digits
+and `_ . : -`. Pure: no ORM, settings or I/O.
+"""
+
+import re
+
+KEY = r"[A-Za-z0-9][A-Za-z0-9_.:-]*"  # to embed in a larger pattern (citations, URL routes)
+KEY_PATTERN = rf"^{KEY}$"  # a whole value (form and serializer validation)
+
+_WHOLE_KEY = re.compile(rf"{KEY}\Z", re.ASCII)
+
+
+def is_key(text: str) -> bool:
+    """Whether `text`, all of it, is a well-formed key."""
+    return bool(_WHOLE_KEY.match(text))
