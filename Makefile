@@ -25,9 +25,19 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+# The demo runs like production on one machine without Redis: the web server and one Celery
+# worker with beat (scheduled publishing, snapshots, e-mail) share an embedded broker (kombu's
+# filesystem transport under var/celery) and a file cache (var/cache). Ctrl-C stops both.
+DEMO_ENV := CELERY_BROKER_URL=filesystem:// DJANGO_CACHE_DIR=$(CURDIR)/var/cache
+
 demo: migrate
-	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST)
+	mkdir -p var/celery var/celery-control var/cache
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+	@echo "Worker and scheduler log: var/worker.log"
+	$(DEMO_ENV) $(BIN)/celery -A newsroom worker -B --pool=solo --loglevel=info \
+	    -s var/celerybeat-schedule > var/worker.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(DEMO_ENV) $(PY) manage.py runserver $(HOST)
 
 test: install-dev
 	$(PY) manage.py makemigrations --check --dry-run

@@ -212,7 +212,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # `make demo`'s embedded broker: kombu's filesystem transport, a folder of message files that
 # the web process and one local worker (with beat) share. Development only; no Redis needed.
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _QUEUE_DIR = str(BASE_DIR / "var" / "celery")
+    _QUEUE_DIR = os.environ.get("CELERY_FILESYSTEM_DIR") or str(BASE_DIR / "var" / "celery")
     CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": _QUEUE_DIR, "data_folder_out": _QUEUE_DIR,
                                        "control_folder": _QUEUE_DIR + "-control"}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
@@ -229,7 +229,10 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    "publish-due-stories": {"task": "stories.tasks.publish_due", "schedule": 60.0},
+    "publish-due-stories": {
+        "task": "stories.tasks.publish_due",
+        "schedule": float(os.environ.get("NEWSROOM_PUBLISH_DUE_SECONDS", "60")),
+    },
     "check-cited-links": {"task": "sources.tasks.check_cited_links", "schedule": 6 * 3600.0},
     # Sources added while the broker was down have no snapshot yet: capture them now.
     "capture-missing-snapshots": {"task": "sources.tasks.capture_missing",
