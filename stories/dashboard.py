@@ -1,15 +1,22 @@
 """What the admin index shows each person: their review queue, their stories, the desk's lists."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from . import review_selectors as selectors
-from .models import Story
+from .models import State, Story
 from .permissions import is_editor, is_reviewer, is_writer
 
 LIMIT = 25
+
+
+def _publish_grace() -> timedelta:
+    """Beat publishes due stories every few seconds or minutes: two rounds missed is a problem."""
+    interval = settings.CELERY_BEAT_SCHEDULE["publish-due-stories"]["schedule"]
+    return timedelta(seconds=2 * float(interval))
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,8 @@ class Row:
     assigned: bool = False
     due_at: datetime | None = None
     overdue: bool = False
+    # A scheduled story whose time has passed but is not live: the scheduler is not running.
+    publish_overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,8 @@ def _row(story: Story, now: datetime) -> Row:
         assigned=bool(getattr(story, "assigned", False)),
         due_at=due_at,
         overdue=due_at is not None and due_at < now,
+        publish_overdue=story.state == State.SCHEDULED and story.publish_at is not None
+        and story.publish_at < now - _publish_grace(),
     )
 
 

@@ -296,6 +296,24 @@ def test_editor_dashboard_lists_ready_and_scheduled_stories(client, sources, wri
     assert reverse("admin:stories_story_workflow", args=[ready.pk]) in ready_html
 
 
+def test_editor_dashboard_flags_a_scheduled_story_whose_time_has_passed(
+        client, sources, writer, reviewer, editor):
+    late = approved(make_story(writer, title="Ferry timetable changes", body=BODY), writer,
+                    reviewer)
+    soon = approved(make_story(writer, title="Dredging starts", body=BODY), writer, reviewer)
+    for story in (late, soon):
+        services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor,
+                               publish_at=timezone.now() + timedelta(hours=1))
+    # The scheduler was down: the first story's time came and went an hour ago.
+    Story.objects.filter(pk=late.pk).update(publish_at=timezone.now() - timedelta(hours=1))
+    client.force_login(staff(editor))
+    scheduled = client.get(reverse("admin:index")).text.split('id="dashboard-scheduled"')[1]
+    rows = {title: scheduled.split(title)[1].split("</tr>")[0]
+            for title in ("Ferry timetable changes", "Dredging starts")}
+    assert "Not live yet: its time has passed" in rows["Ferry timetable changes"]
+    assert "Not live yet" not in rows["Dredging starts"]
+
+
 # --- the workflow page -----------------------------------------------------------------------
 
 
