@@ -128,3 +128,26 @@ def test_an_image_kind_we_do_not_serve_is_refused_naming_it(client, db):
                       content_type="image/tiff")
     assert response.status_code == 400
     assert "TIFF files cannot be figures" in response.text
+
+
+def test_an_uploaded_figure_opens_where_django_serves_media(client, writer, settings):
+    settings.NEWSROOM_SERVE_MEDIA = True
+    upload(client, writer, "quay.png", image_bytes(80, 40))
+    image = Image.objects.get()
+    response = client.get(image.file.url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("path", ["../newsroom/settings.py", "..%2fnewsroom%2fsettings.py",
+                                  "/etc/passwd"])
+def test_media_serving_never_leaves_the_media_folder(client, settings, path):
+    settings.NEWSROOM_SERVE_MEDIA = True
+    response = client.get(f"/media/{path}")
+    assert response.status_code in (400, 404)
+
+
+def test_media_is_left_to_the_front_server_in_production(client, writer, settings):
+    upload(client, writer, "quay.png", image_bytes(80, 40))
+    settings.NEWSROOM_SERVE_MEDIA = False
+    assert client.get(Image.objects.get().file.url).status_code == 404
