@@ -17,6 +17,10 @@ from tests.conftest import need
 from tests.factories import SourceFactory
 from tests.public.helpers import publish_story, republish
 
+# The live server needs a transactional database; restoring it serialised at teardown (without
+# post_migrate recreating content types) keeps later serialized_rollback tests working.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
 VCL = Path(__file__).resolve().parents[2] / "deploy" / "varnish" / "default.vcl"
 
 
