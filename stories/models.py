@@ -72,7 +72,9 @@ class StoryQuerySet(models.QuerySet):
         return self.filter(live_revision__isnull=False)
 
     def visible_to(self, user):
-        """Stories a signed-in user may see: their own; all for editors; in review for reviewers."""
+        """Stories a signed-in user may see: their own; all for editors; for reviewers, those in
+        review or approved, and every story they reviewed or were assigned, whatever its state
+        since (they keep read access to their work)."""
         from .permissions import is_editor, is_reviewer
 
         if not user.is_authenticated or not user.is_active:
@@ -81,9 +83,8 @@ class StoryQuerySet(models.QuerySet):
             return self
         query = models.Q(authors=user)
         if is_reviewer(user):
-            query |= models.Q(state__in=[State.IN_REVIEW, State.APPROVED]) | models.Q(
-                assignments__reviewer=user
-            )
+            query |= (models.Q(state__in=[State.IN_REVIEW, State.APPROVED])
+                      | models.Q(assignments__reviewer=user) | models.Q(reviews__reviewer=user))
         return self.filter(query).distinct()
 
 

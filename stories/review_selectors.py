@@ -215,7 +215,9 @@ def review_screen(*, story: Story, user) -> ReviewScreen:
         html=highlight(revision.html, {row.claim.ordinal: row.state for row in rows}),
         claims=rows, sources=list(sources.values()),
         reviews=list(Review.objects.filter(story=story).select_related("reviewer", "revision")),
-        can_review=is_reviewer(user) and not is_author(user, story),
+        # Reviews are for stories in review; any other state is shown read-only.
+        can_review=is_reviewer(user) and not is_author(user, story)
+        and story.state == State.IN_REVIEW,
         has_history=bool(prior), counts=counts,
     )
 

@@ -130,7 +130,7 @@ def test_signed_in_user_without_a_role_is_refused_and_audited(db):
 @pytest.mark.parametrize(("role", "visible"), [
     ("author", {"draft", "in_review", "published"}),
     ("other_writer", set()),
-    ("reviewer", {"in_review"}),
+    ("reviewer", {"in_review", "published"}),  # in review, and the one they approved
     ("editor", {"draft", "in_review", "published"}),
 ])
 def test_story_list_shows_only_visible_stories(make, roles, role, visible):

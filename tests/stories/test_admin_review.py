@@ -538,3 +538,26 @@ def test_review_screen_links_each_source_snapshot_and_shows_evidence(client, sto
     assert "Not checked yet" in response.text  # the source's link health
     first = response.text.split('id="check-1"')[1].split("</li>\n        \n")[0]
     assert "Source 1:" in first
+
+
+def test_a_reviewer_who_requests_changes_lands_on_the_review_screen_with_the_message(
+        client, story, writer, reviewer):
+    submitted(story, writer)
+    client.force_login(staff(reviewer))
+    data = all_supported(story, decision="request_changes", comment="Cite the customs table.")
+    response = client.post(review_url(story), data, follow=True)
+    assert response.status_code == 200
+    assert "Your review is recorded (request changes). The story is changes requested." in \
+        response.text
+    assert not Event.objects.filter(story=story, action__endswith=".denied").exists()
+
+
+def test_a_reviewer_keeps_read_access_to_a_story_they_reviewed_once_published(
+        client, story, writer, reviewer, editor):
+    approved(story, writer, reviewer)
+    services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
+    client.force_login(staff(reviewer))
+    response = client.get(review_url(story))
+    assert response.status_code == 200
+    assert "Submit review" not in response.text
+    assert story.title in response.text
