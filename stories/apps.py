@@ -9,7 +9,7 @@ class StoriesConfig(AppConfig):
         # Sources sit below stories: the library learns who cites a source through this hook.
         from sources import citing
 
-        from . import review_selectors
+        from . import frontend_cache, review_selectors  # noqa: F401 - connects the edge purges
 
         citing.register(approval_times=review_selectors.source_approval_times,
                         cited_in=review_selectors.source_cited_in)

@@ -24,9 +24,9 @@ def test_an_api_request_that_loses_the_database_is_a_503_json(writer, monkeypatc
 
 @pytest.mark.django_db
 def test_a_page_that_loses_the_database_is_a_503(client, monkeypatch):
-    from stories import pages
+    from stories import selectors
 
-    monkeypatch.setattr(pages, "home_html", lost)
+    monkeypatch.setattr(selectors, "published_stories", lost)
     response = client.get("/")
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
