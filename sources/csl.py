@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-KEY_BAD_CHARS = re.compile(r"[^A-Za-z0-9_.:-]+")
+from .keys import key_from
+from .selectors import numbered_sources
 
 # CSL item types (and BibTeX entry types) to source kinds; anything else is "other".
 CSL_KINDS = {
@@ -60,8 +61,7 @@ def clean_key(raw: str) -> str:
     raw = (raw or "").strip()
     if "/" in raw:
         raw = raw.rstrip("/").rsplit("/", 1)[-1]
-    key = KEY_BAD_CHARS.sub("-", raw).strip("-_.:")
-    return key[:80]
+    return key_from(raw)
 
 
 def _date(year, month=None, day=None) -> date | None:
@@ -387,7 +387,8 @@ def story_sources_csl(story, revision=None) -> list[dict]:
     the copies the revision pins; `accessed` is the date of the pinned snapshot."""
     revision = revision or story.latest_revision
     items = []
-    for number, pin in enumerate(revision.pins if revision is not None else [], start=1):
+    for entry in numbered_sources(revision.pins if revision is not None else [], library=False):
+        pin, number = entry.pin, entry.number
         if pin.missing:
             items.append({"id": pin.key, "type": "document", "title": pin.key,
                           "citation-number": number})

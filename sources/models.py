@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from .keys import KEY_PATTERN, is_key  # noqa: F401 - KEY_PATTERN: stories' API serializers
+from .keys import is_key
 
 
 def normalise_url(url: str) -> str:

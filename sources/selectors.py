@@ -1,13 +1,14 @@
 """Reads about sources: evidence hints for a revision's claims, and snapshots by time."""
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
 
 from . import evidence
-from .models import Snapshot, Source
+from .models import Health, Snapshot, Source
 from .pins import PinnedSource
 
 EVIDENCE_CACHE_SECONDS = 3600
@@ -31,38 +32,75 @@ def _pin(source: Source) -> PinnedSource:
     )
 
 
+def _library_rows(keys: list[str], *, as_of: datetime | None = None):
+    """Library sources by key, each annotated with its newest good snapshot (at or before as_of)."""
+    newest = Snapshot.objects.good(as_of).filter(source=OuterRef("pk")).order_by(
+        "-fetched_at", "-id")
+    return Source.objects.filter(key__in=keys).annotate(
+        pin_snapshot_id=Subquery(newest.values("pk")[:1]),
+        pin_snapshot_sha256=Subquery(newest.values("sha256")[:1]),
+        pin_snapshot_at=Subquery(newest.values("fetched_at")[:1]),
+    )
+
+
 def library_copies(keys: list[str], *, as_of: datetime | None = None) -> dict[str, PinnedSource]:
     """{key: the library's copy now}, each with its newest good snapshot (at or before as_of):
     what a revision saved now would pin. One query, whatever the number of keys."""
     if not keys:
         return {}
-    newest = Snapshot.objects.good(as_of).filter(source=OuterRef("pk")).order_by(
-        "-fetched_at", "-id")
-    rows = Source.objects.filter(key__in=keys).annotate(
-        pin_snapshot_id=Subquery(newest.values("pk")[:1]),
-        pin_snapshot_sha256=Subquery(newest.values("sha256")[:1]),
-        pin_snapshot_at=Subquery(newest.values("fetched_at")[:1]),
-    )
-    return {source.key: _pin(source) for source in rows}
+    return {source.key: _pin(source) for source in _library_rows(keys, as_of=as_of)}
 
 
-def pin_sources(keys: list[str], *, as_of: datetime | None = None) -> list[PinnedSource]:
-    """The numbered sources as a revision saved now pins them, in number order; a key not in
-    the library is pinned as missing (a citation error the writer sees)."""
-    copies = library_copies(keys, as_of=as_of)
-    return [copies.get(key) or PinnedSource(key=key, missing=True) for key in keys]
+@dataclass(frozen=True)
+class NumberedSource:
+    """One entry of a revision's numbered source list: its number, the copy the revision pins
+    (what reviewers checked and readers see), and the library's entry now: its id, link health,
+    last change and what its copy says differently from the pinned one."""
+
+    number: int
+    pin: PinnedSource
+    library_id: int | None = None  # None when the key is not (or no longer) in the library
+    health: str = Health.UNKNOWN
+    library_updated_at: datetime | None = None
+    outdated: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.pin.key
+
+    @property
+    def health_label(self) -> str:
+        return Health(self.health).label
+
+    @property
+    def link_broken(self) -> bool:
+        return not self.pin.missing and self.health in (Health.BROKEN, Health.UNREACHABLE)
+
+
+def numbered_sources(pins: list[PinnedSource], *, library: bool = True) -> list[NumberedSource]:
+    """The numbered source list, in number order, from a revision's pinned copies (its
+    `pins`): the one place every screen, export and API answer numbers sources. With
+    `library`, each entry also carries the library's entry now (one query); without, none."""
+    rows = {s.key: s for s in _library_rows([p.key for p in pins])} if library and pins else {}
+    entries = []
+    for number, pin in enumerate(pins, start=1):
+        row = rows.get(pin.key)
+        if row is None:
+            entries.append(NumberedSource(
+                number=number, pin=pin,
+                outdated=tuple(pin.differences(None)) if library else ()))
+            continue
+        entries.append(NumberedSource(
+            number=number, pin=pin, library_id=row.pk, health=row.health,
+            library_updated_at=row.updated_at, outdated=tuple(pin.differences(_pin(row))),
+        ))
+    return entries
 
 
 def outdated_copies(pins: list[PinnedSource]) -> dict[str, list[str]]:
     """{key: what changed} for each pinned copy the library has since changed (metadata, or a
     newer good snapshot). One query."""
-    current = library_copies([pin.key for pin in pins])
-    outdated = {}
-    for pin in pins:
-        changed = pin.differences(current.get(pin.key))
-        if changed:
-            outdated[pin.key] = changed
-    return outdated
+    return {entry.key: list(entry.outdated) for entry in numbered_sources(pins) if entry.outdated}
 
 
 def latest_snapshot_texts(keys: list[str], *, as_of: datetime | None = None) -> dict[str, tuple]:

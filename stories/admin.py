@@ -22,8 +22,7 @@ from django.views.decorators.http import require_POST
 from audit.admin_mixins import ReadOnlyAdmin, RefusedFormAnswers400, SavedByServiceAdmin
 from audit.services import display_name
 from sources.csl import story_sources_csl
-from sources.models import Source
-from sources.selectors import outdated_copies
+from sources.selectors import numbered_sources
 
 from . import selectors, services
 from .forms import ImageAdminForm, StoryAdminForm, StorySourceForm, StorySourceFormSet
@@ -33,17 +32,6 @@ from .permissions import is_author, is_editor, is_writer
 from .review_selectors import revision_warnings
 
 # --- panels and diffs ---------------------------------------------------------------------
-
-
-def numbered_sources(revision: Revision) -> list[dict]:
-    """The revision's numbered sources as pinned, each with its library row and what the
-    library's copy now says differently (two queries)."""
-    pins = revision.pins
-    library = {s.key: s for s in Source.objects.filter(key__in=[p.key for p in pins])}
-    outdated = outdated_copies(pins)
-    return [{"number": n, "key": pin.key, "pin": pin, "source": library.get(pin.key),
-             "outdated": outdated.get(pin.key, [])}
-            for n, pin in enumerate(pins, start=1)]
 
 
 def _pinned_lines(revision: Revision) -> str:
@@ -70,18 +58,16 @@ def claims_panel(revision: Revision | None) -> dict:
     """What the Claims & sources panel shows: two queries whatever the number of claims."""
     if revision is None:
         return {}
-    sources = numbered_sources(revision)
-    titles = {s["number"]: s["pin"].title or s["key"] for s in sources}
+    sources = numbered_sources(revision.pins)
+    titles = {entry.number: entry.pin.title or entry.key for entry in sources}
     claims = list(revision.claims.order_by("ordinal").only(
         "revision", "ordinal", "text", "line", "column", "numbers", "locators"))
     cited = {n for claim in claims for n in claim.numbers}
-    for entry in sources:
-        entry["cited"] = entry["number"] in cited
     # Rows are built here rather than in the template: a long story has thousands of claims.
     rows = mark_safe("".join(_claim_row(claim, titles) for claim in claims))  # noqa: S308  # nosec B308 B703 - rows built by format_html
     return {"panel_revision": revision, "panel_claim_count": len(claims),
-            "panel_claim_rows": rows, "panel_sources": sources,
-            "panel_outdated": [entry for entry in sources if entry["outdated"]],
+            "panel_claim_rows": rows, "panel_sources": sources, "panel_cited": cited,
+            "panel_outdated": [entry for entry in sources if entry.outdated],
             "panel_errors": revision.errors, "panel_warnings": revision_warnings(revision)}
 
 

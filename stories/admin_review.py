@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import date as date_filter
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -345,8 +345,7 @@ def _allowed(state: str, action: Action, live: bool = False) -> bool:
 
 def preview_url(request, link: PreviewLink) -> str:
     """The absolute address outside readers open for a preview link."""
-    relative = url_or_empty("story-preview", link.token) or f"/preview/{link.token}/"
-    return request.build_absolute_uri(relative)
+    return request.build_absolute_uri(reverse("preview", args=[link.token]))
 
 
 def _workflow_forms(story: Story, data=None, op: str = "") -> dict:

@@ -13,7 +13,7 @@ from audit.models import Event
 from sources.citing import CitedIn
 from sources.models import Health, Source
 from sources.pins import PinnedSource
-from sources.selectors import library_copies, outdated_copies
+from sources.selectors import claim_evidence, library_copies, numbered_sources
 
 from .models import (
     Assignment,
@@ -28,11 +28,6 @@ from .models import (
 )
 from .permissions import is_author, is_reviewer
 from .review import PriorCheck, carried_check
-
-try:  # written by the sources engineer; the screen works without it
-    from sources.selectors import claim_evidence
-except ImportError:  # pragma: no cover - depends on what has landed
-    claim_evidence = None
 
 UNCHECKED = "unchecked"
 STATE_LABELS = {
@@ -117,23 +112,17 @@ class ReviewScreen:
 
 
 def _source_rows(revision: Revision) -> dict[str, SourceRow]:
-    """The revision's numbered sources as pinned, with the pinned snapshot, the library's
-    link health and what the library's copy now says differently: two queries."""
-    pins = revision.pins
-    keys = [pin.key for pin in pins]
-    health = dict(Source.objects.filter(key__in=keys).values_list("key", "health"))
-    outdated = outdated_copies(pins)
-    rows = {}
-    for number, pin in enumerate(pins, start=1):
-        rows[pin.key] = SourceRow(
-            number=number, key=pin.key, source=None if pin.missing else pin,
-            snapshot_id=pin.snapshot_id, snapshot_at=pin.snapshot_at,
-            snapshot_url=url_or_empty("snapshot-detail", pin.snapshot_id)
-            if pin.snapshot_id else "",
-            library_health=health.get(pin.key, Health.UNKNOWN),
-            outdated=tuple(outdated.get(pin.key, ())),
+    """The revision's numbered sources as the review screen shows them, by key: one query."""
+    return {
+        entry.key: SourceRow(
+            number=entry.number, key=entry.key, source=None if entry.pin.missing else entry.pin,
+            snapshot_id=entry.pin.snapshot_id, snapshot_at=entry.pin.snapshot_at,
+            snapshot_url=reverse("snapshot-detail", args=[entry.pin.snapshot_id])
+            if entry.pin.snapshot_id else "",
+            library_health=entry.health, outdated=entry.outdated,
         )
-    return rows
+        for entry in numbered_sources(revision.pins)
+    }
 
 
 def _prior_checks(revision: Revision) -> dict[tuple[str, tuple[str, ...]], list[PriorCheck]]:
@@ -188,7 +177,7 @@ def review_screen(*, story: Story, user) -> ReviewScreen:
         .select_related("reviewer", "claim__revision")
     } if carried_ids else {}
     sources = _source_rows(revision)
-    evidence = claim_evidence(revision) if claim_evidence and claims else {}
+    evidence = claim_evidence(revision) if claims else {}
     rows = []
     for claim in claims:
         check = latest.get(claim.pk)

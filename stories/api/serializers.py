@@ -7,7 +7,8 @@ from rest_framework import serializers
 from audit.models import Event
 from audit.services import display_name
 from sources.api.serializers import archive_url
-from sources.models import KEY_PATTERN
+from sources.keys import KEY_PATTERN
+from sources.selectors import numbered_sources
 from stories.models import Correction, Decision, Revision, State, Story, Verdict
 
 
@@ -42,15 +43,13 @@ class NumberedSourceSerializer(serializers.Serializer):
         "saving the story pins the library's copy in a new revision.")
 
 
-def numbered_sources(revision: Revision | None, outdated: dict | None = None) -> list[dict]:
-    """The numbered sources of a revision, from its pinned copies."""
-    rows = []
-    for number, pin in enumerate(revision.pins if revision else [], start=1):
-        rows.append({"number": number, "key": pin.key, "title": pin.title,
-                     "outlet": pin.outlet, "url": pin.url, "author": pin.author,
-                     "published_on": pin.published_on, "snapshot": pin.snapshot_id,
-                     "outdated": (outdated or {}).get(pin.key, [])})
-    return rows
+def numbered_source_rows(revision: Revision | None) -> list[dict]:
+    """A revision's numbered sources (sources.selectors.numbered_sources) as the API lists them."""
+    return [{"number": entry.number, "key": entry.key, "title": entry.pin.title,
+             "outlet": entry.pin.outlet, "url": entry.pin.url, "author": entry.pin.author,
+             "published_on": entry.pin.published_on, "snapshot": entry.pin.snapshot_id,
+             "outdated": list(entry.outdated)}
+            for entry in numbered_sources(revision.pins if revision else [])]
 
 
 class StorySerializer(serializers.ModelSerializer):
@@ -94,7 +93,7 @@ class StoryDetailSerializer(StorySerializer):
 
     @extend_schema_field(NumberedSourceSerializer(many=True))
     def get_sources(self, story):
-        return numbered_sources(story.latest_revision, self.context.get("outdated"))
+        return numbered_source_rows(story.latest_revision)
 
     def get_errors(self, story) -> int:
         return len(story.latest_revision.errors) if story.latest_revision else 0

@@ -26,8 +26,9 @@ from rest_framework.response import Response
 
 from audit.api import STANDARD_ERRORS, ErrorSerializer, NewsroomViewSet, error_responses
 from audit.models import Event
+from sources import selectors as source_selectors
 from sources.csl import story_sources_csl
-from sources.selectors import evidence_warnings, outdated_copies
+from sources.selectors import evidence_warnings
 from stories import selectors, services
 from stories.models import ClaimCheck, Revision, State, Story
 from stories.pages import story_etag, story_last_modified
@@ -54,16 +55,6 @@ STALE_412 = OpenApiResponse(
     "current ones) and `refused` (the text that was not saved).",
 )
 ACTION_ERRORS = error_responses(*STANDARD_ERRORS, 409)
-
-
-def _evidence_for(revision) -> dict:
-    """{claim ordinal: [evidence]} from sources.selectors.claim_evidence(revision), if present."""
-    try:
-        from sources import selectors as source_selectors
-    except ImportError:
-        return {}
-    finder = getattr(source_selectors, "claim_evidence", None)
-    return finder(revision) if finder is not None else {}
 
 
 def _parse_etag(value: str) -> str:
@@ -159,9 +150,8 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         story = (Story.objects.select_related("latest_revision", "live_revision",
                                               "approved_revision")
                  .prefetch_related("authors").get(pk=story_id))
-        pins = story.latest_revision.pins if story.latest_revision else []
-        context = {**self.get_serializer_context(), "outdated": outdated_copies(pins)}
-        response = Response(s.StoryDetailSerializer(story, context=context).data, status=code)
+        response = Response(s.StoryDetailSerializer(story, context=self.get_serializer_context())
+                            .data, status=code)
         response["ETag"] = s.etag_of(story.latest_revision)
         return response
 
@@ -295,7 +285,7 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         )
         if revision is None:
             raise Http404
-        context = {"evidence": _evidence_for(revision)}
+        context = {"evidence": source_selectors.claim_evidence(revision)}
         revision.all_warnings = [*revision.warnings, *evidence_warnings(revision)]
         return Response(s.ClaimsSerializer(revision, context=context).data)
 
