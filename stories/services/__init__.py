@@ -1,0 +1,66 @@
+"""The workflow: every change to a story goes through these functions.
+
+The admin, the API, Celery tasks and management commands all call them, so a story is
+saved, reviewed, approved and published the same way wherever the click happens. One module
+per concern; callers import them from here (`from stories import services`).
+"""
+
+from audit.errors import ActionDenied, InvalidInput
+from audit.services import audit_denied, audited
+
+from ..review import IllegalTransition
+from .preview_links import preview_link_create, preview_link_open, preview_link_revoke
+from .reviews import CheckInput, review_submit
+from .revisions import (
+    MAX_CITATION_GROUPS,
+    RevisionAltered,
+    StaleRevision,
+    content_hash,
+    parse_story,
+    source_info,
+    story_create,
+    story_restore,
+    story_update,
+    unique_slug,
+    validate_body,
+    validate_slug,
+)
+from .workflow import (
+    publish_due,
+    story_assign,
+    story_publish,
+    story_retract,
+    story_submit,
+    story_withdraw,
+)
+
+__all__ = [
+    "MAX_CITATION_GROUPS",
+    "ActionDenied",
+    "CheckInput",
+    "IllegalTransition",
+    "InvalidInput",
+    "RevisionAltered",
+    "StaleRevision",
+    "audit_denied",
+    "audited",
+    "content_hash",
+    "parse_story",
+    "preview_link_create",
+    "preview_link_open",
+    "preview_link_revoke",
+    "publish_due",
+    "review_submit",
+    "source_info",
+    "story_assign",
+    "story_create",
+    "story_publish",
+    "story_restore",
+    "story_retract",
+    "story_submit",
+    "story_update",
+    "story_withdraw",
+    "unique_slug",
+    "validate_body",
+    "validate_slug",
+]

@@ -1,0 +1,52 @@
+"""Preview links: time-limited addresses that show an unpublished revision to outsiders."""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from audit.errors import InvalidInput
+from audit.services import audit_record, audited
+
+from ..models import (
+    PreviewLink,
+    Revision,
+)
+from .workflow import _ensure_editor
+
+
+@audited("preview_link")
+def preview_link_create(*, revision_id: int, user, expires_at: datetime,
+                        label: str = "") -> PreviewLink:
+    """An editor creates an expiring read-only link to one revision for an outside reviewer."""
+    revision = Revision.objects.select_related("story").get(pk=revision_id)
+    _ensure_editor(user, revision.story, "preview_link")
+    if expires_at <= timezone.now():
+        raise InvalidInput({"expires_at": ["Choose an expiry time in the future."]})
+    link = PreviewLink.objects.create(revision=revision, created_by=user, expires_at=expires_at,
+                                      label=label)
+    audit_record(action="preview_link", actor=user, story=revision.story,
+                 revision_hash=revision.content_hash,
+                 details={"link": link.pk, "label": label, "expires_at": expires_at})
+    return link
+
+
+@audited("preview_link_revoke")
+def preview_link_revoke(*, link_id: int, user) -> PreviewLink:
+    link = PreviewLink.objects.select_related("revision__story").get(pk=link_id)
+    _ensure_editor(user, link.revision.story, "preview_link_revoke")
+    link.revoked_at = timezone.now()
+    link.save(update_fields=["revoked_at"])
+    audit_record(action="preview_link_revoke", actor=user, story=link.revision.story,
+                 revision_hash=link.revision.content_hash, details={"link": link.pk})
+    return link
+
+
+def preview_link_open(*, token: str) -> PreviewLink | None:
+    """The active link for a token, or None; every successful opening is audited."""
+    link = PreviewLink.objects.select_related("revision__story").filter(token=token).first()
+    if link is None or not link.active:
+        return None
+    audit_record(action="preview_link_open", story=link.revision.story,
+                 revision_hash=link.revision.content_hash,
+                 details={"link": link.pk, "label": link.label})
+    return link
