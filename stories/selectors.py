@@ -17,6 +17,7 @@ from sources.models import Health, Snapshot, Source
 from sources.pins import PinnedSource
 
 from .models import Correction, Decision, Review, Revision, Story
+from .reader_text import reader_lines, reader_text
 
 # Readers only ever see these fields of a live revision on listings; the HTML stays behind.
 # The working copy's body (a long draft is ~1 MB) stays behind too.
@@ -271,14 +272,20 @@ def revision_diff(old: Revision, new: Revision) -> SafeString:
     if old.dek != new.dek:
         sections.append(format_html('<h4>Summary</h4><p class="diff-changed">{}</p>',
                                     _word_diff(old.dek, new.dek)))
-    if old.body != new.body:
+    old_text, new_text = reader_text(old.html), reader_text(new.html)
+    if old_text != new_text:
+        # The text as readers read it (citations as their numbers), never the markup.
         sections.append(format_html("<h4>Text</h4>{}", mark_safe("".join(  # noqa: S308  # nosec B308 B703
-            _text_diff(old.body, new.body)))))
-    added = [k for k in new.source_keys if k not in old.source_keys]
-    removed = [k for k in old.source_keys if k not in new.source_keys]
+            _text_diff(old_text, new_text)))))
+    old_pins = {pin.key: pin for pin in old.pins}
+    new_pins = {pin.key: pin for pin in new.pins}
+    added = [pin for key, pin in new_pins.items() if key not in old_pins]
+    removed = [pin for key, pin in old_pins.items() if key not in new_pins]
     if added or removed:
-        items = [format_html("<li><ins>Added source {}</ins></li>", k) for k in added]
-        items += [format_html("<li><del>Removed source {}</del></li>", k) for k in removed]
+        items = [format_html("<li><ins>Added source: {}</ins></li>", p.title or p.key)
+                 for p in added]
+        items += [format_html("<li><del>Removed source: {}</del></li>", p.title or p.key)
+                  for p in removed]
         sections.append(format_html('<h4>Sources</h4><ul class="diff-sources">{}</ul>',
                                     mark_safe("".join(items))))  # noqa: S308  # nosec B308 B703
     if not sections:
@@ -338,7 +345,7 @@ class SearchHit:
 
 
 _START, _STOP = "\x02", "\x03"
-_CITATION = re.compile(r"\[@[^\]]*\]")
+_TERM = re.compile(r"\w[\w'-]*")
 
 
 def _marked(text: str) -> SafeString:
@@ -347,15 +354,19 @@ def _marked(text: str) -> SafeString:
     )
 
 
-def _fallback_snippet(text: str, query: str, width: int = 220) -> SafeString:
-    text = _CITATION.sub("", text or "")
-    at = text.lower().find(query.lower())
-    if at < 0:
+def _snippet(text: str, query: str, width: int = 220) -> SafeString:
+    """A window of the reader's text around the first word of the query it contains, each
+    query word marked; the opening of the text when none is found."""
+    words = {w.lower() for w in _TERM.findall(query) if len(w) > 1} or {query.lower()}
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)),
+                         re.IGNORECASE)
+    found = pattern.search(text)
+    if found is None:
         return _marked(text[:width] + ("…" if len(text) > width else ""))
-    start = max(0, at - width // 3)
-    piece = text[start:start + width]
-    rel = at - start
-    piece = piece[:rel] + _START + piece[rel:rel + len(query)] + _STOP + piece[rel + len(query):]
+    start = max(0, found.start() - width // 3)
+    if start:
+        start = text.rfind(" ", 0, start) + 1  # a whole word first
+    piece = pattern.sub(lambda m: _START + m.group(0) + _STOP, text[start:start + width])
     return _marked(("…" if start else "") + piece + ("…" if start + width < len(text) else ""))
 
 
@@ -366,12 +377,7 @@ def search_published(query: str, *, limit: int = 50) -> list[SearchHit]:
         return []
     stories = published_stories()
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import (
-            SearchHeadline,
-            SearchQuery,
-            SearchRank,
-            SearchVector,
-        )
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
         vector = (
             SearchVector("live_revision__title", weight="A", config="english")
@@ -380,23 +386,19 @@ def search_published(query: str, *, limit: int = 50) -> list[SearchHit]:
         )
         search = SearchQuery(query, search_type="websearch", config="english")
         rows = list(
-            stories.annotate(
-                rank=SearchRank(vector, search),
-                snippet=SearchHeadline(
-                    "live_revision__body", search, config="english", start_sel=_START,
-                    stop_sel=_STOP, max_words=40, min_words=15, max_fragments=2,
-                    fragment_delimiter=" … ",
-                ),
-            ).filter(rank__gt=0).order_by("-rank", "-published_at")[:limit]
+            stories.annotate(rank=SearchRank(vector, search))
+            .filter(rank__gt=0).order_by("-rank", "-published_at")[:limit]
         )
-        snippets = {s.pk: _marked(_CITATION.sub("", s.snippet or "")) for s in rows}
     else:
-        rows = list(stories.filter(
-            Q(live_revision__title__icontains=query) | Q(live_revision__dek__icontains=query)
-            | Q(live_revision__body__icontains=query)
-        )[:limit])
-        bodies = dict(Revision.objects.filter(pk__in=[s.live_revision_id for s in rows])
-                      .values_list("pk", "body"))
-        snippets = {s.pk: _fallback_snippet(bodies.get(s.live_revision_id, ""), query)
-                    for s in rows}
+        # Every word somewhere in the title, dek or text (as PostgreSQL's websearch does).
+        for word in _TERM.findall(query) or [query]:
+            stories = stories.filter(
+                Q(live_revision__title__icontains=word) | Q(live_revision__dek__icontains=word)
+                | Q(live_revision__body__icontains=word))
+        rows = list(stories[:limit])
+    # Snippets quote what readers read (the rendered text, citations as numbers), never markup.
+    rendered = dict(Revision.objects.filter(pk__in=[s.live_revision_id for s in rows])
+                    .values_list("pk", "html"))
+    snippets = {s.pk: _snippet(" ".join(reader_lines(rendered.get(s.live_revision_id, ""))),
+                               query) for s in rows}
     return [SearchHit(item=item, snippet=snippets[item.story.pk]) for item in listing_items(rows)]
