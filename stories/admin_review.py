@@ -30,7 +30,6 @@ from .review import Action, IllegalTransition, next_state
 from .review_selectors import (
     review_screen,
     revision_warnings,
-    url_or_empty,
     workflow_page,
 )
 
@@ -64,9 +63,9 @@ def _context(model_admin, request, story: Story, title: str, **extra) -> dict:
         "original": story,
         "story": story,
         "title": title,
-        "change_url": url_or_empty("admin:stories_story_change", story.pk),
-        "review_url": url_or_empty("admin:stories_story_review", story.pk),
-        "workflow_url": url_or_empty("admin:stories_story_workflow", story.pk),
+        "change_url": reverse("admin:stories_story_change", args=[story.pk]),
+        "review_url": reverse("admin:stories_story_review", args=[story.pk]),
+        "workflow_url": reverse("admin:stories_story_workflow", args=[story.pk]),
         **extra,
     }
 

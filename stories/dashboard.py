@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from . import review_selectors as selectors
@@ -44,9 +45,9 @@ def _row(story: Story, now: datetime) -> Row:
     due_at = getattr(story, "due_at", None)
     return Row(
         story=story,
-        change_url=selectors.url_or_empty("admin:stories_story_change", story.pk),
-        review_url=selectors.url_or_empty("admin:stories_story_review", story.pk),
-        workflow_url=selectors.url_or_empty("admin:stories_story_workflow", story.pk),
+        change_url=reverse("admin:stories_story_change", args=[story.pk]),
+        review_url=reverse("admin:stories_story_review", args=[story.pk]),
+        workflow_url=reverse("admin:stories_story_workflow", args=[story.pk]),
         assigned=bool(getattr(story, "assigned", False)),
         due_at=due_at,
         overdue=due_at is not None and due_at < now,

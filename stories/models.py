@@ -138,10 +138,6 @@ class Story(models.Model):
     def get_absolute_url(self):
         return reverse("story-detail", args=[self.slug])
 
-    @property
-    def is_public(self) -> bool:
-        return self.live_revision_id is not None
-
 
 class StorySource(models.Model):
     """A source on a story's numbered list; its number is its position (1-based)."""

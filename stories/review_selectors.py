@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db.models import Exists, F, Max, OuterRef, Subquery
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -42,14 +42,6 @@ EVIDENCE_LABELS = {
     "not_found": "figures not found in the snapshot",
     "no_snapshot": "no snapshot to compare",
 }
-
-
-def url_or_empty(name: str, *args) -> str:
-    """A reversed URL, or "" when that URL is not mounted (yet)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 @dataclass
