@@ -93,8 +93,12 @@ def test_search_escapes_the_query_and_snippets(client, writer, reviewer, editor)
                   body="Use <b>bold</b> claims [@e1].", sources=[SourceFactory(key="e1")])
     page = text(client.get("/search/", {"q": "<script>x</script>"}))
     assert "<script>x</script>" not in page
+    assert 'value="&lt;script&gt;x&lt;/script&gt;"' in page
     page = text(client.get("/search/", {"q": "bold"}))
-    assert "&lt;b&gt;" in page or "<b>bold</b>" not in page
+    assert "1 result for “bold”." in page
+    assert '<a href="/stories/cranes/">Cranes</a>' in page
+    assert "Use &lt;b&gt;<mark>bold</mark>&lt;/b&gt; claims" in page
+    assert "<b>bold</b>" not in page
 
 
 def test_search_without_query_shows_form(client, db):
