@@ -10,6 +10,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+import bibtexparser
+from bibtexparser.middlewares.names import (
+    InvalidNameError,
+    NameParts,
+    parse_single_name_into_parts,
+    split_multiple_persons_names,
+)
+from pylatexenc.latex2text import LatexNodes2Text
+
 from .keys import key_from
 from .selectors import numbered_sources
 
@@ -153,156 +162,71 @@ class BibTeXError(ValueError):
     """The file is not BibTeX we can read; the message names the line."""
 
 
-_LATEX = [(r"\&", "&"), (r"\%", "%"), (r"\$", "$"), (r"\_", "_"), (r"\#", "#"), ("~", " "),
-          ("--", "\u2013")]
+_DECODER = LatexNodes2Text()
+# URLs are not LaTeX: their & and ~ stay as they are.
+_URL = re.compile(r"\\url\{([^}]*)\}|https?://[^\s{}]+")
 
 
 def _latex_to_text(value: str) -> str:
-    value = re.sub(r"\\url\{([^}]*)\}", r"\1", value)
-    value = re.sub(r"\\(?:emph|textit|textbf|textsc)\{([^}]*)\}", r"\1", value)
-    for latex, plain in _LATEX:
-        value = value.replace(latex, plain)
-    value = value.replace("{", "").replace("}", "")
-    return " ".join(value.split())
+    """LaTeX (accents, escapes, braces, dashes) decoded to plain text; URLs kept verbatim."""
+    parts, pos = [], 0
+    for match in _URL.finditer(value):
+        parts.append(_DECODER.latex_to_text(value[pos:match.start()]))
+        parts.append(match.group(1) or match.group(0))
+        pos = match.end()
+    parts.append(_DECODER.latex_to_text(value[pos:]))
+    return " ".join("".join(parts).split())
 
 
-class _Reader:
-    def __init__(self, text: str):
-        self.text, self.pos = text, 0
+# A value's pieces joined by #: a {braced} or "quoted" literal, a number or a macro name.
+_PIECE = re.compile(r'\s*(\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}|"[^"]*"|[^#\s]+)\s*(?:#|$)')
 
-    def line(self) -> int:
-        return self.text.count("\n", 0, self.pos) + 1
 
-    def error(self, message: str) -> BibTeXError:
-        return BibTeXError(f"line {self.line()}: {message}")
-
-    def skip_space(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos].isspace():
-            self.pos += 1
-
-    def peek(self) -> str:
-        return self.text[self.pos] if self.pos < len(self.text) else ""
-
-    def expect(self, char: str) -> None:
-        self.skip_space()
-        if self.peek() != char:
-            raise self.error(f"expected {char!r}, found {self.peek() or 'end of file'!r}")
-        self.pos += 1
-
-    def name(self) -> str:
-        self.skip_space()
-        match = re.compile(r"[^\s,={}()\"#]+").match(self.text, self.pos)
-        if not match:
-            raise self.error("expected a name")
-        self.pos = match.end()
-        return match.group(0)
-
-    def _enclosed(self, closing: str, unclosed: str) -> str:
-        """The text after the opening character up to `closing` outside nested braces."""
-        depth, start = 0, self.pos + 1
-        self.pos += 1
-        while self.pos < len(self.text):
-            char = self.text[self.pos]
-            if char == "\\":
-                self.pos += 2
-                continue
-            if char == closing and depth == 0:
-                self.pos += 1
-                return self.text[start:self.pos - 1]
-            if char == "{":
-                depth += 1
-            elif char == "}":
-                depth -= 1
-            self.pos += 1
-        raise self.error(unclosed)
-
-    def braced(self) -> str:
-        return self._enclosed("}", "unbalanced braces")
-
-    def quoted(self) -> str:
-        return self._enclosed('"', "unterminated quoted value")
-
-    def value(self, strings: dict[str, str]) -> str:
-        parts = []
-        while True:
-            self.skip_space()
-            char = self.peek()
-            if char == "{":
-                parts.append(self.braced())
-            elif char == '"':
-                parts.append(self.quoted())
-            elif char.isdigit():
-                match = re.compile(r"\d+").match(self.text, self.pos)
-                self.pos = match.end()
-                parts.append(match.group(0))
-            else:
-                macro = self.name().lower()
-                parts.append(strings.get(macro, macro))
-            self.skip_space()
-            if self.peek() != "#":
-                return "".join(parts)
-            self.pos += 1
+def _resolved(raw: str, strings: dict[str, str]) -> str:
+    """A raw field value with its @string macros expanded, its pieces joined and the outer
+    braces or quotes removed (bibtexparser v2 resolves a lone macro, not a # concatenation)."""
+    pieces = []
+    for match in _PIECE.finditer(raw.strip()):
+        piece = match.group(1)
+        if piece[:1] in '{"':
+            pieces.append(piece[1:-1])
+        else:
+            pieces.append(strings.get(piece.lower(), piece))
+    return "".join(pieces)
 
 
 def parse_bibtex(text: str) -> list[tuple[str, str, dict[str, str]]]:
-    """(entry type, citekey, {field: raw value}) for each entry; @string macros expanded,
-    @comment and @preamble skipped, text outside entries ignored (as BibTeX does)."""
-    reader = _Reader(text)
+    """(entry type, citekey, {field: value, LaTeX not yet decoded}) for each entry, read by
+    bibtexparser v2; @string macros expanded, @comment and @preamble skipped, text outside
+    entries ignored (as BibTeX does). A block it cannot read is a BibTeXError naming its line."""
+    library = bibtexparser.parse_string(text, parse_stack=[])
+    if library.failed_blocks:
+        block = library.failed_blocks[0]
+        reason = getattr(block.error, "abort_reason", "") or str(block.error) or "unreadable"
+        raise BibTeXError(f"line {block.start_line + 1}: {reason}")
     strings: dict[str, str] = {name: name for name in MONTHS}
-    entries = []
-    while True:
-        at = text.find("@", reader.pos)
-        if at == -1:
-            return entries
-        reader.pos = at + 1
-        kind = reader.name().lower()
-        reader.skip_space()
-        opener = reader.peek()
-        if opener not in "{(":
-            continue  # an @ in free text
-        closer = "}" if opener == "{" else ")"
-        if kind == "comment":
-            if opener == "{":
-                reader.braced()
-            continue
-        reader.pos += 1
-        if kind == "preamble":
-            reader.value(strings)
-            reader.expect(closer)
-            continue
-        if kind == "string":
-            name = reader.name().lower()
-            reader.expect("=")
-            strings[name] = reader.value(strings)
-            reader.expect(closer)
-            continue
-        reader.skip_space()
-        key = reader.name()
-        fields: dict[str, str] = {}
-        while True:
-            reader.skip_space()
-            if reader.peek() == ",":
-                reader.pos += 1
-                reader.skip_space()
-            if reader.peek() == closer:
-                reader.pos += 1
-                break
-            if not reader.peek():
-                raise reader.error(f"entry {key} is not closed")
-            name = reader.name().lower()
-            reader.expect("=")
-            fields[name] = reader.value(strings)
-        entries.append((kind, key, fields))
+    for string in library.strings:
+        strings[string.key.lower()] = _resolved(string.value, strings)
+    return [(entry.entry_type.lower(), entry.key,
+             {field.key.lower(): _resolved(field.value, strings) for field in entry.fields})
+            for entry in library.entries]
+
+
+def _person(parts: NameParts) -> str:
+    return " ".join(_latex_to_text(part) for part in [*parts.first, *parts.von, *parts.last,
+                                                       *parts.jr])
 
 
 def _bibtex_names(value: str) -> str:
+    """BibTeX names ("Last, Jr., First and {Corporate Name}") as "First Last Jr.; ..."."""
     names = []
-    for name in re.split(r"\s+and\s+", _latex_to_text(value)):
-        if "," in name:
-            family, _, given = name.partition(",")
-            name = f"{given.strip()} {family.strip()}"
-        if name.strip():
-            names.append(name.strip())
+    for name in split_multiple_persons_names(value):
+        try:
+            person = _person(parse_single_name_into_parts(name, strict=False))
+        except InvalidNameError:
+            person = _latex_to_text(name)
+        if person.strip():
+            names.append(person.strip())
     return "; ".join(names)
 
 

@@ -51,13 +51,37 @@ def test_read_bibtex_maps_fields():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("@article{a, title = {unbalanced}", "line 1"),
-    ("@article{a, title = \"open", "unterminated"),
-    ("@article{a, title {x}}", "expected '='"),
+    ("@article{a, title = {unbalanced}", "line 1: Unexpectedly reached end of file"),
+    ("@article{a, title = \"open", "line 1: Unexpectedly reached end of file"),
+    ("@article{a, title {x}}", "line 1: Expected a `=` after entry key"),
+    ("@book{ok, title = {Fine}}\n\n@article{a, title {x}}", "line 3: Expected a `=`"),
 ])
 def test_parse_bibtex_errors_name_the_line(text, message):
     with pytest.raises(csl.BibTeXError, match=message):
         csl.parse_bibtex(text)
+
+
+@pytest.mark.parametrize("author, expected", [
+    ("{Barnes and Noble}", "Barnes and Noble"),
+    ("Smith, Jr., John", "John Smith Jr."),
+    (r"M\"uller, Hans", "Hans Müller"),
+    (r"M{\"u}ller, Anna and de la Fontaine, Jean", "Anna Müller; Jean de la Fontaine"),
+    ("Wu, Jane and {World Health Organization}", "Jane Wu; World Health Organization"),
+])
+def test_read_bibtex_names(author, expected):
+    [entry] = csl.read_bibtex(f"@misc{{k, author = {{{author}}}, url = {{https://x.org}}}}")
+    assert entry.author == expected
+
+
+@pytest.mark.parametrize("title, expected", [
+    (r"caf\'e", "café"),
+    (r"Caf{\'e} {\"u}ber M\"uller", "Café über Müller"),
+    (r"Prices rose 5\% -- a record", "Prices rose 5% – a record"),
+    (r"\emph{Big} news", "Big news"),
+])
+def test_read_bibtex_decodes_latex(title, expected):
+    [entry] = csl.read_bibtex(f"@misc{{k, title = {{{title}}}, url = {{https://x.org/a?b=1&c=2}}}}")
+    assert (entry.title, entry.url) == (expected, "https://x.org/a?b=1&c=2")
 
 
 CSL = [
