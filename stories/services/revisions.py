@@ -103,10 +103,11 @@ def _problems(items) -> list[dict]:
 MAX_CITATION_GROUPS = 20_000
 # The parse (markdown-it) is linear, but its cost per byte depends on what the bytes are: prose
 # costs about 0.4 us a byte, while each "[" costs 10 to 45 us (link labels are scanned for) and
-# each "*" or "_" about 7 us (emphasis runs). These caps, far above any real story (a
-# 2,000-claim story has about 2,500 brackets), keep the worst 1 MB body to about 2 s.
-MAX_BRACKETS = 25_000
-MAX_EMPHASIS_MARKS = 100_000
+# each "*" or "_" 7 to 11 us (emphasis runs). These caps, far above any real story (a
+# 2,000-claim story has about 2,500 brackets), keep the worst 1 MB body to about 2 s
+# (tests/stories/test_parse_budget.py).
+MAX_BRACKETS = 10_000
+MAX_EMPHASIS_MARKS = 50_000
 
 
 def validate_body(body: str) -> None:

@@ -3,8 +3,8 @@ limit, or parses within the budget, whatever its bytes are.
 
 The budget is a cost model with measured constants, doubled for margin: a fixed part, a part
 per byte, and a part per square bracket and per emphasis mark (the characters markdown-it
-works hardest on). Under the body limits it caps any 1 MB body at about 5.5 s of CPU; the worst
-shape measured (a megabyte of backticks) takes 2.1 s.
+works hardest on). Under the body limits it caps any 1 MB body at about 7 s of CPU; the worst
+shape measured (a megabyte of backticks) takes 2.1 s, a megabyte at the bracket cap 0.5 s.
 """
 
 import gc
@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from stories import citations
 from stories.services import InvalidInput, validate_body
 
-FIXED, PER_BYTE, PER_BRACKET, PER_MARK = 0.2, 3e-6, 30e-6, 15e-6  # seconds of CPU
+# Measured on an idle core: up to 46 us per "![", 11 us per emphasis mark, 2.1 us per byte of
+# backticks; each doubled (and the byte part rounded up).
+FIXED, PER_BYTE, PER_BRACKET, PER_MARK = 0.2, 5e-6, 90e-6, 25e-6  # seconds of CPU
 FILLER = "Plain words of a story about the harbour. "
 TOKENS = ["![", "[", "]", "(", ")", "[@a", "[@", ";", ",", "*", "_", "`", "<", ">", "&amp;",
           "<!--", "-->", "\\", "!", "#", "- ", "1. ", "\n", "\n\n", "    ", "http://a.b",
@@ -35,6 +37,16 @@ def parse_seconds(body: str) -> float:
         gc.enable()
 
 
+# 100 KB of an ordinary story: claims, figures, emphasis, citations; 0.05 s on an idle core.
+REFERENCE = "".join(f"Claim number {n} says cargo rose 4% on *Tuesday* [@a]. "
+                    for n in range(2_000))[:100_000]
+REFERENCE_SECONDS = 0.05
+
+
+def slowdown() -> float:
+    return min(parse_seconds(REFERENCE) for _ in range(2)) / REFERENCE_SECONDS
+
+
 def within_budget(body: str) -> bool:
     """True when the body is refused with a message, or parses within the budget."""
     try:
@@ -45,7 +57,10 @@ def within_budget(body: str) -> bool:
     budget = (FIXED + PER_BYTE * len(body) + PER_BRACKET * body.count("[")
               + PER_MARK * (body.count("*") + body.count("_")))
     spent = parse_seconds(body)
-    if spent > budget:  # one slow run can be the machine (a collection, a busy core): retry
+    if spent > budget:
+        # A busy machine (CI, a shared core) slows everything: measure how much slower an
+        # ordinary story parses right now than on an idle core, and scale the budget by that.
+        budget *= max(1.0, slowdown())
         spent = min(spent, parse_seconds(body))
     assert spent <= budget, f"{spent:.2f} s (budget {budget:.2f} s) for {body[:40]!r}…"
     return True
@@ -70,7 +85,7 @@ def test_a_megabyte_of_one_markup_shape_is_refused_or_parsed_within_budget(patte
 def test_the_refusal_of_too_many_brackets_says_the_limit():
     with pytest.raises(InvalidInput) as refused:
         validate_body(megabyte_of("!["))
-    assert "a story can have at most 25,000" in refused.value.message_dict["body"][0]
+    assert "a story can have at most 10,000" in refused.value.message_dict["body"][0]
 
 
 def test_a_real_long_story_is_not_refused():
