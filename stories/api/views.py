@@ -21,6 +21,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -77,7 +78,12 @@ class StoryFilter(django_filters.FilterSet):
 
     def filter_updated_since(self, queryset, name, value):
         # ISO 8601 allows UTC offsets PostgreSQL refuses (beyond ±15:59): compare in UTC.
-        return queryset.filter(updated_at__gte=value.astimezone(UTC))
+        try:
+            return queryset.filter(updated_at__gte=value.astimezone(UTC))
+        except OverflowError:
+            raise ValidationError({name: [
+                "This time is out of range once converted to UTC; send a time between "
+                "years 1 and 9999."]}) from None
 
 
 STORY_CREATE_EXAMPLE = OpenApiExample(

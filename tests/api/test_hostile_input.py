@@ -50,6 +50,7 @@ def test_updated_since_past_the_calendar_is_a_400(writer, value):
     assert response.status_code == 400, response.content[:300]
     assert response["Content-Type"].startswith("application/json")
     assert "out of range" in response.json()["detail"]
+    assert "updated_since" in response.json()["errors"]
 
 
 def test_an_unexpected_error_in_the_api_answers_json(writer, monkeypatch):
