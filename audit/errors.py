@@ -18,6 +18,15 @@ class InvalidInput(ValidationError):
     """Input the workflow cannot accept (HTTP 400), keyed by field name."""
 
 
+class RefusedInput(InvalidInput):
+    """An attempt refused for what the record holds, not for a typo (HTTP 400): submitting a
+    revision with citation errors. `audited` records it once as `<action>.denied`."""
+
+    def __init__(self, message, *, problems: list | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+
 class Conflict(Exception):
     """The record's current state does not allow the action (HTTP 409, or 412 when stale);
     `audited` records it as `<action>.denied` with `refused` set to the class's `refused`."""

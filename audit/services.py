@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from . import checkpoints, macs
 from .checkpoints import Checkpoint
-from .errors import ActionDenied, Conflict
+from .errors import ActionDenied, Conflict, RefusedInput
 from .models import Event
 
 GENESIS = "0" * 64
@@ -93,6 +93,11 @@ def audited(action: str):
                 return atomic(*args, **kwargs)
             except ActionDenied as exc:
                 _record_refusal(exc.action, exc.actor, exc.story_id, exc.reason, "forbidden")
+                raise
+            except RefusedInput as exc:
+                actor = next((kwargs[k] for k in _ACTOR_KEYWORDS if k in kwargs), None)
+                reason = "; ".join(m for ms in exc.message_dict.values() for m in ms)
+                _record_refusal(action, actor, kwargs.get("story_id"), reason, "invalid")
                 raise
             except Conflict as exc:
                 actor = next((kwargs[k] for k in _ACTOR_KEYWORDS if k in kwargs), None)

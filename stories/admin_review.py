@@ -19,6 +19,7 @@ from django.template.defaultfilters import date as date_filter
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from audit.services import display_name
@@ -401,6 +402,22 @@ def _perform(op: str, form: forms.Form, story: Story, user) -> str:
     raise Http404("Unknown action.")
 
 
+def _submit_refusal(story: Story, exc: services.InvalidInput) -> SafeString:
+    """Why a submit was refused: each citation error with a link to its line in the editor."""
+    problems = getattr(exc, "problems", [])
+    if not problems:
+        return format_html("{}", " ".join(m for ms in exc.message_dict.values() for m in ms))
+    change = reverse("admin:stories_story_change", args=[story.pk])
+    items = format_html_join(
+        "", '<li><a href="{}?line={}#id_body">line {}, column {}</a>: {}</li>',
+        ((change, p.get("line") or 1, p.get("line"), p.get("column"), p["message"])
+         for p in problems),
+    )
+    count = len(problems)
+    return format_html("Not submitted: fix the {} citation error{} first.<ul>{}</ul>", count,
+                       "" if count == 1 else "s", items)
+
+
 def workflow_view(model_admin, request, story_id: int):
     """State, revisions, reviews, assignments, preview links and timeline, with the buttons."""
     story = _visible_story(request, story_id, "workflow")
@@ -419,6 +436,10 @@ def workflow_view(model_admin, request, story_id: int):
                 messages.error(request, str(exc))
                 return HttpResponseRedirect(request.path)
             except services.InvalidInput as exc:
+                if op == "submit":
+                    # The submit button has no fields: say why on the page, error by error.
+                    messages.error(request, _submit_refusal(story, exc))
+                    return HttpResponseRedirect(request.path)
                 _add_errors(form, exc)
             else:
                 messages.success(request, message)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import queueing
-from audit.errors import ActionDenied, InvalidInput
+from audit.errors import ActionDenied, InvalidInput, RefusedInput
 from audit.services import audit_record, audited
 
 from .. import tasks
@@ -59,10 +59,10 @@ def story_submit(*, story_id: int, user) -> Story:
     next_state(story.state, Action.SUBMIT)
     revision = story.latest_revision
     if revision.errors:
-        raise InvalidInput({"body": [
+        raise RefusedInput({"body": [
             f"Fix the {len(revision.errors)} citation error(s) before submitting: "
             + "; ".join(e["message"] for e in revision.errors[:5])
-        ]})
+        ]}, problems=revision.errors)
     _transition(story, Action.SUBMIT, user)
     _queue(tasks.notify_submitted, story.pk)
     return story

@@ -559,3 +559,17 @@ def test_a_reviewer_keeps_read_access_to_a_story_they_reviewed_once_published(
     assert response.status_code == 200
     assert "Submit review" not in response.text
     assert story.title in response.text
+
+
+def test_submitting_a_story_with_citation_errors_says_why_with_links_to_each_line(
+        client, writer):
+    story = make_story(writer, title="Pilot boats", body="First line.\n\nShips waited [@nowhere].")
+    client.force_login(staff(writer))
+    response = client.post(workflow_url(story), {"op": "submit"}, follow=True)
+    assert "Not submitted: fix the 1 citation error first." in response.text
+    change = reverse("admin:stories_story_change", args=[story.pk])
+    assert f'href="{change}?line=3#id_body">line 3, column' in response.text
+    assert Story.objects.get(pk=story.pk).state == "draft"
+    refusals = Event.objects.filter(story=story, action="submit.denied")
+    assert refusals.count() == 1
+    assert refusals.get().details["refused"] == "invalid"

@@ -1,4 +1,5 @@
-/* Newsroom admin helpers: copy an image snippet; drag sources into order (renumbers them). */
+/* Newsroom admin helpers: copy an image snippet; drag sources into order (renumbers them);
+   go to the line a refusal names. */
 "use strict";
 (function () {
   function ready(fn) {
@@ -58,5 +59,19 @@
     });
   }
 
-  ready(function () { bindCopyButtons(); bindSourceList(); });
+  // ?line=N (from a refusal that names a line): put the cursor at the start of that line.
+  function goToLine() {
+    var line = parseInt(new URLSearchParams(window.location.search).get("line") || "", 10);
+    var body = document.getElementById("id_body");
+    if (!body || !(line > 0)) { return; }
+    var lines = body.value.split("\n");
+    var at = 0;
+    for (var i = 0; i < Math.min(line - 1, lines.length); i += 1) { at += lines[i].length + 1; }
+    body.focus();
+    body.setSelectionRange(at, at + (lines[line - 1] || "").length);
+    var height = body.scrollHeight / Math.max(lines.length, 1);
+    body.scrollTop = Math.max(0, (line - 3) * height);
+  }
+
+  ready(function () { bindCopyButtons(); bindSourceList(); goToLine(); });
 })();
