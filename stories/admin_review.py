@@ -408,10 +408,10 @@ def _submit_refusal(story: Story, exc: services.InvalidInput) -> SafeString:
     if not problems:
         return format_html("{}", " ".join(m for ms in exc.message_dict.values() for m in ms))
     change = reverse("admin:stories_story_change", args=[story.pk])
+    # Each message already names its line and column; the link goes there.
     items = format_html_join(
-        "", '<li><a href="{}?line={}#id_body">line {}, column {}</a>: {}</li>',
-        ((change, p.get("line") or 1, p.get("line"), p.get("column"), p["message"])
-         for p in problems),
+        "", '<li><a href="{}?line={}#id_body">{}</a></li>',
+        ((change, p.get("line") or 1, p["message"]) for p in problems),
     )
     count = len(problems)
     return format_html("Not submitted: fix the {} citation error{} first.<ul>{}</ul>", count,

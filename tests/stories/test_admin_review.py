@@ -568,7 +568,7 @@ def test_submitting_a_story_with_citation_errors_says_why_with_links_to_each_lin
     response = client.post(workflow_url(story), {"op": "submit"}, follow=True)
     assert "Not submitted: fix the 1 citation error first." in response.text
     change = reverse("admin:stories_story_change", args=[story.pk])
-    assert f'href="{change}?line=3#id_body">line 3, column' in response.text
+    assert f'href="{change}?line=3#id_body">Line 3, column' in response.text
     assert Story.objects.get(pk=story.pk).state == "draft"
     refusals = Event.objects.filter(story=story, action="submit.denied")
     assert refusals.count() == 1
