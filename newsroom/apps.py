@@ -8,6 +8,13 @@ class NewsroomConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
+        from django.conf import settings
+        from django.contrib import admin
+
         from . import security
 
         security.connect()
+        # The admin says whose desk it is, not "Django administration".
+        admin.site.site_header = f"{settings.NEWSROOM_SITE_NAME} desk"
+        admin.site.site_title = f"{settings.NEWSROOM_SITE_NAME} desk"
+        admin.site.index_title = "Your desk"

@@ -194,6 +194,12 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
 
     form = StoryAdminForm
     inlines = (StorySourceInline,)
+
+    def view_on_site(self, obj):
+        """The public page once published; before that, the preview (the page is a 404)."""
+        if obj.live_revision_id:
+            return obj.get_absolute_url()
+        return reverse("admin:stories_story_preview", args=[obj.pk])
     list_display = ("title", "state", "authors_list", "revision_number", "updated_at")
     list_filter = ("state",)
     search_fields = ("title", "slug")

@@ -97,8 +97,10 @@ def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
         story.live_updated_at = now
     story.live_revision = revision
     story.publish_at = None
-    _transition(story, Action.PUBLISH, user,
-                details={"revision": revision.number, "note": note, "kind": note_kind})
+    # A first publication has no note and is neither a correction nor an update.
+    details = ({"revision": revision.number, "note": note, "kind": note_kind} if correcting
+               else {"revision": revision.number, "first": True})
+    _transition(story, Action.PUBLISH, user, details=details)
     _queue(tasks.notify_authors, story.pk, "published")
     _queue(tasks.page_published, story.pk)
 

@@ -573,3 +573,26 @@ def test_submitting_a_story_with_citation_errors_says_why_with_links_to_each_lin
     refusals = Event.objects.filter(story=story, action="submit.denied")
     assert refusals.count() == 1
     assert refusals.get().details["refused"] == "invalid"
+
+
+def test_the_admin_says_whose_desk_it_is(client, writer):
+    client.force_login(staff(writer))
+    page = client.get(reverse("admin:index")).text
+    assert "Newsroom desk" in page and "Django administration" not in page
+
+
+def test_view_on_site_of_a_draft_opens_its_preview_not_a_404(client, story, writer):
+    client.force_login(staff(writer))
+    page = client.get(reverse("admin:stories_story_change", args=[story.pk])).text
+    preview = reverse("admin:stories_story_preview", args=[story.pk])
+    view_on_site = page.split('class="viewsitelink"')[0].rsplit("<a ", 1)[1]
+    assert f'href="{preview}"' in view_on_site
+    assert client.get(preview).status_code == 200
+
+
+def test_a_first_publication_is_recorded_as_neither_correction_nor_update(
+        client, story, writer, reviewer, editor):
+    approved(story, writer, reviewer)
+    services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
+    event = Event.objects.filter(story=story, action="publish").get()
+    assert event.details["first"] is True and "kind" not in event.details
