@@ -12,8 +12,13 @@ from stories import services
 from tests.factories import SourceFactory, approved_hash
 from tests.public.helpers import approve, publish_story
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql",
-                                reason="needs concurrent readers and writers (PostgreSQL)")
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql",
+                       reason="needs concurrent readers and writers (PostgreSQL)"),
+    # Restore the serialised database afterwards, like every other transactional test here: a
+    # plain flush made later serialized_rollback tests fail on duplicate content types.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 ROUNDS = 8
 
