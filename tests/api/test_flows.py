@@ -396,3 +396,18 @@ def test_source_detail_shows_its_link_health_history_newest_first(writer):
     LinkCheck.objects.create(source=source, status="broken", status_code=404)
     body = client_for(writer).get("/api/v1/sources/checked/").json()
     assert [c["status"] for c in body["link_checks"]] == ["broken", "ok"]
+
+
+@pytest.mark.parametrize("header", ["Token not-a-real-token", "Basic Zm9vOmJhcg==", "Token"])
+def test_signing_in_ignores_a_bad_authorization_header(writer, header):
+    from rest_framework.test import APIClient
+
+    writer.set_password("correct-horse-battery")
+    writer.save()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    response = client.post("/api/v1/auth/token/", {"username": "writer",
+                                                   "password": "correct-horse-battery"},
+                           format="json")
+    assert response.status_code == 200
+    assert response.json()["token"]
