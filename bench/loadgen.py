@@ -102,11 +102,12 @@ def _threads(port: int, path: str, connections: int, seconds: float,
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def _wrk(port: int, path: str, connections: int, seconds: float) -> Result:
+def _wrk(port: int, path: str, connections: int, seconds: float,
+         script: str | None = None) -> Result:
     threads = min(2, connections)
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
-         f"http://{HOST}:{port}{path}"],
+         *(["-s", script] if script else []), f"http://{HOST}:{port}{path}"],
         capture_output=True, text=True, timeout=seconds + 30, check=True,
     ).stdout
 

@@ -1,11 +1,14 @@
-"""`make bench`: every benchmark of issue 7 in one table, printed and written to results.md.
+"""`make bench`: every benchmark of issues 7 and 13 in one table, printed and written to
+results.md: the origin with the article fragment cold and warm, the edge cache (Varnish), the
+Wagtail 8 peer in the same run, a mixed read/write load and the public-page code size.
 
     .venv/bin/python bench/run.py
     BENCH_SECONDS=2 BENCH_RUNS=1 .venv/bin/python bench/run.py   # a quick smoke run
 
 Environment: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432; the database
 newsroom_bench is dropped and made again), BENCH_SECONDS per load run (5), BENCH_RUNS (3),
-BENCH_CONNECTIONS (8). Without PostgreSQL it falls back to a SQLite file and says so.
+BENCH_CONNECTIONS (8), BENCH_MIXED_SECONDS (10), BENCH_PEER=0 skips Wagtail. Without
+PostgreSQL it falls back to a SQLite file and says so.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ PG_NAME = "newsroom_bench"
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+MIXED_SECONDS = float(os.environ.get("BENCH_MIXED_SECONDS", "10"))
 RESULTS = ROOT / "bench" / "results.md"
 STARTED = time.monotonic()
 
@@ -51,9 +55,21 @@ def database() -> tuple[str, str]:
         return f"sqlite:///{path}", f"SQLite file (NOT PostgreSQL, budgets assume it: {reason})"
 
 
+def audit_keys() -> dict[str, str]:
+    """Fresh audit keys from `manage.py audit_keygen` and a throwaway checkpoint file: with
+    DEBUG off the app refuses to start without them."""
+    out = subprocess.run([sys.executable, "manage.py", "audit_keygen"], cwd=ROOT, check=True,
+                         capture_output=True, text=True,
+                         env={**os.environ, "DJANGO_DEBUG": "1"}).stdout
+    keys = dict(line.split("=", 1) for line in out.split() if "=" in line)
+    checkpoint = Path(tempfile.mkdtemp(prefix="newsroom-bench-")) / "audit-checkpoints"
+    return {**keys, "AUDIT_CHECKPOINT_PATH": str(checkpoint)}
+
+
 def environment(database_url: str) -> dict[str, str]:
     """Production-like settings: DEBUG off, a random secret, persistent connections."""
     return {
+        **audit_keys(),
         **os.environ,
         "DATABASE_URL": database_url,
         "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60"),
@@ -93,7 +109,7 @@ def main() -> int:
     django.setup()
     from django.db import connections
 
-    from bench import citations, fixtures, http, screens
+    from bench import citations, fixtures, http, mixed, peer, screens, size
 
     step("building data through the workflow")
     data = fixtures.build()
@@ -105,14 +121,26 @@ def main() -> int:
 
     pages = http.targets(data.typical_slug, data.long_slug)
     rows, memory_rows = [], []
-    for cache in ("off", "on"):
-        step(f"HTTP, page cache {cache} ({len(pages)} pages × {RUNS} × {SECONDS:g} s)")
-        mode_rows, mem = http.measure(env, pages, cache, runs=RUNS, seconds=SECONDS,
-                                      connections=CONNECTIONS, track_memory=cache == "off")
+    for mode in http.MODES:
+        if mode == "Varnish" and not http.varnish_binary():
+            step("Varnish: varnishd is not installed (apt-get install varnish); skipped")
+            continue
+        step(f"HTTP, {mode} ({len(pages)} pages × {RUNS} × {SECONDS:g} s)")
+        mode_rows, mem = http.measure(env, pages, mode, runs=RUNS, seconds=SECONDS,
+                                      connections=CONNECTIONS,
+                                      track_memory=mode == "fragment cold")
         rows += mode_rows
         memory_rows = mem or memory_rows
 
-    table = render(database_note, engine, screen_rows, rows, memory_rows)
+    step("Wagtail 8 peer: setup.sh, then bench.sh uncached (two 10 s rounds per page)")
+    wagtail = peer.run()
+    step(f"mixed load: readers on {mixed.STORIES} stories, writers and an editor, "
+         f"{MIXED_SECONDS:g} s")
+    mix = mixed.run(env, seconds=MIXED_SECONDS, connections=CONNECTIONS)
+    connections.close_all()
+
+    table = render(database_note, engine, screen_rows, rows, memory_rows, wagtail, mix,
+                   size.rows())
     print()
     print(table)
     RESULTS.write_text(table)
@@ -124,11 +152,14 @@ def _mark(ok: bool) -> str:
     return "✓" if ok else "✗"
 
 
-def render(database_note, engine, screen_rows, rows, memory_rows) -> str:
+def render(database_note, engine, screen_rows, rows, memory_rows, wagtail, mix,
+           size_rows) -> str:
     import django
 
     from bench.http import BUDGETS, WORKERS
     from bench.memory import GROWTH_BUDGET
+    from bench.mixed import P99_BUDGET_MS
+    from bench.peer import FACTOR
 
     tool = next((r.tool for r in rows if r.tool), "none")
     lines = [
@@ -142,7 +173,11 @@ def render(database_note, engine, screen_rows, rows, memory_rows) -> str:
         f"{'Redis' if os.environ.get('REDIS_URL') else 'local memory (per worker)'}",
         f"- HTTP: gunicorn, {WORKERS} sync workers, 127.0.0.1, DEBUG=0; load: {tool}, "
         f"{CONNECTIONS} connections, {SECONDS:g} s per run; every figure is the median of "
-        f"{RUNS} runs; ratio = req/s ÷ /robots.txt req/s in the same round",
+        f"{RUNS} runs; ratio = req/s ÷ /robots.txt req/s at the origin in the same round",
+        "- modes: fragment cold = NEWSROOM_PAGE_CACHE_SECONDS=0 (the article fragment is "
+        "rendered every request); fragment warm = 300 s, the origin with no page cache; "
+        "Varnish = varnishd (deploy/varnish/default.vcl, malloc 128 MB) in front of the "
+        "fragment-warm origin",
         "",
         "| benchmark | figure | budget |",
         "|---|---|---|",
@@ -170,19 +205,64 @@ def render(database_note, engine, screen_rows, rows, memory_rows) -> str:
             f"{_mark(row['growth_pct'] <= GROWTH_BUDGET)} |")
     lines += [
         "",
-        "| page | page cache | req/s | p50 ms | p99 ms | ratio to floor | budget |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "| page | mode | served by | req/s | p50 ms | p99 ms | ratio to floor | budget |",
+        "|---|---|---|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         budget = BUDGETS.get((row.label, row.cache))
         if row.status != 200:
             answer = "not found (404)" if row.status == 404 else f"answered {row.status}"
-            lines.append(f"| {row.label} `{row.path}` | {row.cache} | {answer} | | | | "
-                         f"{f'≥ {budget:g}' if budget else ''} |")
+            lines.append(f"| {row.label} `{row.path}` | {row.cache} | {row.via} | {answer} "
+                         f"| | | | {f'≥ {budget:g}' if budget else ''} |")
             continue
         verdict = f"≥ {budget:g} {_mark(row.ratio >= budget)}" if budget else ""
-        lines.append(f"| {row.label} | {row.cache} | {row.rps:,.0f} | {row.p50_ms:.1f} "
-                     f"| {row.p99_ms:.1f} | {row.ratio:.2f} | {verdict} |")
+        lines.append(f"| {row.label} | {row.cache} | {row.via} | {row.rps:,.0f} "
+                     f"| {row.p50_ms:.1f} | {row.p99_ms:.1f} | {row.ratio:.2f} | {verdict} |")
+
+    ours = {r.cache: r for r in rows if r.label == "typical story" and r.via == "origin"
+            and r.status == 200}
+    floor = {r.cache: r for r in rows if r.label.endswith("(floor)") and r.status == 200}
+    lines += ["", "| Wagtail 8 peer, same run (bench.sh uncached: wrk -t2 -c8, 2 × 10 s) "
+              "| req/s | ours ÷ Wagtail story | budget |", "|---|---:|---:|---|"]
+    if wagtail.story_rps:
+        lines.append(f"| Wagtail /hello/ (its floor: plain Django view) "
+                     f"| {wagtail.hello_rps:,.0f} | | |")
+        lines.append(f"| Wagtail story page, no page cache | {wagtail.story_rps:,.0f} | | |")
+        for mode in ("fragment cold", "fragment warm"):
+            if mode in ours:
+                x = ours[mode].rps / wagtail.story_rps
+                lines.append(f"| ours: typical story, origin, {mode} | {ours[mode].rps:,.0f} "
+                             f"| {x:.2f}x | ≥ {FACTOR:g}x {_mark(x >= FACTOR)} |")
+        if "fragment cold" in floor:
+            lines.append(f"| ours: /robots.txt floor (fragment-cold round) "
+                         f"| {floor['fragment cold'].rps:,.0f} | | |")
+        lines.append(f"| versions | {wagtail.versions} | | |")
+    else:
+        lines.append(f"| Wagtail peer | {wagtail.note} | | ≥ {FACTOR:g}x ✗ (not measured) |")
+
+    lines += ["", f"| mixed load, {mix.seconds:g} s (origin, fragment warm) | figure | budget |",
+              "|---|---|---|"]
+    if mix.reader is None:
+        lines.append(f"| readers | {mix.note} | |")
+    else:
+        r = mix.reader
+        lines += [
+            f"| readers: 20 stories, {CONNECTIONS} connections (wrk) | {r.requests:,} requests, "
+            f"{r.rps:,.0f} req/s | |",
+            f"| reader errors (non-2xx, socket) | {r.errors} | 0 {_mark(r.errors == 0)} |",
+            f"| reader latency p50 / p99 | {r.p50_ms:.1f} / {r.p99_ms:.1f} ms "
+            f"| p99 < {P99_BUDGET_MS:g} ms {_mark(r.p99_ms < P99_BUDGET_MS)} |",
+            f"| writers' saves (2 writers, services.story_update every 0.5 s) "
+            f"| {mix.saves} | |",
+            f"| editor's publications (edit, submit, approve, publish; every 1 s) "
+            f"| {mix.publishes} | |",
+            f"| writer or editor failures | {len(mix.failures)}"
+            f"{': ' + mix.failures[0] if mix.failures else ''} | |",
+        ]
+
+    lines += ["", "| public-page serving code (lines) | before (3493d9e) | now |",
+              "|---|---:|---:|"]
+    lines += [f"| {what} | {before:,} | {now:,} |" for what, before, now in size_rows]
     return "\n".join(lines) + "\n"
 
 
