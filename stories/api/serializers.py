@@ -187,12 +187,11 @@ class CheckInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class ReviewInputSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=Decision.choices)
-    revision = serializers.RegexField(
-        REVISION_HASH, required=False, allow_blank=True,
-        help_text="Content hash of the revision you read (`revision` of GET /claims/). "
-        "Required to approve and to send checks; a stale one answers 412.")
+class NamesRevisionSerializer(serializers.Serializer):
+    """An action that names the revision it acts on: `revision`, or its alias `base_revision`
+    (the field wins); validated data always carries one `revision` ("" when neither came)."""
+
+    revision = serializers.RegexField(REVISION_HASH, required=False, allow_blank=True)
     base_revision = serializers.RegexField(REVISION_HASH, required=False, allow_blank=True,
                                            help_text="Another name for `revision`.")
 
@@ -200,6 +199,14 @@ class ReviewInputSerializer(serializers.Serializer):
         alias = attrs.pop("base_revision", "")
         attrs["revision"] = attrs.get("revision") or alias
         return attrs
+
+
+class ReviewInputSerializer(NamesRevisionSerializer):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    revision = serializers.RegexField(
+        REVISION_HASH, required=False, allow_blank=True,
+        help_text="Content hash of the revision you read (`revision` of GET /claims/). "
+        "Required to approve and to send checks; a stale one answers 412.")
     comment = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     checks = CheckInputSerializer(many=True, required=False, max_length=5000)
 
@@ -214,18 +221,11 @@ class ReviewSerializer(serializers.Serializer):
     story_state = serializers.ChoiceField(choices=State.choices, source="story.state")
 
 
-class PublishInputSerializer(serializers.Serializer):
+class PublishInputSerializer(NamesRevisionSerializer):
     revision = serializers.RegexField(
         REVISION_HASH, required=False, allow_blank=True,
         help_text="Content hash of the approved revision you saw (`approved_revision`). "
         "Required (or If-Match); any other answers 412.")
-    base_revision = serializers.RegexField(REVISION_HASH, required=False, allow_blank=True,
-                                           help_text="Another name for `revision`.")
-
-    def validate(self, attrs):
-        alias = attrs.pop("base_revision", "")
-        attrs["revision"] = attrs.get("revision") or alias
-        return attrs
     publish_at = serializers.DateTimeField(required=False, allow_null=True,
                                            help_text="A future time schedules the story.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000,
