@@ -6,7 +6,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from contextlib import closing
 from pathlib import Path
@@ -19,9 +18,12 @@ from sources.models import Health, Source
 from tests.conftest import need
 from tests.integration.test_celery_worker import (
     FIGURES_PAGE,
-    database_url,
     drop_pools,
+    ready_worker,
+    start_worker,
+    stop_worker,
     wait_for,
+    worker_env,
 )
 from tests.sources.fixture_server import Page, fixture_server
 
@@ -87,51 +89,21 @@ def own_redis(tmp_path):
             redis.process.wait(timeout=10)
 
 
-def start_worker(redis: OwnRedis, settings, log: Path, *extra: str) -> subprocess.Popen:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("CELERY_", "DATABASE_", "PYTEST_", "REDIS_"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
-        "CELERY_BROKER_URL": redis.url,
-        "DATABASE_URL": database_url(),
-        "DATABASE_CONN_MAX_AGE": "0",
-        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "SOURCE_FETCH_ALLOW_PRIVATE": "0",
-        "SOURCE_FETCH_ALLOW_NETWORKS": "127.0.0.0/8",
-    })
-    with open(log, "ab") as out:
-        # The production shape: a prefork pool, with gossip, mingle and heartbeats on.
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "newsroom", "worker", "--concurrency=1",
-             "--loglevel=INFO", "--hostname", f"outage-{os.getpid()}@%h", *extra],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)
-    return process
-
-
-def stop_worker(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
+def outage_worker(redis: OwnRedis, settings) -> tuple[dict[str, str], list[str]]:
+    """The environment and arguments of a worker in the production shape: a prefork pool,
+    with gossip, mingle and heartbeats on."""
+    env = worker_env(settings, redis.url, SOURCE_FETCH_ALLOW_PRIVATE="0",
+                     SOURCE_FETCH_ALLOW_NETWORKS="127.0.0.0/8")
+    return env, ["--concurrency=1", "--loglevel=INFO", "--hostname", f"outage-{os.getpid()}@%h"]
 
 
 @pytest.fixture
 def worker(shared_sqlite, own_redis, settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    env, arguments = outage_worker(own_redis, settings)
     log = tmp_path / "worker.log"
-    process = start_worker(own_redis, settings, log)
-    try:
-        wait_for(lambda: b" ready." in log.read_bytes() or process.poll() is not None,
-                 "the worker to start")
-        assert process.poll() is None, log.read_text(errors="replace")
+    with ready_worker(log, env, *arguments) as process:
         yield process, log
-    finally:
-        stop_worker(process)
 
 
 @pytest.fixture
@@ -213,7 +185,8 @@ def test_a_worker_started_while_redis_is_down_waits_for_it(
     settings.CELERY_TASK_ALWAYS_EAGER = False
     own_redis.stop()
     log = tmp_path / "worker.log"
-    process = start_worker(own_redis, settings, log)
+    env, arguments = outage_worker(own_redis, settings)
+    process = start_worker(log, env, *arguments)
     try:
         time.sleep(5)
         assert process.poll() is None, log.read_text(errors="replace")

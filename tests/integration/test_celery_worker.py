@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -102,42 +103,67 @@ def shared_sqlite(transactional_db):
     options.update(saved)
 
 
-@pytest.fixture
-def worker(shared_sqlite, broker, settings, tmp_path):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+def worker_env(settings, broker_url: str, **extra: str) -> dict[str, str]:
+    """A worker process's environment: this test's database and media folder and the given
+    broker, and nothing of this process's CELERY_, DATABASE_, PYTEST_ or REDIS_ settings."""
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("CELERY_", "DATABASE_", "PYTEST_"))}
+           if not key.startswith(("CELERY_", "DATABASE_", "PYTEST_", "REDIS_"))}
     env.update({
         "DJANGO_SETTINGS_MODULE": "newsroom.settings",
-        "CELERY_BROKER_URL": BROKER,
+        "CELERY_BROKER_URL": broker_url,
         "DATABASE_URL": database_url(),
         "DATABASE_CONN_MAX_AGE": "0",
         "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        # The fixture server is on loopback: let exactly that through, and nothing else, so a
-        # redirect to a private address is refused by the worker as in production.
-        "SOURCE_FETCH_ALLOW_PRIVATE": "0",
-        "SOURCE_FETCH_ALLOW_NETWORKS": "127.0.0.0/8",
+        **extra,
     })
-    log = tmp_path / "worker.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "newsroom", "worker", "--pool=solo",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "--hostname", f"integration-{os.getpid()}@%h"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
+    return env
+
+
+def start_worker(log: Path, env: dict[str, str], *arguments: str) -> subprocess.Popen:
+    """`celery -A newsroom worker <arguments>` in its own session, its output appended to log."""
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "newsroom", "worker", *arguments],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    """SIGTERM (a warm shutdown), then SIGKILL to the whole session after 20 s."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
     try:
-        wait_for(lambda: b" ready." in log.read_bytes() or process.poll() is not None,
-                 "the worker to start")
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+@contextmanager
+def ready_worker(log: Path, env: dict[str, str], *arguments: str):
+    """A started worker, once it says it is ready; stopped on the way out."""
+    process = start_worker(log, env, *arguments)
+    try:
+        wait_for(lambda: (log.exists() and b" ready." in log.read_bytes())
+                 or process.poll() is not None, "the worker to start")
         assert process.poll() is None, log.read_text(errors="replace")
-        yield process, log
+        yield process
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_worker(process)
+
+
+@pytest.fixture
+def worker(shared_sqlite, broker, settings, tmp_path):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # The fixture server is on loopback: let exactly that through, and nothing else, so a
+    # redirect to a private address is refused by the worker as in production.
+    env = worker_env(settings, BROKER, SOURCE_FETCH_ALLOW_PRIVATE="0",
+                     SOURCE_FETCH_ALLOW_NETWORKS="127.0.0.0/8")
+    log = tmp_path / "worker.log"
+    with ready_worker(log, env, "--pool=solo", "--loglevel=INFO", "--without-gossip",
+                      "--without-mingle", "--without-heartbeat",
+                      "--hostname", f"integration-{os.getpid()}@%h") as process:
+        yield process, log
 
 
 @pytest.fixture

@@ -2,9 +2,6 @@
 publishes a scheduled story when it is due, with no Redis anywhere."""
 
 import os
-import signal
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -13,7 +10,13 @@ from django.utils import timezone
 from stories import services
 from stories.models import Story
 from tests.factories import UserFactory, approved_hash, make_story
-from tests.integration.test_celery_worker import ROOT, database_url, roles, shared_sqlite, wait_for
+from tests.integration.test_celery_worker import (
+    ready_worker,
+    roles,
+    shared_sqlite,
+    wait_for,
+    worker_env,
+)
 from tests.public.helpers import approve
 
 pytestmark = [pytest.mark.celery_worker,
@@ -25,38 +28,15 @@ __all__ = ["roles", "shared_sqlite"]
 @pytest.fixture
 def demo_worker(shared_sqlite, roles, settings, tmp_path):
     queue = tmp_path / "queue"
-    (tmp_path / "queue-control").mkdir(parents=True)
     queue.mkdir()
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("CELERY_", "DATABASE_", "PYTEST_", "REDIS_"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
-        "CELERY_BROKER_URL": "filesystem://",
-        "CELERY_FILESYSTEM_DIR": str(queue),
-        "NEWSROOM_PUBLISH_DUE_SECONDS": "1",
-        "DATABASE_URL": database_url(),
-        "DATABASE_CONN_MAX_AGE": "0",
-        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    })
+    (tmp_path / "queue-control").mkdir()
+    env = worker_env(settings, "filesystem://", CELERY_FILESYSTEM_DIR=str(queue),
+                     NEWSROOM_PUBLISH_DUE_SECONDS="1")
     log = tmp_path / "worker.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "newsroom", "worker", "-B", "--pool=solo",
-             "--loglevel=INFO", "-s", str(tmp_path / "beat-schedule"),
-             "--hostname", f"demo-{os.getpid()}@%h"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_for(lambda: b" ready." in log.read_bytes() or process.poll() is not None,
-                 "the demo worker to start")
-        assert process.poll() is None, log.read_text(errors="replace")
+    with ready_worker(log, env, "-B", "--pool=solo", "--loglevel=INFO",
+                      "-s", str(tmp_path / "beat-schedule"),
+                      "--hostname", f"demo-{os.getpid()}@%h"):
         yield log
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 def test_a_scheduled_story_goes_live_on_time_without_redis(demo_worker):
