@@ -115,9 +115,9 @@ def api_publish_as_a_writer(w, client):
     return response.status_code, "publish"
 
 
-def task_publishes_a_revision_swapped_in_after_scheduling(w, client):
-    from stories.tasks import publish_due
-
+def schedule_then_swap_the_approved_revision(w) -> None:
+    """Schedule revision 3, then point the approval at revision 2 behind the workflow's back
+    and make it due."""
     story = w["story"]
     approve(story, w["second_reviewer"])
     services.story_publish(story_id=story.pk, user=w["editor"], revision=approved_hash(story),
@@ -126,20 +126,19 @@ def task_publishes_a_revision_swapped_in_after_scheduling(w, client):
     forged = Revision.objects.filter(story=story, number=2).get()
     Story.objects.filter(pk=story.pk).update(approved_revision=forged, latest_revision=forged,
                                              publish_at=timezone.now() - timedelta(minutes=1))
+
+
+def task_publishes_a_revision_swapped_in_after_scheduling(w, client):
+    from stories.tasks import publish_due
+
+    schedule_then_swap_the_approved_revision(w)
     publish_due.apply()
     publish_due.apply()
     return 409, "publish"
 
 
 def command_publishes_a_revision_swapped_in_after_scheduling(w, client):
-    story = w["story"]
-    approve(story, w["second_reviewer"])
-    services.story_publish(story_id=story.pk, user=w["editor"], revision=approved_hash(story),
-                           publish_at=timezone.now() + timedelta(minutes=5),
-                           note="Updated.", note_kind="update")
-    forged = Revision.objects.filter(story=story, number=2).get()
-    Story.objects.filter(pk=story.pk).update(approved_revision=forged, latest_revision=forged,
-                                             publish_at=timezone.now() - timedelta(minutes=1))
+    schedule_then_swap_the_approved_revision(w)
     call_command("publish_due")
     call_command("publish_due")
     return 409, "publish"
