@@ -395,3 +395,16 @@ if not DEBUG:
                                    "database): DJANGO_DEBUG=0 refuses to start without it.")
     if AUDIT_SIGNING_KEY == _DEV_AUDIT_SIGNING_KEY:
         raise ImproperlyConfigured("AUDIT_SIGNING_KEY: DJANGO_DEBUG=0 refuses the development key.")
+
+# Transparency log (issue 17, docs/transparency.md): the web process signs a tree head with each
+# entry it appends, so it needs the Ed25519 key: TRANSPARENCY_SIGNING_KEY (base64 or PEM) or a
+# file holding it. Development generates the file on first use. Former public keys stay in
+# TRANSPARENCY_VERIFY_KEYS (comma-separated base64) and are published with the current one.
+TRANSPARENCY_SIGNING_KEY = os.environ.get("TRANSPARENCY_SIGNING_KEY", "")
+TRANSPARENCY_SIGNING_KEY_FILE = os.environ.get("TRANSPARENCY_SIGNING_KEY_FILE") or (
+    str(BASE_DIR / "var" / "transparency-signing-key") if DEBUG else "")
+TRANSPARENCY_GENERATE_KEY = DEBUG
+TRANSPARENCY_VERIFY_KEYS = env_list("TRANSPARENCY_VERIFY_KEYS", "")
+if not DEBUG and not (TRANSPARENCY_SIGNING_KEY or TRANSPARENCY_SIGNING_KEY_FILE):
+    raise ImproperlyConfigured("Set TRANSPARENCY_SIGNING_KEY or TRANSPARENCY_SIGNING_KEY_FILE: "
+                               "publishing signs the transparency log (manage.py audit_keygen).")
