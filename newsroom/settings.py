@@ -269,6 +269,10 @@ NEWSROOM_MAX_IMAGE_PIXELS = int(os.environ.get("NEWSROOM_MAX_IMAGE_PIXELS", 40_0
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
 AUDIT_EVENT_VISIBILITY = "stories.permissions.events_visible_to"  # who reads which audit events
 SOURCE_FETCH_ALLOW_PRIVATE = env_bool("SOURCE_FETCH_ALLOW_PRIVATE", False)
+# Full-page screenshots of captured pages (headless Chromium via Playwright, in a Celery task);
+# on by default where a worker runs them (a broker is set), off where tasks run in the request.
+NEWSROOM_SCREENSHOTS = env_bool("NEWSROOM_SCREENSHOTS", bool(CELERY_BROKER_URL))
+NEWSROOM_CHROMIUM = os.environ.get("NEWSROOM_CHROMIUM", "/usr/bin/chromium")
 # A 1 MB body arrives form-encoded at up to ~3 MB; leave room for the rest of the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
