@@ -863,3 +863,16 @@ def _shift(claim: Claim, crlf: list[int]) -> Claim:
     start = claim.start + bisect_left(crlf, claim.start)
     end = claim.end + bisect_left(crlf, claim.end)
     return Claim(claim.ordinal, claim.text, start, end, claim.line, claim.column, claim.sources)
+
+
+def first_citation_order(doc: Document) -> tuple[str, ...]:
+    """The numbered keys in the order readers first meet them; listed keys no claim cites keep
+    their relative order at the end."""
+    numbered = set(doc.numbered)
+    cited = dict.fromkeys(s.key for c in doc.claims for s in c.sources if s.key in numbered)
+    return (*cited, *(key for key in doc.numbered if key not in cited))
+
+
+def reading_order(doc: Document) -> tuple[int, ...]:
+    """Source numbers in the order a reader first meets them (1, 2, 3, … when in order)."""
+    return tuple(dict.fromkeys(s.number for c in doc.claims for s in c.sources if s.number))
