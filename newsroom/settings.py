@@ -262,6 +262,9 @@ NEWSROOM_FRONTEND_CACHE = (
     if os.environ.get("NEWSROOM_FRONTEND_CACHE_URL") else None
 )
 NEWSROOM_MAX_BODY_BYTES = 1_000_000
+# The admin editor checks unsaved text about 300 ms after each pause in typing; this caps the
+# checks one writer can ask for (stories.api.editor.CheckThrottle).
+NEWSROOM_CHECK_RATE = os.environ.get("NEWSROOM_CHECK_RATE", "240/minute")
 # Uploaded figures: file size and decoded pixels (a 13,000 x 13,000 PNG is 657 KB on disk and
 # 1.5 GB decoded). Front the site with a proxy body limit a little above the upload limit.
 NEWSROOM_MAX_UPLOAD_BYTES = int(os.environ.get("NEWSROOM_MAX_UPLOAD_BYTES", 15_000_000))
@@ -269,6 +272,10 @@ NEWSROOM_MAX_IMAGE_PIXELS = int(os.environ.get("NEWSROOM_MAX_IMAGE_PIXELS", 40_0
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
 AUDIT_EVENT_VISIBILITY = "stories.permissions.events_visible_to"  # who reads which audit events
 SOURCE_FETCH_ALLOW_PRIVATE = env_bool("SOURCE_FETCH_ALLOW_PRIVATE", False)
+# Full-page screenshots of captured pages (headless Chromium via Playwright, in a Celery task);
+# on by default where a worker runs them (a broker is set), off where tasks run in the request.
+NEWSROOM_SCREENSHOTS = env_bool("NEWSROOM_SCREENSHOTS", bool(CELERY_BROKER_URL))
+NEWSROOM_CHROMIUM = os.environ.get("NEWSROOM_CHROMIUM", "/usr/bin/chromium")
 # A 1 MB body arrives form-encoded at up to ~3 MB; leave room for the rest of the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
