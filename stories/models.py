@@ -399,3 +399,14 @@ class PreviewLink(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+# Readers' side (issue 19): error reports, page-view counts, digest subscriptions.
+from .reader_models import (  # noqa: E402, F401
+    DigestDelivery,
+    ErrorReport,
+    PageView,
+    ReportStatus,
+    Subscriber,
+    SubscriberStatus,
+)
