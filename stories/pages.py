@@ -145,7 +145,10 @@ def json_ld(page: selectors.StoryPage, *, origin: str) -> str:
 
 def reportable_body(page: selectors.StoryPage) -> str:
     """The live body with a report control after each claim's superscripts (the control's
-    template rendered once, then placed per claim); only built when the fragment is."""
+    template rendered once, then placed per claim); only built when the fragment is. A
+    retracted story takes no reports: no controls."""
+    if page.story.retracted_at:
+        return mark_safe(page.revision.html)  # noqa: S308  # nosec B308 B703 - sanitised when the revision was saved
     control = get_template("stories/_report_control.html").render(
         {"story": page.story}).strip()
     return mark_safe(with_report_links(page.revision.html, control))  # noqa: S308  # nosec B308 B703 - sanitised body; the control is our template

@@ -38,6 +38,13 @@ def _throttled(request, template: str, context: dict, wait: int, message: str):
     return response
 
 
+def _add_errors(form, exc) -> None:
+    """A service's field errors on the form; a hidden field's show with the form's own."""
+    for name, errors in exc.message_dict.items():
+        visible = name in form.fields and not form.fields[name].widget.is_hidden
+        form.add_error(name if visible else None, errors)
+
+
 # --- report an error ----------------------------------------------------------------------
 
 
@@ -84,8 +91,7 @@ def story_report(request, slug):
         return render_page(request, "stories/report_form.html",
                            {**context, "refusal": str(exc)}, status=409)
     except services.InvalidInput as exc:
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
+        _add_errors(form, exc)
         return render_page(request, "stories/report_form.html", context, status=400)
     return redirect("story-report-sent", slug=slug)
 
@@ -218,8 +224,7 @@ def digest(request):
     try:
         services.digest_subscribe(email=form.cleaned_data["email"])
     except services.InvalidInput as exc:
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
+        _add_errors(form, exc)
         return render_page(request, "stories/digest.html", context, status=400)
     return render_page(request, "stories/digest.html", {"sent": True})
 
