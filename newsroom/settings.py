@@ -268,6 +268,9 @@ NEWSROOM_FRONTEND_CACHE = (
     if os.environ.get("NEWSROOM_FRONTEND_CACHE_URL") else None
 )
 NEWSROOM_MAX_BODY_BYTES = 1_000_000
+# The admin editor checks unsaved text about 300 ms after each pause in typing; this caps the
+# checks one writer can ask for (stories.api.editor.CheckThrottle).
+NEWSROOM_CHECK_RATE = os.environ.get("NEWSROOM_CHECK_RATE", "240/minute")
 # Uploaded figures: file size and decoded pixels (a 13,000 x 13,000 PNG is 657 KB on disk and
 # 1.5 GB decoded). Front the site with a proxy body limit a little above the upload limit.
 NEWSROOM_MAX_UPLOAD_BYTES = int(os.environ.get("NEWSROOM_MAX_UPLOAD_BYTES", 15_000_000))
@@ -281,6 +284,10 @@ NEWSROOM_DIGEST_BATCH = int(os.environ.get("NEWSROOM_DIGEST_BATCH", "200"))
 NEWSROOM_TOP_STORIES = int(os.environ.get("NEWSROOM_TOP_STORIES", "5"))
 AUDIT_EVENT_VISIBILITY = "stories.permissions.events_visible_to"  # who reads which audit events
 SOURCE_FETCH_ALLOW_PRIVATE = env_bool("SOURCE_FETCH_ALLOW_PRIVATE", False)
+# Full-page screenshots of captured pages (headless Chromium via Playwright, in a Celery task);
+# on by default where a worker runs them (a broker is set), off where tasks run in the request.
+NEWSROOM_SCREENSHOTS = env_bool("NEWSROOM_SCREENSHOTS", bool(CELERY_BROKER_URL))
+NEWSROOM_CHROMIUM = os.environ.get("NEWSROOM_CHROMIUM", "/usr/bin/chromium")
 # A 1 MB body arrives form-encoded at up to ~3 MB; leave room for the rest of the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
@@ -413,3 +420,16 @@ if not DEBUG:
                                    "database): DJANGO_DEBUG=0 refuses to start without it.")
     if AUDIT_SIGNING_KEY == _DEV_AUDIT_SIGNING_KEY:
         raise ImproperlyConfigured("AUDIT_SIGNING_KEY: DJANGO_DEBUG=0 refuses the development key.")
+
+# Transparency log (issue 17, docs/transparency.md): the web process signs a tree head with each
+# entry it appends, so it needs the Ed25519 key: TRANSPARENCY_SIGNING_KEY (base64 or PEM) or a
+# file holding it. Development generates the file on first use. Former public keys stay in
+# TRANSPARENCY_VERIFY_KEYS (comma-separated base64) and are published with the current one.
+TRANSPARENCY_SIGNING_KEY = os.environ.get("TRANSPARENCY_SIGNING_KEY", "")
+TRANSPARENCY_SIGNING_KEY_FILE = os.environ.get("TRANSPARENCY_SIGNING_KEY_FILE") or (
+    str(BASE_DIR / "var" / "transparency-signing-key") if DEBUG else "")
+TRANSPARENCY_GENERATE_KEY = DEBUG
+TRANSPARENCY_VERIFY_KEYS = env_list("TRANSPARENCY_VERIFY_KEYS", "")
+if not DEBUG and not (TRANSPARENCY_SIGNING_KEY or TRANSPARENCY_SIGNING_KEY_FILE):
+    raise ImproperlyConfigured("Set TRANSPARENCY_SIGNING_KEY or TRANSPARENCY_SIGNING_KEY_FILE: "
+                               "publishing signs the transparency log (manage.py audit_keygen).")

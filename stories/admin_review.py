@@ -104,7 +104,8 @@ def _checks_from_post(screen, data, accept_carried: bool) -> list[services.Check
     for row in screen.claims:
         ordinal = row.claim.ordinal
         verdict = data.get(f"verdict-{ordinal}", "").strip()
-        note = data.get(f"note-{ordinal}", "").strip()
+        # Notes are multi-line (browsers send CRLF): only the ends are trimmed, never the length.
+        note = data.get(f"note-{ordinal}", "").replace("\r\n", "\n").strip()
         carried_from = None
         if row.carried is not None and accept_carried and verdict in ("", Verdict.SUPPORTED):
             verdict, carried_from = Verdict.SUPPORTED, row.carried.pk
@@ -199,8 +200,8 @@ class _RowBuilder:
                 f'<p class="verdict">\n<label for="verdict-{n}">Verdict</label>\n'
                 f'<select name="verdict-{n}" id="verdict-{n}">\n'
                 f'<option value="">— not checked —</option>{options}</select>\n'
-                f'<label for="note-{n}">Note</label>\n<input type="text" name="note-{n}" '
-                f'id="note-{n}" value="{_e(row.form_note)}" maxlength="2000">\n</p>\n')
+                f'<label for="note-{n}">Note</label>\n<textarea name="note-{n}" '
+                f'id="note-{n}" rows="2">{_e(row.form_note)}</textarea>\n</p>\n')
         parts.append("</li>\n")
         return "".join(parts)
 

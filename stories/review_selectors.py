@@ -77,7 +77,8 @@ class ClaimRow:
     evidence: list[dict]
     carried: ClaimCheck | None
     new: bool
-    # What the form shows: the reviewer's input when re-rendering after an error.
+    # What the form shows: the reviewer's own last verdict and note on this revision (a
+    # Comment review keeps the work for the next pass), or their input after an error.
     form_verdict: str = ""
     form_note: str = ""
 
@@ -154,9 +155,12 @@ def review_screen(*, story: Story, user) -> ReviewScreen:
     revision = story.latest_revision
     claims = list(revision.claims.order_by("ordinal"))
     latest: dict[int, ClaimCheck] = {}
+    mine: dict[int, ClaimCheck] = {}  # this reviewer's own work on this revision, carried
     for check in (ClaimCheck.objects.filter(claim__revision=revision)
                   .select_related("reviewer").order_by("created_at", "id")):
         latest[check.claim_id] = check
+        if check.reviewer_id == user.pk:
+            mine[check.claim_id] = check
     prior = _prior_checks(revision)
     carried_ids: dict[int, int] = {}
     for claim in claims:
@@ -180,6 +184,7 @@ def review_screen(*, story: Story, user) -> ReviewScreen:
             locator = locators[index] if index < len(locators) else ""
             cited.append(replace(base, locator=locator or ""))
         prior_check = carried.get(carried_ids.get(claim.pk))
+        own = mine.get(claim.pk)
         rows.append(ClaimRow(
             claim=claim, state=check.verdict if check else UNCHECKED, latest_check=check,
             sources=cited, evidence=[
@@ -187,6 +192,7 @@ def review_screen(*, story: Story, user) -> ReviewScreen:
                 for hint in (evidence or {}).get(claim.ordinal, [])
             ],
             carried=prior_check, new=bool(prior) and prior_check is None,
+            form_verdict=own.verdict if own else "", form_note=own.note if own else "",
         ))
     counts = {state: 0 for state in STATE_LABELS}
     for row in rows:

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('sources', '0001_initial'),
-        ('stories', '0008_revision_drop_stored_pages'),
+        ('stories', '0009_draft_buffer'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
