@@ -434,3 +434,6 @@ class ImageAdmin(RefusedFormAnswers400, admin.ModelAdmin):
             text, text,
         )
 
+
+# The corrections desk and the daily digest's page (issue 19).
+from . import admin_reports  # noqa: E402, F401
