@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from sources.models import Source
 
-from . import services
+from . import citations, services
 from .images import prepared_upload
 from .models import Image, Story, StorySource
 from .permissions import EDITORS, REVIEWERS, WRITERS
@@ -200,6 +200,10 @@ class StoryAdminForm(forms.ModelForm):
     def _save_through_workflow(self, source_keys):
         data = self.cleaned_data
         user = self.request.user
+        if self.request.POST.get("_renumber"):
+            # "Save and renumber by first citation": the list in the order readers meet it.
+            doc = services.parse_story(body=data.get("body", ""), source_keys=source_keys or [])
+            source_keys = list(citations.first_citation_order(doc))
         authors = list(data["authors"]) if "authors" in self.fields else None
         if self.instance.pk is None:
             return services.story_create(

@@ -32,7 +32,7 @@ export class AddSourceDialog {
                           "Fetch details from the link");
     this.form = el("form", { method: "dialog", class: "nr-add-form", novalidate: true,
                              onsubmit: (event) => { event.preventDefault(); this.create(); } },
-      el("h2", { id: "nr-add-title" }, "Add a source to the library"),
+      el("h2", { id: "nr-add-heading" }, "Add a source to the library"),
       el("p", { class: "help" }, "Paste the link and fetch its details, or fill them in by hand. "
          + "Every field can be edited before you add it."),
       field("url", "Link (URL)", this.inputs.url), this.fetchButton,
@@ -46,7 +46,7 @@ export class AddSourceDialog {
       el("div", { class: "nr-dialog-buttons" },
         el("button", { type: "submit", class: "button default" }, "Add to library"),
         el("button", { type: "button", class: "button", onclick: () => this.close(null) }, "Cancel")));
-    this.dialog = el("dialog", { class: "nr-dialog", "aria-labelledby": "nr-add-title" }, this.form);
+    this.dialog = el("dialog", { class: "nr-dialog", "aria-labelledby": "nr-add-heading" }, this.form);
     this.dialog.addEventListener("cancel", () => this.finish(null));
     this.inputs.url.addEventListener("paste", () => setTimeout(() => this.lookUp(), 0));
     document.body.append(this.dialog);
