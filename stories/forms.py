@@ -25,7 +25,8 @@ class StorySourceForm(forms.ModelForm):
     """One entry of the numbered source list; its number orders the list."""
 
     number = forms.IntegerField(
-        min_value=1, required=False, widget=forms.NumberInput(attrs={"class": "source-number"}),
+        min_value=1, required=False, widget=forms.NumberInput(attrs={
+            "class": "source-number", "aria-label": "Number on the source list"}),
         help_text="Sources are numbered in this order. Leave empty to add at the end.",
     )
 
@@ -79,6 +80,10 @@ class StorySourceFormSet(BaseInlineFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
         field = form.fields["source"]
+        # The table's column headings are not labels: name each control for screen readers.
+        field.widget.attrs["aria-label"] = "Source"
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = "Remove from the source list"
         form.fields["source"] = LibrarySourceField(
             queryset=field.queryset, widget=field.widget, label=field.label,
             help_text=field.help_text, required=field.required, library=self._library(),

@@ -26,6 +26,7 @@ export class AddSourceDialog {
       author: el("input", { type: "text", maxlength: 300 }),
       published_on: el("input", { type: "date" }),
       kind: el("select", {}, KINDS.map(([value, label]) => el("option", { value }, label))),
+      description: el("textarea", { rows: 2, maxlength: 2000 }),
     };
     this.message = el("p", { class: "nr-dialog-message", role: "status", "aria-live": "polite" });
     this.fetchButton = el("button", { type: "button", class: "button", onclick: () => this.lookUp() },
@@ -42,6 +43,8 @@ export class AddSourceDialog {
       field("author", "Author", this.inputs.author),
       field("published_on", "Published on", this.inputs.published_on),
       field("kind", "Kind", this.inputs.kind),
+      field("description", "Description (needed when there is no link: what it is, where it is kept)",
+            this.inputs.description),
       this.message,
       el("div", { class: "nr-dialog-buttons" },
         el("button", { type: "submit", class: "button default" }, "Add to library"),
@@ -55,7 +58,7 @@ export class AddSourceDialog {
 
   // Opens the dialog; resolves with the created source's key, or null when cancelled.
   open({ key = "", url = "" } = {}) {
-    for (const input of Object.values(this.inputs)) if (input.tagName === "INPUT") input.value = "";
+    for (const input of Object.values(this.inputs)) if (input.tagName !== "SELECT") input.value = "";
     this.inputs.kind.value = "article";
     this.inputs.key.value = key;
     this.inputs.url.value = url;

@@ -118,10 +118,12 @@ def test_picking_sources_with_the_keyboard_and_continuing_the_group(live_server,
     option = completion_option(page, "council-minutes")
     assert "Minutes of the Harbour Committee" in option.inner_text()
     assert "link broken" in option.inner_text()
+    page.wait_for_timeout(300)  # the list refreshes as each key is typed; let it settle
     page.keyboard.press("Enter")
     page.keyboard.type(";")
     page.keyboard.type("annual")
     completion_option(page, "port-annual")
+    page.wait_for_timeout(300)
     page.keyboard.press("Enter")
     text = editor(page).inner_text()
     assert "The committee heard it in April [@council-minutes; @port-annual]" in text
@@ -139,6 +141,7 @@ def test_an_unknown_key_offers_to_add_it_to_the_library(live_server, page_factor
     assert page.locator("#nr-add-key").input_value() == "harbour-plan"
     page.fill("#nr-add-title", "Harbour dredging plan")
     page.fill("#nr-add-outlet", "Eastmere Port")
+    page.fill("#nr-add-description", "The port's dredging plan, on paper at the harbour office.")
     page.click("dialog.nr-dialog button[type=submit]")
     dialog.wait_for(state="hidden")
     assert "[@harbour-plan]" in editor(page).inner_text()
@@ -170,8 +173,8 @@ def test_a_pasted_link_becomes_a_source_with_its_metadata(live_server, page_fact
             new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
     }""", url)
     title = page.locator("#nr-add-title")
-    page.wait_for_function(
-        "() => document.querySelector('#nr-add-title').value.includes('pipe renewal')")
+    page.wait_for_function("() => (document.querySelector('#nr-add-title') || {value: ''})"
+                           ".value.includes('pipe renewal')")
     assert title.input_value() == "Water utility announces pipe renewal programme"
     assert page.locator("#nr-add-outlet").input_value() == "Lakeside Water Company"
     assert page.locator("#nr-add-published_on").input_value() == "2026-05-05"
@@ -199,6 +202,7 @@ def test_a_link_that_cannot_be_read_still_lets_the_writer_add_the_source(
     assert "fill them in by hand" in message.inner_text()
     page.fill("#nr-add-key", "pipes-2026")
     page.fill("#nr-add-title", "Pipe renewal")
+    page.fill("#nr-add-url", f"{press_site}/news/pipes")
     page.click("dialog.nr-dialog button[type=submit]")
     page.locator("dialog.nr-dialog").wait_for(state="hidden")
     assert Source.objects.filter(key="pipes-2026").exists()
@@ -265,6 +269,13 @@ def test_leaving_with_unsaved_changes_asks_first(live_server, page_factory, writ
 
 def test_two_tabs_conflicting_end_in_a_merge_where_both_edits_survive(
         live_server, page_factory, writer, story):
+    from stories import services
+    from tests.factories import latest_hash
+
+    middle = "\n\n".join(f"Paragraph {n} of the background, unchanged by either tab."
+                         for n in range(1, 6))
+    services.story_update(story_id=story.pk, user=writer, base_revision=latest_hash(story),
+                          body=BODY + "\n" + middle + "\n\nThe closing line.")
     first = open_form(page_factory, live_server, writer, story)
     second = open_form(page_factory, live_server, writer, story)
 
@@ -275,12 +286,13 @@ def test_two_tabs_conflicting_end_in_a_merge_where_both_edits_survive(
     first.click("input[name=_continue]")
     first.locator(".messagelist .success").wait_for()
 
-    type_at_end(second, "\nMy new closing paragraph [@ledger-cranes].")
+    type_at_end(second, "\n\nMy new closing paragraph [@ledger-cranes].")
     second.keyboard.press("Escape")
     second.click("input[name=_continue]")
     merge = second.locator(".nr-stale-merge")
     merge.wait_for()
-    assert "Merge your text with revision 2" in merge.inner_text()
+    assert "Merge your text with revision 3" in merge.inner_text()
+    assert "Change 2" in second.locator(".nr-merge-chunks").inner_text()
     second.locator(".nr-take-theirs").first.click()
     second.click(".nr-use-merged")
     merge.wait_for(state="detached")
