@@ -19,9 +19,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from audit.api import ErrorSerializer, NewsroomAPIView, RequestTooLarge, too_large_message
 from audit.errors import ActionDenied
+from audit.errors import Conflict as RefusedByState
 from stories.api.errors import stale_body
-from stories.review import IllegalTransition
-from stories.services import RevisionAltered, StaleRevision
+from stories.services import StaleRevision
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,8 @@ def exception_handler(exc, context):
         return Response(invalid_input_body(errors), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(too_large_message())
-    if isinstance(exc, IllegalTransition | RevisionAltered):
+    # IllegalTransition, RevisionAltered, a resolved comment: the record's state says no.
+    if isinstance(exc, RefusedByState):
         exc = Conflict(str(exc))
     elif isinstance(exc, ActionDenied):
         exc = exceptions.PermissionDenied(exc.reason)

@@ -267,6 +267,10 @@ NEWSROOM_MAX_BODY_BYTES = 1_000_000
 NEWSROOM_MAX_UPLOAD_BYTES = int(os.environ.get("NEWSROOM_MAX_UPLOAD_BYTES", 15_000_000))
 NEWSROOM_MAX_IMAGE_PIXELS = int(os.environ.get("NEWSROOM_MAX_IMAGE_PIXELS", 40_000_000))
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
+# Where the newsroom is reached: e-mails (sent by workers, outside any request) link to it.
+NEWSROOM_SITE_URL = os.environ.get("NEWSROOM_SITE_URL", "http://127.0.0.1:8000")
+# How far back the inbox reads the audit trail.
+NEWSROOM_INBOX_DAYS = int(os.environ.get("NEWSROOM_INBOX_DAYS", "30"))
 AUDIT_EVENT_VISIBILITY = "stories.permissions.events_visible_to"  # who reads which audit events
 SOURCE_FETCH_ALLOW_PRIVATE = env_bool("SOURCE_FETCH_ALLOW_PRIVATE", False)
 # A 1 MB body arrives form-encoded at up to ~3 MB; leave room for the rest of the form.

@@ -25,6 +25,7 @@ from sources.csl import story_sources_csl
 from sources.selectors import numbered_sources
 
 from . import selectors, services
+from .admin_comments import comment_urls, comments_context
 from .forms import ImageAdminForm, StoryAdminForm, StorySourceForm, StorySourceFormSet
 from .images import image_make_variants
 from .models import Image, Revision, Story, StorySource
@@ -272,11 +273,14 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
         # Built only when the form is shown: a successful save redirects without it.
         if obj is not None and obj.pk:
             context.update(claims_panel(obj.latest_revision))
+            services.inbox_mark_read(user=request.user, story_id=obj.pk)
+            context.update(comments_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- extra screens ---------------------------------------------------------------
 
     def get_urls(self):
+        from .admin_inbox import inbox_urls
         from .admin_review import review_urls
 
         wrap = self.admin_site.admin_view
@@ -292,7 +296,8 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
             path("<int:story_id>/revisions/<int:revision_id>/restore/",
                  wrap(require_POST(self.restore_view)), name="stories_story_restore"),
         ]
-        return [*review_urls(self), *own, *super().get_urls()]
+        return [*inbox_urls(self), *comment_urls(self), *review_urls(self), *own,
+                *super().get_urls()]
 
     def _visible_story(self, request, story_id: int, action: str) -> Story:
         story = get_object_or_404(Story, pk=story_id)

@@ -103,6 +103,7 @@ def need(condition: bool, reason: str) -> None:
 def _fast_and_isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AUDIT_CHECKPOINT_PATH = str(tmp_path / "audit-checkpoints.jsonl")
+    settings.NEWSROOM_SITE_URL = "http://testserver"  # e-mails link where the test client goes
     # Real hashers cost ~0.3 s a user; tests make many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

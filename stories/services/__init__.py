@@ -9,6 +9,8 @@ from audit.errors import ActionDenied, InvalidInput
 from audit.services import audit_denied, audited
 
 from ..review import IllegalTransition
+from .comments import ThreadResolved, comment_reply, comment_resolve, comment_start
+from .inbox import inbox_mark_all_read, inbox_mark_read
 from .preview_links import preview_link_create, preview_link_open, preview_link_revoke
 from .reviews import CheckInput, review_submit
 from .revisions import (
@@ -44,7 +46,13 @@ __all__ = [
     "StaleRevision",
     "audit_denied",
     "audited",
+    "ThreadResolved",
+    "comment_reply",
+    "comment_resolve",
+    "comment_start",
     "content_hash",
+    "inbox_mark_all_read",
+    "inbox_mark_read",
     "parse_story",
     "preview_link_create",
     "preview_link_open",

@@ -64,7 +64,6 @@ def story_submit(*, story_id: int, user) -> Story:
             + "; ".join(e["message"] for e in revision.errors[:5])
         ]}, problems=revision.errors)
     _transition(story, Action.SUBMIT, user)
-    _queue(tasks.notify_submitted, story.pk)
     return story
 
 
@@ -101,7 +100,6 @@ def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
     details = ({"revision": revision.number, "note": note, "kind": note_kind} if correcting
                else {"revision": revision.number, "first": True})
     _transition(story, Action.PUBLISH, user, details=details)
-    _queue(tasks.notify_authors, story.pk, "published")
     _queue(tasks.page_published, story.pk)
 
 
