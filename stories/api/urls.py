@@ -1,6 +1,8 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .editor import EditorViewSet
+from .reports import PublicReportViewSet, ReportViewSet
 from .views import PublicStoryViewSet, StoryViewSet
 
 router = SimpleRouter()
@@ -8,5 +10,10 @@ router = SimpleRouter()
 router.register("stories", EditorViewSet, basename="api-story-editor")
 router.register("stories", StoryViewSet, basename="api-story")
 router.register("public/stories", PublicStoryViewSet, basename="api-public-story")
+router.register("reports", ReportViewSet, basename="api-report")
 
-urlpatterns = router.urls
+urlpatterns = router.urls + [
+    path("public/stories/<slug:slug>/reports/",
+         PublicReportViewSet.as_view({"post": "create"}), name="api-public-story-reports"),
+]
+
