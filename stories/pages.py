@@ -30,6 +30,7 @@ from . import selectors
 TEMPLATES = (
     "base.html", "stories/story_detail.html", "stories/_story_meta.html",
     "stories/_story_article.html", "stories/_story_text.html", "stories/_reviewers.html",
+    "stories/_log_entries.html",
     "stories/home.html", "stories/_teaser.html", "stories/_pagination.html",
 )
 # A day: a fragment's key names everything it depends on, so it is never stale, only unused.
