@@ -21,6 +21,7 @@ from ..models import (
 )
 from ..permissions import is_author, is_editor, is_reviewer
 from ..review import Action, IllegalTransition, next_state
+from .reports import reports_corrected
 from .revisions import RevisionAltered, StaleRevision
 
 
@@ -91,8 +92,10 @@ def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
     now = timezone.now()
     correcting = story.live_revision_id is not None
     if correcting:
-        Correction.objects.create(story=story, revision=revision, kind=note_kind, note=note,
-                                  created_at=now)
+        correction = Correction.objects.create(story=story, revision=revision, kind=note_kind,
+                                               note=note, created_at=now)
+        # Readers' reports the desk opened this correction for are closed by its note.
+        reports_corrected(story=story, correction=correction, user=user)
         story.live_updated_at = now
     else:
         story.published_at = now
