@@ -271,6 +271,8 @@ NEWSROOM_MAX_BODY_BYTES = 1_000_000
 # The admin editor checks unsaved text about 300 ms after each pause in typing; this caps the
 # checks one writer can ask for (stories.api.editor.CheckThrottle).
 NEWSROOM_CHECK_RATE = os.environ.get("NEWSROOM_CHECK_RATE", "240/minute")
+# Proposing a source from a pasted link fetches the page (sources.proposals): per writer.
+NEWSROOM_LOOKUP_RATE = os.environ.get("NEWSROOM_LOOKUP_RATE", "30/minute")
 # Uploaded figures: file size and decoded pixels (a 13,000 x 13,000 PNG is 657 KB on disk and
 # 1.5 GB decoded). Front the site with a proxy body limit a little above the upload limit.
 NEWSROOM_MAX_UPLOAD_BYTES = int(os.environ.get("NEWSROOM_MAX_UPLOAD_BYTES", 15_000_000))
