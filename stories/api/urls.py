@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import transparency
@@ -15,8 +15,9 @@ router.register("reports", ReportViewSet, basename="api-report")
 
 urlpatterns = [
     *router.urls,
-    path("public/stories/<slug:slug>/reports/",
-         PublicReportViewSet.as_view({"post": "create"}), name="api-public-story-reports"),
+    # Any text as the slug: one that names no published story is a JSON 404 from the view.
+    re_path(r"^public/stories/(?P<slug>[^/]+)/reports/$",
+            PublicReportViewSet.as_view({"post": "create"}), name="api-public-story-reports"),
     path("public/transparency/", transparency.LogView.as_view(), name="api-transparency-log"),
     path("public/transparency/tree-head/", transparency.TreeHeadView.as_view(),
          name="api-transparency-tree-head"),

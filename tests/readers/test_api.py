@@ -116,3 +116,15 @@ def test_the_report_endpoints_are_in_the_schema(client):
                  "/api/v1/reports/{id}/dismiss/", "/api/v1/reports/{id}/correct/",
                  "/api/v1/reports/{id}/add-source/"):
         assert path in paths, path
+
+
+@pytest.mark.parametrize("slug", ["no-such-story", "%5C%F3%84%BD%8B", "caf%C3%A9"])
+def test_a_report_on_no_story_is_a_json_404(db, slug):
+    response = APIClient(enforce_csrf_checks=True).post(
+        f"/api/v1/public/stories/{slug}/reports/", {"claim": 1, "note": NOTE}, format="json")
+    assert response.status_code == 404 and "detail" in response.json()
+
+
+def test_a_post_to_no_endpoint_is_a_json_404_not_a_csrf_page(db):
+    response = APIClient(enforce_csrf_checks=True).post("/api/v1/no/such/thing/", {})
+    assert response.status_code == 404 and "detail" in response.json()
