@@ -121,7 +121,8 @@ def test_a_closed_report_refuses_further_actions_with_a_message(client, live_sto
 def test_a_correction_opened_from_a_report_is_closed_by_the_published_note(
         client, live_story, writer, reviewer, editor):
     r = report(live_story)
-    assert act(staff(client, editor), r, "correct").status_code == 302
+    response = act(staff(client, editor), r, "correct")
+    assert response["Location"] == reverse("admin:stories_story_change", args=[live_story.pk])
     assert ErrorReport.objects.get().status == ReportStatus.CORRECTING
     correct_and_publish(live_story, writer, reviewer, editor)
     r.refresh_from_db()

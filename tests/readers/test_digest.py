@@ -240,3 +240,15 @@ def test_the_daily_task_is_on_celerys_beat_schedule(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["daily-digest"]
     assert entry["task"] == "stories.tasks.send_digest"
     assert entry["schedule"].hour == {settings.NEWSROOM_DIGEST_HOUR}
+
+
+def test_the_xss_corpus_as_an_address_is_refused_as_text(client, monkeypatch):
+    from tests.security import payloads as P
+    from tests.security.html_checks import html_problems
+
+    monkeypatch.setattr(SubscribeThrottle, "rate", "100000/hour", raising=False)
+    for payload in P.ALL:
+        response = subscribe(client, email=payload)
+        assert response.status_code == 400, payload
+        assert html_problems(response.content.decode()) == [], payload
+    assert not Subscriber.objects.exists()
