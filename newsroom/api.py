@@ -19,6 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from audit.api import ErrorSerializer, NewsroomAPIView, RequestTooLarge, too_large_message
 from audit.errors import ActionDenied
+from audit.errors import Conflict as DomainConflict
 from stories.api.errors import stale_body
 from stories.review import IllegalTransition
 from stories.services import RevisionAltered, StaleRevision
@@ -76,7 +77,7 @@ def exception_handler(exc, context):
         return Response(invalid_input_body(errors), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(too_large_message())
-    if isinstance(exc, IllegalTransition | RevisionAltered):
+    if isinstance(exc, IllegalTransition | RevisionAltered | DomainConflict):
         exc = Conflict(str(exc))
     elif isinstance(exc, ActionDenied):
         exc = exceptions.PermissionDenied(exc.reason)

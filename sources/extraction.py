@@ -35,6 +35,7 @@ class Extracted:
     author: str = ""
     published_on: str = ""  # ISO date, or ""
     site_name: str = ""
+    canonical_url: str = ""  # the page's own <link rel="canonical"> / og:url, when it names one
 
 
 def media_type(content_type: str) -> str:
@@ -117,7 +118,8 @@ def extract_html(html: str, url: str = "") -> Extracted:
     title = _one_line(data.get("title"), 1000) or fallback.title
     return Extracted("html", title, text, author=_one_line(data.get("author"), 300),
                      published_on=(data.get("date") or "")[:10] or _date(html, url),
-                     site_name=_one_line(data.get("sitename"), 200))
+                     site_name=_one_line(data.get("sitename"), 200),
+                     canonical_url=_one_line(data.get("url"), 2000))
 
 
 def extract_pdf(body: bytes) -> Extracted:

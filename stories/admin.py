@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.forms import Script
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -211,8 +212,10 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
     change_form_template = "admin/stories/story/change_form.html"
 
     class Media:
-        css = {"all": ("newsroom/admin.css",)}
-        js = ("newsroom/admin.js",)
+        css = {"all": ("newsroom/admin.css", "stories/editor.css")}
+        # The writer's editor (assets/editor/, built with make assets); without JavaScript the
+        # body stays a plain textarea.
+        js = ("newsroom/admin.js", Script("stories/editor/editor.js", type="module"))
 
     def get_queryset(self, request):
         return (Story.objects.visible_to(request.user)
@@ -453,3 +456,6 @@ class ImageAdmin(RefusedFormAnswers400, admin.ModelAdmin):
             text, text,
         )
 
+
+# The corrections desk and the daily digest's page (issue 19).
+from . import admin_reports  # noqa: E402, F401

@@ -428,3 +428,14 @@ class Draft(models.Model):
 
     def __str__(self):
         return f"Unsaved text of {self.story or 'a new story'} by {self.user}"
+
+
+# Readers' side (issue 19): error reports, page-view counts, digest subscriptions.
+from .reader_models import (  # noqa: E402, F401
+    DigestDelivery,
+    ErrorReport,
+    PageView,
+    ReportStatus,
+    Subscriber,
+    SubscriberStatus,
+)

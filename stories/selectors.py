@@ -54,6 +54,11 @@ def reviewer_names(reviews) -> list[str]:
     return list(names.values())
 
 
+def approving_reviewers(revision: Revision) -> list[str]:
+    """Display names of the reviewers who approved this revision, in sign-off order."""
+    return reviewer_names(_approving_reviews().filter(revision=revision))
+
+
 def listing_items(stories) -> list["ListingItem"]:
     """Wrap listing stories with what a teaser shows; reads only prefetched data."""
     return [

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import source_views, views
+from . import reader_views, source_views, views
 from .feeds import LatestStoriesFeed
 from .sitemaps import SITEMAPS
 
@@ -11,6 +11,16 @@ urlpatterns = [
     path("stories/<slug:slug>/history/", views.story_history, name="story-history"),
     path("stories/<slug:slug>/evidence.wacz", source_views.story_evidence,
          name="story-evidence"),
+    path("stories/<slug:slug>/report/", reader_views.story_report, name="story-report"),
+    path("stories/<slug:slug>/report/sent/", reader_views.story_report_sent,
+         name="story-report-sent"),
+    path("stories/<slug:slug>/viewed/", reader_views.story_viewed, name="story-viewed"),
+    path("corrections/", reader_views.corrections, name="corrections"),
+    path("corrections/feed/", reader_views.corrections_feed, name="corrections-feed"),
+    path("digest/", reader_views.digest, name="digest"),
+    path("digest/confirm/<str:token>/", reader_views.digest_confirm, name="digest-confirm"),
+    path("digest/unsubscribe/<str:token>/", reader_views.digest_unsubscribe,
+         name="digest-unsubscribe"),
     path("sources/snapshots/<int:snapshot_id>/", source_views.snapshot_detail,
          name="snapshot-detail"),
     path("sources/snapshots/<int:snapshot_id>/replay/", source_views.snapshot_replay,
