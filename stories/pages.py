@@ -34,6 +34,7 @@ from .report_links import with_report_links
 TEMPLATES = (
     "base.html", "stories/story_detail.html", "stories/_story_meta.html",
     "stories/_story_article.html", "stories/_story_text.html", "stories/_reviewers.html",
+    "stories/_log_entries.html",
     "stories/home.html", "stories/_teaser.html", "stories/_pagination.html",
     "stories/_report_control.html", "stories/_reader_extras.html", "stories/_top_teaser.html",
 )

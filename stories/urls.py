@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import reader_views, source_views, views
+from . import reader_views, source_views, transparency_views, views
 from .feeds import LatestStoriesFeed
 from .sitemaps import SITEMAPS
 
@@ -32,6 +32,9 @@ urlpatterns = [
     path("sources/<str:key>/", source_views.source_detail, name="source-detail"),
     path("authors/<str:username>/", views.author_detail, name="author-detail"),
     path("search/", views.search, name="search"),
+    path("transparency/", transparency_views.transparency_page, name="transparency"),
+    path(f".well-known/{transparency_views.WELL_KNOWN}", transparency_views.well_known,
+         name="well-known-transparency"),
     path("preview/<str:token>/", views.preview, name="preview"),
     path("feed/", LatestStoriesFeed(), name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

@@ -30,7 +30,7 @@ from audit.models import Event
 from sources import selectors as source_selectors
 from sources.csl import story_sources_csl
 from sources.selectors import evidence_warnings
-from stories import selectors, services
+from stories import selectors, services, transparency
 from stories.models import ClaimCheck, Revision, State, Story
 from stories.pages import story_etag, story_last_modified
 from stories.services import CheckInput, StaleRevision
@@ -454,3 +454,18 @@ class PublicStoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Newsr
     def evidence(self, request, slug=None):
         # The same view as the public page's "Download the evidence" link (one place).
         return story_evidence(request._request, slug)
+
+    @extend_schema(summary="The live revision's canonical content (what its hash covers)",
+                   auth=[], parameters=[IF_NONE_MATCH],
+                   responses={200: s.PublicCanonicalSerializer,
+                              304: OpenApiResponse(description="Not modified."),
+                              **error_responses(404)})
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def canonical(self, request, slug=None):
+        story = selectors.published_stories().filter(slug=slug).first()
+        if story is None:
+            raise Http404
+        revision = Revision.objects.get(pk=story.live_revision_id)
+        data = {**transparency.canonical_content(story, revision),
+                "transparency": s.log_refs(request, transparency.story_log(story))}
+        return _cacheable(request, s.PublicCanonicalSerializer(data).data)
