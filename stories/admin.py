@@ -283,6 +283,7 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
     # --- extra screens ---------------------------------------------------------------
 
     def get_urls(self):
+        from .admin_evidence import evidence_urls
         from .admin_review import review_urls
 
         wrap = self.admin_site.admin_view
@@ -300,7 +301,7 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
             path("<int:story_id>/revisions/<int:revision_id>/restore/",
                  wrap(require_POST(self.restore_view)), name="stories_story_restore"),
         ]
-        return [*review_urls(self), *own, *super().get_urls()]
+        return [*review_urls(self), *evidence_urls(self), *own, *super().get_urls()]
 
     def _visible_story(self, request, story_id: int, action: str) -> Story:
         story = get_object_or_404(Story, pk=story_id)
