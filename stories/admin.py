@@ -22,15 +22,18 @@ from django.views.decorators.http import require_POST
 
 from audit.admin_mixins import ReadOnlyAdmin, RefusedFormAnswers400, SavedByServiceAdmin
 from audit.services import display_name
+from sources.archive import NotArchived
 from sources.csl import story_sources_csl
 from sources.selectors import numbered_sources
 
 from . import selectors, services
+from .evidence_selectors import revision_snapshots
 from .forms import ImageAdminForm, StoryAdminForm, StorySourceForm, StorySourceFormSet
 from .images import image_make_variants
 from .models import Image, Revision, Story, StorySource
 from .permissions import is_author, is_editor, is_writer
 from .review_selectors import revision_warnings
+from .source_views import evidence_response
 
 # --- panels and diffs ---------------------------------------------------------------------
 
@@ -280,6 +283,7 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
     # --- extra screens ---------------------------------------------------------------
 
     def get_urls(self):
+        from .admin_evidence import evidence_urls
         from .admin_review import review_urls
 
         wrap = self.admin_site.admin_view
@@ -292,10 +296,12 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
                  name="stories_story_diff"),
             path("<int:story_id>/sources.csl.json", wrap(self.csl_view),
                  name="stories_story_csl"),
+            path("<int:story_id>/evidence.wacz", wrap(self.evidence_view),
+                 name="stories_story_evidence"),
             path("<int:story_id>/revisions/<int:revision_id>/restore/",
                  wrap(require_POST(self.restore_view)), name="stories_story_restore"),
         ]
-        return [*review_urls(self), *own, *super().get_urls()]
+        return [*review_urls(self), *evidence_urls(self), *own, *super().get_urls()]
 
     def _visible_story(self, request, story_id: int, action: str) -> Story:
         story = get_object_or_404(Story, pk=story_id)
@@ -316,6 +322,23 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
                                 json_dumps_params={"ensure_ascii": False, "indent": 2})
         response["Content-Disposition"] = f'attachment; filename="{story.slug}-sources.json"'
         return response
+
+    def evidence_view(self, request, story_id: int):
+        """The snapshots a revision pins as one WACZ package: the latest revision's (what is
+        under review), or with ?live=1 the live revision's (what readers download)."""
+        story = self._visible_story(request, story_id, "export")
+        live = request.GET.get("live") == "1"
+        revision = story.live_revision if live else story.latest_revision
+        if revision is None:
+            self.message_user(request, "This story has no live revision." if live else
+                              "This story has no saved revision yet.", messages.ERROR)
+            return redirect("admin:stories_story_change", story.pk)
+        try:
+            return evidence_response(story, revision, revision_snapshots(revision))
+        except NotArchived as exc:
+            self.message_user(request, f"No evidence package for revision {revision.number}: "
+                              f"{exc}", messages.ERROR)
+            return redirect("admin:stories_story_change", story.pk)
 
     def preview_view(self, request, story_id: int):
         story = self._visible_story(request, story_id, "preview")

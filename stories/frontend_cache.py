@@ -90,7 +90,9 @@ def story_paths(story) -> list[str]:
     """Every public path showing this story: its pages, its authors', its sources', the API
     detail and the listings."""
     paths = [*_path("story-detail", story.slug), *_path("story-history", story.slug),
+             *_path("story-evidence", story.slug),
              *_path("api-public-story-detail", story.slug),
+             *_path("api-public-story-evidence", story.slug),
              *_path("api-public-story-canonical", story.slug)]
     for name in LISTINGS:
         paths += _path(name)
