@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.forms import Script
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -21,16 +22,19 @@ from django.views.decorators.http import require_POST
 
 from audit.admin_mixins import ReadOnlyAdmin, RefusedFormAnswers400, SavedByServiceAdmin
 from audit.services import display_name
+from sources.archive import NotArchived
 from sources.csl import story_sources_csl
 from sources.selectors import numbered_sources
 
 from . import selectors, services
 from .admin_comments import comment_urls, comments_context
+from .evidence_selectors import revision_snapshots
 from .forms import ImageAdminForm, StoryAdminForm, StorySourceForm, StorySourceFormSet
 from .images import image_make_variants
 from .models import Image, Revision, Story, StorySource
 from .permissions import is_author, is_editor, is_writer
 from .review_selectors import revision_warnings
+from .source_views import evidence_response
 
 # --- panels and diffs ---------------------------------------------------------------------
 
@@ -209,8 +213,10 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
     change_form_template = "admin/stories/story/change_form.html"
 
     class Media:
-        css = {"all": ("newsroom/admin.css",)}
-        js = ("newsroom/admin.js",)
+        css = {"all": ("newsroom/admin.css", "stories/editor.css")}
+        # The writer's editor (assets/editor/, built with make assets); without JavaScript the
+        # body stays a plain textarea.
+        js = ("newsroom/admin.js", Script("stories/editor/editor.js", type="module"))
 
     def get_queryset(self, request):
         return (Story.objects.visible_to(request.user)
@@ -280,6 +286,7 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
     # --- extra screens ---------------------------------------------------------------
 
     def get_urls(self):
+        from .admin_evidence import evidence_urls
         from .admin_inbox import inbox_urls
         from .admin_review import review_urls
 
@@ -293,11 +300,13 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
                  name="stories_story_diff"),
             path("<int:story_id>/sources.csl.json", wrap(self.csl_view),
                  name="stories_story_csl"),
+            path("<int:story_id>/evidence.wacz", wrap(self.evidence_view),
+                 name="stories_story_evidence"),
             path("<int:story_id>/revisions/<int:revision_id>/restore/",
                  wrap(require_POST(self.restore_view)), name="stories_story_restore"),
         ]
-        return [*inbox_urls(self), *comment_urls(self), *review_urls(self), *own,
-                *super().get_urls()]
+        return [*inbox_urls(self), *comment_urls(self), *review_urls(self),
+                *evidence_urls(self), *own, *super().get_urls()]
 
     def _visible_story(self, request, story_id: int, action: str) -> Story:
         story = get_object_or_404(Story, pk=story_id)
@@ -318,6 +327,23 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
                                 json_dumps_params={"ensure_ascii": False, "indent": 2})
         response["Content-Disposition"] = f'attachment; filename="{story.slug}-sources.json"'
         return response
+
+    def evidence_view(self, request, story_id: int):
+        """The snapshots a revision pins as one WACZ package: the latest revision's (what is
+        under review), or with ?live=1 the live revision's (what readers download)."""
+        story = self._visible_story(request, story_id, "export")
+        live = request.GET.get("live") == "1"
+        revision = story.live_revision if live else story.latest_revision
+        if revision is None:
+            self.message_user(request, "This story has no live revision." if live else
+                              "This story has no saved revision yet.", messages.ERROR)
+            return redirect("admin:stories_story_change", story.pk)
+        try:
+            return evidence_response(story, revision, revision_snapshots(revision))
+        except NotArchived as exc:
+            self.message_user(request, f"No evidence package for revision {revision.number}: "
+                              f"{exc}", messages.ERROR)
+            return redirect("admin:stories_story_change", story.pk)
 
     def preview_view(self, request, story_id: int):
         story = self._visible_story(request, story_id, "preview")
@@ -436,3 +462,6 @@ class ImageAdmin(RefusedFormAnswers400, admin.ModelAdmin):
             text, text,
         )
 
+
+# The corrections desk and the daily digest's page (issue 19).
+from . import admin_reports  # noqa: E402, F401

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
 
 from sources.models import Source
 
@@ -150,6 +151,26 @@ class StoryAdminForm(forms.ModelForm):
         if self.instance.pk and self.instance.latest_revision_id:
             self.fields["base_revision"].initial = self.instance.latest_revision.content_hash
         self.saved = None
+        if "body" in self.fields:
+            self.fields["body"].widget.attrs.update(self._editor_attrs())
+
+    def _editor_attrs(self) -> dict:
+        """Where the admin editor (stories/static/stories/editor.js) checks and buffers text."""
+        pk = self.instance.pk
+        user = getattr(getattr(self.request, "user", None), "pk", None)
+        def url(name):
+            return reverse(f"api-story-editor-{name}", args=[pk]) if pk else reverse(
+                f"api-story-editor-{name}-new")
+
+        return {
+            "data-editor": "story", "data-story": pk or "", "data-user": user or "",
+            # CodeMirror writes its styles in a <style> element; the page's CSP wants a nonce.
+            "data-csp-nonce": str(getattr(self.request, "csp_nonce", "")),
+            "data-check-url": url("check"), "data-draft-url": url("draft"),
+            "data-story-url": reverse("api-story-detail", args=[pk]) if pk else "",
+            "data-sources-url": reverse("api-source-list"),
+            "data-source-admin-url": reverse("admin:sources_source_add"),
+        }
 
     def _post_clean(self):
         super()._post_clean()
@@ -162,6 +183,8 @@ class StoryAdminForm(forms.ModelForm):
             self.saved = self._save_through_workflow(source_keys)
         except services.StaleRevision as exc:
             self.add_error(None, str(exc))
+            # The editor opens a merge of this revision with the writer's text.
+            self.fields["body"].widget.attrs["data-stale-revision"] = exc.current.content_hash
         except services.InvalidInput as exc:
             for field, messages in exc.message_dict.items():
                 if field in self.fields:

@@ -470,3 +470,43 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"{self.author} on thread {self.thread_id}"
+
+
+class Draft(models.Model):
+    """A writer's unsaved text for one story (or a new one), kept so nothing typed is lost.
+
+    Not a revision: nobody else sees it, it is not audited as an edit, and saving the story
+    removes it. `base_revision` is the content hash the text was started from, so restoring it
+    onto a newer revision is refused as stale and ends in a merge.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="story_drafts")
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, null=True, blank=True,
+                              related_name="drafts", help_text="Empty for a story not yet saved.")
+    title = models.CharField(max_length=300, blank=True)
+    dek = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    base_revision = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "story"], name="one_draft_per_user_story"),
+            models.UniqueConstraint(fields=["user"], condition=models.Q(story__isnull=True),
+                                    name="one_new_story_draft_per_user"),
+        ]
+
+    def __str__(self):
+        return f"Unsaved text of {self.story or 'a new story'} by {self.user}"
+
+
+# Readers' side (issue 19): error reports, page-view counts, digest subscriptions.
+from .reader_models import (  # noqa: E402, F401
+    DigestDelivery,
+    ErrorReport,
+    PageView,
+    ReportStatus,
+    Subscriber,
+    SubscriberStatus,
+)

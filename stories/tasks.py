@@ -99,3 +99,58 @@ def publish_due() -> list[int]:
     from . import services
 
     return services.publish_due()
+
+
+# --- readers: error reports, the daily digest (issue 19) -------------------------------------
+
+
+@shared_task(bind=True, autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=5)
+def notify_report_received(self, report_id: int) -> int:
+    """E-mail the corrections desk (the story's reviewers, or the editors) about a new report."""
+    from .services import reader_mail
+
+    if _already_sent(self):
+        return 0
+    sent = reader_mail.report_received(report_id=report_id)
+    _mark_sent(self)
+    return sent
+
+
+@shared_task(bind=True, autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=5)
+def send_report_reply(self, report_id: int, message: str) -> int:
+    """E-mail the desk's reply to the reader who left an address."""
+    from .services import reader_mail
+
+    if _already_sent(self):
+        return 0
+    sent = reader_mail.report_reply(report_id=report_id, message=message)
+    _mark_sent(self)
+    return sent
+
+
+@shared_task(bind=True, autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=5)
+def send_digest_confirmation(self, subscriber_id: int) -> int:
+    """E-mail the double opt-in link to a new (or returning) subscriber."""
+    from .services import digest
+
+    if _already_sent(self):
+        return 0
+    sent = digest.digest_send_confirmation(subscriber_id=subscriber_id)
+    _mark_sent(self)
+    return sent
+
+
+@shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=5)
+def send_digest(day: str | None = None) -> int:
+    """Celery beat, once a day: queue the day's digest in batches of subscribers."""
+    from .services import digest
+
+    return digest.digest_dispatch(day=day)
+
+
+@shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=5)
+def send_digest_batch(day: str, subscriber_ids: list[int]) -> int:
+    """Send one batch of a day's digest; a subscriber already sent that day is skipped."""
+    from .services import digest
+
+    return digest.digest_send_batch(day=day, subscriber_ids=subscriber_ids)

@@ -20,7 +20,7 @@ from django.views.decorators.http import condition, require_safe
 
 from audit.services import display_name
 
-from . import pages, selectors, services
+from . import pages, reader_selectors, selectors, services
 
 HOME_PAGE_SIZE = 20
 
@@ -75,7 +75,9 @@ def live_story(request, slug) -> selectors.StoryPage | None:
 
 def story_etag(request, slug, **kwargs):
     page = live_story(request, slug)
-    return None if page is None else pages.story_etag(page)
+    if page is None:
+        return None
+    return pages.story_etag(page, [pk for pk, _ in pages.top_stories_for(page.story.pk)])
 
 
 def story_last_modified(request, slug, **kwargs):
@@ -115,7 +117,8 @@ def _home(request):
 
 def _home_etag(request):
     page, items = _home(request)
-    return pages.listing_etag("home", page.number, page.paginator.count, items)
+    top = [pk for pk, _ in pages.top_stories_for()]
+    return pages.listing_etag("home", page.number, page.paginator.count, items, top)
 
 
 def _home_last_modified(request):
@@ -128,7 +131,8 @@ def _home_last_modified(request):
 def home(request):
     page, items = _home(request)
     return render_page(request, "stories/home.html", {
-        "page": page, "items": items, "origin": _origin(request)})
+        "page": page, "items": items, "origin": _origin(request),
+        "top_stories": pages.top_stories_for()})
 
 
 @require_safe
@@ -138,8 +142,9 @@ def story_detail(request, slug):
     page = live_story(request, slug)
     if page is None:
         raise Http404("No published story at this address.")
-    return render_page(request, "stories/story_detail.html",
-                       pages.page_context(page, origin=_origin(request)))
+    return render_page(request, "stories/story_detail.html", {
+        **pages.page_context(page, origin=_origin(request)),
+        "top_stories": pages.top_stories_for(page.story.pk)})
 
 
 @require_safe
@@ -151,6 +156,7 @@ def story_history(request, slug):
     return render_page(request, "stories/story_history.html", {
         "page": page, "story": page.story, "revision": page.revision,
         "history": list(reversed(history)),
+        "reader_corrections": reader_selectors.report_corrections_count(page.story),
     })
 
 
@@ -194,6 +200,8 @@ def robots_txt(request):
         "Disallow: /admin/",
         "Disallow: /api/",
         "Disallow: /preview/",
+        "Disallow: /digest/",
+        "Disallow: /stories/*/report/",
         "",
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
         "",

@@ -30,10 +30,11 @@ from audit.models import Event
 from sources import selectors as source_selectors
 from sources.csl import story_sources_csl
 from sources.selectors import evidence_warnings
-from stories import selectors, services
+from stories import selectors, services, transparency
 from stories.models import ClaimCheck, Revision, State, Story
 from stories.pages import story_etag, story_last_modified
 from stories.services import CheckInput, StaleRevision
+from stories.source_views import story_evidence
 from stories.views import cache_headers, live_story, public_page
 
 from . import serializers as s
@@ -513,3 +514,32 @@ class PublicStoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Newsr
         if page is None:
             raise Http404
         return Response(s.PublicStoryDetailSerializer(s.public_story_detail(request, page)).data)
+
+    @extend_schema(
+        summary="A published story's evidence: its approved snapshots as one WACZ package",
+        description="The WARC files of the snapshots the live revision was approved against, "
+                    "with a CDXJ index, a page list and datapackage.json (sha256 of every "
+                    "file): a WACZ 1.1.1 package that ReplayWeb.page and py-wacz open.",
+        auth=[], parameters=[IF_NONE_MATCH],
+        responses={(200, "application/wacz"): OpenApiTypes.BINARY,
+                   304: OpenApiResponse(description="Not modified."),
+                   **error_responses(404)})
+    @action(detail=True, methods=["get"], url_path="evidence", url_name="evidence")
+    def evidence(self, request, slug=None):
+        # The same view as the public page's "Download the evidence" link (one place).
+        return story_evidence(request._request, slug)
+
+    @extend_schema(summary="The live revision's canonical content (what its hash covers)",
+                   auth=[], parameters=[IF_NONE_MATCH],
+                   responses={200: s.PublicCanonicalSerializer,
+                              304: OpenApiResponse(description="Not modified."),
+                              **error_responses(404)})
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def canonical(self, request, slug=None):
+        story = selectors.published_stories().filter(slug=slug).first()
+        if story is None:
+            raise Http404
+        revision = Revision.objects.get(pk=story.live_revision_id)
+        data = {**transparency.canonical_content(story, revision),
+                "transparency": s.log_refs(request, transparency.story_log(story))}
+        return _cacheable(request, s.PublicCanonicalSerializer(data).data)
