@@ -42,7 +42,8 @@ def test_datapackage_lists_every_file_with_its_sha256():
         assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
         assert resource["bytes"] == len(data)
     digest = json.loads(archive.read("datapackage-digest.json"))
-    assert digest["hash"] == "sha256:" + hashlib.sha256(archive.read("datapackage.json")).hexdigest()
+    package_hash = hashlib.sha256(archive.read("datapackage.json")).hexdigest()
+    assert digest["hash"] == f"sha256:{package_hash}"
 
 
 def test_index_is_sorted_and_points_into_the_archive():
