@@ -25,7 +25,7 @@ from audit.errors import ActionDenied, InvalidInput
 from audit.roles import is_editor, is_writer
 from audit.services import audit_record, audited
 
-from . import citing, evidence, extraction, fetch, selectors, tasks, warc
+from . import archive, citing, evidence, extraction, fetch, selectors, tasks, warc
 from .models import Health, LinkCheck, Snapshot, Source
 
 log = logging.getLogger(__name__)
@@ -180,16 +180,6 @@ def _attach_warc(snapshot: Snapshot, data: bytes, name: str) -> None:
     snapshot.warc_sha256 = hashlib.sha256(data).hexdigest()
 
 
-def capture_of(snapshot: Snapshot, redirects: tuple[str, ...] = ()) -> warc.Capture:
-    """What a snapshot's WARC metadata record says about it."""
-    return warc.Capture(
-        requested_url=snapshot.requested_url, final_url=snapshot.final_url,
-        redirects=redirects, fetched_at=snapshot.fetched_at, source_key=snapshot.source.key,
-        title=snapshot.title, author=snapshot.author,
-        published_on=snapshot.published_on.isoformat() if snapshot.published_on else "",
-        site_name=snapshot.site_name, sha256=snapshot.sha256)
-
-
 def _new_snapshot(source: Source, url: str, result: fetch.FetchResult) -> Snapshot:
     extracted = extraction.Extracted("other")
     usable = result.body and not result.error and (result.status_code or 500) < 400
@@ -207,9 +197,9 @@ def _new_snapshot(source: Source, url: str, result: fetch.FetchResult) -> Snapsh
     if result.body:
         name = get_valid_filename(f"{source.key}-{sha[:16]}.{EXTENSIONS[extracted.kind]}")
         snapshot.body.save(name, ContentFile(result.body), save=False)
-    if result.exchanges and not result.error:
+    if result.exchanges and usable:
         name = _warc_name(source, sha)
-        capture = replace(capture_of(snapshot, result.redirects),
+        capture = replace(archive.capture_of(snapshot, result.redirects),
                           fetched_at=result.exchanges[0].started)
         _attach_warc(snapshot, warc.write_capture(result, capture, name), name)
     return snapshot
@@ -244,10 +234,12 @@ def _record(source_id: int, url: str, result: fetch.FetchResult, *, user, action
             source=source, status=health, status_code=result.status_code,
             final_url=result.final_url[:2000], detail=detail,
         )
+        was = source.health
         source.health, source.health_checked_at = health, timezone.now()
         source.save(update_fields=["health", "health_checked_at", "updated_at"])
         audit_record(action=action, actor=user, details={
-            "key": source.key, "url": url, "health": health, "status_code": result.status_code,
+            "key": source.key, "url": url, "health": health, "was": was,
+            "status_code": result.status_code,
             "final_url": result.final_url, "error": result.error,
             "snapshot": snapshot.pk if snapshot else None,
             "sha256": snapshot.sha256 if snapshot else "",
@@ -323,7 +315,7 @@ def source_request_capture(*, source_id: int, user) -> Source:
 
 
 def _archivable():
-    return Snapshot.objects.filter(warc="", error="").exclude(body="").select_related("source")
+    return Snapshot.objects.good().filter(warc="").exclude(body="").select_related("source")
 
 
 @audited("snapshot_convert")
@@ -351,7 +343,7 @@ def snapshots_convert_to_warc(*, user=None, limit: int | None = None) -> int:
                 continue
             name = _warc_name(snapshot.source, snapshot.sha256)
             _attach_warc(snapshot, warc.write_conversion(
-                body, snapshot.content_type, capture_of(snapshot), name), name)
+                body, snapshot.content_type, archive.capture_of(snapshot), name), name)
             snapshot.save(update_fields=["warc", "warc_sha256"])
             converted += 1
     audit_record(action="snapshot_convert", actor=user,

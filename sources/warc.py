@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import zlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib.metadata import version
 from urllib.parse import urlsplit
 
@@ -80,7 +80,11 @@ def _writer(out: io.BytesIO) -> WARCWriter:
 
 
 def _date(when: datetime | None) -> str:
-    return datetime_to_iso_date(when, use_micros=True) if when else ""
+    if when is None:
+        return ""
+    if when.tzinfo is not None:  # warcio formats naive UTC; an offset would be written twice
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return datetime_to_iso_date(when, use_micros=True)
 
 
 def _warcinfo(writer: WARCWriter, filename: str, description: str) -> str:
@@ -128,7 +132,7 @@ def _metadata_fields(capture: Capture, note: str = "") -> bytes:
 
 
 def write_capture(result: fetch.FetchResult, capture: Capture, filename: str) -> bytes:
-    """A WARC (gzip per record) of a fetch that got an answer: every hop's request and
+    """A WARC (gzip per record) of a fetch that got a page: every hop's request and
     response, then the metadata record."""
     if not result.exchanges:
         raise WarcError("This fetch got no answer, so there is nothing to archive.")

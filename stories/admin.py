@@ -22,15 +22,19 @@ from django.views.decorators.http import require_POST
 
 from audit.admin_mixins import ReadOnlyAdmin, RefusedFormAnswers400, SavedByServiceAdmin
 from audit.services import display_name
+from sources.archive import NotArchived
 from sources.csl import story_sources_csl
 from sources.selectors import numbered_sources
 
 from . import selectors, services
+from .admin_comments import comment_urls, comments_context
+from .evidence_selectors import revision_snapshots
 from .forms import ImageAdminForm, StoryAdminForm, StorySourceForm, StorySourceFormSet
 from .images import image_make_variants
 from .models import Image, Revision, Story, StorySource
 from .permissions import is_author, is_editor, is_writer
 from .review_selectors import revision_warnings
+from .source_views import evidence_response
 
 # --- panels and diffs ---------------------------------------------------------------------
 
@@ -307,11 +311,15 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
         # Built only when the form is shown: a successful save redirects without it.
         if obj is not None and obj.pk:
             context.update(claims_panel(obj.latest_revision))
+            services.inbox_mark_read(user=request.user, story_id=obj.pk)
+            context.update(comments_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- extra screens ---------------------------------------------------------------
 
     def get_urls(self):
+        from .admin_evidence import evidence_urls
+        from .admin_inbox import inbox_urls
         from .admin_review import review_urls
 
         wrap = self.admin_site.admin_view
@@ -324,10 +332,13 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
                  name="stories_story_diff"),
             path("<int:story_id>/sources.csl.json", wrap(self.csl_view),
                  name="stories_story_csl"),
+            path("<int:story_id>/evidence.wacz", wrap(self.evidence_view),
+                 name="stories_story_evidence"),
             path("<int:story_id>/revisions/<int:revision_id>/restore/",
                  wrap(require_POST(self.restore_view)), name="stories_story_restore"),
         ]
-        return [*review_urls(self), *own, *super().get_urls()]
+        return [*inbox_urls(self), *comment_urls(self), *review_urls(self),
+                *evidence_urls(self), *own, *super().get_urls()]
 
     def _visible_story(self, request, story_id: int, action: str) -> Story:
         story = get_object_or_404(Story, pk=story_id)
@@ -348,6 +359,23 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
                                 json_dumps_params={"ensure_ascii": False, "indent": 2})
         response["Content-Disposition"] = f'attachment; filename="{story.slug}-sources.json"'
         return response
+
+    def evidence_view(self, request, story_id: int):
+        """The snapshots a revision pins as one WACZ package: the latest revision's (what is
+        under review), or with ?live=1 the live revision's (what readers download)."""
+        story = self._visible_story(request, story_id, "export")
+        live = request.GET.get("live") == "1"
+        revision = story.live_revision if live else story.latest_revision
+        if revision is None:
+            self.message_user(request, "This story has no live revision." if live else
+                              "This story has no saved revision yet.", messages.ERROR)
+            return redirect("admin:stories_story_change", story.pk)
+        try:
+            return evidence_response(story, revision, revision_snapshots(revision))
+        except NotArchived as exc:
+            self.message_user(request, f"No evidence package for revision {revision.number}: "
+                              f"{exc}", messages.ERROR)
+            return redirect("admin:stories_story_change", story.pk)
 
     def preview_view(self, request, story_id: int):
         story = self._visible_story(request, story_id, "preview")

@@ -25,6 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 from audit.services import display_name
 
 from . import services
+from .admin_evidence import in_place_html
 from .models import Correction, Decision, PreviewLink, Revision, Story, Verdict
 from .permissions import REVIEWERS, is_author, is_editor
 from .review import Action, IllegalTransition, next_state
@@ -149,8 +150,8 @@ def _source_html(s) -> str:
 class _RowBuilder:
     """Builds the claim rows; a source line is built once per (source, locator)."""
 
-    def __init__(self, *, can_review: bool, verdicts):
-        self.can_review = can_review
+    def __init__(self, *, can_review: bool, verdicts, story_id: int = 0):
+        self.can_review, self.story_id = can_review, story_id
         self.verdicts = [(_e(value), value, _e(label)) for value, label in verdicts]
         self.lines: dict = {}
 
@@ -192,6 +193,7 @@ class _RowBuilder:
                 f'{_e(h["label"])}{" — “" + _e(h["excerpt"]) + "”" if h.get("excerpt") else ""}'
                 f"</li>" for h in row.evidence)
             parts.append(f'<ul class="evidence">{hints}</ul>\n')
+        parts.append(in_place_html(self.story_id, row.claim.ordinal, row.sources))
         if self.can_review:
             options = "".join(
                 f'<option value="{value}"{" selected" if row.form_verdict == raw else ""}>'
@@ -210,7 +212,8 @@ def claim_rows_html(screen, *, verdicts) -> SafeString:
     """Every claim's row of the review form, built in Python with every value escaped: a long
     story has thousands, and a template include per claim (with localised numbers) cost most
     of the screen's time."""
-    build = _RowBuilder(can_review=screen.can_review, verdicts=verdicts)
+    build = _RowBuilder(can_review=screen.can_review, verdicts=verdicts,
+                        story_id=screen.story.pk)
     return mark_safe("".join(build.row(row) for row in screen.claims))  # noqa: S308  # nosec B308 B703 - every value escaped above
 
 
@@ -221,11 +224,14 @@ def sources_html(screen) -> SafeString:
 
 
 def review_view(model_admin, request, story_id: int):
+    from .admin_comments import comments_context
+
     """Check each claim of the latest revision against its sources and record a review."""
     story = _visible_story(request, story_id, "review")
     if story.latest_revision is None:
         raise Http404("This story has no revision yet.")
     screen = review_screen(story=story, user=request.user)
+    services.inbox_mark_read(user=request.user, story_id=story.pk)
     form = DecisionForm(initial={"revision": story.latest_revision.content_hash})
     if request.method == "POST":
         form = DecisionForm(request.POST)
@@ -261,6 +267,7 @@ def review_view(model_admin, request, story_id: int):
         warnings=revision_warnings(story.latest_revision),
         claim_rows=claim_rows_html(screen, verdicts=Verdict.choices),
         source_rows=sources_html(screen),
+        **comments_context(request, story),
     )
     return TemplateResponse(request, TEMPLATES + "review.html", context)
 
@@ -446,6 +453,7 @@ def workflow_view(model_admin, request, story_id: int):
                 messages.success(request, message)
                 return HttpResponseRedirect(request.path)
     page = workflow_page(story_id=story.pk)
+    services.inbox_mark_read(user=request.user, story_id=story.pk)
     story = page.story
     user = request.user
     live = story.live_revision_id is not None

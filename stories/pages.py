@@ -34,6 +34,7 @@ from .report_links import with_report_links
 TEMPLATES = (
     "base.html", "stories/story_detail.html", "stories/_story_meta.html",
     "stories/_story_article.html", "stories/_story_text.html", "stories/_reviewers.html",
+    "stories/_log_entries.html",
     "stories/home.html", "stories/_teaser.html", "stories/_pagination.html",
     "stories/_report_control.html", "stories/_reader_extras.html", "stories/_top_teaser.html",
 )
@@ -163,6 +164,8 @@ def page_context(page: selectors.StoryPage, *, origin: str, preview=None) -> dic
         "body": body,
         "json_ld": json_ld(page, origin=origin),
         "preview": preview,
+        # Readers download the snapshots approved with the live revision (a preview has none).
+        "evidence": not preview and any(item.snapshot_id for item in page.sources),
         "canonical": mark_safe(origin + escape(page.story.get_absolute_url())),  # noqa: S308  # nosec B308 B703
         "site_name": settings.NEWSROOM_SITE_NAME,
         "template_version": template_version(),

@@ -9,6 +9,7 @@ from django.urls import reverse
 from audit import transparency
 from audit.models import TransparencyEntry
 
+from .canonical import covered_sources
 from .models import Correction, Revision, Story
 
 ENTRY_VERSION = 1
@@ -59,6 +60,15 @@ def log_revision(*, story: Story, revision: Revision, kind: str, reviewers: list
 
 
 # --- reads ----------------------------------------------------------------------------------
+
+
+def canonical_content(story: Story, revision: Revision) -> dict:
+    """Everything the revision's content hash covers, as the public API shows it."""
+    sources = revision.pinned_sources or [{"key": key} for key in revision.source_keys or []]
+    return {"story": story.get_absolute_url(), "revision": revision.number,
+            "content_hash": revision.content_hash, "hash_version": revision.hash_version,
+            "title": revision.title, "dek": revision.dek, "body": revision.body,
+            "sources": covered_sources(sources, revision.hash_version)}
 
 
 @dataclass(frozen=True)

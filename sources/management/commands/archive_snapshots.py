@@ -16,9 +16,9 @@ class Command(BaseCommand):
                             help="convert at most this many snapshots in this run")
 
     def handle(self, *args, limit=None, **options):
-        waiting = Snapshot.objects.filter(warc="", error="").exclude(body="").count()
+        waiting = Snapshot.objects.good().filter(warc="").exclude(body="").count()
         converted = services.snapshots_convert_to_warc(limit=limit)
-        left = Snapshot.objects.filter(warc="", error="").exclude(body="").count()
+        left = Snapshot.objects.good().filter(warc="").exclude(body="").count()
         self.stdout.write(f"Converted {converted} of {waiting} snapshots to WARC; {left} left"
                           + (" (unreadable or over the size cap: see the log)." if left and
                              limit is None else "."))
