@@ -28,7 +28,7 @@ class CheckThrottle(UserRateThrottle):
         return settings.NEWSROOM_CHECK_RATE
 
 
-class CheckInputSerializer(serializers.Serializer):
+class EditorCheckInputSerializer(serializers.Serializer):
     body = serializers.CharField(allow_blank=True, trim_whitespace=False,
                                  help_text="The unsaved story body (CommonMark with citations).")
     sources = serializers.ListField(
@@ -132,7 +132,7 @@ class EditorViewSet(NewsroomViewSet):
     """Check unsaved text and keep unsaved-text buffers; only for those who may edit."""
 
     queryset = Story.objects.none()
-    serializer_class = CheckInputSerializer
+    serializer_class = EditorCheckInputSerializer
 
     def get_queryset(self):
         return Story.objects.visible_to(self.request.user)
@@ -144,7 +144,7 @@ class EditorViewSet(NewsroomViewSet):
         return throttles
 
     def _check(self, request, story_id):
-        data = CheckInputSerializer(data=request.data)
+        data = EditorCheckInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         keys = fields["sources"] or editor.source_keys_of(fields["source_ids"])
@@ -153,13 +153,15 @@ class EditorViewSet(NewsroomViewSet):
         return Response(check_body(result))
 
     @extend_schema(summary="Check a story's unsaved text: claims, numbers and problems, "
-                   "with nothing saved", request=CheckInputSerializer,
+                   "with nothing saved", request=EditorCheckInputSerializer,
+                   operation_id="stories_check",
                    responses={200: CHECK_RESPONSE, **error_responses(*STANDARD_ERRORS, 413, 429)})
     @action(detail=True, methods=["post"])
     def check(self, request, pk=None):
         return self._check(request, self.get_object().pk)
 
-    @extend_schema(summary="Check a new story's unsaved text", request=CheckInputSerializer,
+    @extend_schema(summary="Check a new story's unsaved text", request=EditorCheckInputSerializer,
+                   operation_id="stories_check_new",
                    responses={200: CHECK_RESPONSE, **error_responses(*STANDARD_ERRORS, 413, 429)})
     @action(detail=False, methods=["post"], url_path="check")
     def check_new(self, request):
@@ -180,17 +182,28 @@ class EditorViewSet(NewsroomViewSet):
         draft = editor.draft_save(user=request.user, story_id=story_id, **data.validated_data)
         return Response(DraftSerializer(draft).data)
 
-    @extend_schema(summary="Your unsaved text for this story (kept for you only; not a "
-                   "revision)", request=DraftSerializer,
-                   responses={200: DraftSerializer, 204: None,
-                              **error_responses(*STANDARD_ERRORS, 413)})
+    @extend_schema(methods=["GET"], operation_id="stories_draft_read",
+                   summary="Your unsaved text for this story (yours only; not a revision)",
+                   responses={200: DraftSerializer, **error_responses(*STANDARD_ERRORS)})
+    @extend_schema(methods=["PUT"], operation_id="stories_draft_keep", request=DraftSerializer,
+                   summary="Keep your unsaved text for this story",
+                   responses={200: DraftSerializer, **error_responses(*STANDARD_ERRORS, 413)})
+    @extend_schema(methods=["DELETE"], operation_id="stories_draft_discard",
+                   summary="Discard your unsaved text for this story", responses={204: None,
+                                                                 **error_responses(*STANDARD_ERRORS)})
     @action(detail=True, methods=["get", "put", "delete"])
     def draft(self, request, pk=None):
         return self._draft(request, self.get_object().pk)
 
-    @extend_schema(summary="Your unsaved text for a story not yet saved", request=DraftSerializer,
-                   responses={200: DraftSerializer, 204: None,
-                              **error_responses(*STANDARD_ERRORS, 413)})
+    @extend_schema(methods=["GET"], operation_id="stories_draft_new_read",
+                   summary="Your unsaved text for a story not yet saved",
+                   responses={200: DraftSerializer, **error_responses(*STANDARD_ERRORS)})
+    @extend_schema(methods=["PUT"], operation_id="stories_draft_new_keep",
+                   request=DraftSerializer, summary="Keep your unsaved text for a new story",
+                   responses={200: DraftSerializer, **error_responses(*STANDARD_ERRORS, 413)})
+    @extend_schema(methods=["DELETE"], operation_id="stories_draft_new_discard",
+                   summary="Discard your unsaved text for a new story", responses={204: None,
+                                                                 **error_responses(*STANDARD_ERRORS)})
     @action(detail=False, methods=["get", "put", "delete"], url_path="draft")
     def draft_new(self, request):
         return self._draft(request, None)
