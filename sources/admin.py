@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
-from audit.admin_mixins import RefusedFormAnswers400, SavedByServiceAdmin
+from audit.admin_mixins import BoundedChangelist, RefusedFormAnswers400, SavedByServiceAdmin
 from audit.errors import ActionDenied, InvalidInput
 
 from . import citing, services
@@ -62,7 +62,7 @@ class SourceAdminForm(forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
+class SourceAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
     """Library sources: searchable, filterable, and where each is cited."""
 
     form = SourceAdminForm

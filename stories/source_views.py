@@ -9,7 +9,7 @@ from audit.roles import is_writer
 from sources.models import Snapshot
 
 from . import selectors
-from .views import render_page
+from .views import listing_page, render_page
 
 
 @require_safe
@@ -18,8 +18,9 @@ def source_detail(request, key):
     if found is None:
         raise Http404("No published story cites this source.")
     source, stories = found
+    page, items = listing_page(request, stories)
     return render_page(request, "sources/source_detail.html", {
-        "source": source, "items": selectors.listing_items(stories),
+        "source": source, "page": page, "items": items,
     })
 
 
