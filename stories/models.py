@@ -132,7 +132,15 @@ class Story(models.Model):
     class Meta:
         ordering = ["-updated_at"]
         verbose_name_plural = "stories"
-        indexes = [models.Index(fields=["state", "-published_at"])]
+        indexes = [
+            models.Index(fields=["state", "-published_at"]),
+            # Every public listing (home, authors, sources, feed, search candidates): newest
+            # first among the published, never stepping over drafts.
+            models.Index(fields=["-published_at", "-id"], name="story_published",
+                         condition=models.Q(live_revision__isnull=False)),
+            # The admin's and the API's lists filtered by state, newest change first.
+            models.Index(fields=["state", "-updated_at"], name="story_state_updated"),
+        ]
 
     def __str__(self):
         return self.title

@@ -369,6 +369,8 @@ class SearchHit:
 # included (websearch syntax never fails to parse).
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 10
+# Matches ranked per search, newest first (see search_published).
+SEARCH_CANDIDATES = 1_000
 _START, _STOP = "\x02", "\x03"
 _TERM = re.compile(r"\w[\w'-]*")
 
@@ -403,9 +405,13 @@ def search_published(query: str, *, limit: int = 50) -> list[SearchHit]:
     stories = published_stories()
     if connection.vendor == "postgresql":
         # The live revision's stored vector (stories.search), found through its GIN index.
+        # Ranking reads each candidate's vector, so only the newest SEARCH_CANDIDATES matches
+        # are ranked: a word in every story costs the same as a rare one.
         search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        newest = (Story.objects.published().filter(live_revision__search_vector=search)
+                  .order_by("-published_at", "-id").values("pk")[:SEARCH_CANDIDATES])
         rows = list(
-            stories.filter(live_revision__search_vector=search)
+            stories.filter(pk__in=newest)
             .annotate(rank=SearchRank(F("live_revision__search_vector"), search))
             .order_by("-rank", "-published_at", "-id")[:limit]
         )

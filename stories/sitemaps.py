@@ -1,8 +1,8 @@
-"""The sitemap: an index (/sitemap.xml) of files that each list at most 1,000 published stories.
+"""The sitemap: an index (/sitemap.xml) of files that each list at most 500 published stories.
 
-Stories go to files by id (ids 0-999 in /sitemap-stories-0.xml, 1000-1999 in -1, ...), so a
+Stories go to files by id (ids 0-499 in /sitemap-stories-0.xml, 500-999 in -1, ...), so a
 file is one range scan of the primary key and costs the same in any archive; the protocol
-allows 50,000 URLs a file, and 1,000 keep each file quick to render. The index lists the files
+allows 50,000 URLs a file, and 500 keep each file quick to render. The index lists the files
 that hold a published story, each with the newest change among its stories; it is one grouped
 query, cached until any story changes (its key holds the newest Story.updated_at, an indexed
 look-up).
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 
 from .models import Story
 
-STORIES_PER_FILE = 1_000
+STORIES_PER_FILE = 500
 # What readers last saw change on a story page: a retraction, a correction, the publication.
 LAST_CHANGE = Coalesce("retracted_at", "live_updated_at", "published_at")
 
@@ -72,7 +72,7 @@ def _story_files() -> list[tuple[int, object]]:
 
 @require_safe
 def sitemap_index(request):
-    """/sitemap.xml: the pages file, then one file per 1,000 story ids, each with lastmod."""
+    """/sitemap.xml: the pages file, then one file per 500 story ids, each with lastmod."""
     origin = f"{request.scheme}://{request.get_host()}"
     entries = [sitemap_views.SitemapIndexItem(origin + reverse("sitemap-pages"), None)]
     entries += [
