@@ -5,13 +5,17 @@
     SCALE_REUSE=1 .venv/bin/python bench/scale.py        # measure again, keep the loaded data
 
 Each size gets its own PostgreSQL database (nr_scale_1k, nr_scale_100k on SCALE_POSTGRES_URL,
-default postgres://postgres@127.0.0.1:5432), migrated, then filled by bench.scale_data with COPY.
-Each size runs in a child process (its own settings and connection), DEBUG off. Requests go
-through Django's test client in that process: "warm" repeats a request with the page caches
-filled; "cold" clears the cache (Django's, so every fragment is rendered again) before each
-request. PostgreSQL's own buffers stay warm in both: this machine's server is shared.
-Every page also reports its query count and whether its plans use a sequential scan of a large
-table (EXPLAIN of each query it ran).
+default postgres://postgres@127.0.0.1:5432), migrated, then filled by bench.scale_data with COPY
+in a child process (DEBUG off). `verify_audit` runs as its own process per archive (wall and CPU
+time, peak RSS; stopped after SCALE_VERIFY_SECONDS). Pages are measured in one more child that
+switches its connection between the archives page by page and round by round (SCALE_ROUNDS), so
+a busy machine slows each size alike. Requests go through Django's test client: "warm" repeats
+a request with the caches filled (SCALE_WARM a round); "cold" clears Django's cache before each
+request (SCALE_COLD). PostgreSQL's own buffers stay warm in both: this machine's server is
+shared. Every page also reports its query count and whether its plans use a sequential scan of
+a large table (EXPLAIN of each query it ran). Last, a time-boxed link sweep
+(SCALE_SWEEP_SECONDS) against a local HTTP server, with a reader loading a story page meanwhile.
+SCALE_SKIP_VERIFY=1 reuses the last verify_audit figures.
 """
 
 from __future__ import annotations

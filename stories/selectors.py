@@ -24,7 +24,7 @@ from .search import CONFIG as SEARCH_CONFIG
 # Readers only ever see these fields of a live revision on listings; the HTML stays behind.
 # The working copy's body (a long draft is ~1 MB) stays behind too.
 _LISTING_DEFER = ("body", "live_revision__html", "live_revision__body", "live_revision__errors",
-                  "live_revision__warnings")
+                  "live_revision__warnings", "live_revision__search_vector")
 
 
 def _approving_reviews():
@@ -162,7 +162,8 @@ def story_page(slug: str) -> StoryPage | None:
     same revision whatever is published meanwhile."""
     story = (
         Story.objects.published().select_related("live_revision")
-        .defer("body", "live_revision__body", "live_revision__errors", "live_revision__warnings")
+        .defer("body", "live_revision__body", "live_revision__errors", "live_revision__warnings",
+               "live_revision__search_vector")
         .prefetch_related("authors").filter(slug=slug).first()
     )
     if story is None:
