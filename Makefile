@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo test lint bench install install-dev migrate serve worker beat clean
+.PHONY: demo test lint bench assets install install-dev migrate serve worker beat clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/bandit -r newsroom stories sources audit -ll -q
+
+# The admin editor's bundle (assets/ -> stories/static/stories/editor/, committed): needs node
+# and npm; demo and test use the committed files and need neither.
+assets:
+	npm ci --ignore-scripts --no-audit --no-fund
+	node assets/build.mjs
 
 bench: install-dev
 	$(PY) bench/run.py

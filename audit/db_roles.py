@@ -1,5 +1,5 @@
 """PostgreSQL roles: an owner that runs migrations, and an app role that may only read and append
-to the audit trail.
+to the append-only tables (the audit trail and the public transparency log).
 
 Pure: role names in, SQL text out. `manage.py audit_db_roles` prints or runs it; the checks
 are queries whose rows name what is wrong.
@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 AUDIT_TABLE = "audit_event"
+# Tables the app role may only read and append to; each also has an append-only trigger.
+APPEND_ONLY_TABLES = (AUDIT_TABLE, "audit_transparencyentry")
 
 
 def check_name(name: str) -> str:
@@ -94,16 +96,16 @@ $$"""),  # noqa: S608 - names pass check_name  # nosec B608
         ("", f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{app}"'),
         ("...but never empties a table or adds triggers or foreign keys to one.",
          f'REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM "{app}"'),
-        ("The audit trail: read and append, nothing else (once it exists; migration "
-         "audit.0005 does the same for a fresh database).", f"""
+        *((f"{table}: read and append, nothing else (once it exists; its migration does "
+           "the same for a fresh database).", f"""
 DO $$
 BEGIN
-    IF to_regclass('public.{AUDIT_TABLE}') IS NOT NULL THEN
-        REVOKE ALL ON {AUDIT_TABLE} FROM "{app}";
-        GRANT SELECT, INSERT ON {AUDIT_TABLE} TO "{app}";
+    IF to_regclass('public.{table}') IS NOT NULL THEN
+        REVOKE ALL ON {table} FROM "{app}";
+        GRANT SELECT, INSERT ON {table} TO "{app}";
     END IF;
 END
-$$"""),
+$$""") for table in APPEND_ONLY_TABLES),
         ("Tables and sequences that the owner's later migrations create get the same grants.",
          f'ALTER DEFAULT PRIVILEGES FOR ROLE "{owner}" IN SCHEMA public '
          f'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "{app}"'),
@@ -135,7 +137,7 @@ class Check:
 def checks() -> list[Check]:
     """What must hold once roles and migrations are in place; any role may run these.
 
-    Each query takes the parameters `owner`, `app` and `table` (see check_params)."""
+    Each query takes the parameters `owner`, `app` and `tables` (see check_params)."""
     return [
         Check("a role is missing",
               "SELECT r FROM unnest(ARRAY[%(owner)s, %(app)s]) AS r "
@@ -150,24 +152,25 @@ def checks() -> list[Check]:
         Check("the app role owns objects in schema public (it could alter them)",
               "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
               "WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) = %(app)s"),
-        Check("the audit table is not owned by the owner role",
-              "SELECT pg_get_userbyid(relowner) FROM pg_class "
-              "WHERE oid = to_regclass(%(table)s) "
-              "AND pg_get_userbyid(relowner) <> %(owner)s"),
-        Check("the app role may change or empty the audit table",
-              "SELECT p FROM unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE', 'TRIGGER', "
-              "'REFERENCES']) AS p WHERE EXISTS (SELECT FROM pg_roles WHERE rolname = %(app)s) "
-              "AND to_regclass(%(table)s) IS NOT NULL "
-              "AND has_table_privilege(%(app)s, %(table)s, p)"),
-        Check("the app role may not read or append to the audit table",
-              "SELECT p FROM unnest(ARRAY['SELECT', 'INSERT']) AS p "
+        Check("an append-only table is not owned by the owner role",
+              "SELECT split_part(t, '.', 2) || ' (' || pg_get_userbyid(relowner) || ')' "
+              "FROM unnest(%(tables)s::text[]) AS t JOIN pg_class ON oid = to_regclass(t) "
+              "WHERE pg_get_userbyid(relowner) <> %(owner)s"),
+        Check("the app role may change or empty an append-only table",
+              "SELECT split_part(t, '.', 2) || ' ' || p FROM unnest(%(tables)s::text[]) AS t, "
+              "unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE', 'TRIGGER', 'REFERENCES']) AS p "
               "WHERE EXISTS (SELECT FROM pg_roles WHERE rolname = %(app)s) "
-              "AND to_regclass(%(table)s) IS NOT NULL "
-              "AND NOT has_table_privilege(%(app)s, %(table)s, p)"),
+              "AND to_regclass(t) IS NOT NULL AND has_table_privilege(%(app)s, t, p)"),
+        Check("the app role may not read or append to an append-only table",
+              "SELECT split_part(t, '.', 2) || ' ' || p FROM unnest(%(tables)s::text[]) AS t, "
+              "unnest(ARRAY['SELECT', 'INSERT']) AS p "
+              "WHERE EXISTS (SELECT FROM pg_roles WHERE rolname = %(app)s) "
+              "AND to_regclass(t) IS NOT NULL AND NOT has_table_privilege(%(app)s, t, p)"),
         Check("the app role lacks read or write on an app table (the app would fail)",
               "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
               "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') "
-              "AND c.oid <> to_regclass(%(table)s) "
+              "AND c.oid <> ALL (SELECT to_regclass(t) FROM unnest(%(tables)s::text[]) AS t "
+              "WHERE to_regclass(t) IS NOT NULL) "
               "AND EXISTS (SELECT FROM pg_roles WHERE rolname = %(app)s) "
               "AND NOT (has_table_privilege(%(app)s, c.oid, 'SELECT') "
               "AND has_table_privilege(%(app)s, c.oid, 'INSERT') "
@@ -177,4 +180,5 @@ def checks() -> list[Check]:
 
 
 def check_params(owner: str, app: str) -> dict[str, str]:
-    return {"owner": check_name(owner), "app": check_name(app), "table": f"public.{AUDIT_TABLE}"}
+    return {"owner": check_name(owner), "app": check_name(app),
+            "tables": [f"public.{table}" for table in APPEND_ONLY_TABLES]}

@@ -81,3 +81,57 @@ class Event(models.Model):
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"),
                                cls=DjangoJSONEncoder, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class TransparencyEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Transparency log entries cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError("Transparency log entries cannot be deleted.")
+
+
+class TransparencyEntry(models.Model):
+    """One entry of the public transparency log (docs/transparency.md): its exact bytes, the
+    Merkle subtrees its append completed, and the tree head it made, signed."""
+
+    index = models.PositiveBigIntegerField(
+        primary_key=True, help_text="Position in the log, from 0: the Merkle tree's leaf index.")
+    data = models.TextField(help_text="The entry's canonical JSON: its UTF-8 bytes are the leaf.")
+    nodes = models.TextField(
+        help_text="Hex SHA-256 of every perfect subtree whose last leaf this is, level 0 (the "
+                  "leaf hash) first: what proofs are served from.")
+    root = models.CharField(max_length=64, help_text="Tree root (hex) at size index + 1.")
+    timestamp = models.CharField(max_length=40, help_text="The tree head's time, as signed.")
+    key = models.CharField(max_length=16, help_text="Id of the Ed25519 key that signed it.")
+    signature = models.CharField(max_length=100, help_text="Base64 Ed25519 signature of the "
+                                 "tree head at size index + 1.")
+    story = models.ForeignKey(
+        "stories.Story", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="transparency_entries",
+    )
+    revision_number = models.PositiveIntegerField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    kind = models.CharField(max_length=20)
+
+    objects = TransparencyEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["index"]
+        verbose_name_plural = "transparency entries"
+        indexes = [models.Index(fields=["story", "revision_number"])]
+
+    def __str__(self):
+        return f"#{self.index} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Transparency log entries cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Transparency log entries cannot be deleted.")
+
+    @property
+    def node_hashes(self) -> list[bytes]:
+        return [bytes.fromhex(self.nodes[i:i + 64]) for i in range(0, len(self.nodes), 64)]

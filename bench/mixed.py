@@ -1,7 +1,11 @@
-"""Mixed load (issue 13): readers on 20 published stories (wrk, rotating over them) against the
-origin with the fragment cache warm, while two writers save edits through stories.services and an
-editor publishes a correction every second (edit, submit, approve, publish). Readers must see no
-error and a p99 under 50 ms."""
+"""Mixed load (issue 13): readers on 20 published stories (wrk, rotating over them) while two
+writers save edits through stories.services and an editor publishes a correction every second
+(edit, submit, approve, publish). Readers must see no error and a p99 under 50 ms.
+
+Run twice: against the origin with the fragment cache warm, and through varnishd with the
+shipped VCL in front of it, as newsrooms deploy; there every publication purges the edge
+(stories.frontend_cache, configured here as in production), so readers are served hits between
+publications and the new page right after one."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import shutil
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +28,7 @@ class Figures:
     """Readers' figures from wrk and what the writers and the editor managed."""
 
     seconds: float
+    via: str = "origin"
     reader: loadgen.Result | None = None
     saves: int = 0
     publishes: int = 0
@@ -99,12 +105,31 @@ def _editor(slugs: list[str], writer, reviewer, editor, stop: threading.Event,
         connection.close()
 
 
-def run(env: dict[str, str], *, seconds: float, connections: int) -> Figures:
+@contextmanager
+def _front(via: str, origin: int):
+    """The port readers use: the origin's, or varnishd's in front of it with the app's purges
+    (made in this process, where the editor publishes) pointed at it."""
+    if via != "Varnish":
+        yield origin
+        return
+    from django.test import override_settings
+
+    with http.varnish(origin) as port, override_settings(NEWSROOM_FRONTEND_CACHE={
+            "BACKEND": "stories.frontend_cache.VarnishBackend",
+            "LOCATION": f"http://127.0.0.1:{port}"}):
+        yield port
+
+
+def run(env: dict[str, str], *, seconds: float, connections: int,
+        via: str = "origin") -> Figures:
     from django.contrib.auth import get_user_model
 
-    figures = Figures(seconds=seconds)
+    figures = Figures(seconds=seconds, via=via)
     if not shutil.which("wrk"):
         figures.note = "needs wrk (apt-get install wrk)"
+        return figures
+    if via == "Varnish" and not http.varnish_binary():
+        figures.note = "needs varnishd (apt-get install varnish)"
         return figures
     users = get_user_model().objects
     writer, reviewer, editor = (users.get(username=f"bench-{r}")
@@ -112,7 +137,8 @@ def run(env: dict[str, str], *, seconds: float, connections: int) -> Figures:
     slugs = [f"typical-{i:02d}" for i in range(STORIES)]
     published, edited = slugs[: STORIES // 2], slugs[STORIES // 2:]
     lock, stop = threading.Lock(), threading.Event()
-    with http.gunicorn(http.mode_env(env, "fragment warm")) as (_, port), \
+    with http.gunicorn(http.mode_env(env, "fragment warm")) as (_, origin), \
+            _front(via, origin) as port, \
             tempfile.TemporaryDirectory(prefix="newsroom-bench-mixed-") as work:
         script = Path(work) / "stories.lua"
         script.write_text(_lua([f"/stories/{s}/" for s in slugs]))

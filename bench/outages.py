@@ -16,6 +16,7 @@ capture-missing sweep that beat runs every 10 minutes).
 
 from __future__ import annotations
 
+import base64
 import sys
 from pathlib import Path
 
@@ -259,6 +260,8 @@ def one_run(kind: str, base: Path) -> dict:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_LOG_LEVEL": "ERROR",
         "AUDIT_HMAC_KEY": secrets.token_urlsafe(48),
         "AUDIT_CHECKPOINT_PATH": str(base / "checkpoints.jsonl"),
+        # Any 32 random bytes are an Ed25519 private key.
+        "TRANSPARENCY_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "NEWSROOM_THROTTLE_ANON": "1000000/second", "NEWSROOM_THROTTLE_USER": "1000000/second",
         "DATABASE_URL": pg.url, "DATABASE_CONN_MAX_AGE": "60",
         "REDIS_URL": f"redis://127.0.0.1:{redis.port}/1",

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
@@ -19,9 +20,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from audit.api import ErrorSerializer, NewsroomAPIView, RequestTooLarge, too_large_message
 from audit.errors import ActionDenied
+from audit.errors import Conflict as DomainConflict
 from stories.api.errors import stale_body
-from stories.review import IllegalTransition
-from stories.services import RevisionAltered, StaleRevision
+from stories.services import StaleRevision
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,8 @@ def exception_handler(exc, context):
         return Response(invalid_input_body(errors), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(too_large_message())
-    if isinstance(exc, IllegalTransition | RevisionAltered):
+    # IllegalTransition, RevisionAltered, a resolved comment...: the record's state says no.
+    if isinstance(exc, DomainConflict):
         exc = Conflict(str(exc))
     elif isinstance(exc, ActionDenied):
         exc = exceptions.PermissionDenied(exc.reason)
@@ -177,6 +179,7 @@ def server_error(request):
     return defaults.server_error(request)
 
 
+@csrf_exempt  # a POST to no endpoint is a 404, not the CSRF failure page
 def not_found(request, *args, **kwargs):
     """A JSON 404 for any address under /api/ that matches no endpoint."""
     return JsonResponse({"detail": "No API endpoint at this address."}, status=404)

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
@@ -230,6 +231,8 @@ CELERY_TASK_ROUTES = {
     "sources.tasks.check_source_link": {"queue": "captures"},
 }
 CELERY_TIMEZONE = TIME_ZONE
+# The daily digest's local hour (TIME_ZONE); see NEWSROOM_SITE_URL below.
+NEWSROOM_DIGEST_HOUR = int(os.environ.get("NEWSROOM_DIGEST_HOUR", "18"))
 CELERY_BEAT_SCHEDULE = {
     "publish-due-stories": {
         "task": "stories.tasks.publish_due",
@@ -240,6 +243,9 @@ CELERY_BEAT_SCHEDULE = {
     "capture-missing-snapshots": {"task": "sources.tasks.capture_missing",
                                   "schedule": 10 * 60.0},
     # Signs the audit chain's length and head into the checkpoint log (see "Audit trail").
+    # The daily digest (stories.services.digest): once a day, in batches, idempotent per day.
+    "daily-digest": {"task": "stories.tasks.send_digest",
+                     "schedule": crontab(minute=0, hour=NEWSROOM_DIGEST_HOUR)},
     "audit-checkpoint": {
         "task": "audit.tasks.write_checkpoint",
         "schedule": float(os.environ.get("AUDIT_CHECKPOINT_SECONDS", "300")),
@@ -265,13 +271,30 @@ NEWSROOM_FRONTEND_CACHE = (
     if os.environ.get("NEWSROOM_FRONTEND_CACHE_URL") else None
 )
 NEWSROOM_MAX_BODY_BYTES = 1_000_000
+# The admin editor checks unsaved text about 300 ms after each pause in typing; this caps the
+# checks one writer can ask for (stories.api.editor.CheckThrottle).
+NEWSROOM_CHECK_RATE = os.environ.get("NEWSROOM_CHECK_RATE", "240/minute")
+# Proposing a source from a pasted link fetches the page (sources.proposals): per writer.
+NEWSROOM_LOOKUP_RATE = os.environ.get("NEWSROOM_LOOKUP_RATE", "30/minute")
 # Uploaded figures: file size and decoded pixels (a 13,000 x 13,000 PNG is 657 KB on disk and
 # 1.5 GB decoded). Front the site with a proxy body limit a little above the upload limit.
 NEWSROOM_MAX_UPLOAD_BYTES = int(os.environ.get("NEWSROOM_MAX_UPLOAD_BYTES", 15_000_000))
 NEWSROOM_MAX_IMAGE_PIXELS = int(os.environ.get("NEWSROOM_MAX_IMAGE_PIXELS", 40_000_000))
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
+# How far back the inbox reads the audit trail (its e-mails link to NEWSROOM_SITE_URL, below).
+NEWSROOM_INBOX_DAYS = int(os.environ.get("NEWSROOM_INBOX_DAYS", "30"))
+# Readers' side (issue 19): the public address e-mails link to, when the daily digest goes out
+# (NEWSROOM_DIGEST_HOUR, above), how long its confirmation link lasts, and how many "top stories".
+NEWSROOM_SITE_URL = os.environ.get("NEWSROOM_SITE_URL", "http://localhost:8000")
+NEWSROOM_DIGEST_CONFIRM_HOURS = int(os.environ.get("NEWSROOM_DIGEST_CONFIRM_HOURS", "48"))
+NEWSROOM_DIGEST_BATCH = int(os.environ.get("NEWSROOM_DIGEST_BATCH", "200"))
+NEWSROOM_TOP_STORIES = int(os.environ.get("NEWSROOM_TOP_STORIES", "5"))
 AUDIT_EVENT_VISIBILITY = "stories.permissions.events_visible_to"  # who reads which audit events
 SOURCE_FETCH_ALLOW_PRIVATE = env_bool("SOURCE_FETCH_ALLOW_PRIVATE", False)
+# Full-page screenshots of captured pages (headless Chromium via Playwright, in a Celery task);
+# on by default where a worker runs them (a broker is set), off where tasks run in the request.
+NEWSROOM_SCREENSHOTS = env_bool("NEWSROOM_SCREENSHOTS", bool(CELERY_BROKER_URL))
+NEWSROOM_CHROMIUM = os.environ.get("NEWSROOM_CHROMIUM", "/usr/bin/chromium")
 # A 1 MB body arrives form-encoded at up to ~3 MB; leave room for the rest of the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
@@ -291,6 +314,12 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("NEWSROOM_THROTTLE_ANON", "600/minute"),
         "user": os.environ.get("NEWSROOM_THROTTLE_USER", "3000/minute"),
         "token": os.environ.get("NEWSROOM_THROTTLE_TOKEN", "20/minute"),
+        # Readers (stories.throttles): error reports per address and per story, digest
+        # sign-ups per address, page-view pings per address.
+        "reader_report": os.environ.get("NEWSROOM_THROTTLE_REPORT", "10/hour"),
+        "reader_report_story": os.environ.get("NEWSROOM_THROTTLE_REPORT_STORY", "60/hour"),
+        "digest_subscribe": os.environ.get("NEWSROOM_THROTTLE_SUBSCRIBE", "5/hour"),
+        "page_view": os.environ.get("NEWSROOM_THROTTLE_PAGE_VIEW", "300/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -398,3 +427,16 @@ if not DEBUG:
                                    "database): DJANGO_DEBUG=0 refuses to start without it.")
     if AUDIT_SIGNING_KEY == _DEV_AUDIT_SIGNING_KEY:
         raise ImproperlyConfigured("AUDIT_SIGNING_KEY: DJANGO_DEBUG=0 refuses the development key.")
+
+# Transparency log (issue 17, docs/transparency.md): the web process signs a tree head with each
+# entry it appends, so it needs the Ed25519 key: TRANSPARENCY_SIGNING_KEY (base64 or PEM) or a
+# file holding it. Development generates the file on first use. Former public keys stay in
+# TRANSPARENCY_VERIFY_KEYS (comma-separated base64) and are published with the current one.
+TRANSPARENCY_SIGNING_KEY = os.environ.get("TRANSPARENCY_SIGNING_KEY", "")
+TRANSPARENCY_SIGNING_KEY_FILE = os.environ.get("TRANSPARENCY_SIGNING_KEY_FILE") or (
+    str(BASE_DIR / "var" / "transparency-signing-key") if DEBUG else "")
+TRANSPARENCY_GENERATE_KEY = DEBUG
+TRANSPARENCY_VERIFY_KEYS = env_list("TRANSPARENCY_VERIFY_KEYS", "")
+if not DEBUG and not (TRANSPARENCY_SIGNING_KEY or TRANSPARENCY_SIGNING_KEY_FILE):
+    raise ImproperlyConfigured("Set TRANSPARENCY_SIGNING_KEY or TRANSPARENCY_SIGNING_KEY_FILE: "
+                               "publishing signs the transparency log (manage.py audit_keygen).")

@@ -32,15 +32,18 @@ _FOLD_PAIRS = tuple(
 # Digits with commas; the grouping is checked in Python (a lookahead here is 3x slower).
 _NUM = r"[0-9][0-9,]*(?:\.[0-9]+)?"
 _GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
-_SCALE = (r"trillion\b|billion\b|million\b|thousand\b|tn\b|bn\b|bln\b|mln\b|mn\b|m\b|k\b")
+_SCALE = (r"trillions?\b|billions?\b|milliards?\b|milliarden\b|millions?\b|millionen\b|"
+          r"millones\b|milioni\b|thousands?\b|tn\b|bn\b|bln\b|mrd\b|mln\b|mio\b|mn\b|m\b|k\b")
 _FIGURE = re.compile(
     rf"(?P<n1>{_NUM})(?:\s?(?P<s1>{_SCALE}))?"
     rf"(?:\s?(?:-|to)\s?(?P<n2>{_NUM})(?:\s?(?P<s2>{_SCALE}))?)?"
     r"(?:\s?(?P<pct>%|per\s?cent\b|percent\b|pct\b|percentage\s+points?\b))?"
 )
 _SCALES = {
-    "thousand": 3, "k": 3, "million": 6, "m": 6, "mn": 6, "mln": 6,
-    "billion": 9, "bn": 9, "bln": 9, "trillion": 12, "tn": 12,
+    "thousand": 3, "thousands": 3, "k": 3, "million": 6, "millions": 6, "millionen": 6,
+    "millones": 6, "milioni": 6, "m": 6, "mn": 6, "mln": 6, "mio": 6, "billion": 9,
+    "billions": 9, "milliard": 9, "milliards": 9, "milliarden": 9, "bn": 9, "bln": 9, "mrd": 9,
+    "trillion": 12, "trillions": 12, "tn": 12,
 }
 # "m" and "k" are metres and kilo-anything unless money is plainly meant.
 _MONEY_ONLY_SCALES = {"m", "k"}
@@ -116,9 +119,58 @@ def _fold_marks(text: str) -> str:
     return text
 
 
+# Other locales' ways of writing a number, each rewritten to the English form of the same
+# length, so positions still hold: 1.800.000 and 1 800 000 and 1'800'000 -> 1,800,000;
+# 1.800.000,5 -> 1,800,000.5; a decimal comma before a scale or percent (1,8 Mio, 40,5 %) -> a
+# point. A single dot group (1.800) stays a decimal: it is one in English.
+_SEP = "\u00a0\u202f\u2009\u2007"
+_LOCALE_NUMBER = re.compile(
+    r"(?<![0-9.,'\u2019])[0-9]{1,3}(?:"
+    r"(?:\.[0-9]{3}){2,}(?:,[0-9]+)?"             # 1.800.000 (and a decimal comma)
+    rf"|(?:[{_SEP}][0-9]{{3}})+(?:,[0-9]+)?"      # 1 800 000 with no-break or thin spaces
+    r"|(?: [0-9]{3}){2,}(?:,[0-9]+)?"              # 1 800 000 with plain spaces: 2+ groups
+    r"|(?:['\u2019][0-9]{3})+(?:\.[0-9]+)?"       # 1'800'000 (Swiss)
+    r")(?![0-9])"
+    r"|(?<![0-9.,])[0-9]+,[0-9]{1,2}(?=\s?(?:%|per\s?cent|percent|prozent|pct|mio|mrd|mln|"
+    r"mill|milj|md|bn|m\b|tn|k\b))",
+    re.IGNORECASE,
+)
+_TO_ENGLISH = str.maketrans({".": ",", ",": ".", " ": ",", "'": ",", "\u2019": ",",
+                             "\u00a0": ",", "\u202f": ",", "\u2009": ",", "\u2007": ","})
+
+
+def _english_number(match: re.Match) -> str:
+    number = match.group(0)
+    if "." in number and "," not in number and "'" not in number and "\u2019" not in number:
+        return number.replace(".", ",")  # 1.800.000
+    if "'" in number or "\u2019" in number:  # Swiss: apostrophes group, a point is decimal
+        return number.replace("'", ",").replace("\u2019", ",")
+    return number.translate(_TO_ENGLISH)
+
+
+def english_numbers(text: str) -> str:
+    """Other locales' number forms rewritten in English form; the length is kept."""
+    if not _has_locale_candidate(text):
+        return text
+    return _LOCALE_NUMBER.sub(_english_number, text)
+
+
+# Only a text with one of these forms is rewritten (most English text has none, and the
+# rewrite's look-behinds at every digit would cost more than the rest of the indexing).
+_CANDIDATE = re.compile(
+    rf"[0-9]\.[0-9]{{3}}\.[0-9]{{3}}|[0-9][{_SEP}'\u2019][0-9]{{3}}|[0-9] [0-9]{{3}} [0-9]{{3}}"
+    r"|[0-9],[0-9]{1,2}\s?(?:%|per|mio|mrd|mln|mill|milj|md|bn|m\b|tn|k\b|pct|prozent)",
+    re.IGNORECASE)
+
+
+def _has_locale_candidate(text: str) -> bool:
+    return _CANDIDATE.search(text) is not None
+
+
 def fold(text: str) -> str:
-    """Dashes, quotes and spaces to ASCII, lower case; the result keeps the input's length."""
-    marked = _fold_marks(text)
+    """Dashes, quotes and spaces to ASCII, lower case, numbers of other locales in English
+    form; the result keeps the input's length."""
+    marked = _fold_marks(english_numbers(text))
     folded = marked.lower()
     if len(folded) != len(text):  # a few characters lower-case to two; keep positions aligned
         folded = "".join(c if len(c.lower()) != 1 else c.lower() for c in marked)
@@ -418,3 +470,140 @@ def similarity(a: str, b: str) -> float:
 def materially_different(a: str, b: str, threshold: float = 0.8) -> bool:
     """True when two extracted texts share less than `threshold` of their words."""
     return similarity(a, b) < threshold
+
+
+# --- evidence in place: where in the snapshot each figure, name and quotation is -------------
+
+MAX_SPANS_PER_ITEM = 20
+MAX_SPANS = 400
+# Capitalised words that start sentences or are months and days, not names worth finding.
+_NOT_NAMES = frozenset(_STOP | set(re.findall(r"\w+", """
+    a an in on at as by for of to or if it its he we they i mr mrs ms dr st
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday
+""")))
+_NAME = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’.-]*[A-Za-z0-9]|[A-Z])"
+                   r"(?:[ \u00a0](?:(?:de|da|del|van|von|der|la|le|du|bin|al)[ \u00a0])?"
+                   r"(?:[A-Z][\w'’.-]*[A-Za-z0-9]|[A-Z]))*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\n\"“(]\s*)$")
+
+
+@dataclass(frozen=True)
+class Span:
+    """One place in the snapshot's text: [start, end) holding item (a figure, name or quote)."""
+
+    start: int
+    end: int
+    item: str
+    kind: str  # figure, name or quote
+
+
+@dataclass(frozen=True)
+class Located:
+    """A claim's figures, names and quotations in one snapshot's text: every place each was
+    found (spans, in text order), which were found and which were not, and the first place."""
+
+    spans: tuple[Span, ...] = ()
+    found: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    first: int | None = None
+
+
+def extract_names(text: str) -> tuple[str, ...]:
+    """Names in a claim: runs of capitalised words (people, places, organisations), without
+    leading or trailing common words. A single capitalised word that starts a sentence is not
+    taken for a name (it is most often just the sentence's first word)."""
+    names: dict[str, None] = {}
+    for match in _NAME.finditer(_fold_marks(text)):
+        words = match.group(0).split()
+        while words and words[0].lower() in _NOT_NAMES:
+            words = words[1:]
+        while words and words[-1].lower() in _NOT_NAMES:
+            words = words[:-1]
+        if not words:
+            continue
+        name = " ".join(words).rstrip(".")
+        if len(words) == 1 and (len(name) < 3 or (
+                match.group(0) == words[0] and _SENTENCE_START.search(text[:match.start()]))):
+            continue
+        if any(c.isdigit() for c in name):
+            continue  # G7, A380: codes, and figures are matched as figures
+        names.setdefault(name, None)
+    return tuple(names)
+
+
+def _figure_spans(folded: str, keys: set) -> dict[tuple[str, str], list[tuple[int, int]]]:
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    if not keys:
+        return spans
+    for match in _FIGURE.finditer(folded):
+        start = match.start()
+        if _part_of_name(folded, start):
+            continue
+        hits = [key for key, _, _, _ in _read_match(folded, match, None) if key in keys]
+        if not hits:
+            continue
+        sign = _currency_before(folded, start)
+        end = match.end()
+        while end > start and folded[end - 1] in " ,":
+            end -= 1
+        for key in hits:
+            places = spans.setdefault(key, [])
+            if len(places) < MAX_SPANS_PER_ITEM:
+                places.append((sign if sign >= 0 else start, end))
+    return spans
+
+
+def _phrase_spans(folded: str, phrase: str) -> list[tuple[int, int]]:
+    places = []
+    if not phrase or folded.find(phrase.split(" ", 1)[0]) == -1:
+        return places
+    for hit in _quote_pattern(phrase).finditer(folded):
+        start = hit.start()
+        if start and folded[start - 1].isalnum():
+            continue
+        places.append((start, hit.end()))
+        if len(places) >= MAX_SPANS_PER_ITEM:
+            break
+    return places
+
+
+def locate(claim: str, text: str) -> Located:
+    """Every place in a snapshot's text where the claim's figures, names and quotations are
+    (numbers in any of the forms fold() reads as one), and which of them are nowhere in it."""
+    folded = fold(text)
+    figures = extract_figures(claim)
+    found_spans: list[Span] = []
+    found: list[str] = []
+    missing: list[str] = []
+    by_key = _figure_spans(folded, {f.key for f in figures})
+    for figure in figures:
+        places = by_key.get(figure.key, [])
+        (found if places else missing).append(figure.text)
+        found_spans += [Span(a, b, figure.text, "figure") for a, b in places]
+    for phrase in extract_quotes(claim):
+        label = f"\u201c{phrase}\u201d"
+        places = _phrase_spans(folded, phrase)
+        (found if places else missing).append(label)
+        found_spans += [Span(a, b, label, "quote") for a, b in places]
+    for name in extract_names(claim):
+        words = _clean_phrase(name)
+        if not words:
+            continue
+        places = _phrase_spans(folded, words)
+        (found if places else missing).append(name)
+        found_spans += [Span(a, b, name, "name") for a, b in places]
+    spans = _without_overlaps(sorted(found_spans, key=lambda sp: (sp.start, -sp.end)))
+    return Located(tuple(spans[:MAX_SPANS]), tuple(dict.fromkeys(found)),
+                   tuple(dict.fromkeys(missing)), spans[0].start if spans else None)
+
+
+def _without_overlaps(spans: list[Span]) -> list[Span]:
+    """Spans in text order, a span inside or across an earlier one dropped (a quotation that
+    holds a figure is marked once, as the quotation)."""
+    kept: list[Span] = []
+    for span in spans:
+        if kept and span.start < kept[-1].end:
+            continue
+        kept.append(span)
+    return kept

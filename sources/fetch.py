@@ -1,4 +1,4 @@
-"""Fetching a source's URL safely, and extracting its title and main text.
+"""Fetching a source's URL safely, keeping each hop's exchange as received (for its WARC).
 
 Rules: http(s) only; every host (the first and each redirect hop) is resolved and refused when
 any address it resolves to is loopback, private, link-local, reserved, multicast or otherwise not
@@ -26,6 +26,7 @@ import socket
 import time
 import zlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpcore
@@ -41,8 +42,26 @@ TRANSIENT_KINDS = ("network", "timeout")
 
 
 @dataclass(frozen=True)
+class Exchange:
+    """One HTTP request and its response as they went over the wire (a hop of a fetch): what a
+    WARC records. The body is the payload as received (still content-encoded), the headers
+    are the server's, in its order and spelling."""
+
+    url: str
+    started: datetime
+    request_headers: tuple[tuple[str, str], ...]
+    http_version: str
+    status_code: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
+    ip_address: str = ""
+
+
+@dataclass(frozen=True)
 class FetchResult:
-    """What one fetch got: status and final URL, or the reason it failed."""
+    """What one fetch got: status and final URL, or the reason it failed; exchanges holds
+    every complete hop (redirects first, the final response last)."""
 
     status_code: int | None
     final_url: str
@@ -50,6 +69,7 @@ class FetchResult:
     body: bytes = b""
     error: str = ""
     redirects: tuple[str, ...] = field(default_factory=tuple)
+    exchanges: tuple[Exchange, ...] = field(default_factory=tuple)
 
     @property
     def error_kind(self) -> str:
@@ -169,6 +189,7 @@ def fetch(url: str, *, allow_private: bool | None = None, max_bytes: int = MAX_B
     networks = () if allow_private else allowed_networks()
     deadline = time.monotonic() + timeout
     redirects: list[str] = []
+    exchanges: list[Exchange] = []
     current = url
     headers = {"User-Agent": user_agent(), "Accept": "text/html,application/xhtml+xml,"
                "application/pdf,text/plain;q=0.9,*/*;q=0.5", "Accept-Encoding": "gzip, deflate"}
@@ -189,7 +210,8 @@ def fetch(url: str, *, allow_private: bool | None = None, max_bytes: int = MAX_B
                 status = exc.status_code if (exc.status_code or 0) >= 400 else None
                 return FetchResult(status, current, exc.content_type,
                                    error=exc.message, redirects=tuple(redirects))
-            status, content_type, body, location = response
+            status, content_type, body, location, exchange = response
+            exchanges.append(exchange)
             if status in REDIRECT_CODES and location:
                 if len(redirects) >= max_redirects:
                     return FetchResult(status, current, content_type,
@@ -198,7 +220,8 @@ def fetch(url: str, *, allow_private: bool | None = None, max_bytes: int = MAX_B
                 current = urljoin(current, location)
                 redirects.append(current)
                 continue
-            return FetchResult(status, current, content_type, body, "", tuple(redirects))
+            return FetchResult(status, current, content_type, body, "", tuple(redirects),
+                               tuple(exchanges))
 
 
 class _Failure(Exception):
@@ -335,10 +358,22 @@ def _get(client: httpx.Client, url: str, addresses: list[str], headers: dict, sc
             raise _Failure("timeout: no answer within the time limit")
         request_headers = dict(headers, Host=_host_header(url))
         extensions = {"sni_hostname": host} if scheme == "https" else {}
+        started = datetime.now(UTC)
         try:
             with client.stream("GET", _pinned_url(url, address), headers=request_headers,
                                extensions=extensions) as response:
-                return _read(response, deadline, max_bytes)
+                status, content_type, body, location, raw = _read(response, deadline,
+                                                                  max_bytes)
+                sent = tuple((k.decode("latin-1"), v.decode("latin-1"))
+                             for k, v in response.request.headers.raw)
+                exchange = Exchange(
+                    url=url, started=started, request_headers=sent,
+                    http_version=response.http_version or "HTTP/1.1", status_code=status,
+                    reason=response.reason_phrase or "",
+                    headers=tuple((k.decode("latin-1"), v.decode("latin-1"))
+                                  for k, v in response.headers.raw),
+                    body=raw, ip_address=address.split("%", 1)[0])
+                return status, content_type, body, location, exchange
         except httpx.ConnectError as exc:
             last_error = exc  # try the next checked address
         except httpx.TimeoutException as exc:
@@ -353,7 +388,7 @@ def _read(response: httpx.Response, deadline: float, max_bytes: int):
     content_type = response.headers.get("content-type", "")
     location = response.headers.get("location", "")
     if status in REDIRECT_CODES and location:
-        return status, content_type, b"", location
+        return status, content_type, b"", location, b""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise _Failure(f"too_large: the server announces {int(declared):,} bytes; "
@@ -363,6 +398,7 @@ def _read(response: httpx.Response, deadline: float, max_bytes: int):
     except _Failure as exc:
         raise _Failure(exc.message, status, content_type) from None
     chunks: list[bytes] = []
+    raws: list[bytes] = []  # as received, for the WARC; within the same cap as the decoded body
     size = received = 0
     too_large = _Failure(f"too_large: the body passed the {max_bytes:,}-byte cap (decoded); "
                          "download stopped", status, content_type)
@@ -380,97 +416,10 @@ def _read(response: httpx.Response, deadline: float, max_bytes: int):
                 raise _Failure("timeout: the body took longer than the time limit", status,
                                content_type)
             chunks.append(chunk)
+            raws.append(raw)
     except zlib.error as exc:
         raise _Failure(f"network: the body is not valid {response.headers['content-encoding']}"
                        f" ({exc})", status, content_type) from exc
-    return status, content_type, b"".join(chunks), location
-
-
-# --- text extraction ---------------------------------------------------------------------
-
-DROP_TAGS = ["script", "style", "noscript", "template", "nav", "header", "footer", "aside",
-             "form", "svg", "iframe"]
-BLOCK_SELECTOR = ("p,li,div,h1,h2,h3,h4,h5,h6,br,tr,td,th,blockquote,section,article,pre,"
-                  "figcaption,dd,dt")
-
-
-@dataclass(frozen=True)
-class Extracted:
-    """Title and main text of a fetched body; kind is html, text, pdf or other."""
-
-    kind: str
-    title: str = ""
-    text: str = ""
-
-
-def media_type(content_type: str) -> str:
-    return content_type.split(";", 1)[0].strip().lower()
-
-
-def _charset(content_type: str) -> str:
-    for part in content_type.split(";")[1:]:
-        name, _, value = part.strip().partition("=")
-        if name.lower() == "charset" and value:
-            return value.strip("\"' ")
-    return "utf-8"
-
-
-def _decode(body: bytes, content_type: str) -> str:
-    try:
-        return body.decode(_charset(content_type), errors="replace")
-    except LookupError:
-        return body.decode("utf-8", errors="replace")
-
-
-def _tidy(text: str) -> str:
-    lines = (" ".join(line.split()) for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
-
-
-def extract_html(html: str) -> Extracted:
-    from selectolax.lexbor import LexborHTMLParser
-
-    tree = LexborHTMLParser(html)
-    title_node = tree.css_first("title")
-    title = " ".join(title_node.text().split()) if title_node else ""
-    if not title:
-        h1 = tree.css_first("h1")
-        title = " ".join(h1.text().split()) if h1 else ""
-    tree.strip_tags(DROP_TAGS)
-    root = tree.css_first("article") or tree.css_first("main") or tree.body or tree.root
-    if root is None:
-        return Extracted("html", title[:1000], "")
-    # Block boundaries become line breaks; inline markup (<b>6</b>%) stays joined.
-    for node in root.css(BLOCK_SELECTOR):
-        node.insert_before("\n")
-    return Extracted("html", title[:1000], _tidy(root.text(separator="")))
-
-
-def extract_pdf(body: bytes) -> Extracted:
-    import io
-
-    try:
-        from pypdf import PdfReader
-
-        reader = PdfReader(io.BytesIO(body))
-        title = ""
-        if reader.metadata and reader.metadata.title:
-            title = str(reader.metadata.title)
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
-    except Exception:  # noqa: BLE001 - a damaged PDF is still stored, just without text
-        return Extracted("pdf")
-    return Extracted("pdf", title[:1000], _tidy(text))
-
-
-def extract(content_type: str, body: bytes) -> Extracted:
-    """Title and main text: HTML (article/main preferred), plain text as is, PDF via pypdf."""
-    kind = media_type(content_type)
-    if kind in {"text/html", "application/xhtml+xml"} or (
-        not kind and body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
-    ):
-        return extract_html(_decode(body, content_type))
-    if kind == "text/plain":
-        return Extracted("text", "", _decode(body, content_type))
-    if kind == "application/pdf" or body[:5] == b"%PDF-":
-        return extract_pdf(body)
-    return Extracted("other")
+    raw_body = b"".join(raws) if decoders else b""  # no encoding: the raw body is the body
+    body = b"".join(chunks)
+    return status, content_type, body, location, raw_body or body

@@ -167,6 +167,21 @@ class Snapshot(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    author = models.CharField(max_length=300, blank=True, help_text="Byline found in the page.")
+    published_on = models.DateField(
+        "date in the page", null=True, blank=True,
+        help_text="Publication date found in the page (htmldate), which may differ from the "
+        "source's own date.")
+    site_name = models.CharField(max_length=200, blank=True,
+                                 help_text="Site or publisher name found in the page.")
+    warc = models.FileField(
+        "WARC", upload_to="warcs/%Y/%m/", blank=True,
+        help_text="The capture as a WARC file (request, response as received, metadata).")
+    warc_sha256 = models.CharField(max_length=64, blank=True)
+    screenshot = models.FileField(upload_to="screenshots/%Y/%m/", blank=True)
+    screenshot_note = models.CharField(
+        max_length=300, blank=True,
+        help_text="Why there is no screenshot (no browser installed, not a web page, ...).")
 
     objects = SnapshotQuerySet.as_manager()
 

@@ -8,9 +8,12 @@ only the recording of their outcome is atomic.
 
 import hashlib
 import logging
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, replace
+from datetime import date
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -22,7 +25,7 @@ from audit.errors import ActionDenied, InvalidInput
 from audit.roles import is_editor, is_writer
 from audit.services import audit_record, audited
 
-from . import citing, evidence, fetch, selectors, tasks
+from . import archive, citing, evidence, extraction, fetch, selectors, tasks, warc
 from .models import Health, LinkCheck, Snapshot, Source
 
 log = logging.getLogger(__name__)
@@ -159,21 +162,46 @@ def _fetch(url: str) -> fetch.FetchResult:
         return fetch.FetchResult(None, url, error=f"network: {type(exc).__name__}: {exc}")
 
 
+def _iso_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _warc_name(source: Source, sha: str) -> str:
+    # A random part, so the name of an unpublished capture cannot be guessed from the source.
+    return get_valid_filename(f"{source.key}-{(sha or 'empty')[:12]}-"
+                              f"{secrets.token_hex(8)}.warc.gz")
+
+
+def _attach_warc(snapshot: Snapshot, data: bytes, name: str) -> None:
+    snapshot.warc.save(name, ContentFile(data), save=False)
+    snapshot.warc_sha256 = hashlib.sha256(data).hexdigest()
+
+
 def _new_snapshot(source: Source, url: str, result: fetch.FetchResult) -> Snapshot:
-    extracted = fetch.Extracted("other")
+    extracted = extraction.Extracted("other")
     usable = result.body and not result.error and (result.status_code or 500) < 400
     if usable:
-        extracted = fetch.extract(result.content_type, result.body)
+        extracted = extraction.extract(result.content_type, result.body, result.final_url)
     sha = hashlib.sha256(result.body).hexdigest() if result.body else ""
     snapshot = Snapshot(
         source=source, requested_url=url, status_code=result.status_code,
         final_url=result.final_url[:2000], content_type=result.content_type[:200],
         title=extracted.title[:1000], text=extracted.text.replace("\x00", ""), sha256=sha,
-        size=len(result.body), error=result.error,
+        size=len(result.body), error=result.error, author=extracted.author.replace("\x00", ""),
+        published_on=_iso_date(extracted.published_on),
+        site_name=extracted.site_name.replace("\x00", ""),
     )
     if result.body:
         name = get_valid_filename(f"{source.key}-{sha[:16]}.{EXTENSIONS[extracted.kind]}")
         snapshot.body.save(name, ContentFile(result.body), save=False)
+    if result.exchanges and usable:
+        name = _warc_name(source, sha)
+        capture = replace(archive.capture_of(snapshot, result.redirects),
+                          fetched_at=result.exchanges[0].started)
+        _attach_warc(snapshot, warc.write_capture(result, capture, name), name)
     return snapshot
 
 
@@ -190,6 +218,9 @@ def _record(source_id: int, url: str, result: fetch.FetchResult, *, user, action
         if always_snapshot or not same_as_latest:
             snapshot = _new_snapshot(source, url, result)
             snapshot.save()
+            if (snapshot.warc and settings.NEWSROOM_SCREENSHOTS
+                    and extraction.is_html(snapshot.content_type, result.body)):
+                queueing.on_commit(tasks.screenshot_snapshot, snapshot.pk)
         drift = ""
         if health in (Health.OK, Health.REDIRECTED) and not result.error:
             current_text = snapshot.text if snapshot is not None else (latest.text if latest
@@ -203,10 +234,12 @@ def _record(source_id: int, url: str, result: fetch.FetchResult, *, user, action
             source=source, status=health, status_code=result.status_code,
             final_url=result.final_url[:2000], detail=detail,
         )
+        was = source.health
         source.health, source.health_checked_at = health, timezone.now()
         source.save(update_fields=["health", "health_checked_at", "updated_at"])
         audit_record(action=action, actor=user, details={
-            "key": source.key, "url": url, "health": health, "status_code": result.status_code,
+            "key": source.key, "url": url, "health": health, "was": was,
+            "status_code": result.status_code,
             "final_url": result.final_url, "error": result.error,
             "snapshot": snapshot.pk if snapshot else None,
             "sha256": snapshot.sha256 if snapshot else "",
@@ -276,3 +309,77 @@ def source_request_capture(*, source_id: int, user) -> Source:
                  details={"key": source.key, "url": source.url})
     queueing.on_commit(tasks.capture_source, source.pk)
     return source
+
+
+# --- WARCs of earlier snapshots, and screenshots --------------------------------------------
+
+
+def _archivable():
+    return Snapshot.objects.good().filter(warc="").exclude(body="").select_related("source")
+
+
+@audited("snapshot_convert")
+def snapshots_convert_to_warc(*, user=None, limit: int | None = None) -> int:
+    """Write a WARC for every snapshot kept before WARC capture (body kept, no WARC yet);
+    returns how many were converted. Idempotent: converted snapshots are skipped."""
+    if user is not None and not is_editor(user):
+        raise ActionDenied("snapshot_convert", "Only editors can convert snapshots.", actor=user)
+    converted = 0
+    ids = list(_archivable().order_by("pk").values_list("pk", flat=True)[:limit])
+    for snapshot_id in ids:
+        with transaction.atomic():
+            snapshot = _archivable().select_for_update(of=("self",)).filter(
+                pk=snapshot_id).first()
+            if snapshot is None:
+                continue
+            try:
+                with snapshot.body.open("rb") as handle:
+                    body = handle.read(fetch.MAX_BYTES + 1)
+            except OSError as exc:
+                log.warning("snapshot %s: body unreadable (%s); not converted", snapshot.pk, exc)
+                continue
+            if len(body) > fetch.MAX_BYTES:
+                log.warning("snapshot %s: body over the fetch cap; not converted", snapshot.pk)
+                continue
+            name = _warc_name(snapshot.source, snapshot.sha256)
+            _attach_warc(snapshot, warc.write_conversion(
+                body, snapshot.content_type, archive.capture_of(snapshot), name), name)
+            snapshot.save(update_fields=["warc", "warc_sha256"])
+            converted += 1
+    audit_record(action="snapshot_convert", actor=user,
+                 details={"converted": converted, "ids": ids[:50]})
+    return converted
+
+
+def snapshot_screenshot(*, snapshot_id: int) -> Snapshot | None:
+    """Take a full-page screenshot of a captured HTML page from its WARC, stored beside it;
+    without a browser (or for a page that cannot be rendered) the note says why."""
+    from . import screenshots
+
+    snapshot = Snapshot.objects.select_related("source").filter(pk=snapshot_id).first()
+    if snapshot is None or not snapshot.warc or snapshot.screenshot:
+        return snapshot
+    try:
+        with snapshot.warc.open("rb") as handle:
+            page = warc.replay(handle.read(warc.MAX_WARC_BYTES + 1), snapshot.final_url)
+    except (OSError, warc.WarcError) as exc:
+        shot = screenshots.Shot(note=f"No screenshot: the WARC cannot be read ({exc})."[:300])
+    else:
+        if not extraction.is_html(page.content_type, page.body):
+            shot = screenshots.Shot(note="No screenshot: this capture is not a web page.")
+        else:
+            shot = screenshots.render(page, page.target_uri or snapshot.final_url,
+                                      executable=settings.NEWSROOM_CHROMIUM)
+    with transaction.atomic():
+        snapshot = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
+        if shot.png:
+            name = snapshot.warc.name.rsplit("/", 1)[-1].removesuffix(".warc.gz") + ".png"
+            snapshot.screenshot.save(name, ContentFile(shot.png), save=False)
+            snapshot.screenshot_note = ""
+        else:
+            snapshot.screenshot_note = shot.note[:300]
+        snapshot.save(update_fields=["screenshot", "screenshot_note"])
+        audit_record(action="snapshot_screenshot", actor=None, details={
+            "key": snapshot.source.key, "snapshot": snapshot.pk,
+            "taken": bool(shot.png), "note": snapshot.screenshot_note})
+    return snapshot

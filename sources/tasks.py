@@ -109,3 +109,16 @@ def check_cited_links() -> int:
     for source_id in ids:
         queueing.send(check_source_link, source_id)
     return len(ids)
+
+
+@shared_task(autoretry_for=RETRY_ON, retry_backoff=True, max_retries=3, soft_time_limit=90,
+             time_limit=120)
+def screenshot_snapshot(snapshot_id: int) -> str:
+    """Full-page screenshot of a captured page from its WARC (skipped, with a note, when no
+    browser is installed). Idempotent: a snapshot with a screenshot is left alone."""
+    from . import services
+
+    snapshot = services.snapshot_screenshot(snapshot_id=snapshot_id)
+    if snapshot is None:
+        return "missing"
+    return "taken" if snapshot.screenshot else snapshot.screenshot_note

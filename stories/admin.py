@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.forms import Script
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -26,15 +27,19 @@ from audit.admin_mixins import (
     SavedByServiceAdmin,
 )
 from audit.services import display_name
+from sources.archive import NotArchived
 from sources.csl import story_sources_csl
 from sources.selectors import numbered_sources
 
 from . import selectors, services
+from .admin_comments import comment_urls, comments_context
+from .evidence_selectors import revision_snapshots
 from .forms import ImageAdminForm, StoryAdminForm, StorySourceForm, StorySourceFormSet
 from .images import image_make_variants
 from .models import Image, Revision, Story, StorySource
 from .permissions import is_author, is_editor, is_writer
 from .review_selectors import revision_warnings
+from .source_views import evidence_response
 
 # --- panels and diffs ---------------------------------------------------------------------
 
@@ -68,12 +73,27 @@ def claims_panel(revision: Revision | None) -> dict:
     claims = list(revision.claims.order_by("ordinal").only(
         "revision", "ordinal", "text", "line", "column", "numbers", "locators"))
     cited = {n for claim in claims for n in claim.numbers}
+    order = list(dict.fromkeys(n for claim in claims for n in claim.numbers))
     # Rows are built here rather than in the template: a long story has thousands of claims.
     rows = mark_safe("".join(_claim_row(claim, titles) for claim in claims))  # noqa: S308  # nosec B308 B703 - rows built by format_html
     return {"panel_revision": revision, "panel_claim_count": len(claims),
             "panel_claim_rows": rows, "panel_sources": sources, "panel_cited": cited,
             "panel_outdated": [entry for entry in sources if entry.outdated],
-            "panel_errors": revision.errors, "panel_warnings": revision_warnings(revision)}
+            "panel_errors": revision.errors, "panel_warnings": revision_warnings(revision),
+            "panel_out_of_order": out_of_order_note(order) if order != sorted(order) else ""}
+
+
+def reading_order(revision: Revision) -> list[int]:
+    """Source numbers in the order readers first meet them in the revision."""
+    numbers = revision.claims.order_by("ordinal").values_list("numbers", flat=True)
+    return list(dict.fromkeys(n for row in numbers for n in row or []))
+
+
+def out_of_order_note(order: list[int]) -> str:
+    shown = ", ".join(map(str, order[:12])) + (", …" if len(order) > 12 else "")
+    return (f"Readers meet the sources numbered {shown}: a source cited for the first time was "
+            "added after the others on the list. Use “Save and renumber by first citation” to "
+            "number them in reading order.")
 
 
 def _diff_rows(old: str, new: str) -> list[tuple[str, str]]:
@@ -213,8 +233,10 @@ class StoryAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400, 
     change_form_template = "admin/stories/story/change_form.html"
 
     class Media:
-        css = {"all": ("newsroom/admin.css",)}
-        js = ("newsroom/admin.js",)
+        css = {"all": ("newsroom/admin.css", "stories/editor.css")}
+        # The writer's editor (assets/editor/, built with make assets); without JavaScript the
+        # body stays a plain textarea.
+        js = ("newsroom/admin.js", Script("stories/editor/editor.js", type="module"))
 
     def get_queryset(self, request):
         return (Story.objects.visible_to(request.user)
@@ -247,6 +269,23 @@ class StoryAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400, 
             ("Story", {"fields": story}),
         ]
 
+    def _after_save(self, request, obj, response):
+        order = reading_order(obj.latest_revision) if obj.latest_revision_id else []
+        if request.POST.get("_renumber"):
+            messages.success(request, "Saved. The sources are numbered in the order readers "
+                                      "first meet them.")
+            return redirect("admin:stories_story_change", obj.pk)
+        if order != sorted(order):
+            messages.warning(request, out_of_order_note(order))
+        return response
+
+    def response_change(self, request, obj):
+        return self._after_save(request, obj, super().response_change(request, obj))
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._after_save(request, obj,
+                                super().response_add(request, obj, post_url_continue))
+
     def construct_change_message(self, request, form, formsets, add=False):
         revision = form.saved.latest_revision if form.saved else None
         return f"Saved revision {revision.number}." if revision else "Saved."
@@ -277,11 +316,15 @@ class StoryAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400, 
         # Built only when the form is shown: a successful save redirects without it.
         if obj is not None and obj.pk:
             context.update(claims_panel(obj.latest_revision))
+            services.inbox_mark_read(user=request.user, story_id=obj.pk)
+            context.update(comments_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- extra screens ---------------------------------------------------------------
 
     def get_urls(self):
+        from .admin_evidence import evidence_urls
+        from .admin_inbox import inbox_urls
         from .admin_review import review_urls
 
         wrap = self.admin_site.admin_view
@@ -294,10 +337,13 @@ class StoryAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400, 
                  name="stories_story_diff"),
             path("<int:story_id>/sources.csl.json", wrap(self.csl_view),
                  name="stories_story_csl"),
+            path("<int:story_id>/evidence.wacz", wrap(self.evidence_view),
+                 name="stories_story_evidence"),
             path("<int:story_id>/revisions/<int:revision_id>/restore/",
                  wrap(require_POST(self.restore_view)), name="stories_story_restore"),
         ]
-        return [*review_urls(self), *own, *super().get_urls()]
+        return [*inbox_urls(self), *comment_urls(self), *review_urls(self),
+                *evidence_urls(self), *own, *super().get_urls()]
 
     def _visible_story(self, request, story_id: int, action: str) -> Story:
         story = get_object_or_404(Story, pk=story_id)
@@ -318,6 +364,23 @@ class StoryAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400, 
                                 json_dumps_params={"ensure_ascii": False, "indent": 2})
         response["Content-Disposition"] = f'attachment; filename="{story.slug}-sources.json"'
         return response
+
+    def evidence_view(self, request, story_id: int):
+        """The snapshots a revision pins as one WACZ package: the latest revision's (what is
+        under review), or with ?live=1 the live revision's (what readers download)."""
+        story = self._visible_story(request, story_id, "export")
+        live = request.GET.get("live") == "1"
+        revision = story.live_revision if live else story.latest_revision
+        if revision is None:
+            self.message_user(request, "This story has no live revision." if live else
+                              "This story has no saved revision yet.", messages.ERROR)
+            return redirect("admin:stories_story_change", story.pk)
+        try:
+            return evidence_response(story, revision, revision_snapshots(revision))
+        except NotArchived as exc:
+            self.message_user(request, f"No evidence package for revision {revision.number}: "
+                              f"{exc}", messages.ERROR)
+            return redirect("admin:stories_story_change", story.pk)
 
     def preview_view(self, request, story_id: int):
         story = self._visible_story(request, story_id, "preview")
@@ -436,3 +499,6 @@ class ImageAdmin(BoundedChangelist, RefusedFormAnswers400, admin.ModelAdmin):
             text, text,
         )
 
+
+# The corrections desk and the daily digest's page (issue 19).
+from . import admin_reports  # noqa: E402, F401

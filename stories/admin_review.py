@@ -25,6 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 from audit.services import display_name
 
 from . import services
+from .admin_evidence import in_place_html
 from .models import Correction, Decision, PreviewLink, Revision, Story, Verdict
 from .permissions import REVIEWERS, is_author, is_editor
 from .review import Action, IllegalTransition, next_state
@@ -104,7 +105,8 @@ def _checks_from_post(screen, data, accept_carried: bool) -> list[services.Check
     for row in screen.claims:
         ordinal = row.claim.ordinal
         verdict = data.get(f"verdict-{ordinal}", "").strip()
-        note = data.get(f"note-{ordinal}", "").strip()
+        # Notes are multi-line (browsers send CRLF): only the ends are trimmed, never the length.
+        note = data.get(f"note-{ordinal}", "").replace("\r\n", "\n").strip()
         carried_from = None
         if row.carried is not None and accept_carried and verdict in ("", Verdict.SUPPORTED):
             verdict, carried_from = Verdict.SUPPORTED, row.carried.pk
@@ -148,8 +150,8 @@ def _source_html(s) -> str:
 class _RowBuilder:
     """Builds the claim rows; a source line is built once per (source, locator)."""
 
-    def __init__(self, *, can_review: bool, verdicts):
-        self.can_review = can_review
+    def __init__(self, *, can_review: bool, verdicts, story_id: int = 0):
+        self.can_review, self.story_id = can_review, story_id
         self.verdicts = [(_e(value), value, _e(label)) for value, label in verdicts]
         self.lines: dict = {}
 
@@ -191,6 +193,7 @@ class _RowBuilder:
                 f'{_e(h["label"])}{" — “" + _e(h["excerpt"]) + "”" if h.get("excerpt") else ""}'
                 f"</li>" for h in row.evidence)
             parts.append(f'<ul class="evidence">{hints}</ul>\n')
+        parts.append(in_place_html(self.story_id, row.claim.ordinal, row.sources))
         if self.can_review:
             options = "".join(
                 f'<option value="{value}"{" selected" if row.form_verdict == raw else ""}>'
@@ -199,8 +202,8 @@ class _RowBuilder:
                 f'<p class="verdict">\n<label for="verdict-{n}">Verdict</label>\n'
                 f'<select name="verdict-{n}" id="verdict-{n}">\n'
                 f'<option value="">— not checked —</option>{options}</select>\n'
-                f'<label for="note-{n}">Note</label>\n<input type="text" name="note-{n}" '
-                f'id="note-{n}" value="{_e(row.form_note)}" maxlength="2000">\n</p>\n')
+                f'<label for="note-{n}">Note</label>\n<textarea name="note-{n}" '
+                f'id="note-{n}" rows="2">{_e(row.form_note)}</textarea>\n</p>\n')
         parts.append("</li>\n")
         return "".join(parts)
 
@@ -209,7 +212,8 @@ def claim_rows_html(screen, *, verdicts) -> SafeString:
     """Every claim's row of the review form, built in Python with every value escaped: a long
     story has thousands, and a template include per claim (with localised numbers) cost most
     of the screen's time."""
-    build = _RowBuilder(can_review=screen.can_review, verdicts=verdicts)
+    build = _RowBuilder(can_review=screen.can_review, verdicts=verdicts,
+                        story_id=screen.story.pk)
     return mark_safe("".join(build.row(row) for row in screen.claims))  # noqa: S308  # nosec B308 B703 - every value escaped above
 
 
@@ -220,11 +224,14 @@ def sources_html(screen) -> SafeString:
 
 
 def review_view(model_admin, request, story_id: int):
+    from .admin_comments import comments_context
+
     """Check each claim of the latest revision against its sources and record a review."""
     story = _visible_story(request, story_id, "review")
     if story.latest_revision is None:
         raise Http404("This story has no revision yet.")
     screen = review_screen(story=story, user=request.user)
+    services.inbox_mark_read(user=request.user, story_id=story.pk)
     form = DecisionForm(initial={"revision": story.latest_revision.content_hash})
     if request.method == "POST":
         form = DecisionForm(request.POST)
@@ -260,6 +267,7 @@ def review_view(model_admin, request, story_id: int):
         warnings=revision_warnings(story.latest_revision),
         claim_rows=claim_rows_html(screen, verdicts=Verdict.choices),
         source_rows=sources_html(screen),
+        **comments_context(request, story),
     )
     return TemplateResponse(request, TEMPLATES + "review.html", context)
 
@@ -445,6 +453,7 @@ def workflow_view(model_admin, request, story_id: int):
                 messages.success(request, message)
                 return HttpResponseRedirect(request.path)
     page = workflow_page(story_id=story.pk)
+    services.inbox_mark_read(user=request.user, story_id=story.pk)
     story = page.story
     user = request.user
     live = story.live_revision_id is not None

@@ -25,18 +25,23 @@ def _dumps(value) -> bytes:
                       ensure_ascii=False).encode()
 
 
+def covered_sources(sources: Sequence[Mapping], version: int = CURRENT_VERSION) -> list[dict]:
+    """What of each source the hash covers: its key (version 1) or PINNED_FIELDS (version 2)."""
+    if version == 1:
+        return [{"key": s["key"]} for s in sources]
+    if version != 2:
+        raise ValueError(f"Unknown canonical content version {version!r}.")
+    return [{name: source.get(name) for name in PINNED_FIELDS} for source in sources]
+
+
 def canonical_bytes(*, title: str, dek: str, body: str, sources: Sequence[Mapping],
                     version: int = CURRENT_VERSION) -> bytes:
     """The exact bytes hashed for a revision; `sources` are pinned copies in number order."""
+    covered = covered_sources(sources, version)
     if version == 1:
         return _dumps({"title": title, "dek": dek, "body": body,
-                       "sources": [s["key"] for s in sources]})
-    if version != 2:
-        raise ValueError(f"Unknown canonical content version {version!r}.")
-    return _dumps({
-        "v": 2, "title": title, "dek": dek, "body": body,
-        "sources": [{name: source.get(name) for name in PINNED_FIELDS} for source in sources],
-    })
+                       "sources": [s["key"] for s in covered]})
+    return _dumps({"v": 2, "title": title, "dek": dek, "body": body, "sources": covered})
 
 
 def content_hash(*, title: str, dek: str, body: str, sources: Sequence[Mapping],

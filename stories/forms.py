@@ -5,10 +5,11 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
 
 from sources.models import Source
 
-from . import services
+from . import citations, services
 from .images import prepared_upload
 from .models import Image, Story, StorySource
 from .permissions import EDITORS, REVIEWERS, WRITERS
@@ -24,7 +25,8 @@ class StorySourceForm(forms.ModelForm):
     """One entry of the numbered source list; its number orders the list."""
 
     number = forms.IntegerField(
-        min_value=1, required=False, widget=forms.NumberInput(attrs={"class": "source-number"}),
+        min_value=1, required=False, widget=forms.NumberInput(attrs={
+            "class": "source-number", "aria-label": "Number on the source list"}),
         help_text="Sources are numbered in this order. Leave empty to add at the end.",
     )
 
@@ -78,6 +80,10 @@ class StorySourceFormSet(BaseInlineFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
         field = form.fields["source"]
+        # The table's column headings are not labels: name each control for screen readers.
+        field.widget.attrs["aria-label"] = "Source"
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = "Remove from the source list"
         form.fields["source"] = LibrarySourceField(
             queryset=field.queryset, widget=field.widget, label=field.label,
             help_text=field.help_text, required=field.required, library=self._library(),
@@ -150,6 +156,26 @@ class StoryAdminForm(forms.ModelForm):
         if self.instance.pk and self.instance.latest_revision_id:
             self.fields["base_revision"].initial = self.instance.latest_revision.content_hash
         self.saved = None
+        if "body" in self.fields:
+            self.fields["body"].widget.attrs.update(self._editor_attrs())
+
+    def _editor_attrs(self) -> dict:
+        """Where the admin editor (stories/static/stories/editor.js) checks and buffers text."""
+        pk = self.instance.pk
+        user = getattr(getattr(self.request, "user", None), "pk", None)
+        def url(name):
+            return reverse(f"api-story-editor-{name}", args=[pk]) if pk else reverse(
+                f"api-story-editor-{name}-new")
+
+        return {
+            "data-editor": "story", "data-story": pk or "", "data-user": user or "",
+            # CodeMirror writes its styles in a <style> element; the page's CSP wants a nonce.
+            "data-csp-nonce": str(getattr(self.request, "csp_nonce", "")),
+            "data-check-url": url("check"), "data-draft-url": url("draft"),
+            "data-story-url": reverse("api-story-detail", args=[pk]) if pk else "",
+            "data-sources-url": reverse("api-source-list"),
+            "data-source-admin-url": reverse("admin:sources_source_add"),
+        }
 
     def _post_clean(self):
         super()._post_clean()
@@ -162,6 +188,8 @@ class StoryAdminForm(forms.ModelForm):
             self.saved = self._save_through_workflow(source_keys)
         except services.StaleRevision as exc:
             self.add_error(None, str(exc))
+            # The editor opens a merge of this revision with the writer's text.
+            self.fields["body"].widget.attrs["data-stale-revision"] = exc.current.content_hash
         except services.InvalidInput as exc:
             for field, messages in exc.message_dict.items():
                 if field in self.fields:
@@ -177,6 +205,10 @@ class StoryAdminForm(forms.ModelForm):
     def _save_through_workflow(self, source_keys):
         data = self.cleaned_data
         user = self.request.user
+        if self.request.POST.get("_renumber"):
+            # "Save and renumber by first citation": the list in the order readers meet it.
+            doc = services.parse_story(body=data.get("body", ""), source_keys=source_keys or [])
+            source_keys = list(citations.first_citation_order(doc))
         authors = list(data["authors"]) if "authors" in self.fields else None
         if self.instance.pk is None:
             return services.story_create(

@@ -29,7 +29,11 @@ log = logging.getLogger(__name__)
 
 # Public pages that list stories: any publish, correction or retraction can change them.
 LISTINGS = ("home", "feed", "sitemap", "search", "corrections", "corrections-feed",
-            "transparency", "api-public-story-list")
+            "transparency", "api-public-story-list",
+            # The transparency log grows with each of them (its head, entries and proofs).
+            "well-known-transparency", "api-transparency-log", "api-transparency-tree-head",
+            "api-transparency-entries", "api-transparency-inclusion",
+            "api-transparency-consistency")
 
 
 class BaseBackend:
@@ -88,7 +92,10 @@ def story_paths(story) -> list[str]:
     """Every public path showing this story: its pages, its authors', its sources', the API
     detail and the listings."""
     paths = [*_path("story-detail", story.slug), *_path("story-history", story.slug),
+             *_path("story-evidence", story.slug),
              *_path("api-public-story-detail", story.slug),
+             *_path("api-public-story-evidence", story.slug),
+             *_path("api-public-story-canonical", story.slug),
              *_path("sitemap-stories", story.pk // STORIES_PER_FILE)]
     for name in LISTINGS:
         paths += _path(name)

@@ -11,12 +11,15 @@ nothing needs a version number bumped by hand.
 from __future__ import annotations
 
 import hashlib
+import html as html_lib
 import json
-from functools import lru_cache
+from functools import lru_cache, partial
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -24,13 +27,16 @@ from django.utils.safestring import mark_safe
 from audit.services import display_name
 
 from . import selectors
+from .report_links import with_report_links
 
 # Every template the public story and home pages are made of: their source is the template
 # version, part of the fragment-cache key and of every ETag.
 TEMPLATES = (
     "base.html", "stories/story_detail.html", "stories/_story_meta.html",
     "stories/_story_article.html", "stories/_story_text.html", "stories/_reviewers.html",
+    "stories/_log_entries.html",
     "stories/home.html", "stories/_teaser.html", "stories/_pagination.html",
+    "stories/_report_control.html", "stories/_reader_extras.html", "stories/_top_teaser.html",
 )
 # A day: a fragment's key names everything it depends on, so it is never stale, only unused.
 FRAGMENT_SECONDS = 24 * 3600
@@ -61,14 +67,15 @@ def _etag(*parts) -> str:
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
 
 
-def story_etag(page: selectors.StoryPage) -> str:
+def story_etag(page: selectors.StoryPage, *extra) -> str:
     """Changes whenever anything on the story page can: the live revision, any story save
-    (workflow step, retraction, author change), names, notes and link health."""
+    (workflow step, retraction, author change), names, notes and link health (and `extra`:
+    what else the page shows, e.g. today's top stories)."""
     story = page.story
     return _etag(
         "story", story.pk, page.revision.pk, story.updated_at, story.live_updated_at,
         story.retracted_at, page.link_stamp, [display_name(a) for a in page.authors],
-        page.reviewers, [(c.pk, c.note) for c in page.corrections],
+        page.reviewers, [(c.pk, c.note) for c in page.corrections], *extra,
     )
 
 
@@ -78,12 +85,19 @@ def story_last_modified(page: selectors.StoryPage):
                                           if s.library_updated_at)])
 
 
-def listing_etag(kind: str, number: int, has_next: bool,
-                 items: list[selectors.ListingItem]) -> str:
-    """Changes whenever a teaser on that page of the listing, or its link to older ones, can."""
-    return _etag(kind, number, has_next, [
+def listing_etag(kind: str, number: int, has_next: bool, items: list[selectors.ListingItem],
+                 *extra) -> str:
+    """Changes whenever a teaser on that page of the listing, or its link to older ones, can
+    (or `extra`, what else the page shows)."""
+    return _etag(kind, number, has_next, *extra, [
         (i.story.pk, i.story.updated_at, i.revision.pk, i.reviewers,
          [display_name(a) for a in i.authors]) for i in items])
+
+
+def corrections_etag(entries) -> str:
+    """Changes whenever an entry of the public corrections log, or a headline in it, can."""
+    return _etag("corrections", [(e.key, e.at, e.note, e.story.live_revision.title)
+                                 for e in entries])
 
 
 def listing_last_modified(items: list[selectors.ListingItem]):
@@ -130,15 +144,105 @@ def json_ld(page: selectors.StoryPage, *, origin: str) -> str:
     return mark_safe(text)  # noqa: S308  # nosec B308 B703 - escaped as json_script escapes
 
 
+def reportable_body(page: selectors.StoryPage) -> str:
+    """The live body with a report control after each claim's superscripts (the control's
+    template rendered once, then placed per claim); only built when the fragment is. A
+    retracted story takes no reports: no controls."""
+    if page.story.retracted_at:
+        return mark_safe(page.revision.html)  # noqa: S308  # nosec B308 B703 - sanitised when the revision was saved
+    control = get_template("stories/_report_control.html").render(
+        {"story": page.story}).strip()
+    return mark_safe(with_report_links(page.revision.html, control))  # noqa: S308  # nosec B308 B703 - sanitised body; the control is our template
+
+
 def page_context(page: selectors.StoryPage, *, origin: str, preview=None) -> dict:
     """What story_detail.html and its parts need, for the public page and for previews."""
+    body = (mark_safe(page.revision.html) if preview  # noqa: S308  # nosec B308 B703 - sanitised when the revision was saved
+            else partial(reportable_body, page))  # a template calls it on a fragment miss
     return {
         "page": page, "story": page.story, "revision": page.revision,
-        "body": mark_safe(page.revision.html),  # noqa: S308  # nosec B308 B703 - sanitised when the revision was saved
+        "body": body,
         "json_ld": json_ld(page, origin=origin),
         "preview": preview,
+        # Readers download the snapshots approved with the live revision (a preview has none).
+        "evidence": not preview and any(item.snapshot_id for item in page.sources),
         "canonical": mark_safe(origin + escape(page.story.get_absolute_url())),  # noqa: S308  # nosec B308 B703
         "site_name": settings.NEWSROOM_SITE_NAME,
         "template_version": template_version(),
         "fragment_seconds": fragment_seconds(),
+        "lead_image": lead_image(page.revision, origin=origin),
+        "share": [] if preview else share_links(origin + page.story.get_absolute_url(),
+                                                page.revision.title),
     }
+
+
+TOP_STORIES_SECONDS = 60
+
+
+def _top_stories() -> list[tuple[int, str]]:
+    from . import reader_selectors
+
+    ids = reader_selectors.top_story_ids(count=settings.NEWSROOM_TOP_STORIES + 1)
+    return [(item.story.pk, render_to_string("stories/_top_teaser.html", {"item": item}))
+            for item in reader_selectors.top_stories(ids)]
+
+
+def top_stories() -> list[tuple[int, str]]:
+    """Today's top stories as (story id, teaser HTML), one more than are shown so a story's
+    own page can leave itself out; built at most once a minute (no query when kept)."""
+    if settings.NEWSROOM_TOP_STORIES <= 0:
+        return []
+    key = f"reader:top-stories:{template_version()}:{settings.NEWSROOM_TOP_STORIES}"
+    return cache.get_or_set(key, _top_stories, TOP_STORIES_SECONDS) or []
+
+
+def top_stories_for(story_id: int | None = None) -> list[tuple[int, str]]:
+    """The top stories a page shows: without the story itself, at most the configured number."""
+    shown = [(pk, mark_safe(html)) for pk, html in top_stories() if pk != story_id]  # noqa: S308  # nosec B308 B703 - rendered by our template
+    return shown[:settings.NEWSROOM_TOP_STORIES]
+
+
+# Plain links to common networks' own share pages: no script, no tracker, nothing loaded
+# from them until the reader clicks.
+_SHARE = (
+    ("email", "E-mail", "mailto:?{q}", lambda url, title: {"subject": title, "body": url}),
+    ("bluesky", "Bluesky", "https://bsky.app/intent/compose?{q}",
+     lambda url, title: {"text": f"{title} {url}"}),
+    ("mastodon", "Mastodon", "https://mastodonshare.com/?{q}",
+     lambda url, title: {"text": title, "url": url}),
+    ("x", "X", "https://x.com/intent/post?{q}", lambda url, title: {"text": title, "url": url}),
+    ("facebook", "Facebook", "https://www.facebook.com/sharer/sharer.php?{q}",
+     lambda url, title: {"u": url}),
+    ("linkedin", "LinkedIn", "https://www.linkedin.com/sharing/share-offsite/?{q}",
+     lambda url, title: {"url": url}),
+    ("whatsapp", "WhatsApp", "https://wa.me/?{q}", lambda url, title: {"text": f"{title} {url}"}),
+    ("reddit", "Reddit", "https://www.reddit.com/submit?{q}",
+     lambda url, title: {"url": url, "title": title}),
+)
+
+
+def share_links(url: str, title: str) -> list[dict]:
+    """Share links for a page: id, name and the network's share address with it filled in."""
+    return [{"id": key, "name": name,
+             "url": pattern.format(q=urlencode(params(url, title), quote_via=quote))}
+            for key, name, pattern, params in _SHARE]
+
+
+_FIGURE = '<figure class="figure"><img src="'
+
+
+def lead_image(revision, *, origin: str) -> dict | None:
+    """The story's first figure as an absolute URL and its alt text, for link previews."""
+    text = revision.html or ""
+    start = text.find(_FIGURE)
+    if start < 0:
+        return None
+    start += len(_FIGURE)
+    end = text.find('"', start)
+    alt_at = text.find(' alt="', end)
+    alt_end = text.find('"', alt_at + 6) if alt_at >= 0 else -1
+    src = html_lib.unescape(text[start:end])
+    if not src.startswith(("http://", "https://")):
+        src = origin + (src if src.startswith("/") else "/" + src)
+    alt = html_lib.unescape(text[alt_at + 6:alt_end]) if alt_end > alt_at >= 0 else ""
+    return {"url": src, "alt": alt}

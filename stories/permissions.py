@@ -35,3 +35,31 @@ def events_visible_to(user, events):
         Q(story__in=Story.objects.visible_to(user).values("pk"))
         | Q(story__isnull=True, action__startswith="source_")
     )
+
+
+def story_reviewer_q(user, prefix: str = "") -> Q:
+    """Stories the user reviewed or was assigned to review (`prefix` reaches the story)."""
+    return Q(**{f"{prefix}reviews__reviewer": user}) | Q(**{f"{prefix}assignments__reviewer": user})
+
+
+def can_handle_reports(user, story) -> bool:
+    """Readers' error reports on a story are for editors and the story's own reviewers."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or is_editor(user):
+        return True
+    from .models import Story
+
+    return is_reviewer(user) and Story.objects.filter(
+        story_reviewer_q(user), pk=story.pk).exists()
+
+
+def reports_visible_to(user, reports):
+    """The error reports a user may read and act on, as one filtered QuerySet."""
+    if not user.is_authenticated or not user.is_active:
+        return reports.none()
+    if user.is_superuser or is_editor(user):
+        return reports
+    if not is_reviewer(user):
+        return reports.none()
+    return reports.filter(story_reviewer_q(user, "story__")).distinct()

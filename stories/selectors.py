@@ -20,6 +20,7 @@ from sources.pins import PinnedSource
 from .models import Correction, Decision, Review, Revision, Story
 from .reader_text import reader_lines, reader_text
 from .search import CONFIG as SEARCH_CONFIG
+from .transparency import LogRef, published_entry, story_log
 
 # Readers only ever see these fields of a live revision on listings; the HTML stays behind.
 # The working copy's body (a long draft is ~1 MB) stays behind too.
@@ -54,6 +55,11 @@ def reviewer_names(reviews) -> list[str]:
     for review in reviews:
         names.setdefault(review.reviewer_id, display_name(review.reviewer))
     return list(names.values())
+
+
+def approving_reviewers(revision: Revision) -> list[str]:
+    """Display names of the reviewers who approved this revision, in sign-off order."""
+    return reviewer_names(_approving_reviews().filter(revision=revision))
 
 
 def listing_items(stories) -> list["ListingItem"]:
@@ -111,6 +117,8 @@ class StoryPage:
     reviewers: list[str]
     sources: list[CitedSource]
     corrections: list[Correction] = field(default_factory=list)
+    # The story's entries in the public transparency log, oldest first (stories.transparency).
+    log: list = field(default_factory=list)
 
     @property
     def source_count(self) -> int:
@@ -145,6 +153,8 @@ def cited_sources(revision: Revision) -> list[CitedSource]:
 def _revision_page(story: Story, revision: Revision, *, corrections: bool) -> StoryPage:
     approvals = list(_approving_reviews().filter(revision=revision))
     return StoryPage(
+        # Only the public page: a preview's revision is not in the log.
+        log=story_log(story) if corrections else [],
         story=story, revision=revision, authors=list(story.authors.all()),
         reviewers=reviewer_names(approvals),
         sources=cited_sources(revision),
@@ -157,7 +167,7 @@ def _revision_page(story: Story, revision: Revision, *, corrections: bool) -> St
 
 
 def story_page(slug: str) -> StoryPage | None:
-    """A published story's page from its live revision, in five queries at most. The story
+    """A published story's page from its live revision, in six queries at most. The story
     and its live revision are read in one query, so everything on the page comes from the
     same revision whatever is published meanwhile."""
     story = (
@@ -188,6 +198,7 @@ class PublishedRevision:
     reviewers: list[str]
     corrections: list[Correction]
     diff: SafeString | None
+    log_entry: LogRef | None = None  # the transparency log entry that published it
 
 
 def published_history(story: Story, *, newest: int | None = None,
@@ -207,6 +218,7 @@ def published_history(story: Story, *, newest: int | None = None,
     corrections: dict[int, list[Correction]] = {}
     for correction in story.corrections.filter(revision__in=revisions.values()):
         corrections.setdefault(correction.revision_id, []).append(correction)
+    log = story_log(story)
     history, previous = [], None
     for position, (number, at) in enumerate(wanted, start=max(0, start - 1)):
         revision = revisions.get(number)
@@ -217,6 +229,7 @@ def published_history(story: Story, *, newest: int | None = None,
                 revision=revision, published_at=at, reviewers=reviewer_names(revision.approvals),
                 corrections=corrections.get(revision.pk, []),
                 diff=revision_diff(previous, revision) if previous else None,
+                log_entry=published_entry(log, number),
             ))
         previous = revision
     return history

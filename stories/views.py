@@ -17,10 +17,10 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_safe
 
-from audit.paging import window
+from audit.paging import page_number, window
 from audit.services import display_name
 
-from . import pages, selectors, services
+from . import pages, reader_selectors, selectors, services
 
 HOME_PAGE_SIZE = 20
 # Versions on one page of a story's review trail (each with its diff to the one before).
@@ -77,7 +77,9 @@ def live_story(request, slug) -> selectors.StoryPage | None:
 
 def story_etag(request, slug, **kwargs):
     page = live_story(request, slug)
-    return None if page is None else pages.story_etag(page)
+    if page is None:
+        return None
+    return pages.story_etag(page, [pk for pk, _ in pages.top_stories_for(page.story.pk)])
 
 
 def story_last_modified(request, slug, **kwargs):
@@ -98,6 +100,10 @@ def _origin(request) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
+def _page_number(request) -> int:
+    return page_number(request.GET.get("page"))
+
+
 def listing_page(request, stories):
     """The requested page of a public listing (newest first), read without counting it:
     (page, teasers). Pages past the end are empty; deep pages stop at audit.paging.LIMIT."""
@@ -115,7 +121,8 @@ def _home(request):
 
 def _home_etag(request):
     page, items = _home(request)
-    return pages.listing_etag("home", page.number, page.has_next, items)
+    top = [pk for pk, _ in pages.top_stories_for()]
+    return pages.listing_etag("home", page.number, page.has_next, items, top)
 
 
 def _home_last_modified(request):
@@ -128,7 +135,8 @@ def _home_last_modified(request):
 def home(request):
     page, items = _home(request)
     return render_page(request, "stories/home.html", {
-        "page": page, "items": items, "origin": _origin(request)})
+        "page": page, "items": items, "origin": _origin(request),
+        "top_stories": pages.top_stories_for()})
 
 
 @require_safe
@@ -138,8 +146,9 @@ def story_detail(request, slug):
     page = live_story(request, slug)
     if page is None:
         raise Http404("No published story at this address.")
-    return render_page(request, "stories/story_detail.html",
-                       pages.page_context(page, origin=_origin(request)))
+    return render_page(request, "stories/story_detail.html", {
+        **pages.page_context(page, origin=_origin(request)),
+        "top_stories": pages.top_stories_for(page.story.pk)})
 
 
 @require_safe
@@ -155,6 +164,7 @@ def story_history(request, slug):
         "page": page, "story": page.story, "revision": page.revision, "trail": trail,
         "history": list(reversed(history)), "first_number": total - skip,
         "current_on_page": trail.number == 1,
+        "reader_corrections": reader_selectors.report_corrections_count(page.story),
     })
 
 
@@ -197,6 +207,8 @@ def robots_txt(request):
         "Disallow: /admin/",
         "Disallow: /api/",
         "Disallow: /preview/",
+        "Disallow: /digest/",
+        "Disallow: /stories/*/report/",
         "",
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
         "",

@@ -12,9 +12,10 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 
 from audit.api import STANDARD_ERRORS, NewsroomViewSet, error_responses
-from sources import services
+from sources import proposals, services
 from sources.keys import KEY
 from sources.models import Health, Kind, Snapshot, Source
 
@@ -53,6 +54,31 @@ SOURCE_EXAMPLE = OpenApiExample(
 CAPTURE_RESPONSE = inline_serializer("CaptureQueued", {
     "detail": serializers.CharField(),
     "source": serializers.CharField(help_text="The source key."),
+})
+
+
+class LookupThrottle(UserRateThrottle):
+    """Each look-up fetches a page from outside: NEWSROOM_LOOKUP_RATE per writer."""
+
+    scope = "lookup"
+
+    def get_rate(self):
+        from django.conf import settings
+
+        return settings.NEWSROOM_LOOKUP_RATE
+
+
+class LookupInputSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=2000, help_text="The link to read.")
+
+
+LOOKUP_RESPONSE = inline_serializer("SourceProposal", {
+    "key": serializers.CharField(help_text="A proposed key (outlet-yyyy-slug), unique."),
+    "url": serializers.CharField(help_text="The page's canonical URL."),
+    "title": serializers.CharField(), "outlet": serializers.CharField(),
+    "author": serializers.CharField(), "published_on": serializers.CharField(),
+    "kind": serializers.CharField(), "fetched_url": serializers.CharField(),
+    "note": serializers.CharField(),
 })
 
 
@@ -108,6 +134,22 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
         source = services.source_update(source_id=source.pk, user=request.user,
                                         **data.validated_data)
         return self._detail(source)
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.action == "lookup":
+            throttles.append(LookupThrottle())
+        return throttles
+
+    @extend_schema(summary="Read a link's page and propose a source from its metadata "
+                   "(nothing is saved)", request=LookupInputSerializer,
+                   responses={200: LOOKUP_RESPONSE, **error_responses(*STANDARD_ERRORS, 429)})
+    @action(detail=False, methods=["post"])
+    def lookup(self, request):
+        data = LookupInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        proposal = proposals.source_propose(user=request.user, url=data.validated_data["url"])
+        return Response(proposal.as_dict())
 
     @extend_schema(summary="Queue a fresh snapshot of the source's URL", request=None,
                    responses={202: CAPTURE_RESPONSE, **error_responses(*STANDARD_ERRORS)})

@@ -331,6 +331,24 @@ class RetractionSerializer(serializers.Serializer):
     at = serializers.DateTimeField(allow_null=True)
 
 
+class LogRefSerializer(serializers.Serializer):
+    """A published version's (or the retraction's) entry in the public transparency log."""
+
+    entry = serializers.IntegerField(help_text="The entry's index in the log.")
+    kind = serializers.CharField(help_text="publish, correction, update or retraction.")
+    revision = serializers.IntegerField(allow_null=True)
+    content_hash = serializers.CharField(help_text="SHA-256 of the revision's canonical "
+                                         "content (docs/transparency.md).")
+    at = serializers.CharField(help_text="When it was logged (UTC).")
+    proof = serializers.URLField(help_text="Its inclusion proof against the current tree head.")
+
+
+def log_refs(request, refs) -> list[dict]:
+    return [{"entry": r.index, "kind": r.kind, "revision": r.revision,
+             "content_hash": r.content_hash, "at": r.timestamp,
+             "proof": request.build_absolute_uri(r.proof_url)} for r in refs]
+
+
 class PublicStorySerializer(serializers.Serializer):
     """A published story as listed: its live title and dek."""
 
@@ -354,6 +372,39 @@ class PublicStoryDetailSerializer(PublicStorySerializer):
     sources = PublicSourceSerializer(many=True)
     corrections = CorrectionSerializer(many=True)
     retraction = RetractionSerializer(allow_null=True)
+    transparency = LogRefSerializer(many=True, help_text="Every entry the story has in the "
+                                    "public transparency log, oldest first.")
+
+
+class CanonicalSourceSerializer(serializers.Serializer):
+    """A numbered source as the content hash covers it (stories.canonical.PINNED_FIELDS)."""
+
+    key = serializers.CharField()
+    kind = serializers.CharField(required=False)
+    title = serializers.CharField(required=False)
+    outlet = serializers.CharField(required=False)
+    author = serializers.CharField(required=False)
+    published_on = serializers.CharField(required=False)
+    url = serializers.CharField(required=False)
+    description = serializers.CharField(required=False)
+    snapshot_id = serializers.IntegerField(required=False, allow_null=True)
+    snapshot_sha256 = serializers.CharField(required=False)
+    snapshot_fetched_at = serializers.CharField(required=False)
+
+
+class PublicCanonicalSerializer(serializers.Serializer):
+    """The live revision's canonical content: everything its content hash covers, so anyone
+    can recompute the hash (docs/transparency.md) and find it in the transparency log."""
+
+    story = serializers.CharField(help_text="The story's path, as log entries name it.")
+    revision = serializers.IntegerField()
+    content_hash = serializers.CharField()
+    hash_version = serializers.IntegerField(help_text="Which canonical form the hash covers.")
+    title = serializers.CharField()
+    dek = serializers.CharField(allow_blank=True)
+    body = serializers.CharField(allow_blank=True, help_text="The Markdown source.")
+    sources = CanonicalSourceSerializer(many=True)
+    transparency = LogRefSerializer(many=True)
 
 
 def public_story_item(request, story, *, authors, revision) -> dict:
@@ -385,4 +436,50 @@ def public_story_detail(request, page) -> dict:
         "corrections": page.corrections,
         "retraction": ({"reason": story.retraction_reason, "at": story.retracted_at}
                        if story.retracted_at else None),
+        "transparency": log_refs(request, page.log),
     }
+
+
+# --- comments (never public) ----------------------------------------------------------------
+
+
+class CommentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.CharField(source="author.username")
+    author_name = serializers.SerializerMethodField()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def get_author_name(self, comment) -> str:
+        return display_name(comment.author)
+
+
+class CommentThreadSerializer(serializers.Serializer):
+    """A thread against the latest revision: where its words are now (`claim` ordinal, `line`
+    in the body source), or `outdated` once they changed."""
+
+    id = serializers.IntegerField(source="thread.pk")
+    quote = serializers.CharField(source="thread.quote")
+    on_claim = serializers.BooleanField(source="thread.on_claim")
+    claim = serializers.IntegerField(source="claim_ordinal", allow_null=True)
+    line = serializers.IntegerField(allow_null=True)
+    outdated = serializers.BooleanField()
+    made_on_revision = serializers.IntegerField(source="thread.revision.number")
+    created_by = serializers.CharField(source="thread.created_by.username")
+    resolved = serializers.BooleanField()
+    resolved_at = serializers.DateTimeField(source="thread.resolved_at", allow_null=True)
+    resolved_by = serializers.CharField(source="thread.resolved_by.username", default=None,
+                                        allow_null=True)
+    comments = CommentSerializer(many=True)
+
+
+class CommentInputSerializer(NamesRevisionSerializer):
+    """Start a thread on a claim (its `id` from GET /claims/) or on a passage (its words)."""
+
+    text = serializers.CharField(max_length=10_000, trim_whitespace=False)
+    claim = serializers.IntegerField(required=False, allow_null=True)
+    quote = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class ReplyInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10_000, trim_whitespace=False)

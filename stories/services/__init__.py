@@ -9,7 +9,23 @@ from audit.errors import ActionDenied, InvalidInput
 from audit.services import audit_denied, audited
 
 from ..review import IllegalTransition
+from .comments import ThreadResolved, comment_reply, comment_resolve, comment_start
+from .digest import (
+    digest_confirm,
+    digest_preview,
+    digest_subscribe,
+    digest_unsubscribe,
+    page_view_record,
+)
+from .inbox import inbox_mark_all_read, inbox_mark_read
 from .preview_links import preview_link_create, preview_link_open, preview_link_revoke
+from .reports import (
+    report_add_source,
+    report_create,
+    report_dismiss,
+    report_open_correction,
+    report_reply,
+)
 from .reviews import CheckInput, review_submit
 from .revisions import (
     MAX_CITATION_GROUPS,
@@ -44,12 +60,28 @@ __all__ = [
     "StaleRevision",
     "audit_denied",
     "audited",
+    "ThreadResolved",
+    "comment_reply",
+    "comment_resolve",
+    "comment_start",
     "content_hash",
+    "inbox_mark_all_read",
+    "inbox_mark_read",
+    "digest_confirm",
+    "digest_preview",
+    "digest_subscribe",
+    "digest_unsubscribe",
+    "page_view_record",
     "parse_story",
     "preview_link_create",
     "preview_link_open",
     "preview_link_revoke",
     "publish_due",
+    "report_add_source",
+    "report_create",
+    "report_dismiss",
+    "report_open_correction",
+    "report_reply",
     "review_submit",
     "source_info",
     "story_assign",

@@ -17,6 +17,7 @@ from sources.selectors import library_copies
 from .. import canonical, citations, images
 from ..models import (
     Claim,
+    Draft,
     Image,
     Revision,
     State,
@@ -79,8 +80,8 @@ def source_info(source: Source) -> citations.SourceInfo:
                                 url=source.url, health=source.health)
 
 
-def parse_story(*, body: str, source_keys: list[str]) -> citations.Document:
-    """Parse a body against its source list and the library, loading only what it mentions."""
+def parse_inputs(*, body: str, source_keys: list[str]) -> tuple[dict, dict]:
+    """(library, figures) a parse of `body` needs: only the sources and images it mentions."""
     candidates = set(_KEY_CANDIDATE.findall(body)) | set(source_keys)
     library = {s.key: source_info(s) for s in Source.objects.filter(key__in=candidates)}
     image_ids = [i for i in _IMAGE_CANDIDATE.findall(body) if i.isdigit()]
@@ -88,6 +89,12 @@ def parse_story(*, body: str, source_keys: list[str]) -> citations.Document:
         str(i.pk): images.image_info(i)
         for i in Image.objects.filter(pk__in=image_ids).select_related("credit_source")
     }
+    return library, figures
+
+
+def parse_story(*, body: str, source_keys: list[str]) -> citations.Document:
+    """Parse a body against its source list and the library, loading only what it mentions."""
+    library, figures = parse_inputs(body=body, source_keys=source_keys)
     return citations.parse(body, source_list=list(source_keys), library=library, images=figures)
 
 
@@ -247,6 +254,8 @@ def story_create(*, author, title: str, dek: str = "", body: str = "",
     keys = _set_source_list(story, source_keys or [])
     revision = _create_revision(story, author=author, source_keys=keys)
     story.save()
+    # The writer's unsaved-text buffer for a new story is now this story's first revision.
+    Draft.objects.filter(user=author, story__isnull=True).delete()
     audit_record(action="revision", actor=author, story=story,
                  revision_hash=revision.content_hash,
                  details={"revision": revision.number, "claims": revision.claims.count()})
@@ -313,6 +322,8 @@ def story_update(*, story_id: int, user, base_revision: str | None = None, title
         (current.title, current.dek, current.body, current.pinned_sources)
         == (story.title, story.dek, story.body, _pins(keys_now, copies))
     )
+    # Whatever the writer had buffered unsaved is what this save keeps (or already had).
+    Draft.objects.filter(user=user, story=story).delete()
     if unchanged:
         story.save()
         return story

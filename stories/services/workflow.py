@@ -1,5 +1,7 @@
 """Workflow transitions: submit, withdraw, publish (now or when due), retract and assign; each
-locks the story, applies the state table (stories.review) and queues its side effects."""
+locks the story, applies the state table (stories.review) and queues its side effects. Every
+change of what readers see appends its entry to the public transparency log in the same
+transaction (stories.transparency)."""
 
 from datetime import datetime
 
@@ -10,7 +12,7 @@ from audit import queueing
 from audit.errors import ActionDenied, InvalidInput, RefusedInput
 from audit.services import audit_record, audited
 
-from .. import tasks
+from .. import selectors, tasks, transparency
 from ..models import (
     Assignment,
     Correction,
@@ -19,6 +21,7 @@ from ..models import (
 )
 from ..permissions import is_author, is_editor, is_reviewer
 from ..review import Action, IllegalTransition, next_state
+from .reports import reports_corrected
 from .revisions import RevisionAltered, StaleRevision
 
 
@@ -64,7 +67,6 @@ def story_submit(*, story_id: int, user) -> Story:
             + "; ".join(e["message"] for e in revision.errors[:5])
         ]}, problems=revision.errors)
     _transition(story, Action.SUBMIT, user)
-    _queue(tasks.notify_submitted, story.pk)
     return story
 
 
@@ -89,8 +91,10 @@ def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
     now = timezone.now()
     correcting = story.live_revision_id is not None
     if correcting:
-        Correction.objects.create(story=story, revision=revision, kind=note_kind, note=note,
-                                  created_at=now)
+        correction = Correction.objects.create(story=story, revision=revision, kind=note_kind,
+                                               note=note, created_at=now)
+        # Readers' reports the desk opened this correction for are closed by its note.
+        reports_corrected(story=story, correction=correction, user=user)
         story.live_updated_at = now
     else:
         story.published_at = now
@@ -101,7 +105,10 @@ def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
     details = ({"revision": revision.number, "note": note, "kind": note_kind} if correcting
                else {"revision": revision.number, "first": True})
     _transition(story, Action.PUBLISH, user, details=details)
-    _queue(tasks.notify_authors, story.pk, "published")
+    transparency.log_revision(
+        story=story, revision=revision,
+        kind=note_kind if correcting else transparency.Kind.PUBLISH,
+        reviewers=selectors.approving_reviewers(revision), note=note)
     _queue(tasks.page_published, story.pk)
 
 
@@ -190,6 +197,9 @@ def story_retract(*, story_id: int, user, reason: str) -> Story:
     story.retraction_reason = reason
     story.retracted_at = timezone.now()
     _transition(story, Action.RETRACT, user, details={"reason": reason})
+    live = story.live_revision
+    transparency.log_revision(story=story, revision=live, kind=transparency.Kind.RETRACTION,
+                              reviewers=selectors.approving_reviewers(live), note=reason)
     _queue(tasks.page_published, story.pk)
     return story
 

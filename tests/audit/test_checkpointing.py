@@ -133,7 +133,8 @@ def test_the_beat_schedule_runs_the_checkpoint_task(chain, settings):
 def test_audit_keygen_prints_keys_that_work_together(capsys):
     call_command("audit_keygen")
     values = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines())
-    assert set(values) == {"AUDIT_HMAC_KEY", "AUDIT_SIGNING_KEY", "AUDIT_VERIFY_KEYS"}
+    assert set(values) == {"AUDIT_HMAC_KEY", "AUDIT_SIGNING_KEY", "AUDIT_VERIFY_KEYS",
+                           "TRANSPARENCY_SIGNING_KEY"}
     assert len(values["AUDIT_HMAC_KEY"]) >= 32
     signing = checkpoints.load_signing_key(values["AUDIT_SIGNING_KEY"])
     assert checkpoints.public_key_text(signing) == values["AUDIT_VERIFY_KEYS"]

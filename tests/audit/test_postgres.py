@@ -103,11 +103,12 @@ def test_audit_db_roles_check_passes_for_the_suites_roles(as_app_role, capsys):
     assert "Database roles are right" in capsys.readouterr().out
 
 
-def test_audit_db_roles_check_names_a_privilege_the_app_role_must_not_have(as_app_role):
+@pytest.mark.parametrize("table", ["audit_event", "audit_transparencyentry"])
+def test_audit_db_roles_check_names_a_privilege_the_app_role_must_not_have(as_app_role, table):
     with database_role(None), connection.cursor() as cursor:
-        cursor.execute(f'GRANT UPDATE, TRUNCATE ON audit_event TO "{APP_ROLE}"')
-    with pytest.raises(CommandError, match="may change or empty the audit table: UPDATE, "
-                                           "TRUNCATE"):
+        cursor.execute(f'GRANT UPDATE, TRUNCATE ON {table} TO "{APP_ROLE}"')
+    with pytest.raises(CommandError, match=f"may change or empty an append-only table: "
+                                           f"{table} UPDATE, {table} TRUNCATE"):
         call_command("audit_db_roles", owner=OWNER_ROLE, app=APP_ROLE, check=True)
 
 

@@ -2,13 +2,11 @@
 
 import datetime
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from sources.models import Snapshot
-from tests.conftest import need
 from tests.factories import SourceFactory
 from tests.public.helpers import publish_story
 
@@ -19,7 +17,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 BODY = """\
@@ -82,42 +79,6 @@ def story(writer, reviewer, editor):
             "bottleneck held them up.",
         body=BODY, sources=sources,
     )
-
-
-@pytest.fixture
-def browser():
-    need(Path(CHROMIUM).exists() or bool(shutil.which("chromium")),
-         f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page_factory(browser):
-    pages = []
-
-    def make(width=1280, height=900):
-        context = browser.new_context(viewport={"width": width, "height": height})
-        page = context.new_page()
-        page.problems = []
-        page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: page.problems.append(str(e)))
-        page.add_init_script(
-            "window.__csp = [];"
-            "document.addEventListener('securitypolicyviolation',"
-            " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
-        )
-        pages.append(context)
-        return page
-
-    yield make
-    for context in pages:
-        context.close()
 
 
 def csp_violations(page) -> list[str]:

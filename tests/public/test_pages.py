@@ -25,14 +25,21 @@ def test_home_lists_published_stories_with_teaser_facts(client, writer, reviewer
     assert "2 Sources" in page
 
 
+def listing(response) -> str:
+    """The paginated listing alone (not today's top stories beside it)."""
+    page = text(response)
+    start = page.index('<div class="teasers">')
+    return page[start:page.index("</div>", start)]
+
+
 def test_home_paginates(client, writer, reviewer, editor, monkeypatch):
     monkeypatch.setattr("stories.views.HOME_PAGE_SIZE", 2)
     for n in range(3):
         publish_story(writer, reviewer, editor, title=f"Story number {n}")
-    first, second = text(client.get("/")), text(client.get("/?page=2"))
+    first, second = listing(client.get("/")), listing(client.get("/?page=2"))
     assert "Story number 2" in first and "Story number 0" not in first
     assert "Story number 0" in second
-    assert "Story number 2" in text(client.get("/?page=abc"))
+    assert "Story number 2" in listing(client.get("/?page=abc"))
 
 
 def test_home_is_empty_without_stories(client, db):
@@ -143,6 +150,20 @@ def test_robots_txt_points_to_sitemap_without_db(client, django_assert_num_queri
     assert response["Content-Type"].startswith("text/plain")
     assert "Sitemap: http://testserver/sitemap.xml" in text(response)
     assert "Disallow: /preview/" in text(response)
+
+
+def test_favicon_ico_leads_browsers_to_the_site_icon(client, db):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/newsroom/favicon.svg"
+    with open(finders.find("newsroom/favicon.svg"), encoding="utf-8") as icon:
+        assert icon.read().startswith("<svg")
+
+
+def test_pages_name_the_site_icon(client, db):
+    assert 'rel="icon" href="/static/newsroom/favicon.svg"' in text(client.get("/"))
 
 
 def test_healthz_answers_ok(client, db):

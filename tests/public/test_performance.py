@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from stories import pages
 from tests.factories import SourceFactory
 from tests.public.helpers import publish_story
 
@@ -18,6 +19,8 @@ def story_with(writer, reviewer, editor, *, claims: int, sources: int, title: st
 
 
 def queries_for(client, url) -> int:
+    # Today's top stories are built once a minute for every page (guarded below), not per view.
+    pages.top_stories()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200
@@ -65,3 +68,21 @@ def test_a_304_costs_no_more_queries_than_the_page(client, writer, reviewer, edi
         response = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 304
     assert len(captured) <= STORY_PAGE_QUERIES
+
+
+TOP_STORIES_QUERIES = 6  # candidates, view counts, newest; then stories, authors, approvals
+
+
+def test_top_stories_cost_a_fixed_number_of_queries_once_a_minute(client, writer, reviewer,
+                                                                 editor):
+    from django.core.cache import cache
+
+    for n in range(8):
+        publish_story(writer, reviewer, editor, title=f"Top {n}")
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        pages.top_stories()
+    assert len(captured) <= TOP_STORIES_QUERIES
+    with CaptureQueriesContext(connection) as captured:
+        pages.top_stories()
+    assert len(captured) == 0

@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "CELERY_", "AUDIT_"))}
+             if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "CELERY_", "AUDIT_",
+                                  "TRANSPARENCY_"))}
     return subprocess.run(  # nosec B603 - fixed argv, no shell
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
         capture_output=True, text=True, timeout=120, check=False,
@@ -26,7 +27,8 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 AUDIT = {"AUDIT_HMAC_KEY": secrets.token_urlsafe(48),
-         "AUDIT_CHECKPOINT_PATH": "/var/lib/newsroom/audit-checkpoints.jsonl"}
+         "AUDIT_CHECKPOINT_PATH": "/var/lib/newsroom/audit-checkpoints.jsonl",
+         "TRANSPARENCY_SIGNING_KEY_FILE": "/var/lib/newsroom/transparency-signing-key"}
 PRODUCTION = {"DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "news.example.org", **AUDIT}
 
 
@@ -53,6 +55,13 @@ def test_debug_off_without_the_audit_key_or_checkpoint_log_refuses_to_start(miss
                                 missing: value})
     assert result.returncode != 0
     assert f"Set {missing}" in result.stderr
+
+
+def test_debug_off_without_a_transparency_key_refuses_to_start():
+    result = manage("check", **{**PRODUCTION, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+                                "TRANSPARENCY_SIGNING_KEY_FILE": ""})
+    assert result.returncode != 0
+    assert "Set TRANSPARENCY_SIGNING_KEY or TRANSPARENCY_SIGNING_KEY_FILE" in result.stderr
 
 
 def test_check_deploy_flags_a_weak_secret():

@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from sources import fetch
+from sources import extraction, fetch
 from tests.sources.fixture_server import Page, fixture_server, redirect
 
 ARTICLE = """<!doctype html><html><head><title>Chip plan  exceeds target</title>
@@ -199,15 +199,15 @@ def test_fetch_stores_pdf_bytes_and_extracts_text(server):
     base, _ = server
     result = fetch.fetch(f"{base}/report.pdf", allow_private=True)
     assert result.body.startswith(b"%PDF-")
-    extracted = fetch.extract(result.content_type, result.body)
+    extracted = extraction.extract(result.content_type, result.body)
     assert extracted.kind == "pdf"
     assert "Exports fell 12 percent" in extracted.text
 
 
 def test_extract_html_prefers_article_and_drops_chrome():
-    extracted = fetch.extract("text/html; charset=utf-8", ARTICLE.encode())
+    extracted = extraction.extract("text/html; charset=utf-8", ARTICLE.encode())
     assert extracted.kind == "html"
-    assert extracted.title == "Chip plan exceeds target"
+    assert extracted.title == "Chip plan"  # the headline, not the <title> with its suffix
     assert "Shares rose over 6% in 2021." in extracted.text
     assert "380 billion yuan commitment" in extracted.text
     for chrome in ("Site header", "Home | World", "99% off", "Copyright", "var x", "color:red"):
@@ -215,12 +215,12 @@ def test_extract_html_prefers_article_and_drops_chrome():
 
 
 def test_extract_plain_text_is_kept_as_is():
-    assert fetch.extract("text/plain", b"Revenue grew 6 per cent.\n").text == (
+    assert extraction.extract("text/plain", b"Revenue grew 6 per cent.\n").text == (
         "Revenue grew 6 per cent.\n")
 
 
 def test_extract_other_types_are_recorded_without_text():
-    extracted = fetch.extract("image/png", b"\x89PNG....")
+    extracted = extraction.extract("image/png", b"\x89PNG....")
     assert (extracted.kind, extracted.text) == ("other", "")
 
 

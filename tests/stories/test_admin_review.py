@@ -130,7 +130,7 @@ def test_approving_with_a_missing_check_shows_the_error_and_keeps_the_input(
     response = client.post(review_url(story), data)
     assert response.status_code == 200
     assert "Every claim must be checked and supported before approval" in response.text
-    assert 'value="Bulletin, table 2"' in response.text
+    assert ">Bulletin, table 2</textarea>" in response.text
     assert "Figures match the bulletin." in response.text
     assert '<option value="supported" selected>' in response.text
     story.refresh_from_db()
@@ -596,3 +596,55 @@ def test_a_first_publication_is_recorded_as_neither_correction_nor_update(
     services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
     event = Event.objects.filter(story=story, action="publish").get()
     assert event.details["first"] is True and "kind" not in event.details
+
+
+# --- the reviewer's work carried between passes -----------------------------------------------
+
+LONG_NOTE = ("Bulletin, table 2, row 'Exports, March': +6.1%.\n"
+             "The press release rounds it to 6%; " + "the bulletin is the primary source. " * 80)
+
+
+def test_after_a_comment_review_the_screen_reopens_with_the_verdicts_and_notes(
+        client, story, writer, reviewer):
+    submitted(story, writer)
+    client.force_login(staff(reviewer))
+    data = all_supported(story, decision="comment", comment="Halfway through.")
+    data["verdict-2"] = "needs_source"
+    data["note-1"] = LONG_NOTE
+    client.post(review_url(story), data)
+    page = client.get(review_url(story)).text
+    row1 = page.split('id="check-1"')[1].split("</li>\n<li")[0]
+    row2 = page.split('id="check-2"')[1].split("</li>\n<li")[0]
+    assert '<option value="supported" selected>' in row1
+    assert '<option value="needs_source" selected>' in row2
+    # The whole note, line break included, in a multi-line field with no length cap.
+    import html
+
+    assert f'rows="2">{html.escape(LONG_NOTE.strip())}</textarea>' in row1
+    assert "maxlength" not in row1
+
+
+def test_another_reviewers_verdicts_are_shown_but_not_prefilled(
+        client, story, writer, reviewer, second_reviewer):
+    submitted(story, writer)
+    services.review_submit(
+        story_id=story.pk, base_revision=latest_hash(story), reviewer=reviewer,
+        decision="comment", checks=[CheckInput(claim=1, verdict="unsupported", note="No.")])
+    client.force_login(staff(second_reviewer))
+    row1 = client.get(review_url(story)).text.split('id="check-1"')[1].split("</li>\n<li")[0]
+    assert "Last check on this revision: Unsupported by First Reviewer" in row1
+    assert " selected>" not in row1
+    assert 'rows="2"></textarea>' in row1
+
+
+def test_approving_after_a_comment_review_keeps_the_notes(client, story, writer, reviewer):
+    submitted(story, writer)
+    client.force_login(staff(reviewer))
+    client.post(review_url(story), all_supported(story, decision="comment",
+                                                  **{"note-3": "Hiring notice, 12 May"}))
+    client.post(review_url(story), all_supported(story, decision="approve",
+                                                  **{"note-3": "Hiring notice, 12 May"}))
+    story.refresh_from_db()
+    assert story.state == "approved"
+    approval = Review.objects.get(story=story, decision="approve")
+    assert approval.checks.get(claim__ordinal=3).note == "Hiring notice, 12 May"

@@ -36,8 +36,8 @@ class Command(BaseCommand):
                 for _why, sql in statements:
                     cursor.execute(sql)
             self.stdout.write(self.style.SUCCESS(
-                f"Roles {owner} (owner) and {app} (app: audit trail read and append only) are "
-                f"set up in database {connection.settings_dict['NAME']}."))
+                f"Roles {owner} (owner) and {app} (app: audit trail and transparency log read "
+                f"and append only) are set up in database {connection.settings_dict['NAME']}."))
             return
         problems = []
         with connection.cursor() as cursor:
@@ -51,5 +51,5 @@ class Command(BaseCommand):
             raise CommandError("Database roles are not right:\n- " + "\n- ".join(problems)
                                + "\nRun manage.py audit_db_roles --execute as a superuser.")
         self.stdout.write(self.style.SUCCESS(
-            f"Database roles are right: {app} may only read and append to the audit trail; "
-            f"{owner} owns it."))
+            f"Database roles are right: {app} may only read and append to the audit trail "
+            f"and the transparency log; {owner} owns them."))

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stories', '0010_revision_source_keys_index'),
+        ('stories', '0013_revision_source_keys_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stories', '0011_story_published_index'),
+        ('stories', '0014_story_published_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stories', '0009_revision_search_vector'),
+        ('stories', '0012_revision_search_vector'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

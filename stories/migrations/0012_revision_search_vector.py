@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stories', '0008_revision_drop_stored_pages'),
+        ('stories', '0011_inbox_marks_and_comment_threads'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

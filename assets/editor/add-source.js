@@ -1,0 +1,137 @@
+// "Add to library" from the picker: a dialog that can fill itself from a pasted link (the
+// server fetches the page through its SSRF-safe fetcher and reads the page's own metadata);
+// the writer checks or edits every field, then the source is created in one step.
+
+import { el, request } from "./util.js";
+
+const KINDS = [["article", "Article"], ["press_release", "Press release"], ["filing", "Filing"],
+  ["report", "Report"], ["dataset", "Dataset"], ["interview", "Interview"], ["other", "Other"]];
+
+export class AddSourceDialog {
+  constructor({ sourcesUrl }) {
+    this.sourcesUrl = sourcesUrl;
+    this.lookupUrl = `${sourcesUrl}lookup/`;
+    const field = (name, label, input) => {
+      input.id = `nr-add-${name}`;
+      input.name = name;
+      return el("div", { class: "nr-field" }, el("label", { for: input.id }, label), input,
+                el("p", { class: "nr-field-error", id: `nr-add-${name}-error`, role: "alert" }));
+    };
+    this.inputs = {
+      key: el("input", { type: "text", required: true, maxlength: 100, autocomplete: "off",
+                         pattern: "[A-Za-z0-9][A-Za-z0-9_.:\\-]*" }),
+      url: el("input", { type: "url", maxlength: 2000, placeholder: "https://…" }),
+      title: el("input", { type: "text", maxlength: 500 }),
+      outlet: el("input", { type: "text", maxlength: 200 }),
+      author: el("input", { type: "text", maxlength: 300 }),
+      published_on: el("input", { type: "date" }),
+      kind: el("select", {}, KINDS.map(([value, label]) => el("option", { value }, label))),
+      description: el("textarea", { rows: 2, maxlength: 2000 }),
+    };
+    this.message = el("p", { class: "nr-dialog-message", role: "status", "aria-live": "polite" });
+    this.fetchButton = el("button", { type: "button", class: "button", onclick: () => this.lookUp() },
+                          "Fetch details from the link");
+    this.form = el("form", { method: "dialog", class: "nr-add-form", novalidate: true,
+                             onsubmit: (event) => { event.preventDefault(); this.create(); } },
+      el("h2", { id: "nr-add-heading" }, "Add a source to the library"),
+      el("p", { class: "help" }, "Paste the link and fetch its details, or fill them in by hand. "
+         + "Every field can be edited before you add it."),
+      field("url", "Link (URL)", this.inputs.url), this.fetchButton,
+      field("key", "Key (what you type after [@)", this.inputs.key),
+      field("title", "Title", this.inputs.title),
+      field("outlet", "Outlet or site", this.inputs.outlet),
+      field("author", "Author", this.inputs.author),
+      field("published_on", "Published on", this.inputs.published_on),
+      field("kind", "Kind", this.inputs.kind),
+      field("description", "Description (needed when there is no link: what it is, where it is kept)",
+            this.inputs.description),
+      this.message,
+      el("div", { class: "nr-dialog-buttons" },
+        el("button", { type: "submit", class: "button default" }, "Add to library"),
+        el("button", { type: "button", class: "button", onclick: () => this.close(null) }, "Cancel")));
+    this.dialog = el("dialog", { class: "nr-dialog", "aria-labelledby": "nr-add-heading" }, this.form);
+    this.dialog.addEventListener("cancel", () => this.finish(null));
+    this.inputs.url.addEventListener("paste", () => setTimeout(() => this.lookUp(), 0));
+    document.body.append(this.dialog);
+    this.resolve = null;
+  }
+
+  // Opens the dialog; resolves with the created source's key, or null when cancelled.
+  open({ key = "", url = "" } = {}) {
+    for (const input of Object.values(this.inputs)) if (input.tagName !== "SELECT") input.value = "";
+    this.inputs.kind.value = "article";
+    this.inputs.key.value = key;
+    this.inputs.url.value = url;
+    this.keyEdited = Boolean(key);
+    this.inputs.key.addEventListener("input", () => { this.keyEdited = true; }, { once: true });
+    this.showErrors({});
+    this.message.textContent = "";
+    this.dialog.showModal();
+    (url || !key ? this.inputs.url : this.inputs.title).focus();
+    if (url) this.lookUp();
+    return new Promise((resolve) => { this.resolve = resolve; });
+  }
+
+  finish(value) {
+    if (this.resolve) { const resolve = this.resolve; this.resolve = null; resolve(value); }
+  }
+
+  close(value) {
+    this.dialog.close();
+    this.finish(value);
+  }
+
+  showErrors(errors) {
+    for (const name of Object.keys(this.inputs)) {
+      const box = this.dialog.querySelector(`#nr-add-${name}-error`);
+      const messages = errors[name] || [];
+      box.textContent = messages.join(" ");
+      if (messages.length) {
+        this.inputs[name].setAttribute("aria-invalid", "true");
+        this.inputs[name].setAttribute("aria-describedby", box.id);
+      } else {
+        this.inputs[name].removeAttribute("aria-invalid");
+        this.inputs[name].removeAttribute("aria-describedby");
+      }
+    }
+  }
+
+  async lookUp() {
+    const url = this.inputs.url.value.trim();
+    if (!url) { this.message.textContent = "Paste a link first."; return; }
+    this.message.textContent = "Fetching the page…";
+    this.fetchButton.disabled = true;
+    try {
+      const found = await request(this.lookupUrl, { method: "POST", body: { url } });
+      for (const name of ["title", "outlet", "author", "published_on", "kind"]) {
+        if (found[name]) this.inputs[name].value = found[name];
+      }
+      if (found.url) this.inputs.url.value = found.url;
+      if (found.key && !this.keyEdited) this.inputs.key.value = found.key;
+      this.message.textContent = found.note || "Details filled in from the page. Check them, then add the source.";
+    } catch (error) {
+      this.message.textContent = `The page's details could not be read: ${error.message} `
+        + "You can still fill them in by hand and add the source.";
+    } finally {
+      this.fetchButton.disabled = false;
+    }
+  }
+
+  async create() {
+    const body = {};
+    for (const [name, input] of Object.entries(this.inputs)) {
+      const value = input.value.trim();
+      if (value || name === "key") body[name] = value;
+    }
+    this.message.textContent = "Adding…";
+    try {
+      const source = await request(this.sourcesUrl, { method: "POST", body });
+      this.message.textContent = "";
+      this.close(source.key);
+    } catch (error) {
+      const errors = (error.data && error.data.errors) || {};
+      this.showErrors(errors);
+      this.message.textContent = error.message;
+    }
+  }
+}

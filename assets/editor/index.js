@@ -1,0 +1,218 @@
+// The writer's editor for the story body in the admin: CodeMirror 6 (Markdown, soft wrap, line
+// numbers, search, undo history) over the plain textarea, which stays in the form (and is what
+// a browser without JavaScript gets). Built by assets/build.mjs into stories/static/stories/.
+
+import { history, historyKeymap, standardKeymap } from "@codemirror/commands";
+import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { lintGutter, lintKeymap } from "@codemirror/lint";
+import { highlightSelectionMatches, openSearchPanel, search, searchKeymap } from "@codemirror/search";
+import { EditorState } from "@codemirror/state";
+import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from "@codemirror/view";
+import { completionKeymap } from "@codemirror/autocomplete";
+
+import { Checker, Panel } from "./check.js";
+import { Keeper } from "./keep.js";
+import { cite, openGroup, Picker } from "./picker.js";
+import { markdownMode } from "./markdown.js";
+import { labelSourceList } from "./source-list.js";
+import { debounce, el } from "./util.js";
+
+class Status {
+  constructor(mount) {
+    this.checkLine = el("span", { class: "nr-status-check" });
+    this.keepLine = el("span", { class: "nr-status-keep" });
+    this.node = el("div", { class: "nr-status", role: "status", "aria-live": "polite" }, this.checkLine, this.keepLine);
+    this.banners = el("div", { class: "nr-banners" });
+    mount.append(this.node);
+    mount.before(this.banners);
+  }
+
+  check(text, kind) { this.checkLine.textContent = text; this.checkLine.dataset.kind = kind; }
+  keep(text, kind) { this.keepLine.textContent = text; this.keepLine.dataset.kind = kind; }
+  mountBanner(node) { this.banners.append(node); }
+}
+
+// The source list rows as the admin form will save them: by number, unnumbered ones last.
+function sourceIds() {
+  const rows = [...document.querySelectorAll(".source-list tr.form-row:not(.empty-form)")];
+  return rows.map((row, index) => {
+    const select = row.querySelector("select[name$='-source']");
+    const number = row.querySelector("input.source-number");
+    const deleted = row.querySelector("input[name$='-DELETE']");
+    const id = select && parseInt(select.value, 10);
+    if (!id || (deleted && deleted.checked)) return null;
+    const n = number && number.value ? parseInt(number.value, 10) : Infinity;
+    return { id, n: Number.isNaN(n) ? Infinity : n, index };
+  }).filter(Boolean).sort((a, b) => a.n - b.n || a.index - b.index).map((row) => row.id);
+}
+
+function start(textarea) {
+  const config = textarea.dataset;
+  const form = textarea.form;
+  const row = textarea.closest(".form-row") || textarea.parentElement;
+  const title = form.querySelector("#id_title");
+  const dek = form.querySelector("#id_dek");
+  const base = form.querySelector("#id_base_revision");
+  const label = form.querySelector("label[for='id_body']");
+
+  const wrap = el("div", { class: "nr-editor" });
+  const toolbar = el("div", { class: "nr-toolbar", role: "toolbar", "aria-label": "Story body tools" });
+  const host = el("div", { class: "nr-editor-host" });
+  wrap.append(toolbar, host);
+  textarea.after(wrap);
+  textarea.hidden = true;
+  textarea.setAttribute("aria-hidden", "true");
+  textarea.tabIndex = -1;
+  const status = new Status(wrap);
+
+  let view;
+  let onDocChange = () => {};
+  const sync = debounce(() => { textarea.value = view.state.doc.toString(); }, 250);
+  // Loaded the first time a writer adds a source.
+  let dialogModule = null;
+  const dialog = {
+    async open(options) {
+      if (!dialogModule) {
+        const { AddSourceDialog } = await import("./add-source.js");
+        dialogModule = new AddSourceDialog({ sourcesUrl: config.sourcesUrl });
+      }
+      return dialogModule.open(options);
+    },
+  };
+  let checker;
+  const picker = new Picker({
+    sourcesUrl: config.sourcesUrl,
+    numbers: () => new Map(((checker && checker.last && checker.last.sources) || [])
+      .map((s) => [s.key, { number: s.number, listed: s.listed, source: s }])),
+    addSource: async (key, v, from, to) => {
+      const created = await dialog.open({ key });
+      if (created) {
+        picker.cache.clear();
+        const next = v.state.sliceDoc(to, to + 1);
+        v.dispatch({ changes: { from, to, insert: created + ([";", "]", ","].includes(next) ? "" : "]") },
+                     selection: { anchor: from + created.length } });
+      }
+      v.focus();
+    },
+  });
+
+  const labelId = label ? (label.id = label.id || "id_body_label") : null;
+  const help = row.querySelector(".help, .helptext");
+  view = new EditorView({
+    parent: host,
+    state: EditorState.create({
+      doc: textarea.value,
+      extensions: [
+        lineNumbers(), highlightActiveLineGutter(), history(), drawSelection(), highlightActiveLine(),
+        highlightSelectionMatches(), markdownMode(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        EditorView.lineWrapping, search({ top: true }), lintGutter(),
+        config.cspNonce ? EditorView.cspNonce.of(config.cspNonce) : [],
+        picker.extensions(),
+        keymap.of([...standardKeymap, ...historyKeymap, ...searchKeymap, ...completionKeymap, ...lintKeymap]),
+        EditorView.contentAttributes.of({
+          "aria-multiline": "true", spellcheck: "true", autocorrect: "on",
+          ...(labelId ? { "aria-labelledby": labelId } : { "aria-label": "Story body" }),
+          ...(help && help.id ? { "aria-describedby": help.id } : {}),
+        }),
+        EditorView.updateListener.of((update) => { if (update.docChanged) { sync(); onDocChange(); } }),
+        EditorView.domEventHandlers({
+          paste(event, v) {
+            // A link pasted inside an open citation group becomes a source.
+            const text = (event.clipboardData && event.clipboardData.getData("text/plain") || "").trim();
+            const pos = v.state.selection.main.head;
+            if (!/^https?:\/\/\S+$/.test(text) || !openGroup(v.state, pos)) return false;
+            event.preventDefault();
+            const line = v.state.doc.lineAt(pos);
+            const frag = /@([A-Za-z0-9_.:-]*)$/.exec(line.text.slice(0, pos - line.from));
+            const from = frag ? pos - frag[1].length : pos;
+            dialog.open({ url: text }).then((created) => {
+              if (created) {
+                picker.cache.clear();
+                const next = v.state.sliceDoc(pos, pos + 1);
+                v.dispatch({ changes: { from, to: pos, insert: created + ([";", "]", ","].includes(next) ? "" : "]") },
+                             selection: { anchor: from + created.length } });
+              }
+              v.focus();
+            });
+            return true;
+          },
+        }),
+      ],
+    }),
+  });
+  if (label) label.addEventListener("click", (event) => { event.preventDefault(); view.focus(); });
+  form.addEventListener("submit", () => { sync.cancel(); textarea.value = view.state.doc.toString(); }, true);
+
+  toolbar.append(
+    el("button", { type: "button", class: "button", "aria-keyshortcuts": "Control+Alt+C",
+                   title: "Cite a source (Ctrl+Alt+C, ⌘⌥C on a Mac)", onclick: () => cite(view) }, "Cite a source [@"),
+    el("button", { type: "button", class: "button", "aria-keyshortcuts": "Control+F",
+                   onclick: () => { openSearchPanel(view); } }, "Find and replace"),
+    el("button", { type: "button", class: "button", onclick: async () => {
+      const created = await dialog.open({});
+      if (created) { picker.cache.clear(); status.keep(`Source “${created}” added to the library: cite it with [@${created}].`, "ok"); }
+    } }, "Add a source to the library"));
+
+  const serverPanel = document.getElementById("claims-panel");
+  const panel = new Panel({ view, mount: row, serverPanel });
+  checker = new Checker({ view, url: config.checkUrl, sourceIds, panel, status });
+
+  const fields = {
+    base,
+    read: () => ({ title: title ? title.value : "", dek: dek ? dek.value : "",
+                   body: view.state.doc.toString(), base_revision: base ? base.value : "" }),
+    write: (values) => {
+      if (title && values.title !== undefined) title.value = values.title;
+      if (dek && values.dek !== undefined) dek.value = values.dek;
+      if (values.body !== undefined && values.body !== view.state.doc.toString()) {
+        view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: values.body } });
+      }
+    },
+  };
+  const loadMerge = async () => {
+    const merge = await import("./merge.js");
+    merge.useNonce(config.cspNonce);
+    return merge;
+  };
+  const showDiff = async (...args) => (await loadMerge()).showDifferences(...args);
+  const keeper = new Keeper({ config, fields, status, form, showDiff });
+  onDocChange = () => { checker.changed(); keeper.changed(); };
+  for (const input of [title, dek]) if (input) input.addEventListener("input", () => keeper.changed());
+
+  // The source list changes what the numbers are: check again.
+  const list = document.querySelector(".source-list");
+  if (list) {
+    list.addEventListener("change", () => checker.schedule());
+    list.addEventListener("input", () => checker.schedule());
+    document.addEventListener("formset:added", () => checker.schedule());
+    document.addEventListener("formset:removed", () => checker.schedule());
+    if (window.django && window.django.jQuery) {
+      window.django.jQuery(list).on("change select2:select select2:clear", "select", () => checker.schedule());
+    }
+  }
+
+  checker.schedule(0);
+  keeper.start();
+  if (config.staleRevision && config.storyUrl) {
+    loadMerge().then(({ openStaleMerge }) => openStaleMerge({ view, config, fields, status, mount: wrap }));
+  }
+  // ?line=N from a refusal that names a line.
+  const line = parseInt(new URLSearchParams(window.location.search).get("line") || "", 10);
+  if (line > 0 && line <= view.state.doc.lines) {
+    const at = view.state.doc.line(line);
+    view.dispatch({ selection: { anchor: at.from, head: at.to }, scrollIntoView: true });
+    view.focus();
+  }
+  textarea.newsroomEditor = view; // for the browser tests and other admin helpers
+  window.dispatchEvent(new CustomEvent("newsroom:editor-ready", { detail: { view } }));
+}
+
+function ready(fn) {
+  if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
+}
+
+ready(() => {
+  const editors = document.querySelectorAll("textarea[data-editor='story']");
+  editors.forEach(start);
+  if (editors.length) labelSourceList();
+});

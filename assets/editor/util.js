@@ -1,0 +1,71 @@
+// Small helpers the editor's modules share: DOM building, CSRF-aware JSON requests, time.
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function csrfToken() {
+  // Read each time: signing in again (another tab, after a session expired) rotates it.
+  const cookie = document.cookie.split(";").map((c) => c.trim())
+    .find((c) => c.startsWith("csrftoken="));
+  if (cookie) return decodeURIComponent(cookie.slice("csrftoken=".length));
+  const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+  return input ? input.value : "";
+}
+
+export class RequestError extends Error {
+  constructor(message, status, data) {
+    super(message);
+    this.status = status;
+    this.data = data;
+  }
+}
+
+// A JSON request with the session and CSRF token; rejects with RequestError (status 0 when
+// the server was not reached) carrying the server's own message.
+export async function request(url, { method = "GET", body, signal } = {}) {
+  let response;
+  try {
+    response = await fetch(url, {
+      method, signal, credentials: "same-origin",
+      headers: { "Accept": "application/json", "Content-Type": "application/json",
+                 "X-CSRFToken": csrfToken(), "X-Requested-With": "XMLHttpRequest" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new RequestError("The server could not be reached (offline?).", 0, null);
+  }
+  if (response.status === 204) return null;
+  let data = null;
+  try { data = await response.json(); } catch (_) { data = null; }
+  if (!response.ok) {
+    const detail = data && data.detail ? data.detail : `The server answered ${response.status}.`;
+    throw new RequestError(detail, response.status, data);
+  }
+  return data;
+}
+
+export function clock(date) {
+  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+export function debounce(fn, ms) {
+  let timer = null;
+  const run = (...args) => { clearTimeout(timer); timer = setTimeout(() => { timer = null; fn(...args); }, ms); };
+  run.flush = (...args) => { if (timer !== null) { clearTimeout(timer); timer = null; fn(...args); } };
+  run.cancel = () => { clearTimeout(timer); timer = null; };
+  return run;
+}

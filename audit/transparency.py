@@ -1,0 +1,283 @@
+"""The public transparency log: appending entries in the publishing transaction, and serving its
+signed tree heads, entries and proofs (docs/transparency.md).
+
+Each entry row keeps the hashes of the perfect Merkle subtrees its append completed (audit.merkle),
+so a proof for any size reads O(log n) rows in one query, and an append reads the O(log n)
+frontier rows. What an entry says is its caller's: stories.transparency builds it.
+"""
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import checkpoints, merkle, tree_heads
+from .models import TransparencyEntry
+from .tree_heads import TreeHead
+
+# Any constant works; it only has to be the same for every writer of the log.
+_LOG_LOCK_ID = 7_004_217
+# Sizes and indexes above this are refused before any arithmetic (2**53: exact in JSON numbers).
+MAX_SIZE = 2**53
+
+
+class LogDamaged(Exception):
+    """A row the tree needs is missing or unreadable: the log was altered in the database."""
+
+
+def encode_entry(fields: dict) -> str:
+    """An entry's canonical JSON text: sorted keys, no spaces, UTF-8 as is (the leaf is its
+    UTF-8 bytes)."""
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def timestamp_now() -> str:
+    """Now in UTC, to the millisecond, as entries and tree heads carry it."""
+    return timezone.now().astimezone(UTC).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z")
+
+
+# --- keys -----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _load(text: str) -> Ed25519PrivateKey:
+    return checkpoints.load_signing_key(text)
+
+
+def _key_text() -> str:
+    if settings.TRANSPARENCY_SIGNING_KEY:
+        return settings.TRANSPARENCY_SIGNING_KEY
+    if not settings.TRANSPARENCY_SIGNING_KEY_FILE:
+        raise ImproperlyConfigured("Set TRANSPARENCY_SIGNING_KEY or TRANSPARENCY_SIGNING_KEY_FILE"
+                                   ": publishing signs the transparency log.")
+    path = Path(settings.TRANSPARENCY_SIGNING_KEY_FILE)
+    if not path.exists() and settings.TRANSPARENCY_GENERATE_KEY:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = checkpoints.private_key_text(Ed25519PrivateKey.generate())
+        try:
+            # O_EXCL: two processes starting at once keep the first key written.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text + "\n")
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"TRANSPARENCY_SIGNING_KEY_FILE {path}: {exc}") from exc
+
+
+def signing_key() -> Ed25519PrivateKey:
+    """The key the log signs tree heads with (ImproperlyConfigured when there is none)."""
+    try:
+        return _load(_key_text())
+    except checkpoints.BadKey as exc:
+        raise ImproperlyConfigured(f"The transparency signing key: {exc}") from exc
+
+
+def public_keys() -> dict:
+    """Every key tree heads may be signed with, by id: the current one and the former ones."""
+    try:
+        keys = [checkpoints.load_public_key(text) for text in settings.TRANSPARENCY_VERIFY_KEYS]
+    except checkpoints.BadKey as exc:
+        raise ImproperlyConfigured(f"TRANSPARENCY_VERIFY_KEYS: {exc}") from exc
+    keys.append(signing_key().public_key())
+    return {checkpoints.public_key_id(key): key for key in keys}
+
+
+def published_keys() -> list[dict]:
+    """The public keys as the well-known document lists them, current first."""
+    current = checkpoints.public_key_id(signing_key())
+    keys = public_keys()
+    order = [current, *(k for k in keys if k != current)]
+    return [{"id": key_id, "algorithm": "Ed25519",
+             "public_key": checkpoints.public_key_text(keys[key_id]),
+             "current": key_id == current} for key_id in order]
+
+
+# --- appending ------------------------------------------------------------------------------
+
+
+def _rows(positions) -> dict[int, TransparencyEntry]:
+    rows = TransparencyEntry.objects.filter(index__in=sorted(set(positions))).only(
+        "index", "nodes")
+    return {row.index: row for row in rows}
+
+
+def _nodes(needed: set[merkle.Node]) -> dict[merkle.Node, bytes]:
+    """The stored subtree hashes, read in one query; LogDamaged names a missing one."""
+    rows = _rows(merkle.holder(node) for node in needed)
+    found = {}
+    for node in needed:
+        row = rows.get(merkle.holder(node))
+        level = node[0]
+        if row is None or len(row.nodes) < 64 * (level + 1):
+            raise LogDamaged(f"entry {merkle.holder(node)} of the transparency log is missing "
+                             "or damaged")
+        found[node] = bytes.fromhex(row.nodes[64 * level:64 * (level + 1)])
+    return found
+
+
+@transaction.atomic
+def log_append(*, fields: dict, kind: str, story=None, revision_number: int | None = None,
+               content_hash: str = "") -> TransparencyEntry:
+    """Append one entry and sign the new tree head; appends are serialised, so the tree never
+    forks. Call it inside the transaction of the change it records."""
+    key = signing_key()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOG_LOCK_ID])
+    last = TransparencyEntry.objects.order_by("-index").values_list("index", flat=True).first()
+    size = 0 if last is None else last + 1
+    data = encode_entry(fields)
+    nodes = _nodes(set(merkle.frontier(size)))
+    made = merkle.appended(size, data.encode(), nodes)
+    for level, digest in enumerate(made):
+        nodes[(level, size >> level)] = digest
+    root = merkle.tree_root(size + 1, nodes).hex()
+    head = tree_heads.sign(size=size + 1, root=root, timestamp=fields.get("at") or
+                           timestamp_now(), key=key)
+    entry = TransparencyEntry(
+        index=size, data=data, nodes="".join(d.hex() for d in made), root=root,
+        timestamp=head.timestamp, key=head.key, signature=head.signature, story=story,
+        revision_number=revision_number, content_hash=content_hash, kind=kind)
+    entry.save(force_insert=True)
+    return entry
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def log_size() -> int:
+    last = TransparencyEntry.objects.order_by("-index").values_list("index", flat=True).first()
+    return 0 if last is None else last + 1
+
+
+def _head(row) -> TreeHead:
+    return TreeHead(size=row.index + 1, root=row.root, timestamp=row.timestamp, key=row.key,
+                    signature=row.signature)
+
+
+def tree_head(size: int | None = None) -> TreeHead | None:
+    """The signed head of the log at `size` entries (default: now); None for an empty log or a
+    size it never had."""
+    rows = TransparencyEntry.objects.only("index", "root", "timestamp", "key", "signature")
+    row = (rows.order_by("-index").first() if size is None
+           else rows.filter(index=size - 1).first() if 0 < size <= MAX_SIZE else None)
+    return None if row is None else _head(row)
+
+
+def _checked(value: int, what: str, upto: int) -> int:
+    if not 0 <= value <= upto:
+        raise merkle.ProofError(f"{what} {value} is out of range: the log has {upto} entries")
+    return value
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    """Entry `index` is in the tree of `head.size` entries: the audit path, deepest first."""
+
+    index: int
+    leaf_hash: str
+    path: list[str]
+    head: TreeHead
+
+
+def inclusion_proof(*, index: int, size: int | None = None) -> InclusionProof:
+    """The audit path of entry `index` in the tree of `size` entries (default: now)."""
+    head = tree_head(size) if size is not None else tree_head()
+    if head is None:
+        raise merkle.ProofError(f"size {size} is out of range: the log has {log_size()} entries"
+                                if size is not None else "the log is empty")
+    if not 0 <= index < head.size:
+        raise merkle.ProofError(f"index {index} is out of range: the tree of {head.size} "
+                                f"entries holds entries 0 to {head.size - 1}")
+    ranges = merkle.inclusion_ranges(index, head.size)
+    nodes = _nodes(merkle.nodes_for([*ranges, (index, index + 1)]))
+    return InclusionProof(
+        index=index, leaf_hash=merkle.range_hash(index, index + 1, nodes).hex(),
+        path=[merkle.range_hash(a, b, nodes).hex() for a, b in ranges], head=head)
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    """The tree at `second.size` extends the tree at `first.size` (None: empty)."""
+
+    path: list[str]
+    first: TreeHead | None
+    second: TreeHead
+
+
+def consistency_proof(*, first: int, second: int | None = None) -> ConsistencyProof:
+    """The consistency proof between the log's tree heads at two sizes (default: now)."""
+    current = log_size()
+    second = current if second is None else _checked(second, "second", current)
+    _checked(first, "first", second)
+    if second == 0:
+        raise merkle.ProofError("the log is empty: there is no tree head to prove against")
+    ranges = merkle.consistency_ranges(first, second)
+    nodes = _nodes(merkle.nodes_for(ranges))
+    heads = {row.index + 1: _head(row) for row in TransparencyEntry.objects.filter(
+        index__in=[first - 1, second - 1]).only("index", "root", "timestamp", "key", "signature")}
+    if second not in heads or (first and first not in heads):
+        raise LogDamaged("a tree head the proof needs is missing from the transparency log")
+    return ConsistencyProof(path=[merkle.range_hash(a, b, nodes).hex() for a, b in ranges],
+                            first=heads.get(first), second=heads[second])
+
+
+def entries(*, start: int, limit: int) -> list[TransparencyEntry]:
+    """Entries from `start`, oldest first, at most `limit`."""
+    return list(TransparencyEntry.objects.filter(index__gte=start).order_by("index")[:limit])
+
+
+# --- checking -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogReport:
+    """What re-deriving the whole log from its entries found."""
+
+    checked: int
+    problem: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return not self.problem
+
+
+def log_verify() -> LogReport:
+    """Recompute every subtree, root and signature from the entries' bytes, oldest first;
+    report the first entry that does not match (a changed, missing or reordered row)."""
+    keys = public_keys()
+    nodes: dict[merkle.Node, bytes] = {}
+    expected = 0
+    for row in TransparencyEntry.objects.order_by("index").iterator(chunk_size=2000):
+        if row.index != expected:
+            return LogReport(expected, f"entry {expected} is missing (the next is {row.index})")
+        made = merkle.appended(expected, row.data.encode(), nodes)
+        if row.nodes != "".join(d.hex() for d in made):
+            return LogReport(expected, f"entry {expected}: its stored hashes do not match its "
+                                       "content (the entry or one before it was changed)")
+        for level, digest in enumerate(made):
+            nodes[(level, expected >> level)] = digest
+        # Only the frontier is needed to go on.
+        frontier = set(merkle.frontier(expected + 1))
+        nodes = {node: digest for node, digest in nodes.items() if node in frontier}
+        if row.root != merkle.tree_root(expected + 1, nodes).hex():
+            return LogReport(expected, f"entry {expected}: its tree root does not match")
+        try:
+            tree_heads.read({**_head(row).as_dict()}, keys)
+        except tree_heads.TreeHeadError as exc:
+            return LogReport(expected, f"entry {expected}: its tree head: {exc}")
+        expected += 1
+    return LogReport(expected)

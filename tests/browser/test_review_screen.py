@@ -1,0 +1,55 @@
+"""The reviewer's screen in a real Chromium: work carried between passes."""
+
+import pytest
+
+from stories import services
+from stories.models import Review, Story
+from tests.factories import SourceFactory, make_story
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+BODY = ("Ferry crossings rose 12% in July [@ferry-log]. The operator added a second boat "
+        "[@ferry-log].\n\nFares are unchanged since 2023 [@fare-table].")
+
+
+@pytest.fixture
+def story(writer):
+    SourceFactory(key="ferry-log", title="Crossings by month, 2026")
+    SourceFactory(key="fare-table", title="Fare table, valid from 1 January")
+    story = make_story(writer, title="Ferry crossings up by an eighth", body=BODY)
+    services.story_submit(story_id=story.pk, user=writer)
+    return story
+
+
+def test_a_reviewer_who_comments_then_approves_keeps_every_note(
+        live_server, page_factory, story, reviewer):
+    reviewer.is_staff = True
+    reviewer.save()
+    page = page_factory(user=reviewer, live_server=live_server)
+    page.goto(f"{live_server.url}/admin/stories/story/{story.pk}/review/")
+    note = "Log page 3, July row.\nThe release says 12.4%: rounded down."
+    page.select_option("#verdict-1", "supported")
+    page.fill("#note-1", note)
+    page.select_option("#verdict-2", "needs_source")
+    page.fill("#note-2", "Which boat? The log does not name it.")
+    page.check("input[name=decision][value=comment]")
+    page.get_by_role("button", name="Submit review").click()
+    page.wait_for_selector("text=Your review is recorded (comment)")
+
+    # The second pass opens with the first pass's work.
+    assert page.input_value("#verdict-1") == "supported"
+    assert page.input_value("#note-1") == note
+    assert page.input_value("#verdict-2") == "needs_source"
+    page.select_option("#verdict-2", "supported")
+    page.select_option("#verdict-3", "supported")
+    page.check("input[name=decision][value=approve]")
+    page.get_by_role("button", name="Submit review").click()
+    page.wait_for_selector("text=Your review is recorded (approve)")
+
+    assert Story.objects.get(pk=story.pk).state == "approved"
+    approval = Review.objects.get(story=story, decision="approve")
+    notes = dict(approval.checks.values_list("claim__ordinal", "note"))
+    assert notes == {1: note, 2: "Which boat? The log does not name it.", 3: ""}
