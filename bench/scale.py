@@ -99,6 +99,8 @@ def prepare(stories: int) -> dict | None:
         # Migrations added since the load (an index, say) still apply to the loaded archive.
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT,
                        env=environment(name), check=True)
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                       cwd=ROOT, env=environment(name), check=True)
         return json.loads(marker.read_text())
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

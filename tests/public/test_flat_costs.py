@@ -15,7 +15,9 @@ from tests.security.conftest import login
 pytestmark = pytest.mark.django_db
 
 
-def captured(client, url):
+def captured(client, url, *, warm=False):
+    if warm:  # what a minute's caches keep (top stories, the sitemap's files) is filled first
+        client.get(url)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
@@ -54,9 +56,9 @@ def test_public_lists_run_the_same_queries_with_few_stories_and_with_many(
     settings.NEWSROOM_PAGE_CACHE_SECONDS = 0
     monkeypatch.setattr("stories.views.HOME_PAGE_SIZE", 2)
     archive(3)  # enough for a second page
-    few = len(captured(client, url)[1])
+    few = len(captured(client, url, warm=True)[1])
     archive(5)
-    assert len(captured(client, url)[1]) == few
+    assert len(captured(client, url, warm=True)[1]) == few
 
 
 def test_a_sitemap_file_runs_the_same_queries_with_one_story_and_with_many(client, archive):
