@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
@@ -178,6 +179,7 @@ def server_error(request):
     return defaults.server_error(request)
 
 
+@csrf_exempt  # a POST to no endpoint is a 404, not the CSRF failure page
 def not_found(request, *args, **kwargs):
     """A JSON 404 for any address under /api/ that matches no endpoint."""
     return JsonResponse({"detail": "No API endpoint at this address."}, status=404)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.static import serve
 
@@ -15,7 +16,13 @@ def media(request, path):
     return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
+def favicon(request):
+    """Browsers ask for /favicon.ico on every site, admin included: send them to the icon."""
+    return HttpResponsePermanentRedirect(static("newsroom/favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     # Each dependency's state (database, cache, broker); 503 only without the database.
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

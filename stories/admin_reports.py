@@ -142,6 +142,9 @@ class ErrorReportAdmin(admin.ModelAdmin):
                     status = 400
                 else:
                     messages.success(request, message)
+                    if op == "correct":  # the correction starts as an edit of the story
+                        return HttpResponseRedirect(
+                            reverse("admin:stories_story_change", args=[report.story_id]))
                     return HttpResponseRedirect(request.path)
             else:
                 status = 400

@@ -20,7 +20,7 @@ from django.views.decorators.http import condition, require_safe
 
 from audit.services import display_name
 
-from . import pages, selectors, services
+from . import pages, reader_selectors, selectors, services
 
 HOME_PAGE_SIZE = 20
 
@@ -156,6 +156,7 @@ def story_history(request, slug):
     return render_page(request, "stories/story_history.html", {
         "page": page, "story": page.story, "revision": page.revision,
         "history": list(reversed(history)),
+        "reader_corrections": reader_selectors.report_corrections_count(page.story),
     })
 
 

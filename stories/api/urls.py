@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import transparency
 from .editor import EditorViewSet
+from .reports import PublicReportViewSet, ReportViewSet
 from .views import PublicStoryViewSet, StoryViewSet
 
 router = SimpleRouter()
@@ -10,9 +11,13 @@ router = SimpleRouter()
 router.register("stories", EditorViewSet, basename="api-story-editor")
 router.register("stories", StoryViewSet, basename="api-story")
 router.register("public/stories", PublicStoryViewSet, basename="api-public-story")
+router.register("reports", ReportViewSet, basename="api-report")
 
 urlpatterns = [
     *router.urls,
+    # Any text as the slug: one that names no published story is a JSON 404 from the view.
+    re_path(r"^public/stories/(?P<slug>[^/]+)/reports/$",
+            PublicReportViewSet.as_view({"post": "create"}), name="api-public-story-reports"),
     path("public/transparency/", transparency.LogView.as_view(), name="api-transparency-log"),
     path("public/transparency/tree-head/", transparency.TreeHeadView.as_view(),
          name="api-transparency-tree-head"),

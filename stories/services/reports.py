@@ -33,6 +33,8 @@ REASON_MAX = 2000
 # note needs, and some of them (NUL) PostgreSQL refuses.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _url = URLValidator(schemes=["http", "https"])
+# Characters a URL carries only percent-encoded (RFC 3986): a pasted one is not a link.
+_NOT_IN_URL = re.compile(r"[\s<>\"'`{}|\\^]")
 
 
 class ReportClosed(Conflict):
@@ -67,6 +69,8 @@ def _field_errors(*, note: str, suggested_url: str, email: str) -> dict:
         try:
             if len(suggested_url) > URL_MAX:
                 raise ValidationError(f"A link may be at most {URL_MAX:,} characters.")
+            if _NOT_IN_URL.search(suggested_url):
+                raise ValidationError("Enter a valid URL.")
             _url(suggested_url)
         except ValidationError as exc:
             errors["suggested_url"] = [exc.messages[0] if exc.messages[0] != "Enter a valid URL."

@@ -152,6 +152,20 @@ def test_robots_txt_points_to_sitemap_without_db(client, django_assert_num_queri
     assert "Disallow: /preview/" in text(response)
 
 
+def test_favicon_ico_leads_browsers_to_the_site_icon(client, db):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/newsroom/favicon.svg"
+    with open(finders.find("newsroom/favicon.svg"), encoding="utf-8") as icon:
+        assert icon.read().startswith("<svg")
+
+
+def test_pages_name_the_site_icon(client, db):
+    assert 'rel="icon" href="/static/newsroom/favicon.svg"' in text(client.get("/"))
+
+
 def test_healthz_answers_ok(client, db):
     response = client.get("/healthz")
     # Each dependency by name (issue 12); tests/integration/test_redis_down.py has the rest.

@@ -222,3 +222,25 @@ def test_a_claim_with_html_in_its_text_still_gets_one_link(writer, reviewer, edi
     page = client.get(story.get_absolute_url()).content.decode()
     assert page.count('class="claim-report"') == 1
     assert page.index('class="claim-report"') > page.index('<sup class="cite">')
+
+
+def test_the_xss_corpus_through_the_report_form_runs_no_script(client, live_story, editor,
+                                                               monkeypatch):
+    from tests.security import payloads as P
+    from tests.security.html_checks import html_problems
+
+    monkeypatch.setattr(ReportAddressThrottle, "rate", "100000/hour", raising=False)
+    monkeypatch.setattr(ReportStoryThrottle, "rate", "100000/hour", raising=False)
+    for payload in P.ALL:
+        for fields in ({"note": payload}, {"note": f"Wrong: {payload}"},
+                       {"suggested_url": payload}, {"email": payload}):
+            response = post(client, live_story, **fields)
+            assert response.status_code in (302, 400), (payload, fields)
+            assert html_problems(response.content.decode()) == [], (payload, fields)
+    for url in P.URL_PAYLOADS:
+        assert post(client, live_story, suggested_url=url).status_code == 400, url
+    editor.is_staff = True
+    editor.save()
+    client.force_login(editor)
+    page = client.get(reverse("admin:stories_errorreport_changelist") + "?status=all")
+    assert html_problems(page.content.decode()) == []
