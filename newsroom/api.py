@@ -22,8 +22,7 @@ from audit.api import ErrorSerializer, NewsroomAPIView, RequestTooLarge, too_lar
 from audit.errors import ActionDenied
 from audit.errors import Conflict as DomainConflict
 from stories.api.errors import stale_body
-from stories.review import IllegalTransition
-from stories.services import RevisionAltered, StaleRevision
+from stories.services import StaleRevision
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +77,8 @@ def exception_handler(exc, context):
         return Response(invalid_input_body(errors), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(too_large_message())
-    if isinstance(exc, IllegalTransition | RevisionAltered | DomainConflict):
+    # IllegalTransition, RevisionAltered, a resolved comment...: the record's state says no.
+    if isinstance(exc, DomainConflict):
         exc = Conflict(str(exc))
     elif isinstance(exc, ActionDenied):
         exc = exceptions.PermissionDenied(exc.reason)

@@ -278,6 +278,8 @@ NEWSROOM_LOOKUP_RATE = os.environ.get("NEWSROOM_LOOKUP_RATE", "30/minute")
 NEWSROOM_MAX_UPLOAD_BYTES = int(os.environ.get("NEWSROOM_MAX_UPLOAD_BYTES", 15_000_000))
 NEWSROOM_MAX_IMAGE_PIXELS = int(os.environ.get("NEWSROOM_MAX_IMAGE_PIXELS", 40_000_000))
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
+# How far back the inbox reads the audit trail (its e-mails link to NEWSROOM_SITE_URL, below).
+NEWSROOM_INBOX_DAYS = int(os.environ.get("NEWSROOM_INBOX_DAYS", "30"))
 # Readers' side (issue 19): the public address e-mails link to, when the daily digest goes out
 # (NEWSROOM_DIGEST_HOUR, above), how long its confirmation link lasts, and how many "top stories".
 NEWSROOM_SITE_URL = os.environ.get("NEWSROOM_SITE_URL", "http://localhost:8000")

@@ -234,10 +234,12 @@ def _record(source_id: int, url: str, result: fetch.FetchResult, *, user, action
             source=source, status=health, status_code=result.status_code,
             final_url=result.final_url[:2000], detail=detail,
         )
+        was = source.health
         source.health, source.health_checked_at = health, timezone.now()
         source.save(update_fields=["health", "health_checked_at", "updated_at"])
         audit_record(action=action, actor=user, details={
-            "key": source.key, "url": url, "health": health, "status_code": result.status_code,
+            "key": source.key, "url": url, "health": health, "was": was,
+            "status_code": result.status_code,
             "final_url": result.final_url, "error": result.error,
             "snapshot": snapshot.pk if snapshot else None,
             "sha256": snapshot.sha256 if snapshot else "",

@@ -224,11 +224,14 @@ def sources_html(screen) -> SafeString:
 
 
 def review_view(model_admin, request, story_id: int):
+    from .admin_comments import comments_context
+
     """Check each claim of the latest revision against its sources and record a review."""
     story = _visible_story(request, story_id, "review")
     if story.latest_revision is None:
         raise Http404("This story has no revision yet.")
     screen = review_screen(story=story, user=request.user)
+    services.inbox_mark_read(user=request.user, story_id=story.pk)
     form = DecisionForm(initial={"revision": story.latest_revision.content_hash})
     if request.method == "POST":
         form = DecisionForm(request.POST)
@@ -264,6 +267,7 @@ def review_view(model_admin, request, story_id: int):
         warnings=revision_warnings(story.latest_revision),
         claim_rows=claim_rows_html(screen, verdicts=Verdict.choices),
         source_rows=sources_html(screen),
+        **comments_context(request, story),
     )
     return TemplateResponse(request, TEMPLATES + "review.html", context)
 
@@ -449,6 +453,7 @@ def workflow_view(model_admin, request, story_id: int):
                 messages.success(request, message)
                 return HttpResponseRedirect(request.path)
     page = workflow_page(story_id=story.pk)
+    services.inbox_mark_read(user=request.user, story_id=story.pk)
     story = page.story
     user = request.user
     live = story.live_revision_id is not None

@@ -9,7 +9,8 @@ class StoriesConfig(AppConfig):
         # Sources sit below stories: the library learns who cites a source through this hook.
         from sources import citing
 
-        from . import frontend_cache, review_selectors  # noqa: F401 - connects the edge purges
+        # Importing connects the edge purges and the inbox's e-mails to the audit events.
+        from . import frontend_cache, inbox, review_selectors  # noqa: F401
 
         citing.register(approval_times=review_selectors.source_approval_times,
                         cited_in=review_selectors.source_cited_in)

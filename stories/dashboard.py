@@ -1,23 +1,17 @@
 """What the admin index shows each person: their review queue, their stories, the desk's lists."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from . import review_selectors as selectors
-from .models import State, Story
+from .inbox import publish_overdue
+from .models import Story
 from .permissions import is_editor, is_reviewer, is_writer
 
 LIMIT = 25
-
-
-def _publish_grace() -> timedelta:
-    """Beat publishes due stories every few seconds or minutes: two rounds missed is a problem."""
-    interval = settings.CELERY_BEAT_SCHEDULE["publish-due-stories"]["schedule"]
-    return timedelta(seconds=2 * float(interval))
 
 
 @dataclass(frozen=True)
@@ -51,8 +45,7 @@ def _row(story: Story, now: datetime) -> Row:
         assigned=bool(getattr(story, "assigned", False)),
         due_at=due_at,
         overdue=due_at is not None and due_at < now,
-        publish_overdue=story.state == State.SCHEDULED and story.publish_at is not None
-        and story.publish_at < now - _publish_grace(),
+        publish_overdue=publish_overdue(story, now),
     )
 
 

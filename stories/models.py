@@ -155,7 +155,8 @@ class StorySource(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.story_id} #{self.position}: {self.source_id}"
+        # The admin labels inline rows with this: the number readers see and the source.
+        return f"[{self.position + 1}] {self.source}"
 
 
 class ImmutableRevision(Exception):
@@ -399,6 +400,76 @@ class PreviewLink(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class InboxMark(models.Model):
+    """How far a user has read their inbox about one story: the audit events up to this id.
+
+    The inbox itself is read from the audit trail (stories.inbox); this is only the marker.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="inbox_marks")
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="+")
+    read_through = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "story"], name="inbox_mark_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user} read {self.story_id} through event {self.read_through}"
+
+
+class CommentThread(models.Model):
+    """A reviewer's or editor's comment on a claim or a passage of a revision, with its replies.
+
+    Never public. It is anchored by its words (the claim's text and sources, or the passage),
+    so it follows them into later revisions while they are unchanged (stories.anchors).
+    """
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="comment_threads")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+",
+                                 help_text="The revision the comment was made on.")
+    quote = models.TextField(help_text="The words commented on, as they read then.")
+    claim_normalised = models.TextField(
+        blank=True, help_text="For a comment on a claim: the claim's normalised text.")
+    claim_keys = models.JSONField(default=list, blank=True)
+    offset = models.PositiveIntegerField(
+        default=0, help_text="Where the passage was in the body, to tell repeated words apart.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"Comment {self.pk} on {self.story}: “{self.quote[:40]}”"
+
+    @property
+    def on_claim(self) -> bool:
+        return bool(self.claim_normalised)
+
+
+class Comment(models.Model):
+    """One message in a comment thread."""
+
+    thread = models.ForeignKey(CommentThread, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.author} on thread {self.thread_id}"
 
 
 class Draft(models.Model):

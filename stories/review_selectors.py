@@ -15,10 +15,12 @@ from sources.models import Health, Source
 from sources.pins import PinnedSource
 from sources.selectors import claim_evidence, library_copies, numbered_sources
 
+from .anchors import locate
 from .models import (
     Assignment,
     Claim,
     ClaimCheck,
+    CommentThread,
     Decision,
     PreviewLink,
     Review,
@@ -27,6 +29,7 @@ from .models import (
     Story,
 )
 from .permissions import is_author, is_reviewer
+from .reader_text import reader_text
 from .review import PriorCheck, carried_check
 
 UNCHECKED = "unchecked"
@@ -301,3 +304,51 @@ def source_cited_in(source: Source, user) -> CitedIn:
             if story.live_revision_id else None
         story.live_copy_outdated = pin.differences(current) if pin else []
     return CitedIn(visible=visible, hidden=cited.count() - len(visible))
+
+
+# --- comments -------------------------------------------------------------------------------
+
+
+@dataclass
+class ThreadView:
+    """A comment thread as the latest revision shows it: where its words are now, or outdated."""
+
+    thread: CommentThread
+    comments: list
+    outdated: bool
+    line: int | None = None
+    claim_ordinal: int | None = None
+
+    @property
+    def resolved(self) -> bool:
+        return self.thread.resolved_at is not None
+
+
+def comment_threads(story: Story, revision: Revision | None = None) -> list[ThreadView]:
+    """The story's comment threads against its latest revision (open first, then resolved):
+    each follows its claim or passage while the words are unchanged, else is outdated."""
+    revision = revision or story.latest_revision
+    threads = list(CommentThread.objects.filter(story=story)
+                   .select_related("created_by", "resolved_by")
+                   .prefetch_related("comments__author"))
+    if not threads or revision is None:
+        return []
+    claims = {(c.normalised, tuple(c.keys or ())): c
+              for c in revision.claims.only("ordinal", "normalised", "keys", "line")}
+    reader = None
+    views = []
+    for thread in threads:
+        view = ThreadView(thread=thread, comments=list(thread.comments.all()), outdated=True)
+        if thread.on_claim:
+            claim = claims.get((thread.claim_normalised, tuple(thread.claim_keys or ())))
+            if claim is not None:
+                view.outdated, view.claim_ordinal, view.line = False, claim.ordinal, claim.line
+        else:
+            if reader is None:
+                reader = reader_text(revision.html)
+            where = locate(thread.quote, body=revision.body, reader=reader, hint=thread.offset)
+            if where is not None:
+                view.outdated, view.line = False, where.line
+        views.append(view)
+    views.sort(key=lambda v: (v.resolved, v.outdated, v.line or 0, v.thread.pk))
+    return views

@@ -8,7 +8,6 @@ converge on the same state however often they run.
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.mail import send_mass_mail
@@ -17,17 +16,9 @@ from audit.queueing import RETRY_ON
 
 from . import frontend_cache
 from .models import Story
-from .permissions import REVIEWERS
 
 log = logging.getLogger(__name__)
 SENT_FOR_SECONDS = 2 * 24 * 3600  # longer than any redelivery or retry of one message
-
-MESSAGES = {
-    "approved": "Your story \u201c{title}\u201d was approved and is ready to publish.",
-    "changes_requested": "A reviewer asked for changes to \u201c{title}\u201d.",
-    "published": "Your story \u201c{title}\u201d is published.",
-}
-
 
 def _sent_key(task) -> str | None:
     task_id = task.request.id
@@ -56,33 +47,18 @@ def _mark_sent(task) -> None:
 
 
 @shared_task(bind=True, autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=5)
-def notify_submitted(self, story_id: int) -> int:
-    """E-mail reviewers (assigned ones, or all of them) that a story waits for review."""
-    story = Story.objects.filter(pk=story_id).first()
-    if story is None or _already_sent(self):
-        return 0
-    reviewers = get_user_model().objects.filter(is_active=True).exclude(email="")
-    assigned = reviewers.filter(assignments__story=story)
-    recipients = assigned if assigned.exists() else reviewers.filter(groups__name=REVIEWERS)
-    recipients = recipients.exclude(pk__in=story.authors.values("pk")).distinct()
-    subject = f"[{settings.NEWSROOM_SITE_NAME}] Review requested: {story.title}"
-    body = f"\u201c{story.title}\u201d was submitted for review."
-    messages = [(subject, body, None, [u.email]) for u in recipients]
-    sent = send_mass_mail(messages, fail_silently=False)
-    _mark_sent(self)
-    return sent
+def notify_event(self, event_id: int) -> int:
+    """E-mail everyone an audit event concerns (the inbox's rules), each with a direct link."""
+    from audit.models import Event
 
+    from . import inbox
 
-@shared_task(bind=True, autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=5)
-def notify_authors(self, story_id: int, event: str) -> int:
-    """E-mail a story's authors that it was approved, sent back or published."""
-    story = Story.objects.filter(pk=story_id).first()
-    if story is None or _already_sent(self):
+    event = Event.objects.select_related("story").filter(pk=event_id).first()
+    if event is None or _already_sent(self):
         return 0
-    text = MESSAGES[event].format(title=story.title)
-    subject = f"[{settings.NEWSROOM_SITE_NAME}] {text}"
-    messages = [(subject, text, None, [u.email]) for u in story.authors.exclude(email="")]
-    sent = send_mass_mail(messages, fail_silently=False)
+    messages = [(subject, body, None, [address])
+                for address, subject, body in inbox.messages_for(event)]
+    sent = send_mass_mail(messages, fail_silently=False) if messages else 0
     _mark_sent(self)
     return sent
 

@@ -103,6 +103,7 @@ def need(condition: bool, reason: str) -> None:
 def _fast_and_isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AUDIT_CHECKPOINT_PATH = str(tmp_path / "audit-checkpoints.jsonl")
+    settings.NEWSROOM_SITE_URL = "http://testserver"  # e-mails link where the test client goes
     # A transparency log key of the test's own, generated on first use.
     settings.TRANSPARENCY_SIGNING_KEY = ""
     settings.TRANSPARENCY_SIGNING_KEY_FILE = str(tmp_path / "transparency-signing-key")

@@ -438,3 +438,48 @@ def public_story_detail(request, page) -> dict:
                        if story.retracted_at else None),
         "transparency": log_refs(request, page.log),
     }
+
+
+# --- comments (never public) ----------------------------------------------------------------
+
+
+class CommentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.CharField(source="author.username")
+    author_name = serializers.SerializerMethodField()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def get_author_name(self, comment) -> str:
+        return display_name(comment.author)
+
+
+class CommentThreadSerializer(serializers.Serializer):
+    """A thread against the latest revision: where its words are now (`claim` ordinal, `line`
+    in the body source), or `outdated` once they changed."""
+
+    id = serializers.IntegerField(source="thread.pk")
+    quote = serializers.CharField(source="thread.quote")
+    on_claim = serializers.BooleanField(source="thread.on_claim")
+    claim = serializers.IntegerField(source="claim_ordinal", allow_null=True)
+    line = serializers.IntegerField(allow_null=True)
+    outdated = serializers.BooleanField()
+    made_on_revision = serializers.IntegerField(source="thread.revision.number")
+    created_by = serializers.CharField(source="thread.created_by.username")
+    resolved = serializers.BooleanField()
+    resolved_at = serializers.DateTimeField(source="thread.resolved_at", allow_null=True)
+    resolved_by = serializers.CharField(source="thread.resolved_by.username", default=None,
+                                        allow_null=True)
+    comments = CommentSerializer(many=True)
+
+
+class CommentInputSerializer(NamesRevisionSerializer):
+    """Start a thread on a claim (its `id` from GET /claims/) or on a passage (its words)."""
+
+    text = serializers.CharField(max_length=10_000, trim_whitespace=False)
+    claim = serializers.IntegerField(required=False, allow_null=True)
+    quote = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class ReplyInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10_000, trim_whitespace=False)

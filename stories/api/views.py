@@ -276,6 +276,80 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
                                reason=data.validated_data["reason"])
         return self._detail(story.pk)
 
+    # --- comments (never public) -------------------------------------------------------
+
+    @extend_schema(methods=["GET"], summary="The story's comment threads (never public)",
+                   parameters=[STORY_ID],
+                   responses={200: s.CommentThreadSerializer(many=True),
+                              **error_responses(*STANDARD_ERRORS)},
+                   description="Open threads first, each against the latest revision: `claim` "
+                   "(its ordinal now) and `line` (in the body source) while its words are "
+                   "unchanged, `outdated` once they changed.")
+    @extend_schema(methods=["POST"], summary="Comment on a claim or passage (reviewers, editors)",
+                   parameters=[STORY_ID, READ_REVISION], request=s.CommentInputSerializer,
+                   responses={201: s.CommentThreadSerializer, **ACTION_ERRORS, 412: STALE_412},
+                   description="`revision` (or If-Match) is the content hash of the latest "
+                   "revision you read; `claim` a claim's `id` from GET /claims/, or `quote` the "
+                   "exact words of a passage (400 naming `quote` when they are not in the "
+                   "revision). Writers reply; only reviewers and editors start threads (403). "
+                   "Every refusal is audited once.")
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request, pk=None):
+        from stories.review_selectors import comment_threads
+
+        story = self.get_object()
+        if request.method == "POST":
+            data = s.CommentInputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            fields = data.validated_data
+            thread = services.comment_start(
+                story_id=story.pk, user=request.user, text=fields["text"],
+                revision=_named_revision(request, fields), claim_id=fields.get("claim"),
+                quote=fields.get("quote", ""))
+            story.refresh_from_db()
+            view = next(v for v in comment_threads(story) if v.thread.pk == thread.pk)
+            return Response(s.CommentThreadSerializer(view).data, status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(comment_threads(story))
+        return self.get_paginated_response(s.CommentThreadSerializer(page, many=True).data)
+
+    def _thread_view(self, story, thread_id):
+        from stories.review_selectors import comment_threads
+
+        story.refresh_from_db()
+        return next(v for v in comment_threads(story) if v.thread.pk == int(thread_id))
+
+    def _story_thread(self, story, thread_id):
+        if not story.comment_threads.filter(pk=thread_id).exists():
+            raise Http404
+
+    @extend_schema(summary="Reply to a comment (authors, reviewers, editors)",
+                   parameters=[STORY_ID, OpenApiParameter("thread_id", OpenApiTypes.INT,
+                                                          OpenApiParameter.PATH)],
+                   request=s.ReplyInputSerializer,
+                   responses={201: s.CommentThreadSerializer, **ACTION_ERRORS},
+                   description="A resolved thread takes no replies (409).")
+    @action(detail=True, methods=["post"], url_path=r"comments/(?P<thread_id>-?\d+)/replies")
+    def comment_replies(self, request, pk=None, thread_id=None):
+        story = self.get_object()
+        self._story_thread(story, thread_id)
+        data = s.ReplyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.comment_reply(thread_id=int(thread_id), user=request.user,
+                               text=data.validated_data["text"])
+        return Response(s.CommentThreadSerializer(self._thread_view(story, thread_id)).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Resolve a comment (the story's authors, its author, editors)",
+                   parameters=[STORY_ID, OpenApiParameter("thread_id", OpenApiTypes.INT,
+                                                          OpenApiParameter.PATH)],
+                   request=None, responses={200: s.CommentThreadSerializer, **ACTION_ERRORS})
+    @action(detail=True, methods=["post"], url_path=r"comments/(?P<thread_id>-?\d+)/resolve")
+    def comment_resolve(self, request, pk=None, thread_id=None):
+        story = self.get_object()
+        self._story_thread(story, thread_id)
+        services.comment_resolve(thread_id=int(thread_id), user=request.user)
+        return Response(s.CommentThreadSerializer(self._thread_view(story, thread_id)).data)
+
     # --- reads --------------------------------------------------------------------------
 
     @extend_schema(summary="Claims of the latest revision, with checks, evidence and problems",

@@ -9,6 +9,7 @@ from audit.errors import ActionDenied, InvalidInput
 from audit.services import audit_denied, audited
 
 from ..review import IllegalTransition
+from .comments import ThreadResolved, comment_reply, comment_resolve, comment_start
 from .digest import (
     digest_confirm,
     digest_preview,
@@ -16,6 +17,7 @@ from .digest import (
     digest_unsubscribe,
     page_view_record,
 )
+from .inbox import inbox_mark_all_read, inbox_mark_read
 from .preview_links import preview_link_create, preview_link_open, preview_link_revoke
 from .reports import (
     report_add_source,
@@ -58,7 +60,13 @@ __all__ = [
     "StaleRevision",
     "audit_denied",
     "audited",
+    "ThreadResolved",
+    "comment_reply",
+    "comment_resolve",
+    "comment_start",
     "content_hash",
+    "inbox_mark_all_read",
+    "inbox_mark_read",
     "digest_confirm",
     "digest_preview",
     "digest_subscribe",

@@ -7,7 +7,6 @@ from django.conf import settings
 from audit.errors import ActionDenied, InvalidInput
 from audit.services import audit_record, audited
 
-from .. import tasks
 from ..models import (
     ClaimCheck,
     Decision,
@@ -20,7 +19,7 @@ from ..models import (
 from ..permissions import is_author, is_reviewer
 from ..review import Action, IllegalTransition, next_state
 from .revisions import RevisionAltered, StaleRevision
-from .workflow import _locked, _queue, _transition
+from .workflow import _locked, _transition
 
 
 @dataclass(frozen=True)
@@ -156,14 +155,12 @@ def review_submit(*, story_id: int, reviewer, decision: str, comment: str = "",
         if len(approvers) >= settings.NEWSROOM_REQUIRED_APPROVALS:
             story.approved_revision = revision
             _transition(story, Action.APPROVE, reviewer, details=tally)
-            _queue(tasks.notify_authors, story.pk, "approved")
         else:
             audit_record(action="approve", actor=reviewer, story=story,
                          revision_hash=revision.content_hash,
                          details={"from": story.state, "to": story.state, **tally})
     elif decision == Decision.REQUEST_CHANGES:
         _transition(story, Action.REQUEST_CHANGES, reviewer, details={"comment": comment})
-        _queue(tasks.notify_authors, story.pk, "changes_requested")
     else:
         audit_record(action="comment", actor=reviewer, story=story,
                      revision_hash=revision.content_hash, details={"comment": comment})

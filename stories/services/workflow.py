@@ -67,7 +67,6 @@ def story_submit(*, story_id: int, user) -> Story:
             + "; ".join(e["message"] for e in revision.errors[:5])
         ]}, problems=revision.errors)
     _transition(story, Action.SUBMIT, user)
-    _queue(tasks.notify_submitted, story.pk)
     return story
 
 
@@ -110,7 +109,6 @@ def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
         story=story, revision=revision,
         kind=note_kind if correcting else transparency.Kind.PUBLISH,
         reviewers=selectors.approving_reviewers(revision), note=note)
-    _queue(tasks.notify_authors, story.pk, "published")
     _queue(tasks.page_published, story.pk)
 
 

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Event
@@ -392,15 +393,15 @@ def test_story_create_refuses_more_citation_markers_than_any_story_needs(writer)
 
 
 @pytest.mark.parametrize(
-    ("step", "subject"),
+    ("step", "subject", "page"),
     [
-        ("approve", "was approved"),
-        ("request_changes", "asked for changes"),
-        ("publish", "is published"),
+        ("approve", "Approved", "workflow"),
+        ("request_changes", "Sent back to you", "change"),
+        ("publish", "Published", "workflow"),
     ],
 )
 def test_authors_are_emailed_when_their_story_moves_on(
-    step, subject, story, writer, reviewer, editor, django_capture_on_commit_callbacks
+    step, subject, page, story, writer, reviewer, editor, django_capture_on_commit_callbacks
 ):
     in_review(story, writer)
     if step == "publish":
@@ -415,7 +416,22 @@ def test_authors_are_emailed_when_their_story_moves_on(
                                    decision="request_changes", comment="Check the figure.")
         else:
             services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
-    assert [(m.to, subject in m.subject) for m in mail.outbox] == [([writer.email], True)]
+    to_writer = [m for m in mail.outbox if m.to == [writer.email]]
+    assert [m.subject for m in to_writer] == [f"[Newsroom] {subject}: {story.title}"]
+    link = "http://testserver" + reverse(f"admin:stories_story_{page}", args=[story.pk])
+    assert f"Open it: {link}" in to_writer[0].body
+
+
+def test_editors_are_emailed_that_an_approved_story_is_ready_to_publish(
+    story, writer, reviewer, editor, django_capture_on_commit_callbacks
+):
+    in_review(story, writer)
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(story, reviewer)
+    to_editor = [m for m in mail.outbox if m.to == [editor.email]]
+    assert [m.subject for m in to_editor] == [f"[Newsroom] Ready to publish: {story.title}"]
+    workflow = reverse("admin:stories_story_workflow", args=[story.pk])
+    assert f"Open it: http://testserver{workflow}" in to_editor[0].body
 
 
 def test_changing_a_storys_authors_is_audited(story, editor, other_writer, writer):

@@ -15,27 +15,24 @@ def submitted(writer, reviewer, editor):
     return story_in("in_review", author=writer, reviewer=reviewer, editor=editor)
 
 
-def test_notify_submitted_redelivered_sends_one_email(submitted):
+def submit_event(story):
+    from audit.models import Event
+
+    return Event.objects.filter(story=story, action="submit").latest("id").pk
+
+
+def test_notify_event_redelivered_sends_one_email(submitted):
     mail.outbox.clear()
-    tasks.notify_submitted.apply(args=[submitted.pk], task_id="redelivered-1")
-    tasks.notify_submitted.apply(args=[submitted.pk], task_id="redelivered-1")
+    tasks.notify_event.apply(args=[submit_event(submitted)], task_id="redelivered-1")
+    tasks.notify_event.apply(args=[submit_event(submitted)], task_id="redelivered-1")
     assert [m.to for m in mail.outbox] == [["reviewer@example.org"]]
 
 
-def test_notify_submitted_twice_as_two_messages_sends_two(submitted):
+def test_notify_event_twice_as_two_messages_sends_two(submitted):
     mail.outbox.clear()
-    tasks.notify_submitted.apply(args=[submitted.pk], task_id="one")
-    tasks.notify_submitted.apply(args=[submitted.pk], task_id="two")
+    tasks.notify_event.apply(args=[submit_event(submitted)], task_id="one")
+    tasks.notify_event.apply(args=[submit_event(submitted)], task_id="two")
     assert len(mail.outbox) == 2
-
-
-def test_notify_authors_redelivered_sends_one_email(submitted, writer):
-    writer.email = "writer@example.org"
-    writer.save()
-    mail.outbox.clear()
-    for _ in range(2):
-        tasks.notify_authors.apply(args=[submitted.pk, "approved"], task_id="same")
-    assert [m.to for m in mail.outbox] == [["writer@example.org"]]
 
 
 def test_page_published_twice_leaves_the_same_page(writer, reviewer, editor, client):
@@ -67,7 +64,7 @@ def test_publish_due_twice_publishes_once(writer, reviewer, editor):
 @pytest.mark.parametrize("name", [
     "sources.tasks.capture_source", "sources.tasks.check_source_link",
     "sources.tasks.check_cited_links", "sources.tasks.capture_missing",
-    "stories.tasks.notify_submitted", "stories.tasks.notify_authors",
+    "stories.tasks.notify_event",
     "stories.tasks.page_published", "stories.tasks.publish_due",
 ])
 def test_every_task_retries_when_the_database_goes_away(name):
