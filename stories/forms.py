@@ -25,7 +25,8 @@ class StorySourceForm(forms.ModelForm):
     """One entry of the numbered source list; its number orders the list."""
 
     number = forms.IntegerField(
-        min_value=1, required=False, widget=forms.NumberInput(attrs={"class": "source-number"}),
+        min_value=1, required=False,
+        widget=forms.NumberInput(attrs={"class": "source-number", "aria-label": "Number"}),
         help_text="Sources are numbered in this order. Leave empty to add at the end.",
     )
 
@@ -37,6 +38,7 @@ class StorySourceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial.setdefault("number", self.instance.position + 1)
+
 
     def _post_clean(self):
         # The workflow owns these rows and rewrites them on every save, so there is no model
@@ -88,6 +90,11 @@ class StorySourceFormSet(BaseInlineFormSet):
         form.fields[self._pk_field.name] = forms.IntegerField(
             required=False, initial=form.instance.pk, widget=forms.HiddenInput
         )
+        # A tabular inline labels its columns, not its inputs: name each for screen readers.
+        widget = form.fields["source"].widget
+        getattr(widget, "widget", widget).attrs["aria-label"] = "Source"  # inside its wrapper
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = "Remove this source"
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
