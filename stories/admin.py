@@ -68,12 +68,27 @@ def claims_panel(revision: Revision | None) -> dict:
     claims = list(revision.claims.order_by("ordinal").only(
         "revision", "ordinal", "text", "line", "column", "numbers", "locators"))
     cited = {n for claim in claims for n in claim.numbers}
+    order = list(dict.fromkeys(n for claim in claims for n in claim.numbers))
     # Rows are built here rather than in the template: a long story has thousands of claims.
     rows = mark_safe("".join(_claim_row(claim, titles) for claim in claims))  # noqa: S308  # nosec B308 B703 - rows built by format_html
     return {"panel_revision": revision, "panel_claim_count": len(claims),
             "panel_claim_rows": rows, "panel_sources": sources, "panel_cited": cited,
             "panel_outdated": [entry for entry in sources if entry.outdated],
-            "panel_errors": revision.errors, "panel_warnings": revision_warnings(revision)}
+            "panel_errors": revision.errors, "panel_warnings": revision_warnings(revision),
+            "panel_out_of_order": out_of_order_note(order) if order != sorted(order) else ""}
+
+
+def reading_order(revision: Revision) -> list[int]:
+    """Source numbers in the order readers first meet them in the revision."""
+    numbers = revision.claims.order_by("ordinal").values_list("numbers", flat=True)
+    return list(dict.fromkeys(n for row in numbers for n in row or []))
+
+
+def out_of_order_note(order: list[int]) -> str:
+    shown = ", ".join(map(str, order[:12])) + (", …" if len(order) > 12 else "")
+    return (f"Readers meet the sources numbered {shown}: a source cited for the first time was "
+            "added after the others on the list. Use “Save and renumber by first citation” to "
+            "number them in reading order.")
 
 
 def _diff_rows(old: str, new: str) -> list[tuple[str, str]]:
@@ -248,6 +263,23 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
             ("Status", {"fields": ["state", "revision_summary", *people]}),
             ("Story", {"fields": story}),
         ]
+
+    def _after_save(self, request, obj, response):
+        order = reading_order(obj.latest_revision) if obj.latest_revision_id else []
+        if request.POST.get("_renumber"):
+            messages.success(request, "Saved. The sources are numbered in the order readers "
+                                      "first meet them.")
+            return redirect("admin:stories_story_change", obj.pk)
+        if order != sorted(order):
+            messages.warning(request, out_of_order_note(order))
+        return response
+
+    def response_change(self, request, obj):
+        return self._after_save(request, obj, super().response_change(request, obj))
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._after_save(request, obj,
+                                super().response_add(request, obj, post_url_continue))
 
     def construct_change_message(self, request, form, formsets, add=False):
         revision = form.saved.latest_revision if form.saved else None

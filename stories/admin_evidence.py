@@ -67,7 +67,7 @@ def _fragment(story, revision, claim, number: int) -> str:
         raise Http404("This revision has no such source.")
     pin = pins[number - 1]
     snapshot = Snapshot.objects.filter(pk=pin.snapshot_id).only(
-        "pk", "text", "fetched_at", "title").first() if pin.snapshot_id else None
+        "pk", "text", "fetched_at", "title", "screenshot").first() if pin.snapshot_id else None
     if number - 1 >= len(keys) or keys[number - 1] not in (claim.keys or []):
         raise Http404("This claim does not cite that source.")
     head = (f'<p class="evidence-source"><strong>Source {_e(number)}</strong>: '
@@ -78,10 +78,12 @@ def _fragment(story, revision, claim, number: int) -> str:
     cut = len(text) > MAX_TEXT_CHARS
     shown = text[:MAX_TEXT_CHARS]
     result = locate(claim.text, text)
+    screenshot = (f', <a href="{_e(reverse("snapshot-screenshot", args=[snapshot.pk]))}">'
+                  'screenshot</a>' if snapshot.screenshot else "")
     spans = [span for span in result.spans if span.end <= len(shown)]
     head += (f', snapshot of {_e(date_filter(snapshot.fetched_at, "j M Y H:i"))} '
              f'(<a href="{_e(reverse("snapshot-detail", args=[snapshot.pk]))}">archived copy'
-             f'</a>)</p>')
+             f'</a>{screenshot})</p>')
     found = (f'<p class="evidence-found">Found: {_e(", ".join(result.found))}</p>'
              if result.found else "")
     missing = (f'<p class="evidence-missing"><strong>Not found:</strong> '

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from sources.models import Source
 
-from . import services
+from . import citations, services
 from .images import prepared_upload
 from .models import Image, Story, StorySource
 from .permissions import EDITORS, REVIEWERS, WRITERS
@@ -25,8 +25,8 @@ class StorySourceForm(forms.ModelForm):
     """One entry of the numbered source list; its number orders the list."""
 
     number = forms.IntegerField(
-        min_value=1, required=False,
-        widget=forms.NumberInput(attrs={"class": "source-number", "aria-label": "Number"}),
+        min_value=1, required=False, widget=forms.NumberInput(attrs={
+            "class": "source-number", "aria-label": "Number on the source list"}),
         help_text="Sources are numbered in this order. Leave empty to add at the end.",
     )
 
@@ -81,6 +81,11 @@ class StorySourceFormSet(BaseInlineFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
         field = form.fields["source"]
+        # The table's column headings are not labels: name each control for screen readers.
+        # (on the select inside the admin's add/edit wrapper, which renders its own attrs)
+        getattr(field.widget, "widget", field.widget).attrs["aria-label"] = "Source"
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = "Remove from the source list"
         form.fields["source"] = LibrarySourceField(
             queryset=field.queryset, widget=field.widget, label=field.label,
             help_text=field.help_text, required=field.required, library=self._library(),
@@ -90,11 +95,6 @@ class StorySourceFormSet(BaseInlineFormSet):
         form.fields[self._pk_field.name] = forms.IntegerField(
             required=False, initial=form.instance.pk, widget=forms.HiddenInput
         )
-        # A tabular inline labels its columns, not its inputs: name each for screen readers.
-        widget = form.fields["source"].widget
-        getattr(widget, "widget", widget).attrs["aria-label"] = "Source"  # inside its wrapper
-        if "DELETE" in form.fields:
-            form.fields["DELETE"].widget.attrs["aria-label"] = "Remove this source"
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
@@ -207,6 +207,10 @@ class StoryAdminForm(forms.ModelForm):
     def _save_through_workflow(self, source_keys):
         data = self.cleaned_data
         user = self.request.user
+        if self.request.POST.get("_renumber"):
+            # "Save and renumber by first citation": the list in the order readers meet it.
+            doc = services.parse_story(body=data.get("body", ""), source_keys=source_keys or [])
+            source_keys = list(citations.first_citation_order(doc))
         authors = list(data["authors"]) if "authors" in self.fields else None
         if self.instance.pk is None:
             return services.story_create(

@@ -26,13 +26,14 @@ export class AddSourceDialog {
       author: el("input", { type: "text", maxlength: 300 }),
       published_on: el("input", { type: "date" }),
       kind: el("select", {}, KINDS.map(([value, label]) => el("option", { value }, label))),
+      description: el("textarea", { rows: 2, maxlength: 2000 }),
     };
     this.message = el("p", { class: "nr-dialog-message", role: "status", "aria-live": "polite" });
     this.fetchButton = el("button", { type: "button", class: "button", onclick: () => this.lookUp() },
                           "Fetch details from the link");
     this.form = el("form", { method: "dialog", class: "nr-add-form", novalidate: true,
                              onsubmit: (event) => { event.preventDefault(); this.create(); } },
-      el("h2", { id: "nr-add-title" }, "Add a source to the library"),
+      el("h2", { id: "nr-add-heading" }, "Add a source to the library"),
       el("p", { class: "help" }, "Paste the link and fetch its details, or fill them in by hand. "
          + "Every field can be edited before you add it."),
       field("url", "Link (URL)", this.inputs.url), this.fetchButton,
@@ -42,11 +43,13 @@ export class AddSourceDialog {
       field("author", "Author", this.inputs.author),
       field("published_on", "Published on", this.inputs.published_on),
       field("kind", "Kind", this.inputs.kind),
+      field("description", "Description (needed when there is no link: what it is, where it is kept)",
+            this.inputs.description),
       this.message,
       el("div", { class: "nr-dialog-buttons" },
         el("button", { type: "submit", class: "button default" }, "Add to library"),
         el("button", { type: "button", class: "button", onclick: () => this.close(null) }, "Cancel")));
-    this.dialog = el("dialog", { class: "nr-dialog", "aria-labelledby": "nr-add-title" }, this.form);
+    this.dialog = el("dialog", { class: "nr-dialog", "aria-labelledby": "nr-add-heading" }, this.form);
     this.dialog.addEventListener("cancel", () => this.finish(null));
     this.inputs.url.addEventListener("paste", () => setTimeout(() => this.lookUp(), 0));
     document.body.append(this.dialog);
@@ -55,7 +58,7 @@ export class AddSourceDialog {
 
   // Opens the dialog; resolves with the created source's key, or null when cancelled.
   open({ key = "", url = "" } = {}) {
-    for (const input of Object.values(this.inputs)) if (input.tagName === "INPUT") input.value = "";
+    for (const input of Object.values(this.inputs)) if (input.tagName !== "SELECT") input.value = "";
     this.inputs.kind.value = "article";
     this.inputs.key.value = key;
     this.inputs.url.value = url;

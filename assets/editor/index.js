@@ -14,6 +14,7 @@ import { Checker, Panel } from "./check.js";
 import { Keeper } from "./keep.js";
 import { cite, openGroup, Picker } from "./picker.js";
 import { markdownMode } from "./markdown.js";
+import { labelSourceList } from "./source-list.js";
 import { debounce, el } from "./util.js";
 
 class Status {
@@ -210,4 +211,8 @@ function ready(fn) {
   if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
 }
 
-ready(() => document.querySelectorAll("textarea[data-editor='story']").forEach(start));
+ready(() => {
+  const editors = document.querySelectorAll("textarea[data-editor='story']");
+  editors.forEach(start);
+  if (editors.length) labelSourceList();
+});

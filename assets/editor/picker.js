@@ -15,7 +15,7 @@ const HEALTH = { ok: "link ok", redirected: "link redirected", broken: "link bro
 export function openGroup(state, pos) {
   const line = state.doc.lineAt(pos);
   const before = line.text.slice(0, pos - line.from);
-  const match = /(^|[^\\])\[@([^\]\[]*)$/.exec(before);
+  const match = /(^|[^\\])\[(@[^\]\[]*)$/.exec(before);
   return match ? { text: match[2], line } : null;
 }
 

@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from sources.models import Source
+from stories.models import Story
+from tests.browser.conftest import axe_violations
 from tests.factories import SourceFactory, make_story
 
 pytestmark = [
@@ -94,3 +97,215 @@ def test_an_error_is_underlined_while_typing_and_gone_when_fixed(live_server, pa
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "editor-change-form.png", full_page=True)
     assert not errors(page)
+
+
+def completion_option(page, text):
+    option = page.locator(".cm-tooltip-autocomplete li", has_text=text)
+    option.first.wait_for()
+    return option.first
+
+
+def test_picking_sources_with_the_keyboard_and_continuing_the_group(live_server, page_factory,
+                                                                     writer, story):
+    page = open_form(page_factory, live_server, writer, story)
+    page.wait_for_selector(".nr-live-panel .panel-sources li")
+    type_at_end(page, "\nThe committee heard it in April [@")
+    listbox = page.locator(".cm-tooltip-autocomplete [role=listbox]")
+    listbox.wait_for()
+    # The story's own sources first, with their numbers.
+    assert "№ 1 on this story" in completion_option(page, "ledger-cranes").inner_text()
+    page.keyboard.type("minutes")
+    option = completion_option(page, "council-minutes")
+    assert "Minutes of the Harbour Committee" in option.inner_text()
+    assert "link broken" in option.inner_text()
+    page.wait_for_timeout(300)  # the list refreshes as each key is typed; let it settle
+    page.keyboard.press("Enter")
+    page.keyboard.type(";")
+    page.keyboard.type("annual")
+    completion_option(page, "port-annual")
+    page.wait_for_timeout(300)
+    page.keyboard.press("Enter")
+    text = editor(page).inner_text()
+    assert "The committee heard it in April [@council-minutes; @port-annual]" in text
+    page.locator(".nr-live-panel .panel-claims", has_text="The committee heard it").wait_for()
+    assert not errors(page)
+
+
+def test_an_unknown_key_offers_to_add_it_to_the_library(live_server, page_factory, writer,
+                                                         story):
+    page = open_form(page_factory, live_server, writer, story)
+    type_at_end(page, "\nDredging starts in June [@harbour-plan")
+    completion_option(page, "Add “harbour-plan” to the library").click()
+    dialog = page.locator("dialog.nr-dialog")
+    dialog.wait_for()
+    assert page.locator("#nr-add-key").input_value() == "harbour-plan"
+    page.fill("#nr-add-title", "Harbour dredging plan")
+    page.fill("#nr-add-outlet", "Eastmere Port")
+    page.fill("#nr-add-description", "The port's dredging plan, on paper at the harbour office.")
+    page.click("dialog.nr-dialog button[type=submit]")
+    dialog.wait_for(state="hidden")
+    assert "[@harbour-plan]" in editor(page).inner_text()
+    assert Source.objects.get(key="harbour-plan").title == "Harbour dredging plan"
+
+
+@pytest.fixture
+def press_site(settings):
+    from tests.sources.fixture_server import Page, fixture_server
+
+    settings.SOURCE_FETCH_ALLOW_PRIVATE = True
+    page = (FIXTURES / "press-release-water.html").read_bytes()
+    with fixture_server({"/news/pipes": Page(page)}) as (base, _):
+        yield base
+
+
+def test_a_pasted_link_becomes_a_source_with_its_metadata(live_server, page_factory, writer,
+                                                           story, press_site):
+    from sources.models import Snapshot
+
+    page = open_form(page_factory, live_server, writer, story)
+    type_at_end(page, "\nOld mains will be replaced [@")
+    page.keyboard.press("Escape")
+    url = f"{press_site}/news/pipes"
+    page.evaluate("""url => {
+        const data = new DataTransfer();
+        data.setData('text/plain', url);
+        document.querySelector('.nr-editor .cm-content').dispatchEvent(
+            new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
+    }""", url)
+    title = page.locator("#nr-add-title")
+    page.wait_for_function("() => (document.querySelector('#nr-add-title') || {value: ''})"
+                           ".value.includes('pipe renewal')")
+    assert title.input_value() == "Water utility announces pipe renewal programme"
+    assert page.locator("#nr-add-outlet").input_value() == "Lakeside Water Company"
+    assert page.locator("#nr-add-published_on").input_value() == "2026-05-05"
+    key = page.locator("#nr-add-key").input_value()
+    assert key == "lakeside-water-company-2026-water-utility-announces"
+    page.fill("#nr-add-author", "Lakeside Water press office")  # every field is editable
+    page.click("dialog.nr-dialog button[type=submit]")
+    page.locator("dialog.nr-dialog").wait_for(state="hidden")
+    assert f"[@{key}]" in editor(page).inner_text()
+    source = Source.objects.get(key=key)
+    assert (source.outlet, source.author, str(source.published_on)) == (
+        "Lakeside Water Company", "Lakeside Water press office", "2026-05-05")
+    assert Snapshot.objects.filter(source=source, status_code=200).exists()
+
+
+def test_a_link_that_cannot_be_read_still_lets_the_writer_add_the_source(
+        live_server, page_factory, writer, story, press_site):
+    page = open_form(page_factory, live_server, writer, story)
+    page.click("text=Add a source to the library")
+    page.fill("#nr-add-url", f"{press_site}/gone")
+    page.click("text=Fetch details from the link")
+    message = page.locator(".nr-dialog-message")
+    page.wait_for_function("() => document.querySelector('.nr-dialog-message')"
+                           ".textContent.includes('404')")
+    assert "fill them in by hand" in message.inner_text()
+    page.fill("#nr-add-key", "pipes-2026")
+    page.fill("#nr-add-title", "Pipe renewal")
+    page.fill("#nr-add-url", f"{press_site}/news/pipes")
+    page.click("dialog.nr-dialog button[type=submit]")
+    page.locator("dialog.nr-dialog").wait_for(state="hidden")
+    assert Source.objects.filter(key="pipes-2026").exists()
+
+
+def test_a_tab_closed_mid_edit_offers_the_text_back(live_server, page_factory, writer, story):
+    page = open_form(page_factory, live_server, writer, story)
+    type_at_end(page, "\nA paragraph typed and never saved.")
+    page.locator(".nr-status-keep", has_text="kept for you").wait_for(timeout=15000)
+    context = page.context
+    page.close()
+    again = context.new_page()
+    again.goto(live_server.url + reverse("admin:stories_story_change", args=[story.pk]))
+    banner = again.locator(".nr-restore")
+    banner.wait_for()
+    assert "You have unsaved text for this story" in banner.inner_text()
+    again.click("text=Show the differences")
+    again.locator("#nr-draft-diff .cm-mergeView").wait_for()
+    assert "A paragraph typed and never saved." in again.locator("#nr-draft-diff").inner_text()
+    again.click("text=Restore it")
+    assert "A paragraph typed and never saved." in editor(again).inner_text()
+
+
+def test_an_expired_session_keeps_the_text_and_saves_it_once_back(live_server, page_factory,
+                                                                   writer, story):
+    from stories.models import Draft
+
+    page = open_form(page_factory, live_server, writer, story)
+    page.context.clear_cookies()  # the session ends
+    type_at_end(page, "\nWritten while signed out.")
+    page.locator(".nr-status-keep", has_text="Kept in this browser only").wait_for(timeout=15000)
+    assert "session has ended" in page.locator(".nr-status-keep").inner_text()
+    assert not Draft.objects.exists()
+    # The writer signs in again in another tab (a new session and CSRF cookie), comes back.
+    login = page.context.new_page()
+    login.goto(live_server.url + reverse("admin:login"))
+    login.fill("#id_username", writer.username)
+    login.fill("#id_password", "correct-horse-battery")
+    login.click("input[type=submit]")
+    login.wait_for_url("**/admin/")
+    login.close()
+    page.bring_to_front()
+    page.evaluate("window.dispatchEvent(new Event('focus'))")
+    page.locator(".nr-status-keep", has_text="kept for you").wait_for(timeout=15000)
+    assert "Written while signed out." in Draft.objects.get(user=writer).body
+
+
+def test_leaving_with_unsaved_changes_asks_first(live_server, page_factory, writer, story):
+    page = open_form(page_factory, live_server, writer, story)
+    type_at_end(page, "\nNot saved yet.")
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.click("#content a:has-text('Revisions')")
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    assert "/change/" in page.url
+    assert "Not saved yet." in editor(page).inner_text()
+
+
+def test_two_tabs_conflicting_end_in_a_merge_where_both_edits_survive(
+        live_server, page_factory, writer, story):
+    from stories import services
+    from tests.factories import latest_hash
+
+    middle = "\n\n".join(f"Paragraph {n} of the background, unchanged by either tab."
+                         for n in range(1, 6))
+    services.story_update(story_id=story.pk, user=writer, base_revision=latest_hash(story),
+                          body=BODY + "\n" + middle + "\n\nThe closing line.")
+    first = open_form(page_factory, live_server, writer, story)
+    second = open_form(page_factory, live_server, writer, story)
+
+    editor(first).click()
+    first.keyboard.press("Control+Home")
+    first.keyboard.press("End")
+    first.keyboard.type(" Their addition.")
+    first.click("input[name=_continue]")
+    first.locator(".messagelist .success").wait_for()
+
+    type_at_end(second, "\n\nMy new closing paragraph [@ledger-cranes].")
+    second.keyboard.press("Escape")
+    second.click("input[name=_continue]")
+    merge = second.locator(".nr-stale-merge")
+    merge.wait_for()
+    assert "Merge your text with revision 3" in merge.inner_text()
+    assert "Change 2" in second.locator(".nr-merge-chunks").inner_text()
+    second.locator(".nr-take-theirs").first.click()
+    second.click(".nr-use-merged")
+    merge.wait_for(state="detached")
+    second.click("input[name=_continue]")
+    second.locator(".messagelist .success").wait_for()
+    body = Story.objects.get(pk=story.pk).body
+    assert "Their addition." in body
+    assert "My new closing paragraph [@ledger-cranes]." in body
+
+
+@pytest.mark.parametrize("which", ["add", "change"])
+def test_the_story_forms_have_no_serious_accessibility_violations(live_server, page_factory,
+                                                                  writer, story, which):
+    page = open_form(page_factory, live_server, writer, story if which == "change" else None)
+    page.wait_for_selector(".nr-live-panel .nr-panel-content :not(.help)")
+    assert axe_violations(page) == []

@@ -197,3 +197,21 @@ def test_conversion_writes_a_resource_record_and_says_headers_were_not_kept(db, 
     assert warc.replay(data, source.url).body == ARTICLE.encode()
     assert warcio_check(data, tmp_path).returncode == 0
     assert services.snapshots_convert_to_warc() == 0
+
+
+def test_archive_snapshots_command_reports_what_it_converted(db):
+    from io import StringIO
+
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    source = SourceFactory(url="https://example.org/old")
+    snapshot = Snapshot(source=source, requested_url=source.url, final_url=source.url,
+                        status_code=200, content_type="text/html")
+    snapshot.body.save("old.html", ContentFile(ARTICLE.encode()), save=False)
+    snapshot.save()
+    out = StringIO()
+    call_command("archive_snapshots", stdout=out)
+    assert out.getvalue().strip() == "Converted 1 of 1 snapshots to WARC; 0 left."
+    snapshot.refresh_from_db()
+    assert snapshot.warc and len(snapshot.warc_sha256) == 64
