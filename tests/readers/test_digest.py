@@ -29,7 +29,10 @@ def subscribe(client, email="reader@example.org", **extra):
 
 
 def link_in(message, name: str) -> str:
-    return re.search(r"http://localhost:8000(/digest/" + name + r"/[^/\s]+/)", message.body)[1]
+    from django.conf import settings
+
+    site = re.escape(settings.NEWSROOM_SITE_URL.rstrip("/"))
+    return re.search(site + r"(/digest/" + name + r"/[^/\s]+/)", message.body)[1]
 
 
 @pytest.fixture
@@ -141,7 +144,7 @@ def test_sign_ups_from_one_address_are_throttled(client, monkeypatch):
     assert Subscriber.objects.count() == 2
 
 
-def test_the_digest_lists_the_days_stories_with_sources_and_reviewers(confirmed, writer,
+def test_the_digest_lists_the_days_stories_with_sources_and_reviewers(confirmed, settings, writer,
                                                                       reviewer, editor):
     story = publish_story(writer, reviewer, editor, title="Cranes arrive", dek="Three of them.")
     assert tasks.send_digest.delay(day_of(story)).get() == 1
@@ -149,18 +152,19 @@ def test_the_digest_lists_the_days_stories_with_sources_and_reviewers(confirmed,
     assert message.to == ["reader@example.org"]
     assert "Cranes arrive" in message.body and "Three of them." in message.body
     assert "2 sources, reviewed by First Reviewer" in message.body
-    assert "http://localhost:8000/stories/cranes-arrive/" in message.body
+    assert f"{settings.NEWSROOM_SITE_URL}/stories/cranes-arrive/" in message.body
     html, kind = message.alternatives[0]
     assert kind == "text/html" and "Cranes arrive" in html
 
 
-def test_the_digest_carries_one_click_unsubscribe_headers(client, confirmed, writer, reviewer,
-                                                          editor):
+def test_the_digest_carries_one_click_unsubscribe_headers(client, settings, confirmed, writer,
+                                                          reviewer, editor):
     story = publish_story(writer, reviewer, editor, title="Cranes arrive")
     tasks.send_digest.delay(day_of(story))
     message = mail.outbox[0].message()
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    url = re.fullmatch(r"<http://localhost:8000(/digest/unsubscribe/[^>]+/)>",
+    site = re.escape(settings.NEWSROOM_SITE_URL.rstrip("/"))
+    url = re.fullmatch(r"<" + site + r"(/digest/unsubscribe/[^>]+/)>",
                        message["List-Unsubscribe"])[1]
     # RFC 8058: the mail provider POSTs this body, with no cookie and no CSRF token.
     from django.test import Client
