@@ -72,6 +72,11 @@ class SourceAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
     list_filter = ("kind", "health", "outlet")
     search_fields = ("key", "title", "outlet", "url")
     readonly_fields = ("added_by", "created_at", "updated_at", "health", "health_checked_at")
+
+    class Media:
+        # Paste a link on the add form and fetch the page's details (sources.proposals).
+        js = ("sources/lookup.js",)
+
     fieldsets = (
         (None, {"fields": ("key", "title", "url", "outlet", "author", "published_on", "kind")}),
         ("Without a link", {"fields": ("description",)}),

@@ -309,3 +309,23 @@ def test_the_story_forms_have_no_serious_accessibility_violations(live_server, p
     page = open_form(page_factory, live_server, writer, story if which == "change" else None)
     page.wait_for_selector(".nr-live-panel .nr-panel-content :not(.help)")
     assert axe_violations(page) == []
+
+
+def test_add_source_in_the_admin_fills_itself_from_a_pasted_link(live_server, page_factory,
+                                                                 writer, press_site):
+    writer.is_staff = True
+    writer.save(update_fields=["is_staff"])
+    page = page_factory(user=writer, live_server=live_server)
+    page.goto(live_server.url + reverse("admin:sources_source_add"))
+    page.fill("#id_url", f"{press_site}/news/pipes")
+    page.click("text=Fetch details from the link")
+    page.wait_for_function("() => document.querySelector('#id_title').value !== ''")
+    assert page.input_value("#id_title") == "Water utility announces pipe renewal programme"
+    assert page.input_value("#id_outlet") == "Lakeside Water Company"
+    assert page.input_value("#id_published_on") == "2026-05-05"
+    assert page.input_value("#id_key") == "lakeside-water-company-2026-water-utility-announces"
+    page.fill("#id_key", "lakeside-pipes")  # the writer can change any field
+    page.click("input[name=_save]")
+    page.locator(".messagelist .success").wait_for()
+    assert Source.objects.get(key="lakeside-pipes").outlet == "Lakeside Water Company"
+    assert not errors(page)
