@@ -85,11 +85,11 @@ def story_last_modified(page: selectors.StoryPage):
                                           if s.library_updated_at)])
 
 
-def listing_etag(kind: str, number: int, count: int, items: list[selectors.ListingItem],
+def listing_etag(kind: str, number: int, has_next: bool, items: list[selectors.ListingItem],
                  *extra) -> str:
-    """Changes whenever a teaser on that page of the listing, or the page count, can (or
-    `extra`, what else the page shows)."""
-    return _etag(kind, number, count, *extra, [
+    """Changes whenever a teaser on that page of the listing, or its link to older ones, can
+    (or `extra`, what else the page shows)."""
+    return _etag(kind, number, has_next, *extra, [
         (i.story.pk, i.story.updated_at, i.revision.pk, i.reviewers,
          [display_name(a) for a in i.authors]) for i in items])
 
