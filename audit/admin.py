@@ -9,10 +9,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.module_loading import import_string
+from django.utils.safestring import mark_safe
 
 from audit.admin_mixins import BoundedChangelist, ReadOnlyAdmin
 
+from .details import readable_details
 from .models import Event
 from .services import audit_record
 from .signals import acting_as
@@ -45,11 +48,16 @@ class EventAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
     # No date_hierarchy: its year links are a DISTINCT over every event. The "at" filter
     # (today, past 7 days, this month, this year) costs an index range scan.
     fields = ("at", "actor", "actor_username", "actor_name", "action", "story",
-              "revision_hash", "details", "prev_hash", "hash")
+              "revision_hash", "details_readable", "prev_hash", "hash")
     readonly_fields = fields
+    ordering = ("-id",)  # newest first; the "at" column sorts either way
 
     def get_queryset(self, request):
         return visible_events(request.user, super().get_queryset(request))
+
+    @admin.display(description="details")
+    def details_readable(self, event):
+        return format_html_join(mark_safe("<br>"), "{}: {}", readable_details(event.details))  # noqa: S308  # nosec B308 B703 - a constant
 
     @admin.display(description="revision", ordering="revision_hash")
     def revision_short(self, event):

@@ -261,7 +261,8 @@ def inbox(user, *, limit: int = LIMIT) -> list[Item]:
                 continue
             stories = citing.get(event.details.get("key"), [])
         else:
-            stories = [event.story]
+            # An event about no story (a sign-in, say) concerns nobody's inbox.
+            stories = [event.story] if event.story_id else []
         for story in stories:
             kind, label, text, url = describe(event, story, editor=editor,
                                               author=story.pk in authored)
