@@ -1,5 +1,7 @@
 """Behaviour shared by the newsroom's admin pages."""
 
+from .paging import BoundedPaginator
+
 
 class RefusedFormAnswers400:
     """A refused form comes back with its errors and every input kept, answering 400, not 200."""
@@ -42,3 +44,11 @@ class SavedByServiceAdmin:
 
     def save_related(self, request, form, formsets, change):
         """The service wrote any related rows (source list, authors)."""
+
+
+class BoundedChangelist:
+    """A changelist that never counts a whole large table: counts stop at audit.paging.LIMIT
+    (the page count shows that many) and the unfiltered total is not counted at all."""
+
+    paginator = BoundedPaginator
+    show_full_result_count = False

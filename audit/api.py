@@ -15,6 +15,7 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
+from .paging import LIMIT, BoundedPaginator
 from .roles import is_writer
 from .services import audit_denied
 
@@ -59,7 +60,14 @@ class IsNewsroomStaff(BasePermission):
 
 
 class NewsroomPagination(PageNumberPagination):
-    """Pages of 50 by default; `page_size` up to 200."""
+    """Pages of 50 by default; `page_size` up to 200 (larger asks get 200). `count` stops at
+    audit.paging.LIMIT, and pages past that row are out of range (404): narrow the list with
+    its filters instead. No list is counted or read in full, however large."""
+
+    django_paginator_class = BoundedPaginator
+    invalid_page_message = ("Invalid page: pages run from 1 to the last page of the list, and "
+                            f"stop at item {LIMIT:,}; use the list's filters to reach "
+                            "older items.")
 
     page_size = 50
     page_size_query_param = "page_size"

@@ -3,6 +3,7 @@
 import functools
 import json
 import os
+from collections import namedtuple
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -232,6 +233,13 @@ def _describe(checkpoint: Checkpoint) -> str:
     return f"the checkpoint signed at {checkpoint.at}"
 
 
+# What the chain check reads of each event: what Event.compute_hash covers, and the seal.
+_CHAIN_FIELDS = ("id", "at", "actor_username", "actor_name", "action", "story_id",
+                 "revision_hash", "details", "prev_hash", "hash", "mac", "mac_key")
+_ChainRow = namedtuple("_ChainRow", _CHAIN_FIELDS)
+_CHUNK = 5000
+
+
 def audit_verify(*, since_checkpoint: bool = False) -> ChainReport:
     """Walk the chain oldest first, checking links, hashes and MACs against every signed checkpoint.
 
@@ -257,42 +265,49 @@ def audit_verify(*, since_checkpoint: bool = False) -> ChainReport:
             events = events.filter(pk__gt=head.pk)
             expected_prev, checked, sealed_before = head.hash, latest.count, bool(head.mac)
 
-    legacy: list[Event] = []
+    # Legacy (MAC-less) events: how many, and the first and last id, never the events.
+    legacy, legacy_ids = 0, [None, None]
 
-    def broken(event, reason):
+    def broken(row, reason):
+        event = Event.objects.get(pk=row.id)
         return ChainReport(checked, event, reason, checkpoint=latest, checkpoints=len(signed))
 
-    for event in events.iterator(chunk_size=2000):
-        if event.prev_hash != expected_prev:
-            return broken(event, "its link to the previous event is broken")
-        if event.compute_hash() != event.hash:
-            return broken(event, "its content does not match its hash")
-        if event.mac:
-            key = keys.get(event.mac_key)
+    # Streamed (a server-side cursor on PostgreSQL) as plain rows: memory stays flat however
+    # long the chain, and no model instance is built per event. The hash is the model's own.
+    rows = events.values_list(*_CHAIN_FIELDS).iterator(chunk_size=_CHUNK)
+    for row in map(_ChainRow._make, rows):
+        if row.prev_hash != expected_prev:
+            return broken(row, "its link to the previous event is broken")
+        if Event.compute_hash(row) != row.hash:
+            return broken(row, "its content does not match its hash")
+        if row.mac:
+            key = keys.get(row.mac_key)
             if key is None:
-                return broken(event, f"its MAC was made with key {event.mac_key!r}, which is "
-                                     "neither AUDIT_HMAC_KEY nor in AUDIT_HMAC_RETIRED_KEYS")
-            if not macs.mac_matches(key, event.hash, event.mac):
-                return broken(event, "its MAC does not match: the newsroom did not write this "
-                                     "event as it stands (forged, or rewritten and rehashed)")
+                return broken(row, f"its MAC was made with key {row.mac_key!r}, which is "
+                                   "neither AUDIT_HMAC_KEY nor in AUDIT_HMAC_RETIRED_KEYS")
+            if not macs.mac_matches(key, row.hash, row.mac):
+                return broken(row, "its MAC does not match: the newsroom did not write this "
+                                   "event as it stands (forged, or rewritten and rehashed)")
             sealed_before = True
         elif sealed_before:
-            return broken(event, "it has no MAC, though events before it have one (an event "
-                                 "inserted or rewritten without the key)")
+            return broken(row, "it has no MAC, though events before it have one (an event "
+                               "inserted or rewritten without the key)")
         elif latest is not None and checked >= latest.count:
-            return broken(event, "it has no MAC and is newer than the latest checkpoint (every "
-                                 "event since MACs began carries one)")
+            return broken(row, "it has no MAC and is newer than the latest checkpoint (every "
+                               "event since MACs began carries one)")
         else:
-            legacy.append(event)
+            legacy += 1
+            legacy_ids[0] = legacy_ids[0] or row.id
+            legacy_ids[1] = row.id
         checked += 1
         checkpoint = at_position.get(checked)
-        if checkpoint is not None and (event.pk, event.hash) != (checkpoint.head_id,
-                                                                   checkpoint.head_hash):
-            return broken(event, f"{_describe(checkpoint)} has event #{checkpoint.head_id} "
-                                 f"(hash {checkpoint.head_hash[:12]}…) as event number "
-                                 f"{checked}: the chain up to here was rewritten, or events "
-                                 "were removed from it")
-        expected_prev = event.hash
+        if checkpoint is not None and (row.id, row.hash) != (checkpoint.head_id,
+                                                             checkpoint.head_hash):
+            return broken(row, f"{_describe(checkpoint)} has event #{checkpoint.head_id} "
+                               f"(hash {checkpoint.head_hash[:12]}…) as event number "
+                               f"{checked}: the chain up to here was rewritten, or events "
+                               "were removed from it")
+        expected_prev = row.hash
 
     warnings = []
     if latest is not None and checked < latest.count:
@@ -305,11 +320,11 @@ def audit_verify(*, since_checkpoint: bool = False) -> ChainReport:
         warnings.append(f"No signed checkpoint in {path} yet: deleting the newest events, or "
                         "all of them, would go unnoticed. Run manage.py audit_checkpoint.")
     if legacy:
-        warnings.append(f"{len(legacy)} events (#{legacy[0].pk} to #{legacy[-1].pk}) predate "
+        warnings.append(f"{legacy} events (#{legacy_ids[0]} to #{legacy_ids[1]}) predate "
                         "event MACs and are unauthenticated"
                         + ("; the checkpoints vouch for them from here on."
                            if latest is not None else "; the first checkpoint will cover them."))
-    return ChainReport(checked, legacy=len(legacy), checkpoint=latest, checkpoints=len(signed),
+    return ChainReport(checked, legacy=legacy, checkpoint=latest, checkpoints=len(signed),
                        newer=checked - latest.count if latest else checked,
                        warnings=tuple(warnings))
 

@@ -128,7 +128,7 @@ def _nodes(needed: set[merkle.Node]) -> dict[merkle.Node, bytes]:
     return found
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def log_append(*, fields: dict, kind: str, story=None, revision_number: int | None = None,
                content_hash: str = "") -> TransparencyEntry:
     """Append one entry and sign the new tree head; appends are serialised, so the tree never
@@ -177,12 +177,6 @@ def tree_head(size: int | None = None) -> TreeHead | None:
     return None if row is None else _head(row)
 
 
-def _checked(value: int, what: str, upto: int) -> int:
-    if not 0 <= value <= upto:
-        raise merkle.ProofError(f"{what} {value} is out of range: the log has {upto} entries")
-    return value
-
-
 @dataclass(frozen=True)
 class InclusionProof:
     """Entry `index` is in the tree of `head.size` entries: the audit path, deepest first."""
@@ -220,17 +214,24 @@ class ConsistencyProof:
 
 def consistency_proof(*, first: int, second: int | None = None) -> ConsistencyProof:
     """The consistency proof between the log's tree heads at two sizes (default: now)."""
-    current = log_size()
-    second = current if second is None else _checked(second, "second", current)
-    _checked(first, "first", second)
-    if second == 0:
-        raise merkle.ProofError("the log is empty: there is no tree head to prove against")
-    ranges = merkle.consistency_ranges(first, second)
-    nodes = _nodes(merkle.nodes_for(ranges))
+    if second is None:
+        second = log_size()
+        if second == 0:
+            raise merkle.ProofError("the log is empty: there is no tree head to prove against")
+    elif second == 0:
+        raise merkle.ProofError("second 0 is out of range: an empty log has no tree head")
+    if first > second:
+        raise merkle.ProofError(f"first {first} is out of range: it is larger than second "
+                                f"{second}")
     heads = {row.index + 1: _head(row) for row in TransparencyEntry.objects.filter(
         index__in=[first - 1, second - 1]).only("index", "root", "timestamp", "key", "signature")}
-    if second not in heads or (first and first not in heads):
-        raise LogDamaged("a tree head the proof needs is missing from the transparency log")
+    if second not in heads:
+        raise merkle.ProofError(f"second {second} is out of range: the log has {log_size()} "
+                                "entries")
+    if first and first not in heads:
+        raise LogDamaged(f"entry {first - 1} of the transparency log is missing")
+    ranges = merkle.consistency_ranges(first, second)
+    nodes = _nodes(merkle.nodes_for(ranges))
     return ConsistencyProof(path=[merkle.range_hash(a, b, nodes).hex() for a, b in ranges],
                             first=heads.get(first), second=heads[second])
 

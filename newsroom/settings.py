@@ -252,6 +252,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Link checks each worker runs at most (Celery rate_limit syntax): the sweep is paced.
+NEWSROOM_LINK_CHECK_RATE = os.environ.get("NEWSROOM_LINK_CHECK_RATE", "2/s")
+
 # Newsroom behaviour.
 NEWSROOM_REQUIRED_APPROVALS = int(os.environ.get("NEWSROOM_REQUIRED_APPROVALS", "1"))
 # Public pages (issue 13): how long a shared cache (Varnish, a CDN) may keep an anonymous page

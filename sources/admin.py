@@ -3,9 +3,10 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
-from audit.admin_mixins import RefusedFormAnswers400, SavedByServiceAdmin
+from audit.admin_mixins import BoundedChangelist, RefusedFormAnswers400, SavedByServiceAdmin
 from audit.errors import ActionDenied, InvalidInput
 
 from . import citing, services
@@ -61,15 +62,25 @@ class SourceAdminForm(forms.ModelForm):
             self.add_error(None, exc.reason)
 
 
+class OutletFilter(admin.AllValuesFieldListFilter):
+    """The library's outlets, read from the sources table alone: the changelist's own queryset
+    counts every source's citations, which a list of outlet names does not need."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = (Source.objects.exclude(outlet="").order_by("outlet")
+                               .values_list("outlet", flat=True).distinct())
+
+
 @admin.register(Source)
-class SourceAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
+class SourceAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
     """Library sources: searchable, filterable, and where each is cited."""
 
     form = SourceAdminForm
     actions = (capture_selected,)
     inlines = (SnapshotInline, LinkCheckInline)
     list_display = ("key", "title", "outlet", "kind", "health", "cited_by")
-    list_filter = ("kind", "health", "outlet")
+    list_filter = ("kind", "health", ("outlet", OutletFilter))
     search_fields = ("key", "title", "outlet", "url")
     readonly_fields = ("added_by", "created_at", "updated_at", "health", "health_checked_at")
 
@@ -90,8 +101,14 @@ class SourceAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
+        # A correlated count, computed for the rows on the page only (a join and GROUP BY
+        # would count every source's citations for each page of the list).
+        # The entries model is reached through the relation: sources import no app above it.
+        entries = Source._meta.get_field("story_entries").related_model._default_manager
+        citations = (entries.filter(source=OuterRef("pk")).order_by()
+                     .values("source").annotate(n=Count("story", distinct=True)).values("n"))
         return super().get_queryset(request).annotate(
-            cited_count=Count("story_entries__story", distinct=True)
+            cited_count=Coalesce(Subquery(citations), 0)
         ).order_by("key")
 
     def construct_change_message(self, request, form, formsets, add=False):

@@ -20,7 +20,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from audit.admin_mixins import ReadOnlyAdmin, RefusedFormAnswers400, SavedByServiceAdmin
+from audit.admin_mixins import (
+    BoundedChangelist,
+    ReadOnlyAdmin,
+    RefusedFormAnswers400,
+    SavedByServiceAdmin,
+)
 from audit.services import display_name
 from sources.archive import NotArchived
 from sources.csl import story_sources_csl
@@ -209,7 +214,7 @@ class StorySourceInline(admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
+class StoryAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
     """Stories a user may see; every save is one call to story_create or story_update."""
 
     form = StoryAdminForm
@@ -428,7 +433,7 @@ class StoryAdmin(SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
 
 
 @admin.register(Revision)
-class RevisionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class RevisionAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
     """Saved revisions, read-only: they are never changed once written."""
 
     list_display = ("story", "number", "short_hash", "created_by", "created_at", "error_count")
@@ -449,7 +454,7 @@ class RevisionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(Image)
-class ImageAdmin(RefusedFormAnswers400, admin.ModelAdmin):
+class ImageAdmin(BoundedChangelist, RefusedFormAnswers400, admin.ModelAdmin):
     """Uploaded figures: alt text required; the snippet places one in a story body."""
 
     form = ImageAdminForm

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from audit.admin_mixins import BoundedChangelist
 from audit.errors import Conflict
 
 from . import reader_selectors, services
@@ -68,7 +69,7 @@ def _may_use_desk(user) -> bool:
 
 
 @admin.register(ErrorReport)
-class ErrorReportAdmin(admin.ModelAdmin):
+class ErrorReportAdmin(BoundedChangelist, admin.ModelAdmin):
     """Readers' reports, grouped by story and claim, for editors and the story's reviewers."""
 
     def has_module_permission(self, request):
@@ -164,7 +165,7 @@ class ErrorReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(BoundedChangelist, admin.ModelAdmin):
     """The daily digest for editors: subscriber counts and the next digest as it will go out
     (no addresses are listed)."""
 

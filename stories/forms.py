@@ -39,6 +39,7 @@ class StorySourceForm(forms.ModelForm):
         if self.instance.pk:
             self.initial.setdefault("number", self.instance.position + 1)
 
+
     def _post_clean(self):
         # The workflow owns these rows and rewrites them on every save, so there is no model
         # instance to validate (and no query per row); duplicates are the formset's to report.
@@ -81,7 +82,8 @@ class StorySourceFormSet(BaseInlineFormSet):
         super().add_fields(form, index)
         field = form.fields["source"]
         # The table's column headings are not labels: name each control for screen readers.
-        field.widget.attrs["aria-label"] = "Source"
+        # (on the select inside the admin's add/edit wrapper, which renders its own attrs)
+        getattr(field.widget, "widget", field.widget).attrs["aria-label"] = "Source"
         if "DELETE" in form.fields:
             form.fields["DELETE"].widget.attrs["aria-label"] = "Remove from the source list"
         form.fields["source"] = LibrarySourceField(

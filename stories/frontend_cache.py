@@ -23,6 +23,8 @@ from django.utils.module_loading import import_string
 
 from audit import queueing
 
+from .sitemaps import STORIES_PER_FILE
+
 log = logging.getLogger(__name__)
 
 # Public pages that list stories: any publish, correction or retraction can change them.
@@ -93,7 +95,8 @@ def story_paths(story) -> list[str]:
              *_path("story-evidence", story.slug),
              *_path("api-public-story-detail", story.slug),
              *_path("api-public-story-evidence", story.slug),
-             *_path("api-public-story-canonical", story.slug)]
+             *_path("api-public-story-canonical", story.slug),
+             *_path("sitemap-stories", story.pk // STORIES_PER_FILE)]
     for name in LISTINGS:
         paths += _path(name)
     for username in story.authors.values_list("username", flat=True):

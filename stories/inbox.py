@@ -103,7 +103,9 @@ def _editor_q() -> Q:
 
 
 def _source_q(user) -> Q:
-    keys = StorySource.objects.filter(story__authors=user).values("source__key")
+    # A list, not a subquery: PostgreSQL cannot compare the JSON key with a subquery's text.
+    keys = list(StorySource.objects.filter(story__authors=user)
+                .values_list("source__key", flat=True).distinct())
     return Q(action__in=SOURCE_ACTIONS, details__health__in=BAD_HEALTH, details__key__in=keys)
 
 
@@ -259,7 +261,8 @@ def inbox(user, *, limit: int = LIMIT) -> list[Item]:
                 continue
             stories = citing.get(event.details.get("key"), [])
         else:
-            stories = [event.story]
+            # An event about no story (a sign-in, say) concerns nobody's inbox.
+            stories = [event.story] if event.story_id else []
         for story in stories:
             kind, label, text, url = describe(event, story, editor=editor,
                                               author=story.pk in authored)

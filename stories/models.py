@@ -3,6 +3,7 @@
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils import timezone
 from sources.pins import pinned
 
 from .canonical import content_hash
+from .search import PostgresGinIndex, RevisionSearchVector
 
 
 def encode_parts(parts: dict[str, str]) -> str:
@@ -130,7 +132,15 @@ class Story(models.Model):
     class Meta:
         ordering = ["-updated_at"]
         verbose_name_plural = "stories"
-        indexes = [models.Index(fields=["state", "-published_at"])]
+        indexes = [
+            models.Index(fields=["state", "-published_at"]),
+            # Every public listing (home, authors, sources, feed, search candidates): newest
+            # first among the published, never stepping over drafts.
+            models.Index(fields=["-published_at", "-id"], name="story_published",
+                         condition=models.Q(live_revision__isnull=False)),
+            # The admin's and the API's lists filtered by state, newest change first.
+            models.Index(fields=["state", "-updated_at"], name="story_state_updated"),
+        ]
 
     def __str__(self):
         return self.title
@@ -192,11 +202,21 @@ class Revision(models.Model):
     restored_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    search_vector = models.GeneratedField(
+        expression=RevisionSearchVector(), output_field=SearchVectorField(), db_persist=True,
+        help_text="What search matches: headline, summary and text (made by the database).",
+    )
 
     class Meta:
         ordering = ["story", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["story", "number"], name="revision_number_once")
+        ]
+        indexes = [
+            PostgresGinIndex(fields=["search_vector"], name="revision_search"),
+            # Which live revisions cite a source (its public page): JSON containment, @>.
+            PostgresGinIndex(fields=["source_keys"], name="revision_source_keys",
+                             opclasses=["jsonb_path_ops"]),
         ]
 
     def __str__(self):

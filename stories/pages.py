@@ -85,11 +85,11 @@ def story_last_modified(page: selectors.StoryPage):
                                           if s.library_updated_at)])
 
 
-def listing_etag(kind: str, number: int, count: int, items: list[selectors.ListingItem],
+def listing_etag(kind: str, number: int, has_next: bool, items: list[selectors.ListingItem],
                  *extra) -> str:
-    """Changes whenever a teaser on that page of the listing, or the page count, can (or
-    `extra`, what else the page shows)."""
-    return _etag(kind, number, count, *extra, [
+    """Changes whenever a teaser on that page of the listing, or its link to older ones, can
+    (or `extra`, what else the page shows)."""
+    return _etag(kind, number, has_next, *extra, [
         (i.story.pk, i.story.updated_at, i.revision.pk, i.reviewers,
          [display_name(a) for a in i.authors]) for i in items])
 
@@ -165,7 +165,9 @@ def page_context(page: selectors.StoryPage, *, origin: str, preview=None) -> dic
         "json_ld": json_ld(page, origin=origin),
         "preview": preview,
         # Readers download the snapshots approved with the live revision (a preview has none).
-        "evidence": not preview and any(item.snapshot_id for item in page.sources),
+        # (From the pins the revision already holds: reading page.sources here would cost the
+        # warm page, whose source list is a cached fragment, a query.)
+        "evidence": not preview and any(pin.snapshot_id for pin in page.revision.pins),
         "canonical": mark_safe(origin + escape(page.story.get_absolute_url())),  # noqa: S308  # nosec B308 B703
         "site_name": settings.NEWSROOM_SITE_NAME,
         "template_version": template_version(),

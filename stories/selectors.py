@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -18,12 +19,13 @@ from sources.pins import PinnedSource
 
 from .models import Correction, Decision, Review, Revision, Story
 from .reader_text import reader_lines, reader_text
+from .search import CONFIG as SEARCH_CONFIG
 from .transparency import LogRef, published_entry, story_log
 
 # Readers only ever see these fields of a live revision on listings; the HTML stays behind.
 # The working copy's body (a long draft is ~1 MB) stays behind too.
 _LISTING_DEFER = ("body", "live_revision__html", "live_revision__body", "live_revision__errors",
-                  "live_revision__warnings")
+                  "live_revision__warnings", "live_revision__search_vector")
 
 
 def _approving_reviews():
@@ -170,7 +172,8 @@ def story_page(slug: str) -> StoryPage | None:
     same revision whatever is published meanwhile."""
     story = (
         Story.objects.published().select_related("live_revision")
-        .defer("body", "live_revision__body", "live_revision__errors", "live_revision__warnings")
+        .defer("body", "live_revision__body", "live_revision__errors", "live_revision__warnings",
+               "live_revision__search_vector")
         .prefetch_related("authors").filter(slug=slug).first()
     )
     if story is None:
@@ -198,42 +201,60 @@ class PublishedRevision:
     log_entry: LogRef | None = None  # the transparency log entry that published it
 
 
-def published_history(story: Story) -> list[PublishedRevision]:
-    """Every revision that went live, oldest first, from the audit trail's publish events."""
-    events = list(
-        Event.objects.filter(story=story, action="publish").order_by("id")
-        .values_list("at", "details")
-    )
+def published_history(story: Story, *, newest: int | None = None,
+                      skip: int = 0) -> list[PublishedRevision]:
+    """Revisions that went live, oldest first, from the audit trail's publish events: all of
+    them, or the `newest` ones after skipping the `skip` most recent (a page of the trail; only
+    its revisions, and the one before it for the first diff, are read)."""
+    went_live = _went_live(story)
+    end = len(went_live) - skip
+    start = 0 if newest is None else max(0, end - newest)
+    wanted = went_live[max(0, start - 1):max(0, end)]
+    revisions = {
+        r.number: r for r in Revision.objects.filter(
+            story=story, number__in=[n for n, _ in wanted]
+        ).prefetch_related(Prefetch("reviews", queryset=_approving_reviews(), to_attr="approvals"))
+    }
+    corrections: dict[int, list[Correction]] = {}
+    for correction in story.corrections.filter(revision__in=revisions.values()):
+        corrections.setdefault(correction.revision_id, []).append(correction)
+    log = story_log(story)
+    history, previous = [], None
+    for position, (number, at) in enumerate(wanted, start=max(0, start - 1)):
+        revision = revisions.get(number)
+        if revision is None:
+            continue
+        if position >= start:
+            history.append(PublishedRevision(
+                revision=revision, published_at=at, reviewers=reviewer_names(revision.approvals),
+                corrections=corrections.get(revision.pk, []),
+                diff=revision_diff(previous, revision) if previous else None,
+                log_entry=published_entry(log, number),
+            ))
+        previous = revision
+    return history
+
+
+def published_count(story: Story) -> int:
+    """How many revisions went live (the length of the review trail)."""
+    return len(_went_live(story))
+
+
+def _went_live(story: Story) -> list[tuple[int, datetime]]:
+    """(revision number, time) of each first publication of a revision, oldest first."""
+    events = Event.objects.filter(story=story, action="publish").order_by("id").values_list(
+        "at", "details")
     went_live: list[tuple[int, datetime]] = []
+    seen: set[int] = set()
     for at, details in events:
         number = (details or {}).get("revision")
-        if isinstance(number, int) and number not in {n for n, _ in went_live}:
+        if isinstance(number, int) and number not in seen:
+            seen.add(number)
             went_live.append((number, at))
     if not went_live and story.live_revision_id:
         went_live.append((story.live_revision.number, story.published_at))
     # The live revision is the last word even if the events disagree.
-    revisions = {
-        r.number: r for r in Revision.objects.filter(
-            story=story, number__in=[n for n, _ in went_live]
-        ).prefetch_related(Prefetch("reviews", queryset=_approving_reviews(), to_attr="approvals"))
-    }
-    corrections: dict[int, list[Correction]] = {}
-    for correction in story.corrections.all():
-        corrections.setdefault(correction.revision_id, []).append(correction)
-    log = story_log(story)
-    history, previous = [], None
-    for number, at in went_live:
-        revision = revisions.get(number)
-        if revision is None:
-            continue
-        history.append(PublishedRevision(
-            revision=revision, published_at=at, reviewers=reviewer_names(revision.approvals),
-            corrections=corrections.get(revision.pk, []),
-            diff=revision_diff(previous, revision) if previous else None,
-            log_entry=published_entry(log, number),
-        ))
-        previous = revision
-    return history
+    return went_live
 
 
 _WORDS = re.compile(r"\s+|[^\s]+")
@@ -310,22 +331,23 @@ def revision_diff(old: Revision, new: Revision) -> SafeString:
 
 
 def stories_citing(source: Source):
-    """Published stories whose live revision lists the source (never a draft's list)."""
+    """Published stories whose live revision lists the source (never a draft's list), newest
+    first, as a queryset: PostgreSQL answers from the GIN index on the source lists."""
     stories = published_stories()
     if connection.vendor == "postgresql":
-        return list(stories.filter(live_revision__source_keys__contains=[source.key]))
-    # SQLite has no JSON containment: narrow by text, then check the list exactly.
-    candidates = stories.filter(live_revision__source_keys__icontains=source.key)
-    return [s for s in candidates if source.key in (s.live_revision.source_keys or [])]
+        return stories.filter(live_revision__source_keys__contains=[source.key])
+    # SQLite has no JSON containment: the list's JSON text holds the key in quotes exactly
+    # when the list has it (keys have no quotes, and are unique whatever their case).
+    return stories.filter(live_revision__source_keys__icontains=f'"{source.key}"')
 
 
-def public_source(key: str) -> tuple[Source, list[Story]] | None:
-    """A source and the published stories citing it; None when no published story does."""
+def public_source(key: str):
+    """A source and the published stories citing it (a queryset); None when none does."""
     source = Source.objects.filter(key=key).first()
     if source is None:
         return None
     stories = stories_citing(source)
-    if not stories:
+    if not stories.exists():
         return None
     return source, stories
 
@@ -333,7 +355,7 @@ def public_source(key: str) -> tuple[Source, list[Story]] | None:
 def public_snapshot(snapshot_id: int) -> Snapshot | None:
     """An archived copy readers may open: a snapshot of a source a published story cites."""
     snapshot = Snapshot.objects.select_related("source").filter(pk=snapshot_id).first()
-    if snapshot is None or not stories_citing(snapshot.source):
+    if snapshot is None or not stories_citing(snapshot.source).exists():
         return None
     return snapshot
 
@@ -357,6 +379,12 @@ class SearchHit:
     snippet: SafeString
 
 
+# A longer query is cut (a search box needs no more); every query is bounded and safe, operators
+# included (websearch syntax never fails to parse).
+MAX_QUERY_CHARS = 200
+MAX_QUERY_WORDS = 10
+# Matches ranked per search, newest first (see search_published).
+SEARCH_CANDIDATES = 1_000
 _START, _STOP = "\x02", "\x03"
 _TERM = re.compile(r"\w[\w'-]*")
 
@@ -385,26 +413,25 @@ def _snippet(text: str, query: str, width: int = 220) -> SafeString:
 
 def search_published(query: str, *, limit: int = 50) -> list[SearchHit]:
     """Full-text search over live title, dek and body; PostgreSQL ranks, SQLite matches text."""
-    query = (query or "").strip()[:200]
+    query = (query or "").strip()[:MAX_QUERY_CHARS]
     if not query:
         return []
     stories = published_stories()
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-        vector = (
-            SearchVector("live_revision__title", weight="A", config="english")
-            + SearchVector("live_revision__dek", weight="B", config="english")
-            + SearchVector("live_revision__body", weight="C", config="english")
-        )
-        search = SearchQuery(query, search_type="websearch", config="english")
+        # The live revision's stored vector (stories.search), found through its GIN index.
+        # Ranking reads each candidate's vector, so only the newest SEARCH_CANDIDATES matches
+        # are ranked: a word in every story costs the same as a rare one.
+        search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        newest = (Story.objects.published().filter(live_revision__search_vector=search)
+                  .order_by("-published_at", "-id").values("pk")[:SEARCH_CANDIDATES])
         rows = list(
-            stories.annotate(rank=SearchRank(vector, search))
-            .filter(rank__gt=0).order_by("-rank", "-published_at")[:limit]
+            stories.filter(pk__in=newest)
+            .annotate(rank=SearchRank(F("live_revision__search_vector"), search))
+            .order_by("-rank", "-published_at", "-id")[:limit]
         )
     else:
         # Every word somewhere in the title, dek or text (as PostgreSQL's websearch does).
-        for word in _TERM.findall(query) or [query]:
+        for word in (_TERM.findall(query) or [query])[:MAX_QUERY_WORDS]:
             stories = stories.filter(
                 Q(live_revision__title__icontains=word) | Q(live_revision__dek__icontains=word)
                 | Q(live_revision__body__icontains=word))

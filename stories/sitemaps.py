@@ -1,20 +1,44 @@
-"""Sitemap entries for the public site: only published stories."""
+"""The sitemap: an index (/sitemap.xml) of files that each list at most 500 published stories.
+
+Stories go to files by id (ids 0-499 in /sitemap-stories-0.xml, 500-999 in -1, ...), so a
+file is one range scan of the primary key and costs the same in any archive; the protocol
+allows 50,000 URLs a file, and 500 keep each file quick to render. The index lists the files
+that hold a published story, each with the newest change among its stories; it is one grouped
+query, cached until any story changes (its key holds the newest Story.updated_at, an indexed
+look-up).
+"""
 
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
+from django.core.cache import cache
+from django.db.models import F, Max
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
-from . import selectors
+from .models import Story
+
+STORIES_PER_FILE = 500
+# What readers last saw change on a story page: a retraction, a correction, the publication.
+LAST_CHANGE = Coalesce("retracted_at", "live_updated_at", "published_at")
 
 
 class StorySitemap(Sitemap):
-    """Every published story, with the time its live text last changed."""
+    """The published stories whose ids fall in one file's range, with their last change."""
 
     changefreq = "daily"
     priority = 0.8
-    limit = 5000
+    limit = STORIES_PER_FILE
+
+    def __init__(self, file: int):
+        self.file = file
 
     def items(self):
-        return selectors.published_stories()
+        start = self.file * STORIES_PER_FILE
+        return (Story.objects.published().filter(pk__gte=start, pk__lt=start + STORIES_PER_FILE)
+                .only("slug", "published_at", "live_updated_at", "retracted_at").order_by("pk"))
 
     def lastmod(self, item):
         return item.retracted_at or item.live_updated_at or item.published_at
@@ -33,4 +57,39 @@ class PagesSitemap(Sitemap):
         return reverse(item)
 
 
-SITEMAPS = {"stories": StorySitemap, "pages": PagesSitemap}
+def _story_files() -> list[tuple[int, object]]:
+    """(file number, newest change) of every file holding a published story."""
+    newest = Story.objects.aggregate(at=Max("updated_at"))["at"]
+    key = f"sitemap-files:{STORIES_PER_FILE}:{newest.isoformat() if newest else '-'}"
+    files = cache.get(key)
+    if files is None:
+        files = list(Story.objects.published().annotate(file=F("pk") / STORIES_PER_FILE)
+                     .values("file").annotate(last=Max(LAST_CHANGE)).order_by("file")
+                     .values_list("file", "last"))
+        cache.set(key, files, 24 * 3600)
+    return files
+
+
+@require_safe
+def sitemap_index(request):
+    """/sitemap.xml: the pages file, then one file per 500 story ids, each with lastmod."""
+    origin = f"{request.scheme}://{request.get_host()}"
+    entries = [sitemap_views.SitemapIndexItem(origin + reverse("sitemap-pages"), None)]
+    entries += [
+        sitemap_views.SitemapIndexItem(origin + reverse("sitemap-stories", args=[file]), last)
+        for file, last in _story_files()
+    ]
+    return TemplateResponse(request, "sitemap_index.xml", {"sitemaps": entries},
+                            content_type="application/xml")
+
+
+@require_safe
+def sitemap_pages(request):
+    return sitemap_views.sitemap(request, {"pages": PagesSitemap})
+
+
+@require_safe
+def sitemap_stories(request, file: int):
+    if file > 10**9:  # past any id: answered without a query
+        raise Http404("No such sitemap file.")
+    return sitemap_views.sitemap(request, {"stories": StorySitemap(file)})

@@ -21,7 +21,7 @@ from sources import archive, extraction, wacz
 from sources.models import Snapshot
 
 from . import evidence_selectors, selectors
-from .views import cache_headers, render_page
+from .views import cache_headers, listing_page, render_page
 
 # The archived page runs nothing and loads nothing: no script, no request to the original
 # site or to us (images and styles inline only), and it may be framed by our own page only.
@@ -36,8 +36,9 @@ def source_detail(request, key):
     if found is None:
         raise Http404("No published story cites this source.")
     source, stories = found
+    page, items = listing_page(request, stories)
     return render_page(request, "sources/source_detail.html", {
-        "source": source, "items": selectors.listing_items(stories),
+        "source": source, "page": page, "items": items,
     })
 
 

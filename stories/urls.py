@@ -1,9 +1,7 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import reader_views, source_views, transparency_views, views
+from . import reader_views, sitemaps, source_views, transparency_views, views
 from .feeds import LatestStoriesFeed
-from .sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -37,7 +35,9 @@ urlpatterns = [
          name="well-known-transparency"),
     path("preview/<str:token>/", views.preview, name="preview"),
     path("feed/", LatestStoriesFeed(), name="feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path("sitemap-pages.xml", sitemaps.sitemap_pages, name="sitemap-pages"),
+    path("sitemap-stories-<int:file>.xml", sitemaps.sitemap_stories, name="sitemap-stories"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("healthz", views.healthz, name="healthz"),
 ]

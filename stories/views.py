@@ -9,7 +9,6 @@ tell shared caches how long they may keep them (``public_page``); the edge cache
 from functools import wraps
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
@@ -18,11 +17,14 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_safe
 
+from audit.paging import page_number, window
 from audit.services import display_name
 
 from . import pages, reader_selectors, selectors, services
 
 HOME_PAGE_SIZE = 20
+# Versions on one page of a story's review trail (each with its diff to the one before).
+HISTORY_PAGE_SIZE = 10
 
 
 def healthz(request):
@@ -99,26 +101,28 @@ def _origin(request) -> str:
 
 
 def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
+    return page_number(request.GET.get("page"))
+
+
+def listing_page(request, stories):
+    """The requested page of a public listing (newest first), read without counting it:
+    (page, teasers). Pages past the end are empty; deep pages stop at audit.paging.LIMIT."""
+    page = window(stories, request.GET.get("page"), per_page=HOME_PAGE_SIZE)
+    return page, selectors.listing_items(page.object_list)
 
 
 def _home(request):
-    """(page, items) of the home listing, read once per request (past the end: the last)."""
+    """(page, items) of the home listing, read once per request."""
     found = getattr(request, "_newsroom_home", None)
     if found is None:
-        page = Paginator(selectors.published_stories(), HOME_PAGE_SIZE).get_page(
-            _page_number(request))
-        found = request._newsroom_home = (page, selectors.listing_items(page.object_list))
+        found = request._newsroom_home = listing_page(request, selectors.published_stories())
     return found
 
 
 def _home_etag(request):
     page, items = _home(request)
     top = [pk for pk, _ in pages.top_stories_for()]
-    return pages.listing_etag("home", page.number, page.paginator.count, items, top)
+    return pages.listing_etag("home", page.number, page.has_next, items, top)
 
 
 def _home_last_modified(request):
@@ -152,10 +156,14 @@ def story_history(request, slug):
     page = selectors.story_page(slug)
     if page is None:
         raise Http404("No published story at this address.")
-    history = selectors.published_history(page.story)
+    total = selectors.published_count(page.story)
+    trail = window(range(total), request.GET.get("page"), per_page=HISTORY_PAGE_SIZE)
+    skip = (trail.number - 1) * HISTORY_PAGE_SIZE
+    history = selectors.published_history(page.story, newest=HISTORY_PAGE_SIZE, skip=skip)
     return render_page(request, "stories/story_history.html", {
-        "page": page, "story": page.story, "revision": page.revision,
-        "history": list(reversed(history)),
+        "page": page, "story": page.story, "revision": page.revision, "trail": trail,
+        "history": list(reversed(history)), "first_number": total - skip,
+        "current_on_page": trail.number == 1,
         "reader_corrections": reader_selectors.report_corrections_count(page.story),
     })
 
@@ -179,10 +187,9 @@ def author_detail(request, username):
     if found is None:
         raise Http404("No published stories by this author.")
     user, stories = found
-    page = Paginator(stories, HOME_PAGE_SIZE).get_page(_page_number(request))
+    page, items = listing_page(request, stories)
     return render_page(request, "stories/author_detail.html", {
-        "author": user, "author_name": display_name(user), "page": page,
-        "items": selectors.listing_items(page.object_list),
+        "author": user, "author_name": display_name(user), "page": page, "items": items,
     })
 
 

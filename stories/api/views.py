@@ -402,7 +402,7 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         story = self.get_object()
         revisions = (Revision.objects.filter(story=story)
                      .select_related("created_by", "restored_from")
-                     .defer("body", "html").order_by("-number"))
+                     .defer("body", "html", "search_vector").order_by("-number"))
         page = self.paginate_queryset(revisions)
         return self.get_paginated_response(s.RevisionSerializer(page, many=True).data)
 

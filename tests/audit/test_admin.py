@@ -35,6 +35,23 @@ def test_event_list_shows_time_actor_action_and_short_hashes(client, admin_user,
     assert event.hash not in response.text
 
 
+def test_event_list_shows_the_newest_first(client, admin_user, event, writer):
+    audit_record(action="submit", actor=writer, details={"to": "in_review"})
+    client.force_login(admin_user)
+    rows = result_rows(client.get(reverse("admin:audit_event_changelist")))
+    assert rows.index("submit") < rows.index("approve.denied")
+
+
+def test_event_detail_reads_details_as_labelled_values_not_reprs(client, admin_user, writer):
+    audit_record(action="revision", actor=writer,
+                 details={"restored_from": None, "was_live": True, "to": "draft"})
+    shown = Event.objects.order_by("-id").first()
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:audit_event_change", args=[shown.pk])).text
+    assert "was live: yes<br>to: draft" in page
+    assert "restored_from" not in page and "restored from" not in page
+
+
 def test_event_list_filters_by_action(client, admin_user, event, writer):
     audit_record(action="role_review_marker", actor=writer)
     client.force_login(admin_user)

@@ -2,7 +2,7 @@
 Go implementations (transparency-dev/merkle, Trillian, certificate-transparency-go) test with."""
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit import merkle
@@ -166,6 +166,7 @@ def test_a_proof_for_an_index_out_of_range_is_refused(index, size):
         merkle.inclusion_ranges(index, size)
 
 
+@settings(deadline=None)  # up to 70 appends and proofs: slow on a loaded machine
 @given(st.integers(min_value=1, max_value=70), st.data())
 def test_proofs_from_stored_subtrees_verify_against_the_definition(size, data):
     entries = [f"entry {i}".encode() for i in range(size)]
@@ -182,6 +183,7 @@ def test_proofs_from_stored_subtrees_verify_against_the_definition(size, data):
                               path=store.path(merkle.consistency_ranges(first, size)))
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=2, max_value=40), st.data())
 def test_a_reordered_log_is_not_consistent_with_the_original(size, data):
     entries = [f"entry {i}".encode() for i in range(size)]

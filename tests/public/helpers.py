@@ -41,3 +41,18 @@ def republish(story: Story, writer, reviewer, editor, *, note="Fixed a figure.",
                            user=editor, note=note, note_kind=note_kind)
     story.refresh_from_db()
     return story
+
+
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def sitemap_urls(client) -> list[str]:
+    """Every page URL the sitemap lists: the index at /sitemap.xml, then each file it names."""
+    import xml.etree.ElementTree as ET  # noqa: S405 - our own sitemap
+
+    index = ET.fromstring(client.get("/sitemap.xml").content)  # noqa: S314  # nosec B314
+    urls = []
+    for loc in index.iter(f"{SITEMAP_NS}loc"):
+        file = ET.fromstring(client.get(loc.text).content)  # noqa: S314  # nosec B314
+        urls += [url.text for url in file.iter(f"{SITEMAP_NS}loc")]
+    return urls

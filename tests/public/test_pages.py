@@ -7,7 +7,7 @@ from django.urls import reverse
 from sources.models import Snapshot
 from stories import selectors, services
 from tests.factories import SourceFactory
-from tests.public.helpers import publish_story
+from tests.public.helpers import publish_story, sitemap_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -140,8 +140,8 @@ def test_feed_lists_published_stories(client, writer, reviewer, editor):
 def test_sitemap_lists_published_stories(client, writer, reviewer, editor):
     story = publish_story(writer, reviewer, editor)
     response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    assert story.get_absolute_url() in text(response)
+    assert response.status_code == 200 and "<sitemapindex" in text(response)
+    assert f"http://testserver{story.get_absolute_url()}" in sitemap_urls(client)
 
 
 def test_robots_txt_points_to_sitemap_without_db(client, django_assert_num_queries, db):

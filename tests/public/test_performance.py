@@ -27,7 +27,7 @@ def queries_for(client, url) -> int:
     return len(captured)
 
 
-STORY_PAGE_QUERIES = 4  # story and live revision, authors, approvals, link health
+STORY_PAGE_QUERIES = 5  # story and live revision, authors, approvals, link health, log entries
 
 
 @pytest.mark.parametrize("fragment_cache", [False, True], ids=["cold", "warm"])

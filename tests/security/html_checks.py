@@ -18,6 +18,16 @@ _IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\u206
 OWN_SCRIPT_PATHS = ("/static/", "/admin/jsi18n/", "/api/docs/?script=")
 DANGEROUS_ELEMENTS = {"iframe", "frame", "frameset", "object", "embed", "applet", "base"}
 DATA_SCRIPT_TYPES = {"application/ld+json", "application/json"}
+# The one frame we embed: an archived page replayed from its WARC, fully sandboxed (no
+# allow-* tokens) and served with a CSP sandbox of its own (stories.source_views.REPLAY_POLICY).
+OWN_REPLAY_FRAME = re.compile(r"^/sources/snapshots/[0-9]+/replay/$")
+
+
+def _own_replay_frame(node) -> bool:
+    attrs = node.attributes
+    return ((node.tag or "").lower() == "iframe" and "sandbox" in attrs
+            and not (attrs.get("sandbox") or "").strip()
+            and bool(OWN_REPLAY_FRAME.match(attrs.get("src") or "")))
 
 
 def script_scheme(url: str) -> str | None:
@@ -57,7 +67,7 @@ def html_problems(html: str) -> list[str]:
         tag = (node.tag or "").lower()
         if tag == "script":
             _check_script(node, problems)
-        if tag in DANGEROUS_ELEMENTS:
+        if tag in DANGEROUS_ELEMENTS and not _own_replay_frame(node):
             problems.append(f"<{tag}> element: {node.html[:160]!r}")
         if tag == "meta" and (node.attributes.get("http-equiv") or "").lower() == "refresh":
             problems.append(f"meta refresh: {node.html[:160]!r}")

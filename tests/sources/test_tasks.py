@@ -58,3 +58,9 @@ def test_check_cited_links_checks_only_sources_of_published_stories(
 def test_check_cited_links_is_in_the_beat_schedule(settings):
     names = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
     assert "sources.tasks.check_cited_links" in names
+
+
+def test_link_checks_are_paced_on_every_worker(settings):
+    # A sweep queues one check per cited source; the worker runs them at this rate, so a
+    # library of 30,000 sources never arrives at the database and the web workers at once.
+    assert tasks.check_source_link.rate_limit == settings.NEWSROOM_LINK_CHECK_RATE == "2/s"

@@ -6,7 +6,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stories.canonical import PINNED_FIELDS, canonical_bytes
@@ -189,6 +189,7 @@ _source = st.fixed_dictionaries({name: _text for name in PINNED_FIELDS if name !
                                 | {"snapshot_id": st.none() | st.integers(0, 10**9)})
 
 
+@settings(deadline=None)
 @given(title=_text, dek=_text, body=_text, sources=st.lists(_source, max_size=4),
        version=st.sampled_from([1, 2]))
 def test_its_canonical_bytes_are_the_newsrooms(title, dek, body, sources, version):

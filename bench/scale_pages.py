@@ -1,0 +1,230 @@
+"""What bench/scale.py measures inside one archive: pages, API calls and the link sweep.
+
+Each target is requested once to count its queries and EXPLAIN each of them (a sequential scan
+of a large table is flagged), then `warm` times with the caches filled and `cold` times with
+Django's cache cleared before each request. Times are milliseconds, median and p95.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.db.models import Count, Value
+from django.db.models.functions import Concat
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from bench.scale_data import COMMON_WORD, RARE_WORD
+from sources.models import Source
+from stories.models import Revision, State, Story
+from stories.sitemaps import STORIES_PER_FILE
+
+
+def _ms(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median": statistics.median(ordered) * 1000, "p95": p95 * 1000}
+
+
+def _seq_scans(queries, large: tuple[str, ...]) -> list[str]:
+    """Large tables some captured SELECT reads with a sequential scan (EXPLAIN of each)."""
+    found = set()
+    with connection.cursor() as cursor:
+        for query in queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            try:
+                cursor.execute("EXPLAIN " + sql)
+            except DatabaseError:  # the query failed in the request too (its page shows a 500)
+                continue
+            for (line,) in cursor.fetchall():
+                if "Seq Scan on " in line:
+                    table = line.split("Seq Scan on ", 1)[1].split()[0]
+                    if table in large:
+                        found.add(table)
+    return sorted(found)
+
+
+def targets() -> list[tuple[str, str, object]]:
+    """(name, URL, user or None) of everything measured, picked from the archive itself."""
+    User = get_user_model()
+    editor = User.objects.get(username="editor000")
+    published = Story.objects.published().order_by("id")
+    typical = published[published.count() // 2]
+    corrected = (Revision.objects.values("story").annotate(n=Count("id")).order_by("-n")
+                 .values_list("story", flat=True).first())
+    corrected = Story.objects.get(pk=corrected)
+    author = (User.objects.filter(username__startswith="author").annotate(n=Count("stories"))
+              .order_by("-n").first())
+    cited = (Source.objects.annotate(n=Count("story_entries")).order_by("-n").first())
+    in_review = Story.objects.filter(state=State.IN_REVIEW).order_by("id").first()
+    word = typical.title.split()[1]
+    return [
+        ("robots.txt (floor)", "/robots.txt", None),
+        ("home", "/", None),
+        ("home, page 40", "/?page=40", None),
+        ("story page", typical.get_absolute_url(), None),
+        ("story history, corrected 200 times", f"{corrected.get_absolute_url()}history/", None),
+        (f"source page, most cited ({cited.n:,} stories)", cited.get_absolute_url(), None),
+        (f"author page, most prolific ({author.n:,})", f"/authors/{author.username}/", None),
+        (f"search, common term ({COMMON_WORD})", f"/search/?q={COMMON_WORD}", None),
+        (f"search, rare term ({RARE_WORD})", f"/search/?q={RARE_WORD}", None),
+        ("sitemap index", "/sitemap.xml", None),
+        ("sitemap, newest file",
+         reverse("sitemap-stories", args=[published.last().pk // STORIES_PER_FILE]), None),
+        ("feed", "/feed/", None),
+        ("admin dashboard", "/admin/", editor),
+        ("admin inbox", reverse("admin:stories_story_inbox"), editor),
+        ("admin story changelist", "/admin/stories/story/", editor),
+        ("admin changelist, state filter", "/admin/stories/story/?state__exact=in_review", editor),
+        ("admin changelist, search", f"/admin/stories/story/?q={word}", editor),
+        ("admin audit events", "/admin/audit/event/", editor),
+        ("admin source changelist", "/admin/sources/source/", editor),
+        ("review screen", f"/admin/stories/story/{in_review.pk}/review/", editor),
+        ("API stories", "/api/v1/stories/", editor),
+        ("API stories, state filter", "/api/v1/stories/?state=in_review", editor),
+        ("API stories, page 20", "/api/v1/stories/?page=20", editor),
+        ("API public stories", "/api/v1/public/stories/", None),
+        ("API sources, health filter", "/api/v1/sources/?health=broken", editor),
+        ("API sources, page 6", "/api/v1/sources/?page=6", editor),
+    ]
+
+
+def _client(user) -> Client:
+    client = Client(raise_request_exception=False)  # a 500 is a figure, shown as such
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def measure_page(url: str, user, *, warm: int, cold: int, large, explain: bool) -> dict:
+    client = _client(user)
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    result = {"status": response.status_code, "queries": len(captured),
+              "seq_scans": _seq_scans(captured.captured_queries, large) if explain else [],
+              "bytes": len(response.content) if not response.streaming else 0}
+    samples = {"warm": [], "cold": []}
+    for _ in range(warm):
+        started = time.perf_counter()
+        client.get(url)
+        samples["warm"].append(time.perf_counter() - started)
+    for _ in range(cold):
+        cache.clear()
+        started = time.perf_counter()
+        client.get(url)
+        samples["cold"].append(time.perf_counter() - started)
+    result["samples"] = samples
+    return result
+
+
+class _Answer(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 - the http.server API
+        body = b"<html><head><title>A report</title></head><body><p>Text.</p></body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_HEAD = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+def sweep(seconds: float, story_url: str) -> dict:
+    """The link sweep against a local HTTP server, time-boxed: sources per second, the time a
+    full sweep would take at that rate, and the story page's p95 while it runs."""
+    from sources import services
+    from sources.tasks import cited_link_ids
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    Source.objects.exclude(url="").update(url=Concat(Value(base), "key"))
+    started = time.perf_counter()
+    ids = list(cited_link_ids())
+    listing = time.perf_counter() - started
+    done, started = 0, time.perf_counter()
+    stop = threading.Event()
+    page_samples: list[float] = []
+
+    def reader():
+        client = Client()
+        while not stop.is_set():
+            began = time.perf_counter()
+            client.get(story_url)
+            page_samples.append(time.perf_counter() - began)
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for source_id in ids:
+            services.source_check_link(source_id=source_id)
+            done += 1
+            if time.perf_counter() - started > seconds:
+                break
+    finally:
+        stop.set()
+        thread.join()
+        server.shutdown()
+    elapsed = time.perf_counter() - started
+    rate = done / elapsed if elapsed else 0
+    return {"cited": len(ids), "listing_ms": listing * 1000, "checked": done,
+            "per_second": rate, "full_sweep_s": len(ids) / rate if rate else None,
+            "page_during": _ms(page_samples) if page_samples else None}
+
+
+def use(name: str, keys: dict) -> None:
+    """Point this process at another archive: its database, its audit keys, empty caches."""
+    from django.conf import settings
+
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    settings.AUDIT_HMAC_KEY = keys["AUDIT_HMAC_KEY"]
+    settings.AUDIT_CHECKPOINT_PATH = keys["AUDIT_CHECKPOINT_PATH"]
+    cache.clear()
+
+
+def run(archives: list[tuple[int, str, dict]], *, warm: int, cold: int, rounds: int,
+        sweep_seconds: float, large) -> dict:
+    """Every target in every archive, the archives taking turns page by page and round by
+    round, so a busy machine slows each size alike."""
+    chosen = {}
+    for stories, name, keys in archives:
+        use(name, keys)
+        chosen[stories] = targets()
+    results = {stories: {} for stories, _, _ in archives}
+    for index in range(len(next(iter(chosen.values())))):
+        for turn in range(rounds):
+            for stories, name, keys in archives:
+                label, url, user = chosen[stories][index]
+                use(name, keys)
+                found = measure_page(url, user, warm=warm, cold=cold, large=large,
+                                     explain=turn == 0)
+                entry = results[stories].setdefault(label, {"url": url, "samples": {}})
+                if turn == 0:
+                    entry.update({k: v for k, v in found.items() if k != "samples"})
+                for kind, samples in found["samples"].items():
+                    entry["samples"].setdefault(kind, []).extend(samples)
+    for pages in results.values():
+        for entry in pages.values():
+            samples = entry.pop("samples")
+            entry["warm"], entry["cold"] = _ms(samples["warm"]), _ms(samples["cold"])
+    figures = {}
+    for stories, name, keys in archives:
+        use(name, keys)
+        figures[stories] = {"pages": results[stories],
+                            "sweep": sweep(sweep_seconds, chosen[stories][3][1])}
+    return figures

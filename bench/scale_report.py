@@ -1,0 +1,128 @@
+"""The table bench/scale.py prints and writes to bench/results-scale.md: each figure at every
+archive size side by side, the ratio of the largest to the smallest, and the budgets."""
+
+from __future__ import annotations
+
+import os
+import platform
+from datetime import UTC, datetime
+
+PAGE_BUDGET_MS = 100
+SEARCH_BUDGET_MS = 150
+RATIO_BUDGET = 2.0
+EVENTS_BUDGET = 50_000
+
+
+def _f(value, digits=1) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}"
+
+
+def _verdict(name: str, warm_p95: float, ratio: float | None) -> str:
+    budget = SEARCH_BUDGET_MS if name.startswith("search") else PAGE_BUDGET_MS
+    misses = []
+    if warm_p95 > budget:
+        misses.append(f"p95 > {budget} ms")
+    if ratio is not None and ratio > RATIO_BUDGET:
+        misses.append(f"> {RATIO_BUDGET:g}x")
+    return "meets" if not misses else "misses: " + ", ".join(misses)
+
+
+def write(figures: dict, sizes: list[int]) -> str:
+    small, large = sizes[0], sizes[-1]
+    head = " | ".join(f"{s:,}" for s in sizes)
+    lines = [
+        "# The archive benchmark (bench/scale.py)",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
+        f"({os.cpu_count()} cores, shared with other work: load average "
+        f"{os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}, "
+        "PostgreSQL, DEBUG off, Django's test client in one process. Times in ms.",
+        "",
+        "## Archives",
+        "",
+        f"| | {head} |",
+        "|---|" + "---:|" * len(sizes),
+    ]
+    for key in ("stories", "revisions", "claims", "events", "sources", "story_sources",
+                "link_checks", "reviews", "corrections", "seconds"):
+        label = "load time (s)" if key == "seconds" else key.replace("_", " ")
+        lines.append(f"| {label} | " + " | ".join(
+            _f(figures[s]["load"].get(key)) for s in sizes) + " |")
+    lines += [
+        "",
+        "## Pages and API calls",
+        "",
+        "Warm: caches filled, the same request repeated. Cold: Django's cache cleared before "
+        "each request (PostgreSQL's buffers stay warm). Queries: the number one request runs. "
+        "Seq scans: large tables a query of the request reads with a sequential scan "
+        f"(EXPLAIN). Ratio: warm p95 at {large:,} over warm p95 at {small:,}. Budgets: warm "
+        f"p95 under {PAGE_BUDGET_MS} ms (search {SEARCH_BUDGET_MS} ms) and at most "
+        f"{RATIO_BUDGET:g}x.",
+        "",
+        "| page | " + " | ".join(f"warm median / p95 at {s:,}" for s in sizes) + " | "
+        + " | ".join(f"cold p95 at {s:,}" for s in sizes) + " | queries | seq scans | "
+        "ratio | budget |",
+        "|---|" + "---:|" * (2 * len(sizes) + 2) + "---|---|",
+    ]
+    names = list(figures[large]["pages"])
+    small_names = list(figures[small]["pages"])
+    for index, name in enumerate(names):
+        rows = []
+        for size in sizes:
+            pages = figures[size]["pages"]
+            key = name if name in pages else list(pages)[index]  # counts differ by size
+            rows.append(pages[key])
+        warm = [f"{_f(r['warm']['median'])} / {_f(r['warm']['p95'])}" for r in rows]
+        cold = [_f(r["cold"]["p95"]) for r in rows]
+        queries = " / ".join(str(r["queries"]) for r in rows)
+        scans = ", ".join(sorted({t for r in rows for t in r["seq_scans"]})) or "none"
+        ratio = rows[-1]["warm"]["p95"] / rows[0]["warm"]["p95"] if rows[0]["warm"]["p95"] else None
+        statuses = {r["status"] for r in rows}
+        shown = name if index >= len(small_names) or small_names[index] == name else \
+            f"{small_names[index]} → {name}"
+        note = "" if statuses == {200} else f" (HTTP {'/'.join(map(str, sorted(statuses)))})"
+        lines.append(f"| {shown}{note} | " + " | ".join(warm) + " | " + " | ".join(cold)
+                     + f" | {queries} | {scans} | {_f(ratio, 2)}x | "
+                     + _verdict(name, rows[-1]["warm"]["p95"], ratio) + " |")
+    lines += [
+        "",
+        "## verify_audit and the link sweep",
+        "",
+        f"| | {head} | budget |",
+        "|---|" + "---:|" * len(sizes) + "---|",
+    ]
+    audits = [figures[s]["audit"] for s in sizes]
+    events = [figures[s]["load"].get("events") or 0 for s in sizes]
+    # A run stopped by SCALE_VERIFY_SECONDS has no rate: it did not check every event.
+    rates = [e / a["seconds"] if a["ok"] else None for e, a in zip(events, audits, strict=True)]
+    cpu = [e / a["cpu_seconds"] if a["ok"] and a.get("cpu_seconds") else None
+           for e, a in zip(events, audits, strict=True)]
+    lines += [
+        "| verify_audit: intact | " + " | ".join(
+            "yes" if a["ok"] else "not shown: " + " ".join(a["output"])[:80] for a in audits)
+        + " | |",
+        "| verify_audit: seconds (whole command) | " + " | ".join(_f(a["seconds"]) for a in audits)
+        + " | |",
+        "| verify_audit: events per second (wall) | " + " | ".join(_f(r, 0) for r in rates)
+        + f" | ≥ {EVENTS_BUDGET:,}: "
+        + ("meets" if rates[-1] and rates[-1] >= EVENTS_BUDGET else "misses") + " |",
+        "| verify_audit: events per CPU second | " + " | ".join(_f(r, 0) for r in cpu) + " | |",
+        "| verify_audit: peak memory (MB, RSS) | " + " | ".join(_f(a["peak_mb"]) for a in audits)
+        + " | flat |",
+    ]
+    sweeps = [figures[s]["sweep"] for s in sizes]
+    lines += [
+        "| link sweep: cited sources | " + " | ".join(_f(w["cited"]) for w in sweeps) + " | |",
+        "| link sweep: listing the ids (ms) | " + " | ".join(_f(w["listing_ms"]) for w in sweeps)
+        + " | |",
+        "| link sweep: sources checked per second, unpaced | "
+        + " | ".join(_f(w["per_second"]) for w in sweeps) + " | |",
+        "| link sweep: story page p95 meanwhile (ms) | " + " | ".join(
+            _f((w.get("page_during") or {}).get("p95")) for w in sweeps) + " | |",
+    ]
+    lines.append("")
+    return "\n".join(lines)

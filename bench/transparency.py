@@ -1,0 +1,223 @@
+"""Issue 17's speed budgets for the transparency log, printed:
+
+- appending an entry adds under 5 ms to a publish (the reviewer names, the entry, the lock, the
+  frontier read, the signature and the insert, each in its own committed transaction, as the
+  publish service runs them), measured on a log of BENCH_LOG_ENTRIES entries;
+- an inclusion or a consistency proof for a log of 1,000,000 entries is served in under 20 ms
+  (a whole request through Django and DRF, random indexes and sizes).
+
+    .venv/bin/python bench/transparency.py
+    BENCH_LOG_ENTRIES=100000 .venv/bin/python bench/transparency.py   # a quicker run
+
+Environment: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432; the database
+newsroom_bench_transparency is dropped and made again), BENCH_LOG_ENTRIES (1000000),
+BENCH_REQUESTS per proof kind (500), BENCH_APPENDS (200).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # bench/http.py would shadow the standard library's http package
+
+PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+PG_NAME = "newsroom_bench_transparency"
+ENTRIES = int(os.environ.get("BENCH_LOG_ENTRIES", "1000000"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "500"))
+APPENDS = int(os.environ.get("BENCH_APPENDS", "200"))
+APPEND_BUDGET_MS, PROOF_BUDGET_MS = 5.0, 20.0
+
+
+def _database() -> str:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=3) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+        c.execute(f"CREATE DATABASE {PG_NAME}")
+    return f"{PG_SERVER}/{PG_NAME}"
+
+
+def _setup() -> None:
+    os.environ.update({
+        "DATABASE_URL": _database(), "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "testserver", "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "AUDIT_HMAC_KEY": secrets.token_urlsafe(48),
+        "AUDIT_CHECKPOINT_PATH": str(Path(tempfile.mkdtemp()) / "checkpoints.jsonl"),
+        "TRANSPARENCY_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "NEWSROOM_THROTTLE_ANON": "1000000/second", "NEWSROOM_PAGE_CACHE_SECONDS": "0",
+        "DATABASE_CONN_MAX_AGE": "60",  # persistent connections, as production runs
+    })
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _fill(count: int) -> float:
+    """`count` entries shaped like real ones, with every subtree, root and signature computed
+    as the log computes them; loaded with COPY (fixture loading, not the code measured: the
+    per-append cost is measured separately). Returns the seconds taken."""
+    from django.db import connection
+
+    from audit import merkle, transparency, tree_heads
+
+    started = time.perf_counter()
+    key = transparency.signing_key()
+    nodes: dict = {}
+    columns = ('"index", data, nodes, root, timestamp, key, signature, content_hash, kind, '
+               "revision_number")
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor, cursor.copy(
+            f"COPY audit_transparencyentry ({columns}) FROM STDIN") as copy:
+        for index in range(count):
+            content_hash = secrets.token_hex(32)
+            fields = {"v": 1, "kind": "publish", "story": f"/stories/bench-story-{index}/",
+                      "revision": 1, "content_hash": content_hash, "hash_version": 2,
+                      "reviewers": ["Bench Reviewer"], "at": "2026-12-01T00:00:00.000Z",
+                      "sources": [{"number": n, "key": f"bench-{n}",
+                                   "snapshot_sha256": secrets.token_hex(32)}
+                                  for n in range(1, 6)]}
+            data = transparency.encode_entry(fields)
+            made = merkle.appended(index, data.encode(), nodes)
+            for level, digest in enumerate(made):
+                nodes[(level, index >> level)] = digest
+            for level in range(len(made) - 1):  # merged into the new node: off the frontier
+                del nodes[(level, index >> level)]
+                del nodes[(level, (index >> level) - 1)]
+            root = merkle.tree_root(index + 1, nodes).hex()
+            head = tree_heads.sign(size=index + 1, root=root, timestamp=fields["at"], key=key)
+            copy.write_row((index, data, "".join(d.hex() for d in made), root, head.timestamp,
+                            head.key, head.signature, content_hash, "publish", 1))
+    connection.connection.commit()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE audit_transparencyentry")
+    return time.perf_counter() - started
+
+
+def _story():
+    """One story published through the services, for real appends of its revision."""
+    from stories.models import Story
+    from tests.factories import SourceFactory, UserFactory
+    from tests.public.helpers import publish_story
+
+    writer = UserFactory(username="bench-writer", roles=["Writers"])
+    reviewer = UserFactory(username="bench-reviewer", first_name="Bench",
+                           last_name="Reviewer", roles=["Reviewers"])
+    editor = UserFactory(username="bench-editor", roles=["Editors"])
+    story = publish_story(writer, reviewer, editor,
+                          sources=[SourceFactory() for _ in range(5)])
+    return Story.objects.select_related("live_revision").get(pk=story.pk)
+
+
+def _ms(samples: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(samples)
+    return (statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.95) - 1] * 1000,
+            ordered[-1] * 1000)
+
+
+def _appends(story) -> list[float]:
+    from django.db import transaction
+
+    from stories import selectors, transparency
+
+    samples = []
+    for _ in range(APPENDS):
+        started = time.perf_counter()
+        with transaction.atomic():
+            transparency.log_revision(
+                story=story, revision=story.live_revision, kind="update",
+                reviewers=selectors.approving_reviewers(story.live_revision), note="Bench.")
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def _requests(client, url: str, params) -> list[float]:
+    samples = []
+    for query in params:
+        started = time.perf_counter()
+        response = client.get(url, query)
+        samples.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} {query}: {response.status_code} {response.content[:200]}")
+    return samples
+
+
+def main() -> None:
+    _setup()
+    from django.test import Client
+    from django.urls import reverse
+
+    from audit import transparency
+
+    fill = _fill(ENTRIES)
+    story = _story()
+    appends = _appends(story)
+    size = transparency.log_size()
+    rng = random.Random(17)  # noqa: S311 - benchmark inputs, not secrets
+    client = Client()
+    inclusion = _requests(client, reverse("api-transparency-inclusion"),
+                          [{"index": rng.randrange(size)} for _ in range(REQUESTS)])
+    historical = []
+    for _ in range(REQUESTS):
+        at = rng.randrange(1, size + 1)
+        historical.append({"index": rng.randrange(at), "size": at})
+    inclusion_old = _requests(client, reverse("api-transparency-inclusion"), historical)
+    consistency = _requests(client, reverse("api-transparency-consistency"),
+                            [{"first": rng.randrange(1, size)} for _ in range(REQUESTS)])
+    pairs = []
+    for _ in range(REQUESTS):
+        second = rng.randrange(2, size + 1)
+        pairs.append({"first": rng.randrange(1, second), "second": second})
+    consistency_any = _requests(client, reverse("api-transparency-consistency"), pairs)
+
+    from django.db import connection
+
+    def select_one():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+    round_trips = []
+    for _ in range(REQUESTS):
+        started = time.perf_counter()
+        select_one()
+        round_trips.append(time.perf_counter() - started)
+    floor = _requests(client, reverse("robots-txt"), [{} for _ in range(REQUESTS)])
+    rows = [
+        ("floor: one database round trip (SELECT 1)", round_trips, None),
+        ("floor: GET /robots.txt through Django (no database)", floor, None),
+        ("append an entry to a publish (reviewers, entry, lock, frontier, sign, insert, "
+         "commit)", appends, APPEND_BUDGET_MS),
+        ("inclusion proof, random entry, current size (HTTP through Django)", inclusion,
+         PROOF_BUDGET_MS),
+        ("inclusion proof, random entry and size", inclusion_old, PROOF_BUDGET_MS),
+        ("consistency proof, random first size to now", consistency, PROOF_BUDGET_MS),
+        ("consistency proof, random pair of sizes", consistency_any, PROOF_BUDGET_MS),
+    ]
+    print(f"Transparency log benchmark: {size:,} entries in PostgreSQL ({PG_NAME}); "
+          f"filled in {fill:.0f} s")
+    print(f"{'operation':<92} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'budget':>7}  ok")
+    for label, samples, budget in rows:
+        p50, p95, worst = _ms(samples)
+        verdict = "" if budget is None else "yes" if p95 < budget else "NO"
+        print(f"{label:<92} {p50:7.2f} {p95:7.2f} {worst:7.2f} "
+              f"{'' if budget is None else f'{budget:.1f}':>7}  {verdict}")
+    with open("/proc/loadavg", encoding="ascii") as handle:
+        print(f"load average while measuring: {handle.read().split()[0]} on "
+              f"{os.cpu_count()} CPUs")
+    print(f"({len(appends)} appends, {REQUESTS} requests per proof row; ok = p95 within budget)")
+
+
+if __name__ == "__main__":
+    main()

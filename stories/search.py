@@ -1,0 +1,42 @@
+"""The stored full-text search vector of a revision, and the GIN indexes of revisions.
+
+PostgreSQL computes the vector itself (a generated column: a revision never changes, so its
+vector never goes stale, and a bulk load fills it too) and a GIN index finds the matches.
+SQLite has neither tsvector nor GIN: there the column is NULL and search matches text instead
+(stories.selectors.search_published).
+"""
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+
+# The language whose stemming and stop words search uses; the query must use the same one.
+CONFIG = "english"
+
+
+class RevisionSearchVector(models.Func):
+    """Headline (weight A), summary (B) and Markdown body (C) as one tsvector; NULL on SQLite."""
+
+    template = "%(expressions)s"
+    output_field = SearchVectorField()
+
+    def __init__(self):
+        super().__init__(
+            SearchVector("title", weight="A", config=CONFIG)
+            + SearchVector("dek", weight="B", config=CONFIG)
+            + SearchVector("body", weight="C", config=CONFIG)
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return "NULL", []
+
+
+class PostgresGinIndex(GinIndex):
+    """A GIN index on PostgreSQL; a plain index elsewhere (SQLite has no GIN), so migrations
+    and table rebuilds on SQLite still work."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            plain = models.Index(fields=self.fields, name=self.name)
+            return plain.create_sql(model, schema_editor, using=using, **kwargs)
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
