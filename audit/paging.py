@@ -30,8 +30,9 @@ class BoundedPaginator(Paginator):
     @cached_property
     def _upto(self) -> int:
         rows = self.object_list[:self.limit + 1]
-        counter = getattr(rows, "count", None)
-        return counter() if callable(counter) else len(rows)
+        # A QuerySet counts in the database; a list (already read) has a length. list.count
+        # is something else (occurrences of a value).
+        return len(rows) if isinstance(rows, list | tuple) else rows.count()
 
     @property
     def capped(self) -> bool:

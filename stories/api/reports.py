@@ -101,7 +101,7 @@ class ReportSerializer(serializers.ModelSerializer):
                 for s in reader_selectors.claim_sources(report)]
 
 
-class ReplyInputSerializer(serializers.Serializer):
+class ReportReplyInputSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=REPLY_MAX, help_text="E-mailed to the reader.")
 
 
@@ -202,12 +202,12 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
         return Response(ReportSerializer(report, context={"request": self.request}).data)
 
     @extend_schema(summary="E-mail the reader a reply", parameters=[REPORT_ID],
-                   request=ReplyInputSerializer,
+                   request=ReportReplyInputSerializer,
                    responses={200: ReportSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
         report = self.get_object()
-        data = ReplyInputSerializer(data=request.data)
+        data = ReportReplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.report_reply(report_id=report.pk, user=request.user,
                               message=data.validated_data["message"])

@@ -481,5 +481,5 @@ class CommentInputSerializer(NamesRevisionSerializer):
     quote = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
 
-class ReplyInputSerializer(serializers.Serializer):
+class CommentReplyInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=10_000, trim_whitespace=False)

@@ -325,14 +325,14 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
     @extend_schema(summary="Reply to a comment (authors, reviewers, editors)",
                    parameters=[STORY_ID, OpenApiParameter("thread_id", OpenApiTypes.INT,
                                                           OpenApiParameter.PATH)],
-                   request=s.ReplyInputSerializer,
+                   request=s.CommentReplyInputSerializer,
                    responses={201: s.CommentThreadSerializer, **ACTION_ERRORS},
                    description="A resolved thread takes no replies (409).")
     @action(detail=True, methods=["post"], url_path=r"comments/(?P<thread_id>-?\d+)/replies")
     def comment_replies(self, request, pk=None, thread_id=None):
         story = self.get_object()
         self._story_thread(story, thread_id)
-        data = s.ReplyInputSerializer(data=request.data)
+        data = s.CommentReplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.comment_reply(thread_id=int(thread_id), user=request.user,
                                text=data.validated_data["text"])
