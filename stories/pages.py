@@ -37,6 +37,7 @@ TEMPLATES = (
     "stories/_log_entries.html",
     "stories/home.html", "stories/_teaser.html", "stories/_pagination.html",
     "stories/_report_control.html", "stories/_reader_extras.html", "stories/_top_teaser.html",
+    "stories/_bring_back.html",
 )
 # A day: a fragment's key names everything it depends on, so it is never stale, only unused.
 FRAGMENT_SECONDS = 24 * 3600
