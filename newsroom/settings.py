@@ -222,13 +222,16 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
 }
 # Fetches (captures, link checks) have their own queue so slow hosts never hold the slots that
-# publish_due and e-mails need: production runs `worker -Q celery` and `worker -Q captures`; a
-# worker started without -Q (development, tests) consumes both.
-CELERY_TASK_QUEUES = [Queue("celery"), Queue("captures")]
+# publish_due and e-mails need, and screenshots (seconds of Chromium each) have theirs so they
+# never delay the next capture or link check: production runs `worker -Q celery`,
+# `worker -Q captures` and `worker -Q screenshots`; a worker started without -Q (development,
+# `make demo`) consumes all three.
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("captures"), Queue("screenshots")]
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "sources.tasks.capture_source": {"queue": "captures"},
     "sources.tasks.check_source_link": {"queue": "captures"},
+    "sources.tasks.screenshot_snapshot": {"queue": "screenshots"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 # The daily digest's local hour (TIME_ZONE); see NEWSROOM_SITE_URL below.

@@ -160,7 +160,10 @@ def worker(shared_sqlite, broker, settings, tmp_path):
     env = worker_env(settings, BROKER, SOURCE_FETCH_ALLOW_PRIVATE="0",
                      SOURCE_FETCH_ALLOW_NETWORKS="127.0.0.0/8")
     log = tmp_path / "worker.log"
-    with ready_worker(log, env, "--pool=solo", "--loglevel=INFO", "--without-gossip",
+    # The queues production's fetch and default workers take; screenshots (seconds of Chromium
+    # each) are a third worker's job and would only delay the captures this test waits for.
+    with ready_worker(log, env, "-Q", "celery,captures", "--pool=solo", "--loglevel=INFO",
+                      "--without-gossip",
                       "--without-mingle", "--without-heartbeat",
                       "--hostname", f"integration-{os.getpid()}@%h") as process:
         yield process, log
