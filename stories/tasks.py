@@ -67,8 +67,9 @@ def notify_event(self, event_id: int) -> int:
 @shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
 def page_published(story_id: int) -> None:
     """After a publish, correction, retraction or byline change: purge the story's public pages
-    and the listings from the edge cache. The origin needs no invalidation: its fragment cache
-    is keyed by the live revision and the ETags by everything a page shows."""
+    and the listings from the edge cache. The origin needs no invalidation here: its fragment
+    cache is keyed by the live revision, the ETags by everything a page shows, and what is
+    cached across stories by the live generation the service started on commit."""
     story = Story.objects.published().select_related("live_revision").filter(
         pk=story_id).first()
     if story is not None:
