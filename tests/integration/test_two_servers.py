@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 
@@ -120,18 +121,26 @@ def healthy(url: str) -> bool:
 
 
 def stop_all(processes) -> None:
-    """SIGTERM to every process at once (warm shutdowns, in parallel), then SIGKILL to the
-    session of any still running after 20 s."""
+    """SIGTERM to every process at once (warm shutdowns, in parallel), then SIGKILL to whatever
+    is left of each one's session (a pool child, a gunicorn worker) after at most 20 s."""
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 20
     for process in processes:
-        try:
+        with suppress(subprocess.TimeoutExpired):
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+        process.wait(timeout=5)
+
+
+def others_connected() -> int:
+    """Sessions other than this one in the test database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                       "current_database() AND pid <> pg_backend_pid()")
+        return cursor.fetchone()[0]
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +176,7 @@ def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
         "NEWSROOM_SCREENSHOTS": "0",
         "NEWSROOM_THROTTLE_USER": "100000/minute",
         "NEWSROOM_THROTTLE_ANON": "100000/minute",
-        "WEB_CONCURRENCY": "2",  # two processes per server: per-process state shows up too
+        "WEB_CONCURRENCY": "1",  # one process per server: two servers are two processes
     })
     cluster = Cluster(base, redis, env)
     try:
@@ -203,6 +212,9 @@ def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
         yield cluster
     finally:
         stop_all(list(cluster.processes.values()))
+        with django_db_blocker.unblock():  # the harness drops the database after this module
+            wait_for(lambda: others_connected() == 0, "the servers' and workers' database "
+                     "sessions to close", timeout=20)
         app.conf.update(saved)
         drop_pools()
         if redis.process and redis.process.poll() is None:
@@ -247,7 +259,7 @@ def test_a_publish_through_one_server_is_on_the_other_at_the_next_request(cluste
     story = publish_story(writer, reviewer, editor, title="Harbour cranes arrive",
                           body="Three cranes arrived on Monday.", sources=[SourceFactory()])
     path = story.get_absolute_url()
-    for _ in range(6):  # both of B's processes have rendered and cached it, most likely
+    for _ in range(2):  # B has rendered (and cached) the page and the home page
         status, headers, text = page(b, path)
         assert status == 200 and "Harbour cranes arrive" in text
         assert page(b, "/")[0] == 200
@@ -326,8 +338,8 @@ def test_scheduled_publishing_fires_exactly_once_with_two_workers(cluster):
         entries = TransparencyEntry.objects.filter(story=story, kind="publish")
         assert entries.count() == 1, list(entries.values("index", "timestamp"))
         assert page(b, story.get_absolute_url())[0] == 200
-    ran = cluster.log("worker-w1") + cluster.log("worker-w2")
-    assert ran.count("stories.tasks.publish_due") >= 4, ran[-3000:]
+    for name in WORKERS:  # both workers did run it, around the moment the stories fell due
+        assert "stories.tasks.publish_due" in cluster.log(f"worker-{name}"), cluster.logs()
 
 
 def slow_page(handler):
@@ -372,15 +384,16 @@ def test_the_audit_chain_stays_one_chain_under_concurrent_writes_from_both_serve
     (writer, writer_token), _, _ = staff()
     story = services.story_create(author=writer, title="A draft", body="Nothing yet.")
     before = Event.objects.count()
+    revision = latest_hash(story)  # read here: a thread would open a connection of its own
     answers: list[tuple[str, int, str]] = []
 
     def act(server: str, thread: int):
         base = cluster.servers[server]
-        for n in range(5):
+        for n in range(3):
             made = answer(f"{base}/api/v1/stories/", "POST", token=writer_token,
                           data={"title": f"Story {server}{thread}-{n}", "body": "No figures."})
             refused = answer(f"{base}/api/v1/stories/{story.pk}/publish/", "POST",
-                             token=writer_token, data={"revision": latest_hash(story)})
+                             token=writer_token, data={"revision": revision})
             answers.extend([("create", made[0], made[2][:200]),
                             ("publish as a writer", refused[0], refused[2][:200])])
 
@@ -392,13 +405,13 @@ def test_the_audit_chain_stays_one_chain_under_concurrent_writes_from_both_serve
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "requests still hanging after 120 s"
     wrong = [a for a in answers if a[1] != {"create": 201}.get(a[0], 403)]
-    assert not wrong and len(answers) == 80, wrong[:5]
+    assert not wrong and len(answers) == 48, wrong[:5]
 
     events = list(Event.objects.order_by("id").values_list("id", "prev_hash", "hash"))
     new = events[len(events) - (Event.objects.count() - before):]
-    # 40 stories made (each is at least its creation), 40 refusals recorded.
-    assert len(new) >= 80
-    assert Event.objects.filter(action="publish.denied", story=story).count() == 40
+    # 24 stories made (each is at least its creation), 24 refusals recorded.
+    assert len(new) >= 48
+    assert Event.objects.filter(action="publish.denied", story=story).count() == 24
     links = [prev for _, prev, _ in events]
     assert len(set(links)) == len(links), "two events link to the same predecessor: a fork"
     assert all(later[1] == earlier[2] for earlier, later in zip(events, events[1:], strict=False))
