@@ -192,3 +192,32 @@ def test_an_archived_copy_a_correction_replaced_is_gone_through_varnish(
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(warc, timeout=10)  # noqa: S310
     assert refused.value.code == 404
+
+
+def test_a_reader_who_reported_an_error_still_shares_the_cached_pages(varnish, story):
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    from stories.models import ErrorReport
+
+    jar = http.cookiejar.CookieJar()
+    reader = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form_url = varnish + f"/stories/{story.slug}/report/?claim=1"
+    with reader.open(form_url, timeout=10) as response:  # noqa: S310 - the local varnishd
+        form = response.read().decode()
+    assert "csrftoken" in {cookie.name for cookie in jar}
+    fields = dict(re.findall(r'name="(csrfmiddlewaretoken|revision)" value="([^"]*)"', form))
+    data = urllib.parse.urlencode({**fields, "claim": "1", "email": "", "website": "",
+                                   "suggested_url": "",
+                                   "note": "Four cranes arrived, not five: see the port log."})
+    request = urllib.request.Request(form_url, data=data.encode(),  # noqa: S310
+                                     headers={"Referer": form_url})
+    with reader.open(request, timeout=10) as response:  # noqa: S310
+        assert response.status == 200 and "/report/sent/" in response.url
+    assert ErrorReport.objects.filter(story=story).count() == 1
+    url = varnish + story.get_absolute_url()
+    get(url)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    headers, page = get(url, cookie=cookie)
+    assert is_hit(headers) and "Five cranes arrived" in page
