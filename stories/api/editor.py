@@ -40,6 +40,9 @@ class EditorCheckInputSerializer(serializers.Serializer):
 
 
 class DraftSerializer(serializers.Serializer):
+    kept = serializers.SerializerMethodField(
+        help_text="True when unsaved text is kept for you; false (and the other fields empty) "
+                  "when nothing is.")
     title = serializers.CharField(allow_blank=True, trim_whitespace=False, required=False,
                                   default="", max_length=300)
     dek = serializers.CharField(allow_blank=True, trim_whitespace=False, required=False,
@@ -47,7 +50,15 @@ class DraftSerializer(serializers.Serializer):
     body = serializers.CharField(allow_blank=True, trim_whitespace=False)
     base_revision = serializers.CharField(allow_blank=True, required=False, default="",
                                           max_length=64)
-    updated_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def get_kept(self, draft) -> bool:
+        return draft is not NOTHING_KEPT
+
+
+# What a writer with no buffer reads: an explicit empty answer, not a 404 (a form opened with
+# nothing kept is the usual case, not an error).
+NOTHING_KEPT = {"title": "", "dek": "", "body": "", "base_revision": "", "updated_at": None}
 
 
 PROBLEM = inline_serializer("EditorProblem", {
@@ -170,10 +181,7 @@ class EditorViewSet(NewsroomViewSet):
     def _draft(self, request, story_id):
         if request.method == "GET":
             draft = editor.draft_get(user=request.user, story_id=story_id)
-            if draft is None:
-                return Response({"detail": "No unsaved text is kept for you here."},
-                                status=status.HTTP_404_NOT_FOUND)
-            return Response(DraftSerializer(draft).data)
+            return Response(DraftSerializer(NOTHING_KEPT if draft is None else draft).data)
         if request.method == "DELETE":
             editor.draft_discard(user=request.user, story_id=story_id)
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -183,7 +191,8 @@ class EditorViewSet(NewsroomViewSet):
         return Response(DraftSerializer(draft).data)
 
     @extend_schema(methods=["GET"], operation_id="stories_draft_read",
-                   summary="Your unsaved text for this story (yours only; not a revision)",
+                   summary="Your unsaved text for this story (yours only; not a revision); "
+                   "`kept: false` with empty fields when none is kept",
                    responses={200: DraftSerializer, **error_responses(*STANDARD_ERRORS)})
     @extend_schema(methods=["PUT"], operation_id="stories_draft_keep", request=DraftSerializer,
                    summary="Keep your unsaved text for this story",
@@ -196,7 +205,8 @@ class EditorViewSet(NewsroomViewSet):
         return self._draft(request, self.get_object().pk)
 
     @extend_schema(methods=["GET"], operation_id="stories_draft_new_read",
-                   summary="Your unsaved text for a story not yet saved",
+                   summary="Your unsaved text for a story not yet saved; `kept: false` with "
+                   "empty fields when none is kept",
                    responses={200: DraftSerializer, **error_responses(*STANDARD_ERRORS)})
     @extend_schema(methods=["PUT"], operation_id="stories_draft_new_keep",
                    request=DraftSerializer, summary="Keep your unsaved text for a new story",
