@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
-from audit.api import STANDARD_ERRORS, NewsroomViewSet, error_responses
+from audit.api import STANDARD_ERRORS, LongTextField, NewsroomViewSet, error_responses
 from stories.models import Story
 from stories.services import editor
 
@@ -29,8 +29,8 @@ class CheckThrottle(UserRateThrottle):
 
 
 class EditorCheckInputSerializer(serializers.Serializer):
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False,
-                                 help_text="The unsaved story body (CommonMark with citations).")
+    body = LongTextField(allow_blank=True, trim_whitespace=False,
+                         help_text="The unsaved story body (CommonMark with citations).")
     sources = serializers.ListField(
         child=serializers.CharField(max_length=200), required=False, default=list,
         max_length=2000, help_text="The source list's keys in number order.")
@@ -47,7 +47,7 @@ class DraftSerializer(serializers.Serializer):
                                   default="", max_length=300)
     dek = serializers.CharField(allow_blank=True, trim_whitespace=False, required=False,
                                 default="")
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    body = LongTextField(allow_blank=True, trim_whitespace=False)
     base_revision = serializers.CharField(allow_blank=True, required=False, default="",
                                           max_length=64)
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True)

@@ -149,7 +149,7 @@ def test_check_refuses_an_unpaired_surrogate_with_a_message(writer, story):
     response = client_for(writer).post(check_url(story), data=b'{"body": "broken \\ud800 x"}',
                                        content_type="application/json")
     assert response.status_code == 400
-    assert "Surrogate characters are not allowed" in response.json()["detail"]
+    assert "Surrogate characters are not allowed: U+D800" in response.json()["detail"]
 
 
 def test_check_refuses_invalid_utf8_with_a_message(writer, story):
