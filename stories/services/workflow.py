@@ -89,7 +89,8 @@ def _ensure_editor(user, story: Story, action: str) -> None:
 def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
     revision = story.approved_revision
     now = timezone.now()
-    correcting = story.live_revision_id is not None
+    previous = story.live_revision_id
+    correcting = previous is not None
     if correcting:
         correction = Correction.objects.create(story=story, revision=revision, kind=note_kind,
                                                note=note, created_at=now)
@@ -109,7 +110,7 @@ def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
         story=story, revision=revision,
         kind=note_kind if correcting else transparency.Kind.PUBLISH,
         reviewers=selectors.approving_reviewers(revision), note=note)
-    _queue(tasks.page_published, story.pk)
+    _queue(tasks.page_published, story.pk, previous)
 
 
 @audited("publish")
