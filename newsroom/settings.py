@@ -127,6 +127,9 @@ AUTHENTICATION_BACKENDS = [
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
+# Dates in every input are YYYY-MM-DD (HH:MM), in text "2 Dec 2026 14:05"; the time-zone note
+# beside each date-time input names TIME_ZONE (newsroom/formats/).
+FORMAT_MODULE_PATH = ["newsroom.formats"]
 USE_I18N = True
 USE_TZ = True
 

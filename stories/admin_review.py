@@ -24,8 +24,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from audit.services import display_name
 
-from . import services
+from . import reader_selectors, services
 from .admin_evidence import in_place_html
+from .forms import DateTimeTextField
 from .models import Correction, Decision, PreviewLink, Revision, Story, Verdict
 from .permissions import REVIEWERS, is_author, is_editor
 from .review import Action, IllegalTransition, next_state
@@ -287,13 +288,9 @@ class ReviewerChoiceField(forms.ModelChoiceField):
         return display_name(obj)
 
 
-def _datetime_widget():
-    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
 class AssignForm(forms.Form):
     reviewer = ReviewerChoiceField(queryset=get_user_model().objects.none())
-    due_at = forms.DateTimeField(required=False, widget=_datetime_widget(), label="Due")
+    due_at = DateTimeTextField(required=False, label="Due")
 
     def __init__(self, *args, story: Story, **kwargs):
         super().__init__(*args, **kwargs)
@@ -303,8 +300,8 @@ class AssignForm(forms.Form):
 class PublishForm(forms.Form):
     # The approved revision the editor is looking at: publishing anything else is refused.
     revision = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
-    publish_at = forms.DateTimeField(
-        required=False, widget=_datetime_widget(), label="Publish at",
+    publish_at = DateTimeTextField(
+        required=False, label="Publish at",
         help_text="Leave empty to publish now; a future time schedules it.",
     )
     note = forms.CharField(
@@ -322,7 +319,7 @@ class RetractForm(forms.Form):
 
 class PreviewForm(forms.Form):
     revision = forms.ModelChoiceField(queryset=Revision.objects.none(), empty_label=None)
-    expires_at = forms.DateTimeField(widget=_datetime_widget(), label="Expires")
+    expires_at = DateTimeTextField(label="Expires")
     label = forms.CharField(required=False, max_length=200,
                             help_text="Who it is for, e.g. the outside legal reader.")
 
@@ -364,6 +361,9 @@ def _workflow_forms(story: Story, data=None, op: str = "") -> dict:
         "assign": AssignForm(bound("assign"), story=story, prefix="assign"),
         "publish": PublishForm(bound("publish"), prefix="publish", initial={
             "revision": story.approved_revision.content_hash if story.approved_revision_id
+            else "",
+            # A correction opened from readers' reports starts from the claims they reported.
+            "note": reader_selectors.correction_note_draft(story) if story.live_revision_id
             else ""}),
         "retract": RetractForm(bound("retract"), prefix="retract"),
         "preview": PreviewForm(bound("preview"), story=story, prefix="preview"),
@@ -385,7 +385,7 @@ def _perform(op: str, form: forms.Form, story: Story, user) -> str:
                                         publish_at=data["publish_at"], note=data["note"],
                                         note_kind=data["note_kind"])
         if result.state == "scheduled":
-            when = timezone.localtime(result.publish_at).strftime("%d %b %Y %H:%M")
+            when = timezone.localtime(result.publish_at).strftime("%d %b %Y %H:%M %Z")
             return f"Scheduled for {when}."
         return "Published."
     if op == "retract":
