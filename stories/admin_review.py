@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from audit.services import display_name
 
-from . import services
+from . import reader_selectors, services
 from .admin_evidence import in_place_html
 from .admin_refusals import visible_story
 from .forms import DateTimeTextField
@@ -359,6 +359,9 @@ def _workflow_forms(story: Story, data=None, op: str = "") -> dict:
         "assign": AssignForm(bound("assign"), story=story, prefix="assign"),
         "publish": PublishForm(bound("publish"), prefix="publish", initial={
             "revision": story.approved_revision.content_hash if story.approved_revision_id
+            else "",
+            # A correction opened from readers' reports starts from the claims they reported.
+            "note": reader_selectors.correction_note_draft(story) if story.live_revision_id
             else ""}),
         "retract": RetractForm(bound("retract"), prefix="retract"),
         "preview": PreviewForm(bound("preview"), story=story, prefix="preview"),

@@ -149,7 +149,7 @@ def test_check_refuses_an_unpaired_surrogate_with_a_message(writer, story):
     response = client_for(writer).post(check_url(story), data=b'{"body": "broken \\ud800 x"}',
                                        content_type="application/json")
     assert response.status_code == 400
-    assert "Surrogate characters are not allowed" in response.json()["detail"]
+    assert "Surrogate characters are not allowed: U+D800" in response.json()["detail"]
 
 
 def test_check_refuses_invalid_utf8_with_a_message(writer, story):
@@ -218,7 +218,9 @@ def test_draft_is_invisible_to_another_author(writer, other_writer, story):
     story.authors.add(other_writer)
     client_for(writer).put(draft_url(story), {"body": "Mine only."}, format="json")
     response = client_for(other_writer).get(draft_url(story))
-    assert response.status_code == 404
+    assert response.status_code == 200
+    assert response.json()["kept"] is False
+    assert response.json()["body"] == ""
 
 
 def test_draft_of_someone_elses_story_is_refused(other_writer, story):
@@ -232,7 +234,7 @@ def test_draft_of_a_new_story_is_kept_and_dropped_when_the_story_is_created(writ
     client.put(draft_url(), {"title": "New", "body": "Typed before saving."}, format="json")
     assert client.get(draft_url()).json()["body"] == "Typed before saving."
     make_story(writer, body="Typed before saving.")
-    assert client.get(draft_url()).status_code == 404
+    assert client.get(draft_url()).json()["kept"] is False
 
 
 def test_saving_the_story_drops_the_writers_draft(writer, story):
@@ -247,7 +249,22 @@ def test_discarding_the_draft(writer, story):
     client = client_for(writer)
     client.put(draft_url(story), {"body": "x"}, format="json")
     assert client.delete(draft_url(story)).status_code == 204
-    assert client.get(draft_url(story)).status_code == 404
+    assert client.get(draft_url(story)).json()["kept"] is False
+
+
+def test_no_draft_is_an_explicit_empty_answer_not_an_error(writer, story):
+    response = client_for(writer).get(draft_url(story))
+    assert response.status_code == 200
+    assert response.json() == {"kept": False, "title": "", "dek": "", "body": "",
+                               "base_revision": "", "updated_at": None}
+
+
+def test_a_kept_draft_says_so(writer, story):
+    client = client_for(writer)
+    client.put(draft_url(story), {"body": "Kept."}, format="json")
+    answer = client.get(draft_url(story)).json()
+    assert (answer["kept"], answer["body"]) == (True, "Kept.")
+    assert answer["updated_at"]
 
 
 @pytest.mark.parametrize("payload, message", [

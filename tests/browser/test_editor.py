@@ -99,6 +99,26 @@ def test_an_error_is_underlined_while_typing_and_gone_when_fixed(live_server, pa
     assert not errors(page)
 
 
+@pytest.mark.parametrize("which", ["add", "change"])
+def test_opening_the_story_forms_logs_no_console_errors(live_server, page_factory, writer, story,
+                                                        which):
+    writer.is_staff = True
+    writer.save(update_fields=["is_staff"])
+    page = page_factory(user=writer, live_server=live_server)
+    logged = []  # every console error with its URL: a failed request included
+    page.on("console", lambda m: logged.append(f"{m.text} {m.location.get('url', '')}")
+            if m.type == "error" else None)
+    url = reverse("admin:stories_story_change", args=[story.pk]) if which == "change" else (
+        reverse("admin:stories_story_add"))
+    with page.expect_response(lambda r: "/draft/" in r.url) as draft:
+        page.goto(live_server.url + url)
+    assert draft.value.status == 200
+    page.wait_for_selector(".nr-live-panel .nr-panel-content :not(.help)")
+    page.wait_for_load_state("networkidle")
+    assert [m for m in logged if "favicon" not in m] == []
+    assert page.locator(".nr-restore").count() == 0  # nothing kept, nothing offered
+
+
 def completion_option(page, text):
     option = page.locator(".cm-tooltip-autocomplete li", has_text=text)
     option.first.wait_for()
