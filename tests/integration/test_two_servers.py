@@ -307,6 +307,36 @@ def test_a_publish_through_one_server_is_on_the_other_at_the_next_request(cluste
     assert "Today's top stories" not in page(a, "/")[2], "A still lists the retracted story"
 
 
+def top_stories_of(html: str) -> str:
+    """The "Today's top stories" section of a page ("" when it has none)."""
+    if 'id="top-stories-title"' not in html:
+        return ""
+    top = html[html.index('id="top-stories-title"'):]
+    return top[:top.index("</section>")]
+
+
+def test_a_first_publication_through_one_server_is_listed_on_the_other_at_once(cluster):
+    (writer, _), (reviewer, _), (editor, editor_token) = staff()
+    a, b = cluster.servers["a"], cluster.servers["b"]
+    publish_story(writer, reviewer, editor, title="Harbour cranes arrive")
+    assert "Harbour cranes arrive" in top_stories_of(page(b, "/")[2])  # built and kept
+    story = services.story_create(author=writer, title="Ferry fares rise",
+                                  body="The ferry costs more from Monday.")
+    services.story_submit(story_id=story.pk, user=writer)
+    approve(story, reviewer)
+    assert page(b, story.get_absolute_url())[0] == 404
+    status, _, text = answer(f"{a}/api/v1/stories/{story.pk}/publish/", "POST",
+                             token=editor_token, data={"revision": approved_hash(story)})
+    assert status == 200, text
+
+    status, _, text = page(b, story.get_absolute_url())
+    assert status == 200 and "The ferry costs more from Monday." in text
+    home = page(b, "/")[2]
+    assert "Ferry fares rise" in top_stories_of(home), "B's top stories miss the new story"
+    assert "Ferry fares rise" in home.replace(top_stories_of(home), "")  # and the listing
+    assert "Ferry fares rise" in page(b, "/feed/")[2]
+
+
 def test_scheduled_publishing_fires_exactly_once_with_two_workers(cluster):
     (writer, _), (reviewer, _), (editor, editor_token) = staff()
     a, b = cluster.servers["a"], cluster.servers["b"]
