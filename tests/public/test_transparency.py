@@ -8,6 +8,8 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit import checkpoints, merkle, tree_heads
@@ -202,6 +204,8 @@ def test_an_empty_log_says_so(client):
     ("api-transparency-inclusion", {"index": "1"}, "index 1 is out of range"),
     ("api-transparency-inclusion", {"index": "0", "size": "0"}, "size 0 is out of range"),
     ("api-transparency-inclusion", {"index": "0", "size": "5"}, "size 5 is out of range"),
+    ("api-transparency-inclusion", {"index": "7", "size": "5"}, "size 5 is out of range"),
+    ("api-transparency-inclusion", {"index": "1", "size": "1"}, "index 1 is out of range"),
     ("api-transparency-inclusion", {}, "index: Required"),
     ("api-transparency-inclusion", {"story": "x", "revision": "two"}, "revision: Must be"),
     ("api-transparency-consistency", {}, "first: Required"),
@@ -217,6 +221,24 @@ def test_bad_proof_requests_answer_400_with_a_message(client, story, name, param
     response = client.get(reverse(name), params)
     assert response.status_code == 400, response.content
     assert message in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("name", "params", "queries"), [
+    ("api-transparency-inclusion", {"index": 0, "size": 2}, 1),
+    ("api-transparency-inclusion", {"index": 1}, 2),
+    ("api-transparency-consistency", {"first": 1, "second": 2}, 1),
+    ("api-transparency-consistency", {"first": 1}, 2),
+])
+def test_a_proof_takes_the_same_queries_however_long_the_log(client, story, writer, reviewer,
+                                                            editor, name, params, queries):
+    counts = []
+    for _ in range(2):
+        publish_story(writer, reviewer, editor, title=f"Story {len(counts)}")
+        publish_story(writer, reviewer, editor, title=f"Story {len(counts)} again")
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse(name), params).status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts == [queries, queries]
 
 
 def test_a_tree_head_of_a_size_the_log_never_had_is_404(client, story):
