@@ -2,8 +2,9 @@
 signed tree heads, entries and proofs (docs/transparency.md).
 
 Each entry row keeps the hashes of the perfect Merkle subtrees its append completed (audit.merkle),
-so a proof for any size reads O(log n) rows in one query, and an append reads the O(log n)
-frontier rows. What an entry says is its caller's: stories.transparency builds it.
+so a proof for any size reads O(log n) rows in one query; and the tree's frontier after it (its
+compact range, O(log n) hashes), so an append reads one row. What an entry says is its
+caller's: stories.transparency builds it.
 """
 
 import json
@@ -155,23 +156,39 @@ def _nodes(needed: set[merkle.Node], rows: dict[int, _Row] | None = None
     return found
 
 
+def _frontier(last) -> tuple[int, dict[merkle.Node, bytes]]:
+    """The log's size and its frontier's hashes, from the last entry's (index, frontier); an
+    entry logged before frontiers were kept has none, and its frontier is read from the
+    subtrees the rows store instead (once: the entry appended next keeps one)."""
+    if last is None:
+        return 0, {}
+    size, stored = last[0] + 1, bytes(last[1])
+    parts = merkle.frontier(size)
+    if not stored:
+        return size, _nodes(set(parts))
+    if len(stored) != merkle.HASH_SIZE * len(parts):
+        raise LogDamaged(f"entry {last[0]} of the transparency log is damaged (its frontier)")
+    return size, {node: stored[merkle.HASH_SIZE * i:merkle.HASH_SIZE * (i + 1)]
+                  for i, node in enumerate(parts)}
+
+
 @transaction.atomic(savepoint=False)
 def log_append(*, fields: dict, kind: str, story=None, revision_number: int | None = None,
                content_hash: str = "") -> TransparencyEntry:
     """Append one entry and sign the new tree head; appends are serialised, so the tree never
     forks. Call it inside the transaction of the change it records.
 
-    Its cost does not grow with the log: the lock, the last index, the O(log n) rows of the
-    tree's frontier (one indexed query), one signature and the insert."""
+    Its cost does not grow with the log: the lock, one row (the last entry, which keeps the
+    tree's frontier), one signature and the insert."""
     key = signing_key()
     if connection.vendor == "postgresql":
         # Held to the end of the publishing transaction: a second append waits here, then reads
         # the first one's row, so two publishes never compute the same leaf index.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOG_LOCK_ID])
-    size = log_size()
+    size, nodes = _frontier(TransparencyEntry.objects.order_by("-index").values_list(
+        "index", "frontier").first())
     data = encode_entry(fields)
-    nodes = _nodes(set(merkle.frontier(size)))
     made = merkle.appended(size, data.encode(), nodes)
     for level, digest in enumerate(made):
         nodes[(level, size >> level)] = digest
@@ -179,7 +196,8 @@ def log_append(*, fields: dict, kind: str, story=None, revision_number: int | No
     head = tree_heads.sign(size=size + 1, root=root, timestamp=fields.get("at") or
                            timestamp_now(), key=key)
     entry = TransparencyEntry(
-        index=size, data=data, nodes="".join(d.hex() for d in made), root=root,
+        index=size, data=data, nodes="".join(d.hex() for d in made),
+        frontier=b"".join(nodes[node] for node in merkle.frontier(size + 1)), root=root,
         timestamp=head.timestamp, key=head.key, signature=head.signature, story=story,
         revision_number=revision_number, content_hash=content_hash, kind=kind)
     entry.save(force_insert=True)
@@ -311,7 +329,7 @@ def log_verify() -> LogReport:
     report the first entry that does not match (a changed, missing or reordered row)."""
     keys = public_keys()
     nodes: dict[merkle.Node, bytes] = {}
-    expected = 0
+    expected, kept = 0, False
     for row in TransparencyEntry.objects.order_by("index").iterator(chunk_size=2000):
         if row.index != expected:
             return LogReport(expected, f"entry {expected} is missing (the next is {row.index})")
@@ -322,8 +340,15 @@ def log_verify() -> LogReport:
         for level, digest in enumerate(made):
             nodes[(level, expected >> level)] = digest
         # Only the frontier is needed to go on.
-        frontier = set(merkle.frontier(expected + 1))
-        nodes = {node: digest for node, digest in nodes.items() if node in frontier}
+        frontier = merkle.frontier(expected + 1)
+        nodes = {node: nodes[node] for node in frontier}
+        stored = bytes(row.frontier)
+        if stored and stored != b"".join(nodes[node] for node in frontier):
+            return LogReport(expected, f"entry {expected}: its stored frontier does not match "
+                                       "the entries up to it")
+        if kept and not stored:  # only entries logged before frontiers were kept lack one
+            return LogReport(expected, f"entry {expected}: its stored frontier was removed")
+        kept = kept or bool(stored)
         if row.root != merkle.tree_root(expected + 1, nodes).hex():
             return LogReport(expected, f"entry {expected}: its tree root does not match")
         try:
