@@ -3,6 +3,7 @@ pagination and the error body. The mapping of errors to status codes is the proj
 (newsroom.api.exception_handler)."""
 
 import io
+import re
 
 from django.conf import settings
 from rest_framework import exceptions, serializers, status
@@ -12,12 +13,40 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from .paging import LIMIT, BoundedPaginator
 from .roles import is_writer
 from .services import audit_denied
+
+# --- shared fields -----------------------------------------------------------------------
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _ProhibitSurrogates(ProhibitSurrogateCharactersValidator):
+    """DRF's refusal of unpaired surrogates, same message, found by one regular expression
+    rather than a Python loop over every character (20 ms for a 350,000-character body)."""
+
+    def __call__(self, value):
+        found = _SURROGATE.search(str(value))
+        if found:
+            raise serializers.ValidationError(
+                self.message.format(code_point=ord(found.group())), code=self.code)
+
+
+class LongTextField(serializers.CharField):
+    """A CharField for story-sized text (a body, up to about 1 MB): the same checks."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            _ProhibitSurrogates() if isinstance(v, ProhibitSurrogateCharactersValidator) else v
+            for v in self.validators
+        ]
+
 
 # --- shared bodies -----------------------------------------------------------------------
 

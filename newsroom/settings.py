@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A refusal met while moving through the admin lands on a page the user may see, saying why.
+    "stories.admin_refusals.AdminRefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -127,6 +129,9 @@ AUTHENTICATION_BACKENDS = [
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
+# Dates in every input are YYYY-MM-DD (HH:MM), in text "2 Dec 2026 14:05"; the time-zone note
+# beside each date-time input names TIME_ZONE (newsroom/formats/).
+FORMAT_MODULE_PATH = ["newsroom.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -11,7 +11,6 @@ from functools import partial
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -24,8 +23,10 @@ from django.utils.safestring import SafeString, mark_safe
 
 from audit.services import display_name
 
-from . import services
+from . import reader_selectors, services
 from .admin_evidence import in_place_html
+from .admin_refusals import visible_story
+from .forms import DateTimeTextField
 from .models import Correction, Decision, PreviewLink, Revision, Story, Verdict
 from .permissions import REVIEWERS, is_author, is_editor
 from .review import Action, IllegalTransition, next_state
@@ -50,12 +51,8 @@ def review_urls(model_admin) -> list:
 
 
 def _visible_story(request, story_id: int, action: str) -> Story:
-    story = get_object_or_404(Story.objects.select_related("latest_revision"), pk=story_id)
-    if not Story.objects.visible_to(request.user).filter(pk=story.pk).exists():
-        reason = "Only the story's authors, its reviewers and editors can open it."
-        services.audit_denied(action=action, user=request.user, story=story, reason=reason)
-        raise PermissionDenied(reason)
-    return story
+    return visible_story(request, story_id, action,
+                         Story.objects.select_related("latest_revision"))
 
 
 def _context(model_admin, request, story: Story, title: str, **extra) -> dict:
@@ -72,9 +69,10 @@ def _context(model_admin, request, story: Story, title: str, **extra) -> dict:
     }
 
 
-def _denied(model_admin, request, story: Story, exc: services.ActionDenied):
-    context = _context(model_admin, request, story, "Not allowed", reason=exc.reason)
-    return TemplateResponse(request, TEMPLATES + "denied.html", context, status=403)
+def _denied(request, exc: services.ActionDenied) -> int:
+    """Say why on the page the user is on (re-rendered with what they typed); its status."""
+    messages.error(request, f"{exc.reason} The attempt is recorded in the audit trail.")
+    return 403
 
 
 def _add_errors(form: forms.Form, exc: services.InvalidInput) -> None:
@@ -232,6 +230,7 @@ def review_view(model_admin, request, story_id: int):
         raise Http404("This story has no revision yet.")
     screen = review_screen(story=story, user=request.user)
     services.inbox_mark_read(user=request.user, story_id=story.pk)
+    status = 200
     form = DecisionForm(initial={"revision": story.latest_revision.content_hash})
     if request.method == "POST":
         form = DecisionForm(request.POST)
@@ -250,7 +249,7 @@ def review_view(model_admin, request, story_id: int):
                 form.add_error(None, "The story changed since you opened this screen; your "
                                "verdicts were not saved. Reload to review the new text.")
             except services.ActionDenied as exc:
-                return _denied(model_admin, request, story, exc)
+                status = _denied(request, exc)
             except (IllegalTransition, services.RevisionAltered) as exc:
                 messages.error(request, str(exc))
             except services.InvalidInput as exc:
@@ -269,7 +268,7 @@ def review_view(model_admin, request, story_id: int):
         source_rows=sources_html(screen),
         **comments_context(request, story),
     )
-    return TemplateResponse(request, TEMPLATES + "review.html", context)
+    return TemplateResponse(request, TEMPLATES + "review.html", context, status=status)
 
 
 # --- the workflow page ----------------------------------------------------------------------
@@ -287,13 +286,9 @@ class ReviewerChoiceField(forms.ModelChoiceField):
         return display_name(obj)
 
 
-def _datetime_widget():
-    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
 class AssignForm(forms.Form):
     reviewer = ReviewerChoiceField(queryset=get_user_model().objects.none())
-    due_at = forms.DateTimeField(required=False, widget=_datetime_widget(), label="Due")
+    due_at = DateTimeTextField(required=False, label="Due")
 
     def __init__(self, *args, story: Story, **kwargs):
         super().__init__(*args, **kwargs)
@@ -303,8 +298,8 @@ class AssignForm(forms.Form):
 class PublishForm(forms.Form):
     # The approved revision the editor is looking at: publishing anything else is refused.
     revision = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
-    publish_at = forms.DateTimeField(
-        required=False, widget=_datetime_widget(), label="Publish at",
+    publish_at = DateTimeTextField(
+        required=False, label="Publish at",
         help_text="Leave empty to publish now; a future time schedules it.",
     )
     note = forms.CharField(
@@ -322,7 +317,7 @@ class RetractForm(forms.Form):
 
 class PreviewForm(forms.Form):
     revision = forms.ModelChoiceField(queryset=Revision.objects.none(), empty_label=None)
-    expires_at = forms.DateTimeField(widget=_datetime_widget(), label="Expires")
+    expires_at = DateTimeTextField(label="Expires")
     label = forms.CharField(required=False, max_length=200,
                             help_text="Who it is for, e.g. the outside legal reader.")
 
@@ -364,6 +359,9 @@ def _workflow_forms(story: Story, data=None, op: str = "") -> dict:
         "assign": AssignForm(bound("assign"), story=story, prefix="assign"),
         "publish": PublishForm(bound("publish"), prefix="publish", initial={
             "revision": story.approved_revision.content_hash if story.approved_revision_id
+            else "",
+            # A correction opened from readers' reports starts from the claims they reported.
+            "note": reader_selectors.correction_note_draft(story) if story.live_revision_id
             else ""}),
         "retract": RetractForm(bound("retract"), prefix="retract"),
         "preview": PreviewForm(bound("preview"), story=story, prefix="preview"),
@@ -385,7 +383,7 @@ def _perform(op: str, form: forms.Form, story: Story, user) -> str:
                                         publish_at=data["publish_at"], note=data["note"],
                                         note_kind=data["note_kind"])
         if result.state == "scheduled":
-            when = timezone.localtime(result.publish_at).strftime("%d %b %Y %H:%M")
+            when = timezone.localtime(result.publish_at).strftime("%d %b %Y %H:%M %Z")
             return f"Scheduled for {when}."
         return "Published."
     if op == "retract":
@@ -431,6 +429,7 @@ def workflow_view(model_admin, request, story_id: int):
     story = _visible_story(request, story_id, "workflow")
     op = request.POST.get("op", "") if request.method == "POST" else ""
     forms_by_op = _workflow_forms(story, request.POST if op else None, op)
+    status = 200
     if op:
         form = forms_by_op.get(op)
         if form is None:
@@ -439,7 +438,7 @@ def workflow_view(model_admin, request, story_id: int):
             try:
                 message = _perform(op, form, story, request.user)
             except services.ActionDenied as exc:
-                return _denied(model_admin, request, story, exc)
+                status = _denied(request, exc)
             except (IllegalTransition, services.StaleRevision, services.RevisionAltered) as exc:
                 messages.error(request, str(exc))
                 return HttpResponseRedirect(request.path)
@@ -474,5 +473,5 @@ def workflow_view(model_admin, request, story_id: int):
         needs_note=live,
         links=[(link, preview_url(request, link)) for link in page.preview_links],
     )
-    return TemplateResponse(request, TEMPLATES + "workflow.html", context)
+    return TemplateResponse(request, TEMPLATES + "workflow.html", context, status=status)
 

@@ -3,6 +3,8 @@ revision of a published story, i.e. the snapshots its reviewers approved it agai
 
 from __future__ import annotations
 
+from django.db import connection
+
 from sources.models import Snapshot
 
 from .models import Revision, Story
@@ -33,10 +35,17 @@ def public_archived_snapshot(snapshot_id: int) -> Snapshot | None:
     snapshot = Snapshot.objects.good().select_related("source").filter(pk=snapshot_id).first()
     if snapshot is None:
         return None
-    for story in stories_citing(snapshot.source):
-        if any(pin.snapshot_id == snapshot.pk for pin in story.live_revision.pins):
-            return snapshot
-    return None
+    citing = stories_citing(snapshot.source)
+    if connection.vendor == "postgresql":
+        # jsonb containment over the live revisions citing the source (GIN on source_keys):
+        # one query, however many stories cite it.
+        pinned = citing.filter(
+            live_revision__pinned_sources__contains=[{"snapshot_id": snapshot.pk}]).exists()
+    else:
+        pinned = any(pin.get("snapshot_id") == snapshot.pk
+                     for pins in citing.values_list("live_revision__pinned_sources", flat=True)
+                     for pin in pins or [])
+    return snapshot if pinned else None
 
 
 def evidence_title(story: Story, revision: Revision) -> str:

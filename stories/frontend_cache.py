@@ -34,6 +34,11 @@ LISTINGS = ("home", "feed", "sitemap", "search", "corrections", "corrections-fee
             "well-known-transparency", "api-transparency-log", "api-transparency-tree-head",
             "api-transparency-entries", "api-transparency-inclusion",
             "api-transparency-consistency")
+# The pages of one archived copy: who may open them depends on which live revisions pin it.
+SNAPSHOT_PAGES = ("snapshot-detail", "snapshot-replay", "snapshot-warc", "snapshot-screenshot")
+# Varnish refuses a request header longer than its http_req_hdr_len (8 KB by default): one BAN
+# carries at most this many characters of pattern, and a longer list is sent in several.
+BAN_PATTERN_CHARS = 6000
 
 
 class BaseBackend:
@@ -52,12 +57,27 @@ class VarnishBackend(BaseBackend):
     ``purgers`` ACL allows."""
 
     def purge(self, paths: list[str]) -> None:
-        pattern = "^(" + "|".join(re.escape(p) for p in sorted(set(paths))) + r")(\?.*)?$"
-        request = urllib.request.Request(  # noqa: S310 - LOCATION is the operator's setting
-            self.params["LOCATION"].rstrip("/") + "/", method="BAN",
-            headers={"X-Ban-Url": pattern})
-        with urllib.request.urlopen(request, timeout=self.params.get("TIMEOUT", 5)) as answer:  # noqa: S310  # nosec B310
-            answer.read()
+        for pattern in ban_patterns(paths):
+            request = urllib.request.Request(  # noqa: S310 - LOCATION is the operator's setting
+                self.params["LOCATION"].rstrip("/") + "/", method="BAN",
+                headers={"X-Ban-Url": pattern})
+            with urllib.request.urlopen(request, timeout=self.params.get("TIMEOUT", 5)) as answer:  # noqa: S310  # nosec B310
+                answer.read()
+
+
+def ban_patterns(paths: list[str], limit: int = BAN_PATTERN_CHARS) -> list[str]:
+    """Regular expressions matching exactly these paths (with any query string), each under
+    ``limit`` characters: a source cited by thousands of stories is purged in several BANs."""
+    patterns, group, size = [], [], 0
+    for escaped in (re.escape(p) for p in sorted(set(paths))):
+        if group and size + len(escaped) + 1 > limit - 16:
+            patterns.append(group)
+            group, size = [], 0
+        group.append(escaped)
+        size += len(escaped) + 1
+    if group:
+        patterns.append(group)
+    return ["^(" + "|".join(group) + r")(\?.*)?$" for group in patterns]
 
 
 @lru_cache(maxsize=4)
@@ -104,6 +124,17 @@ def story_paths(story) -> list[str]:
     live = story.live_revision
     for key in (live.source_keys or []) if live else []:
         paths += _path("source-detail", key)
+    return paths + revision_snapshot_paths(live)
+
+
+def revision_snapshot_paths(revision) -> list[str]:
+    """The archived-copy pages of every snapshot this revision pins: publishing it makes them
+    public, and replacing it (a correction) can make them private again."""
+    paths = []
+    for pin in revision.pins if revision is not None else []:
+        if pin.snapshot_id:
+            for name in SNAPSHOT_PAGES:
+                paths += _path(name, pin.snapshot_id)
     return paths
 
 

@@ -147,6 +147,19 @@ def claim_sources(report: ErrorReport) -> list:
     return [numbered[n] for n in report.claim.numbers if n in numbered]
 
 
+def correction_note_draft(story, *, most: int = 5) -> str:
+    """A first draft of the public note for the corrections the desk opened on this story:
+    each reported claim as readers read it. The editor completes it before publishing."""
+    quoted: list[str] = []
+    for text in (ErrorReport.objects.filter(story=story, status=ReportStatus.CORRECTING)
+                 .order_by("claim__ordinal", "id").values_list("claim_text", flat=True)):
+        text = " ".join(text.split()).rstrip(".")
+        if text and text not in quoted:
+            quoted.append(text)
+    return " ".join(f"An earlier version of this story said: \u201c{text}.\u201d"
+                    for text in quoted[:most])
+
+
 def desk_counts(reports) -> dict[str, int]:
     """How many reports per status."""
     counts = dict(reports.values("status").annotate(n=Count("id")).values_list("status", "n"))
@@ -154,9 +167,30 @@ def desk_counts(reports) -> dict[str, int]:
 
 
 
-def report_trail(report: ErrorReport) -> list[Event]:
-    """The audit events about one report, oldest first (one query over the story's)."""
+# What each audited step of a report means to the desk (its trail on the report's page).
+REPORT_STEPS = {
+    "report_create": "Reported by a reader",
+    "report_reply": "Reply sent to the reader",
+    "report_dismiss": "Dismissed",
+    "report_correct": "Correction opened",
+    "report_corrected": "Closed by the published correction",
+    "report_add_source": "Suggested source added to the library",
+}
+
+
+@dataclass(frozen=True)
+class TrailStep:
+    """One audited step of a report, in words."""
+
+    event: Event
+    label: str
+
+
+def report_trail(report: ErrorReport) -> list[TrailStep]:
+    """The audit events about one report, oldest first, in words (one query over the
+    story's)."""
     events = Event.objects.filter(story=report.story_id, action__startswith="report_")
-    return [e for e in events.order_by("id")
+    return [TrailStep(event=e, label=REPORT_STEPS.get(e.action, e.action))
+            for e in events.order_by("id")
             if (e.details or {}).get("report") == report.pk
             or report.pk in ((e.details or {}).get("reports") or [])]

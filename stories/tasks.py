@@ -15,7 +15,7 @@ from django.core.mail import send_mass_mail
 from audit.queueing import RETRY_ON
 
 from . import frontend_cache
-from .models import Story
+from .models import Revision, Story
 
 log = logging.getLogger(__name__)
 SENT_FOR_SECONDS = 2 * 24 * 3600  # longer than any redelivery or retry of one message
@@ -65,14 +65,21 @@ def notify_event(self, event_id: int) -> int:
 
 # Purges retry while the edge cache is unreachable (OSError) or the database went away.
 @shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
-def page_published(story_id: int) -> None:
+def page_published(story_id: int, previous_revision_id: int | None = None) -> None:
     """After a publish, correction, retraction or byline change: purge the story's public pages
-    and the listings from the edge cache. The origin needs no invalidation: its fragment cache
-    is keyed by the live revision and the ETags by everything a page shows."""
+    and the listings from the edge cache, and the archived copies the replaced live revision
+    pinned (readers may no longer open them). The origin needs no invalidation here: its
+    fragment cache is keyed by the live revision, the ETags by everything a page shows, and
+    what is cached across stories by the live generation the service started on commit."""
     story = Story.objects.published().select_related("live_revision").filter(
         pk=story_id).first()
-    if story is not None:
-        frontend_cache.purge(frontend_cache.story_paths(story))
+    if story is None:
+        return
+    paths = frontend_cache.story_paths(story)
+    if previous_revision_id and previous_revision_id != story.live_revision_id:
+        previous = Revision.objects.filter(pk=previous_revision_id, story=story).first()
+        paths += frontend_cache.revision_snapshot_paths(previous)
+    frontend_cache.purge(paths)
 
 
 @shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)

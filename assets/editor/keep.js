@@ -116,7 +116,9 @@ export class Keeper {
     const here = this.fields.read();
     const local = this.readLocal();
     let server = null;
+    // The server answers kept: false (not a 404) when it keeps nothing for this writer.
     try { server = await request(this.url); } catch (_) { server = null; }
+    if (server && !server.kept) server = null;
     const candidates = [];
     if (local) candidates.push({ ...local, at: new Date(local.at), where: "in this browser" });
     if (server) candidates.push({ ...server, at: new Date(server.updated_at), where: "for you on the server" });

@@ -48,8 +48,11 @@ sub vcl_recv {
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
-    # Signed-in users (and anyone mid-form) go to the app every time.
-    if (req.http.Authorization || req.http.Cookie ~ "(^|;\s*)(sessionid|csrftoken)=") {
+    # Signed-in users, and anyone with a message waiting (Django's messages cookie), go to the
+    # app every time. A CSRF cookie alone does not: a reader who once opened the report form
+    # still shares the cached pages (they hold no form token), and the form pages themselves
+    # are private, so the app answers them with a token matching the reader's cookie.
+    if (req.http.Authorization || req.http.Cookie ~ "(^|;\s*)(sessionid|messages)=") {
         return (pass);
     }
     # Other cookies (analytics and the like) do not change the page: drop them, so every

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
-from audit.api import STANDARD_ERRORS, NewsroomViewSet, error_responses
+from audit.api import STANDARD_ERRORS, LongTextField, NewsroomViewSet, error_responses
 from stories.models import Story
 from stories.services import editor
 
@@ -29,8 +29,8 @@ class CheckThrottle(UserRateThrottle):
 
 
 class EditorCheckInputSerializer(serializers.Serializer):
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False,
-                                 help_text="The unsaved story body (CommonMark with citations).")
+    body = LongTextField(allow_blank=True, trim_whitespace=False,
+                         help_text="The unsaved story body (CommonMark with citations).")
     sources = serializers.ListField(
         child=serializers.CharField(max_length=200), required=False, default=list,
         max_length=2000, help_text="The source list's keys in number order.")
@@ -40,14 +40,25 @@ class EditorCheckInputSerializer(serializers.Serializer):
 
 
 class DraftSerializer(serializers.Serializer):
+    kept = serializers.SerializerMethodField(
+        help_text="True when unsaved text is kept for you; false (and the other fields empty) "
+                  "when nothing is.")
     title = serializers.CharField(allow_blank=True, trim_whitespace=False, required=False,
                                   default="", max_length=300)
     dek = serializers.CharField(allow_blank=True, trim_whitespace=False, required=False,
                                 default="")
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    body = LongTextField(allow_blank=True, trim_whitespace=False)
     base_revision = serializers.CharField(allow_blank=True, required=False, default="",
                                           max_length=64)
-    updated_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def get_kept(self, draft) -> bool:
+        return draft is not NOTHING_KEPT
+
+
+# What a writer with no buffer reads: an explicit empty answer, not a 404 (a form opened with
+# nothing kept is the usual case, not an error).
+NOTHING_KEPT = {"title": "", "dek": "", "body": "", "base_revision": "", "updated_at": None}
 
 
 PROBLEM = inline_serializer("EditorProblem", {
@@ -56,6 +67,8 @@ PROBLEM = inline_serializer("EditorProblem", {
     "text": serializers.CharField(),
     "from": serializers.IntegerField(allow_null=True, help_text="UTF-16 offset in the body."),
     "to": serializers.IntegerField(allow_null=True),
+    "claim": serializers.IntegerField(required=False, help_text=(
+        "On an evidence warning (figures_not_found): the claim's ordinal.")),
 }, many=True)
 CHECK_RESPONSE = inline_serializer("EditorCheck", {
     "claims": serializers.ListField(child=serializers.DictField()),
@@ -112,6 +125,15 @@ def check_body(result: editor.CheckResult) -> dict:
             "cited": key in cited, "listed": key in listed,
         })
     order = list(result.reading_order)
+    claims = {c.ordinal: c for c in doc.claims}
+    # Evidence warnings underline the whole claim whose figures the snapshots lack.
+    body = result.body
+    evidence = []
+    for ordinal, warning in result.evidence:
+        claim = claims[ordinal]
+        end = claim.start + len(body[claim.start:claim.end].rstrip())
+        evidence.append({**warning, "from": utf16(claim.start), "to": utf16(end),
+                         "claim": ordinal})
     return {
         "claims": [{
             "ordinal": c.ordinal, "text": c.text, "line": c.line, "column": c.column,
@@ -121,7 +143,7 @@ def check_body(result: editor.CheckResult) -> dict:
         } for c in doc.claims],
         "sources": sources,
         "errors": _problems(doc.errors, utf16, result.body),
-        "warnings": _problems(doc.warnings, utf16, result.body),
+        "warnings": _problems(doc.warnings, utf16, result.body) + evidence,
         "reading_order": order,
         "in_reading_order": order == sorted(order),
         "renumbered": list(result.renumbered),
@@ -170,10 +192,7 @@ class EditorViewSet(NewsroomViewSet):
     def _draft(self, request, story_id):
         if request.method == "GET":
             draft = editor.draft_get(user=request.user, story_id=story_id)
-            if draft is None:
-                return Response({"detail": "No unsaved text is kept for you here."},
-                                status=status.HTTP_404_NOT_FOUND)
-            return Response(DraftSerializer(draft).data)
+            return Response(DraftSerializer(NOTHING_KEPT if draft is None else draft).data)
         if request.method == "DELETE":
             editor.draft_discard(user=request.user, story_id=story_id)
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -183,7 +202,8 @@ class EditorViewSet(NewsroomViewSet):
         return Response(DraftSerializer(draft).data)
 
     @extend_schema(methods=["GET"], operation_id="stories_draft_read",
-                   summary="Your unsaved text for this story (yours only; not a revision)",
+                   summary="Your unsaved text for this story (yours only; not a revision); "
+                   "`kept: false` with empty fields when none is kept",
                    responses={200: DraftSerializer, **error_responses(*STANDARD_ERRORS)})
     @extend_schema(methods=["PUT"], operation_id="stories_draft_keep", request=DraftSerializer,
                    summary="Keep your unsaved text for this story",
@@ -196,7 +216,8 @@ class EditorViewSet(NewsroomViewSet):
         return self._draft(request, self.get_object().pk)
 
     @extend_schema(methods=["GET"], operation_id="stories_draft_new_read",
-                   summary="Your unsaved text for a story not yet saved",
+                   summary="Your unsaved text for a story not yet saved; `kept: false` with "
+                   "empty fields when none is kept",
                    responses={200: DraftSerializer, **error_responses(*STANDARD_ERRORS)})
     @extend_schema(methods=["PUT"], operation_id="stories_draft_new_keep",
                    request=DraftSerializer, summary="Keep your unsaved text for a new story",

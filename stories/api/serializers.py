@@ -4,6 +4,7 @@ it accepts. Serializers validate shapes and types; every rule lives in stories.s
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from audit.api import LongTextField
 from audit.models import Event
 from audit.services import display_name
 from sources.api.serializers import archive_url
@@ -106,8 +107,8 @@ class StoryCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300)
     slug = serializers.SlugField(max_length=200, required=False, allow_blank=True)
     dek = serializers.CharField(max_length=600, required=False, allow_blank=True)
-    body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
-                                 help_text="Markdown with [@key] citations (1 MB at most).")
+    body = LongTextField(required=False, allow_blank=True, trim_whitespace=False,
+                         help_text="Markdown with [@key] citations (1 MB at most).")
     sources = serializers.ListField(
         child=serializers.RegexField(KEY_PATTERN, max_length=80), required=False,
         max_length=500, help_text="The numbered source list, in order (library keys).",

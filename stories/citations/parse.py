@@ -32,8 +32,9 @@ from .sentences import ABBREVIATION, CITE_MARK, FIGURES, LEADING, SENTENCE_END, 
 class _Parse:
     """One parse() call: walks markdown-it's tokens once, collecting claims and problems."""
 
-    def __init__(self, body, source_list, library, images):
+    def __init__(self, body, source_list, library, images, render=True):
         self.body = body
+        self.render = render
         self.library = library
         self.images = images or {}
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", body)]
@@ -113,7 +114,7 @@ class _Parse:
                 self._inline(token, quote_depth > 0, heading or table_depth > 0)
                 if self._solo_figure(children) and tokens[index - 1].type == "paragraph_open":
                     tokens[index - 1].hidden = tokens[index + 1].hidden = True
-        return MD.renderer.render(tokens, MD.options, {})
+        return MD.renderer.render(tokens, MD.options, {}) if self.render else ""
 
     def _inline(self, token: Token, in_quote: bool, quiet: bool) -> None:
         children = token.children
@@ -143,8 +144,13 @@ class _Parse:
         inserts = self._claims(children, starts, cites, plain, breaks, cmap) if cites else []
         if not quiet and FIGURES.search(plain):
             self._figure_warnings(plain, breaks, children, starts, cmap)
-        token.children = [Token("html_inline", "", 0, content=render_inline(
-            children, inserts, self.figure, cmap, nested))]
+        if self.render:
+            token.children = [Token("html_inline", "", 0, content=render_inline(
+                children, inserts, self.figure, cmap, nested))]
+        else:  # no HTML, but a figure's unknown image ID is still an error
+            for child in children:
+                if child.type == "image":
+                    self.figure(child, cmap)
 
     def _breaks(self, plain, children, starts, in_quote) -> list[int]:
         """Plain-text offsets where a sentence (or, in a quote, a line) ends."""
@@ -179,7 +185,8 @@ class _Parse:
                 found = [Problem(code, f'{location(line, column)}{detail} in "{cite.content}".',
                                  line, column, cite.content) for code, detail in problems]
                 self.errors.extend(found)
-                cite.meta["html"] = error_mark(cite.content, found)
+                if self.render:
+                    cite.meta["html"] = error_mark(cite.content, found)
                 continue
             ordinal = len(self.claims) + 1
             first, split = span_start(children, starts, start)
@@ -187,7 +194,8 @@ class _Parse:
             _, cline, ccolumn = self._locate_body(claim_pos)
             sources = self._cite(cite, line, column)
             self.claims.append(Claim(ordinal, text, claim_pos, group_pos, cline, ccolumn, sources))
-            cite.meta["html"] = self._sup(cite.content, sources)
+            if self.render:
+                cite.meta["html"] = self._sup(cite.content, sources)
             inserts.append((first, split, index, ordinal))
         return inserts
 
@@ -304,11 +312,14 @@ def _normalise_newlines(body: str) -> tuple[str, list[int]]:
 
 
 def parse(body: str, *, source_list: Sequence[str], library: Mapping[str, SourceInfo],
-          images: Mapping[str, ImageInfo] | None = None) -> Document:
-    """Parse a story body: claims with numbered sources, errors, warnings and sanitised HTML."""
+          images: Mapping[str, ImageInfo] | None = None, html: bool = True) -> Document:
+    """Parse a story body: claims with numbered sources, errors, warnings and sanitised HTML.
+    With html=False the same claims and problems come back with no HTML (empty): a check of
+    unsaved text needs no page, and rendering and sanitising are a fifth of a parse."""
     text, crlf = _normalise_newlines(body)
-    run = _Parse(text, source_list, library, images)
-    rendered = CLEANER.clean(run.run())
+    run = _Parse(text, source_list, library, images, render=html)
+    rendered = run.run()
+    rendered = CLEANER.clean(rendered) if html else ""
     listed = set(source_list)
     cited = {source.key for claim in run.claims for source in claim.sources}
     warnings = [Problem("uncited_source", f'Source list: source "{key}" is listed but no claim '

@@ -12,7 +12,7 @@ from audit import queueing
 from audit.errors import ActionDenied, InvalidInput, RefusedInput
 from audit.services import audit_record, audited
 
-from .. import selectors, tasks, transparency
+from .. import pages, selectors, tasks, transparency
 from ..models import (
     Assignment,
     Correction,
@@ -52,6 +52,14 @@ def _queue(task, *args) -> None:
     queueing.on_commit(task, *args)
 
 
+def _live_changed(story: Story, previous_revision_id: int | None = None) -> None:
+    """What readers see changed: once committed, every web process builds what is cached across
+    stories afresh (pages.live_changed, in the shared cache, right away rather than in a task,
+    so the next request anywhere has it), and the edge cache is purged (a task)."""
+    transaction.on_commit(pages.live_changed, robust=True)
+    _queue(tasks.page_published, story.pk, previous_revision_id)
+
+
 @audited("submit")
 def story_submit(*, story_id: int, user) -> Story:
     """An author sends the latest revision to review; it must have no citation errors."""
@@ -89,7 +97,8 @@ def _ensure_editor(user, story: Story, action: str) -> None:
 def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
     revision = story.approved_revision
     now = timezone.now()
-    correcting = story.live_revision_id is not None
+    previous = story.live_revision_id
+    correcting = previous is not None
     if correcting:
         correction = Correction.objects.create(story=story, revision=revision, kind=note_kind,
                                                note=note, created_at=now)
@@ -109,7 +118,7 @@ def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
         story=story, revision=revision,
         kind=note_kind if correcting else transparency.Kind.PUBLISH,
         reviewers=selectors.approving_reviewers(revision), note=note)
-    _queue(tasks.page_published, story.pk)
+    _live_changed(story, previous)
 
 
 @audited("publish")
@@ -200,7 +209,7 @@ def story_retract(*, story_id: int, user, reason: str) -> Story:
     live = story.live_revision
     transparency.log_revision(story=story, revision=live, kind=transparency.Kind.RETRACTION,
                               reviewers=selectors.approving_reviewers(live), note=reason)
-    _queue(tasks.page_published, story.pk)
+    _live_changed(story)
     return story
 
 

@@ -61,6 +61,59 @@ def test_check_messages_are_the_ones_a_save_records(writer, story):
     assert [w["message"] for w in data["warnings"]] == [w["message"] for w in saved.warnings]
 
 
+def snapshot_of(key, text):
+    from sources.models import Snapshot, Source
+
+    source = Source.objects.get(key=key)
+    return Snapshot.objects.create(source=source, requested_url=source.url, status_code=200,
+                                   final_url=source.url, content_type="text/html", text=text)
+
+
+EVIDENCE_BODY = ("The port handled 4.2 million containers in 2024 [@port-annual].\n\n"
+                 "Dredging cost 12% more than planned [@port-annual].\n\n"
+                 "The harbour is busy [@port-annual].\n")
+
+
+def test_check_warns_of_figures_the_cited_snapshot_does_not_have(writer, story):
+    snapshot_of("port-annual", "In 2024 the port handled 4.2 million containers.")
+    data = client_for(writer).post(check_url(story), {"body": EVIDENCE_BODY,
+                                                      "sources": ["port-annual"]},
+                                   format="json").json()
+    evidence = [w for w in data["warnings"] if w["code"] == "figures_not_found"]
+    assert [w["message"] for w in evidence] == [
+        "Claim 2: not found in any cited source's snapshot: 12%"]
+    assert (evidence[0]["line"], evidence[0]["column"]) == (3, 1)
+    assert EVIDENCE_BODY[evidence[0]["from"]:evidence[0]["to"]] == (
+        "Dredging cost 12% more than planned")
+    assert evidence[0]["claim"] == 2
+
+
+def test_check_evidence_warnings_are_the_ones_a_review_shows(writer, story):
+    from stories import services
+
+    snapshot_of("port-annual", "Nothing about containers or dredging here at all.")
+    checked = client_for(writer).post(check_url(story), {"body": EVIDENCE_BODY,
+                                                         "sources": ["port-annual"]},
+                                      format="json").json()["warnings"]
+    services.story_update(story_id=story.pk, user=writer, base_revision=latest_hash(story),
+                          body=EVIDENCE_BODY)
+    saved = client_for(writer).get(f"/api/v1/stories/{story.pk}/claims/").json()["warnings"]
+
+    def evidence(warnings):
+        return [(w["message"], w["line"], w["column"]) for w in warnings
+                if w["code"] == "figures_not_found"]
+
+    assert len(evidence(checked)) == 2
+    assert evidence(checked) == evidence(saved)
+
+
+def test_check_does_not_judge_a_claim_whose_source_has_no_snapshot(writer, story):
+    data = client_for(writer).post(check_url(story), {"body": EVIDENCE_BODY,
+                                                      "sources": ["port-annual"]},
+                                   format="json").json()
+    assert "figures_not_found" not in {w["code"] for w in data["warnings"]}
+
+
 def test_check_ranges_count_utf16_like_the_browser(writer, story):
     body = "Emoji 🚢 first, then a bad key [@nope]."
     data = client_for(writer).post(check_url(story), {"body": body}, format="json").json()
@@ -149,7 +202,7 @@ def test_check_refuses_an_unpaired_surrogate_with_a_message(writer, story):
     response = client_for(writer).post(check_url(story), data=b'{"body": "broken \\ud800 x"}',
                                        content_type="application/json")
     assert response.status_code == 400
-    assert "Surrogate characters are not allowed" in response.json()["detail"]
+    assert "Surrogate characters are not allowed: U+D800" in response.json()["detail"]
 
 
 def test_check_refuses_invalid_utf8_with_a_message(writer, story):
@@ -218,7 +271,9 @@ def test_draft_is_invisible_to_another_author(writer, other_writer, story):
     story.authors.add(other_writer)
     client_for(writer).put(draft_url(story), {"body": "Mine only."}, format="json")
     response = client_for(other_writer).get(draft_url(story))
-    assert response.status_code == 404
+    assert response.status_code == 200
+    assert response.json()["kept"] is False
+    assert response.json()["body"] == ""
 
 
 def test_draft_of_someone_elses_story_is_refused(other_writer, story):
@@ -232,7 +287,7 @@ def test_draft_of_a_new_story_is_kept_and_dropped_when_the_story_is_created(writ
     client.put(draft_url(), {"title": "New", "body": "Typed before saving."}, format="json")
     assert client.get(draft_url()).json()["body"] == "Typed before saving."
     make_story(writer, body="Typed before saving.")
-    assert client.get(draft_url()).status_code == 404
+    assert client.get(draft_url()).json()["kept"] is False
 
 
 def test_saving_the_story_drops_the_writers_draft(writer, story):
@@ -247,7 +302,22 @@ def test_discarding_the_draft(writer, story):
     client = client_for(writer)
     client.put(draft_url(story), {"body": "x"}, format="json")
     assert client.delete(draft_url(story)).status_code == 204
-    assert client.get(draft_url(story)).status_code == 404
+    assert client.get(draft_url(story)).json()["kept"] is False
+
+
+def test_no_draft_is_an_explicit_empty_answer_not_an_error(writer, story):
+    response = client_for(writer).get(draft_url(story))
+    assert response.status_code == 200
+    assert response.json() == {"kept": False, "title": "", "dek": "", "body": "",
+                               "base_revision": "", "updated_at": None}
+
+
+def test_a_kept_draft_says_so(writer, story):
+    client = client_for(writer)
+    client.put(draft_url(story), {"body": "Kept."}, format="json")
+    answer = client.get(draft_url(story)).json()
+    assert (answer["kept"], answer["body"]) == (True, "Kept.")
+    assert answer["updated_at"]
 
 
 @pytest.mark.parametrize("payload, message", [

@@ -99,6 +99,46 @@ def test_an_error_is_underlined_while_typing_and_gone_when_fixed(live_server, pa
     assert not errors(page)
 
 
+@pytest.mark.parametrize("which", ["add", "change"])
+def test_opening_the_story_forms_logs_no_console_errors(live_server, page_factory, writer, story,
+                                                        which):
+    writer.is_staff = True
+    writer.save(update_fields=["is_staff"])
+    page = page_factory(user=writer, live_server=live_server)
+    logged = []  # every console error with its URL: a failed request included
+    page.on("console", lambda m: logged.append(f"{m.text} {m.location.get('url', '')}")
+            if m.type == "error" else None)
+    url = reverse("admin:stories_story_change", args=[story.pk]) if which == "change" else (
+        reverse("admin:stories_story_add"))
+    with page.expect_response(lambda r: "/draft/" in r.url) as draft:
+        page.goto(live_server.url + url)
+    assert draft.value.status == 200
+    page.wait_for_selector(".nr-live-panel .nr-panel-content :not(.help)")
+    page.wait_for_load_state("networkidle")
+    assert [m for m in logged if "favicon" not in m] == []
+    assert page.locator(".nr-restore").count() == 0  # nothing kept, nothing offered
+
+
+def test_the_live_panel_warns_of_figures_the_cited_snapshot_lacks(live_server, page_factory,
+                                                                   writer, story):
+    from sources.models import Snapshot
+
+    source = Source.objects.get(key="port-annual")
+    Snapshot.objects.create(source=source, requested_url=source.url, status_code=200,
+                            final_url=source.url, content_type="text/html",
+                            text="Emissions fell by about 40% after the cranes arrived.")
+    page = open_form(page_factory, live_server, writer, story)
+    page.wait_for_selector(".nr-live-panel .no-problems")
+    type_at_end(page, "\nDredging cost 12% more than planned [@port-annual]")
+    message = "Claim 3: not found in any cited source's snapshot: 12%"
+    page.locator(".nr-live-panel .problem-warning", has_text=message).wait_for()
+    row = page.locator("#live-claim-3")
+    assert "not found in any cited source's snapshot: 12%" in row.inner_text()
+    assert page.locator(".cm-lintRange-warning").inner_text() == (
+        "Dredging cost 12% more than planned")
+    assert not errors(page)
+
+
 def completion_option(page, text):
     option = page.locator(".cm-tooltip-autocomplete li", has_text=text)
     option.first.wait_for()

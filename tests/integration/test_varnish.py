@@ -162,3 +162,62 @@ def test_only_allowed_addresses_may_purge(varnish, method):
     headers = {"X-Ban-Url": "^/$"}
     assert status_from(varnish, method, "127.0.0.1", headers) == 200  # in the purgers ACL
     assert status_from(varnish, method, "127.0.0.2", headers) == 403  # not in it
+
+
+def test_an_archived_copy_a_correction_replaced_is_gone_through_varnish(
+        varnish, roles, writer, reviewer, editor, settings):
+    from django.utils import timezone
+
+    from sources import services as source_services
+    from sources.models import Snapshot
+    from tests.sources.fixture_server import Page, fixture_server
+
+    settings.SOURCE_FETCH_ALLOW_PRIVATE = True
+    page = "<html><head><title>Crane count</title></head><body><p>Five cranes.</p></body></html>"
+    with fixture_server({"/cranes": Page(page)}) as (base, _):
+        source = SourceFactory(key="d1", url=f"{base}/cranes")
+        first = source_services.source_capture(source_id=source.pk)
+        Snapshot.objects.filter(pk=first.pk).update(
+            fetched_at=timezone.now() - timezone.timedelta(days=1))
+        story = publish_story(writer, reviewer, editor, body="Five cranes arrived [@d1].",
+                              sources=[source])
+        warc = varnish + f"/sources/snapshots/{first.pk}/capture.warc.gz"
+        for _ in range(2):
+            with urllib.request.urlopen(warc, timeout=10) as response:  # noqa: S310
+                headers = response.headers
+                response.read()
+        assert is_hit(headers)
+        source_services.source_capture(source_id=source.pk)  # a newer copy, pinned next
+    republish(story, writer, reviewer, editor, body="Six cranes arrived [@d1].")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(warc, timeout=10)  # noqa: S310
+    assert refused.value.code == 404
+
+
+def test_a_reader_who_reported_an_error_still_shares_the_cached_pages(varnish, story):
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    from stories.models import ErrorReport
+
+    jar = http.cookiejar.CookieJar()
+    reader = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form_url = varnish + f"/stories/{story.slug}/report/?claim=1"
+    with reader.open(form_url, timeout=10) as response:  # noqa: S310 - the local varnishd
+        form = response.read().decode()
+    assert "csrftoken" in {cookie.name for cookie in jar}
+    fields = dict(re.findall(r'name="(csrfmiddlewaretoken|revision)" value="([^"]*)"', form))
+    data = urllib.parse.urlencode({**fields, "claim": "1", "email": "", "website": "",
+                                   "suggested_url": "",
+                                   "note": "Four cranes arrived, not five: see the port log."})
+    request = urllib.request.Request(form_url, data=data.encode(),  # noqa: S310
+                                     headers={"Referer": form_url})
+    with reader.open(request, timeout=10) as response:  # noqa: S310
+        assert response.status == 200 and "/report/sent/" in response.url
+    assert ErrorReport.objects.filter(story=story).count() == 1
+    url = varnish + story.get_absolute_url()
+    get(url)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    headers, page = get(url, cookie=cookie)
+    assert is_hit(headers) and "Five cranes arrived" in page

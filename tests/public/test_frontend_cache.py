@@ -1,10 +1,12 @@
 import re
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.utils import timezone
 
-from sources.models import Source
+from sources.models import Snapshot, Source
 from stories import services
 from tests.factories import SourceFactory
 from tests.public.helpers import publish_story, republish
@@ -109,3 +111,39 @@ def test_an_unreachable_edge_cache_does_not_fail_the_publish(settings, story, ed
         services.story_retract(story_id=story.pk, user=editor, reason="Forged source.")
     story.refresh_from_db()
     assert story.retracted_at is not None
+
+
+def archived_copy_pages(snapshot_id: int) -> list[str]:
+    base = f"/sources/snapshots/{snapshot_id}/"
+    return [base, base + "replay/", base + "capture.warc.gz", base + "screenshot.png"]
+
+
+def test_a_correction_purges_the_archived_copies_it_no_longer_pins(
+        edge, writer, reviewer, editor, django_capture_on_commit_callbacks):
+    source = SourceFactory(key="c1")
+    first = Snapshot.objects.create(source=source, requested_url=source.url, status_code=200)
+    Snapshot.objects.filter(pk=first.pk).update(fetched_at=timezone.now() - timedelta(days=1))
+    story = publish_story(writer, reviewer, editor, body="Five cranes arrived [@c1].",
+                          sources=[source])
+    later = Snapshot.objects.create(source=source, requested_url=source.url, status_code=200)
+    edge.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        republish(story, writer, reviewer, editor, body="Six cranes arrived [@c1].")
+    assert [p for p in archived_copy_pages(first.pk) if not banned(edge, p)] == []
+    assert [p for p in archived_copy_pages(later.pk) if not banned(edge, p)] == []
+
+
+def test_a_source_cited_by_many_stories_is_purged_in_bans_varnish_accepts(
+        edge, writer, reviewer, editor, django_capture_on_commit_callbacks):
+    source = SourceFactory(key="c1")
+    stories = [publish_story(writer, reviewer, editor, title=f"Crane story {n}",
+                             slug=f"crane-story-number-{n:03d}-with-a-long-address",
+                             body="Five cranes arrived [@c1].", sources=[source])
+               for n in range(60)]
+    edge.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        Source.objects.get(key="c1").save()
+    assert len(edge) > 1
+    assert max(len(pattern) for pattern in edge) < 8000  # Varnish's default header limit
+    assert [s.slug for s in stories if not banned(edge, s.get_absolute_url())] == []
+    assert not banned(edge, "/stories/crane-story-number-000-with-a-long-address-2/")

@@ -195,3 +195,26 @@ def test_an_editor_who_is_not_a_reviewer_of_the_story_still_handles_it(client, l
     r = report(live_story)
     assert services.report_open_correction(report_id=r.pk, user=other_editor).status == \
         ReportStatus.CORRECTING
+
+
+def test_publishing_a_correction_opened_from_a_report_starts_from_the_reported_claim(
+        client, live_story, writer, reviewer, editor):
+    r = report(live_story)
+    act(staff(client, editor), r, "correct")
+    services.story_update(story_id=live_story.pk, user=writer,
+                          body=live_story.live_revision.body.replace("Claim number 1", "Claim one"))
+    services.story_submit(story_id=live_story.pk, user=writer)
+    approve(live_story, reviewer)
+    page = client.get(reverse("admin:stories_story_workflow", args=[live_story.pk]))
+    note = page.content.decode().split('name="publish-note"', 1)[1].split("</textarea>", 1)[0]
+    assert "An earlier version of this story said: \u201c" in note
+    assert r.claim_text.rstrip(".") in note
+
+
+def test_the_report_page_tells_its_history_in_words(client, live_story, editor):
+    r = report(live_story)
+    act(staff(client, editor), r, "dismiss", reason="The figure matches table 2.")
+    page = client.get(reverse("admin:stories_errorreport_change", args=[r.pk])).content.decode()
+    trail = page.split('class="report-trail"', 1)[1].split("</ol>", 1)[0]
+    assert "Reported by a reader" in trail and "Dismissed by " in trail
+    assert "report_" not in trail and "by system" not in trail

@@ -525,3 +525,20 @@ def test_claims_sups_and_numbers_agree(body):
         if problem.line:
             lines = re.split(r"\r\n|\r|\n", body)
             assert lines[problem.line - 1][problem.column - 1:].startswith(problem.text[:1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(BODIES, st.lists(st.sampled_from(["a", "b", "c", "zz"]), max_size=3))
+def test_a_parse_without_html_finds_the_same_claims_and_problems(body, source_list):
+    full = doc(body, source_list)
+    bare = parse(body, source_list=list(source_list), library=LIBRARY, images=IMAGES,
+                 html=False)
+    assert bare.html == ""
+    assert (bare.claims, bare.numbered, bare.errors, bare.warnings) == (
+        full.claims, full.numbered, full.errors, full.warnings)
+
+
+def test_a_parse_without_html_still_reports_an_unknown_image():
+    bare = parse("Output fell [@a].\n\n![Chart](image:99)\n", source_list=[], library=LIBRARY,
+                 images=IMAGES, html=False)
+    assert codes(bare.errors) == ["unknown_image"]

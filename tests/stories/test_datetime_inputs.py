@@ -1,0 +1,87 @@
+"""Every date-time input in the admin reads and takes YYYY-MM-DD HH:MM and names its time zone."""
+
+import datetime
+import re
+import zoneinfo
+
+import pytest
+from django.utils import timezone
+
+from stories.models import PreviewLink, Story
+from tests.factories import SourceFactory, approved_hash, make_story
+from tests.stories.test_admin_review import approved, staff, workflow_url
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def story(writer):
+    SourceFactory(key="a")
+    return make_story(writer, title="Dates", body="Exports rose 6% in March [@a].",
+                      sources=["a"])
+
+
+def _input(page: str, name: str) -> str:
+    return re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group()
+
+
+@pytest.mark.parametrize("name", ["publish-publish_at", "assign-due_at", "preview-expires_at"])
+def test_workflow_date_time_inputs_are_text_with_the_iso_format_and_time_zone(
+        client, story, writer, reviewer, editor, settings, name):
+    settings.TIME_ZONE = "Europe/London"
+    approved(story, writer, reviewer)
+    client.force_login(staff(editor))
+    page = client.get(workflow_url(story)).text
+    field = _input(page, name)
+    assert 'type="text"' in field  # not datetime-local, which shows the browser's own order
+    assert 'placeholder="YYYY-MM-DD HH:MM"' in field
+    note_id = re.search(r'aria-describedby="([^"]+)"', field).group(1)
+    offset = datetime.datetime.now(LONDON).strftime("%z")
+    assert (f'<span class="timezone-note" id="{note_id}">Times are Europe/London '
+            f"(UTC{offset[:3]}:{offset[3:]}).</span>") in page
+
+
+def test_a_schedule_typed_as_yyyy_mm_dd_hh_mm_is_local_time(client, story, writer, reviewer,
+                                                             editor, settings):
+    settings.TIME_ZONE = "Europe/London"
+    approved(story, writer, reviewer)
+    client.force_login(staff(editor))
+    when = (timezone.now() + datetime.timedelta(days=3)).astimezone(LONDON).replace(
+        second=0, microsecond=0)
+    response = client.post(workflow_url(story), {
+        "op": "publish", "publish-publish_at": when.strftime("%Y-%m-%d %H:%M"),
+        "publish-note_kind": "correction", "publish-revision": approved_hash(story),
+    }, follow=True)
+    assert f"Scheduled for {when.strftime('%d %b %Y %H:%M %Z')}." in response.text
+    assert Story.objects.get(pk=story.pk).publish_at == when
+    # The page says when it goes live, with the zone.
+    assert f"goes live {when.day} {when.strftime('%b %Y %H:%M %Z')}" in response.text
+
+
+@pytest.mark.parametrize("typed", ["03/12/2030 14:05", "12/03/2030 2:05 PM", "next tuesday"])
+def test_a_date_in_another_order_is_refused_naming_the_format(client, story, writer, reviewer,
+                                                               editor, typed):
+    approved(story, writer, reviewer)
+    client.force_login(staff(editor))
+    response = client.post(workflow_url(story), {
+        "op": "publish", "publish-publish_at": typed,
+        "publish-note_kind": "correction", "publish-revision": approved_hash(story)})
+    assert "Enter a date and time as YYYY-MM-DD HH:MM." in response.text
+    assert f'value="{typed}"' in response.text  # what the editor typed is kept
+    assert Story.objects.get(pk=story.pk).state == "approved"
+
+
+def test_a_preview_link_expiry_typed_as_iso_is_kept(client, story, editor):
+    client.force_login(staff(editor))
+    expires = (timezone.localtime() + datetime.timedelta(days=2)).replace(second=0,
+                                                                          microsecond=0)
+    client.post(workflow_url(story), {
+        "op": "preview", "preview-revision": story.latest_revision_id,
+        "preview-expires_at": expires.strftime("%Y-%m-%d %H:%M")}, follow=True)
+    assert PreviewLink.objects.get().expires_at == expires
+
+
+def test_the_source_form_takes_its_date_as_yyyy_mm_dd(admin_client):
+    source = SourceFactory(key="dated", published_on=datetime.date(2026, 3, 4))
+    page = admin_client.get(f"/admin/sources/source/{source.pk}/change/").text
+    assert 'value="2026-03-04"' in _input(page, "published_on")
