@@ -256,7 +256,7 @@ def test_a_log_from_before_frontiers_were_kept_goes_on_growing_as_the_rfc_define
         story, writer, reviewer, editor):
     publish_story(writer, reviewer, editor, title="Second story")
     publish_story(writer, reviewer, editor, title="Third story")
-    with transaction.atomic():  # what entries logged before audit.0008 hold
+    with transaction.atomic():  # what entries logged before audit.0009 hold
         helpers.tamper("UPDATE audit_transparencyentry SET frontier = %s", [b""])
     publish_story(writer, reviewer, editor, title="Fourth story")
     publish_story(writer, reviewer, editor, title="Fifth story")

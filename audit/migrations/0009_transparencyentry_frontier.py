@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0007_transparency_append_only'),
+        ('audit', '0008_event_actor_story_chain_indexes'),
     ]
 
     operations = [
