@@ -441,19 +441,22 @@ class ClaimInput:
     sources: tuple[int, ...]
 
 
-def match_claims(claims: Sequence[ClaimInput],
-                 texts: Mapping[int, str | None]) -> dict[int, list[tuple[int, Evidence]]]:
-    """Every claim against each source it cites; texts maps source number to snapshot text."""
+def match_claims(claims: Sequence[ClaimInput], texts: Mapping[int, str | None], *,
+                 facts: Mapping[int, ClaimFacts] | None = None
+                 ) -> dict[int, list[tuple[int, Evidence]]]:
+    """Every claim against each source it cites; texts maps source number to snapshot text,
+    facts (optional) claim ordinal to what extract() found in it already."""
     indexes: dict[int, TextIndex | None] = {}
     result: dict[int, list[tuple[int, Evidence]]] = {}
+    known = facts or {}
     for claim in claims:
-        facts = extract(claim.text)
+        facts_of = known.get(claim.ordinal) or extract(claim.text)
         rows = []
         for number in dict.fromkeys(claim.sources):
             if number not in indexes:
                 text = texts.get(number)
                 indexes[number] = index_text(text) if text is not None else None
-            rows.append((number, match(facts, indexes[number])))
+            rows.append((number, match(facts_of, indexes[number])))
         result[claim.ordinal] = rows
     return result
 

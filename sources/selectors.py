@@ -177,15 +177,10 @@ def claim_evidence(revision, *, as_of: datetime | None = None) -> dict[int, list
     }
 
 
-def evidence_warnings(revision) -> list[dict]:
-    """A figures_not_found warning for each claim with a figure or quotation that no cited
-    snapshot contains (claims whose sources have no snapshot yet are not judged)."""
-    claims, result = _evidence(revision, None)
+def _figures_not_found(claims, result, positions) -> list[tuple[int, dict]]:
+    """(claim ordinal, figures_not_found warning) of matched claims: the one place these
+    warnings are worded; positions maps a claim's ordinal to its (line, column)."""
     by_ordinal = {c.ordinal: c for c in claims}
-    positions = dict(
-        (o, (line, column)) for o, line, column in
-        revision.claims.values_list("ordinal", "line", "column")
-    )
     warnings = []
     for ordinal, rows in result.items():
         checked = [hint for _, hint in rows if hint.status != evidence.NO_SNAPSHOT]
@@ -198,13 +193,43 @@ def evidence_warnings(revision) -> list[dict]:
             continue
         line, column = positions.get(ordinal, (0, 0))
         text = by_ordinal[ordinal].text
-        warnings.append({
+        warnings.append((ordinal, {
             "code": "figures_not_found",
             "message": f"Claim {ordinal}: not found in any cited source's snapshot: "
                        + ", ".join(missing[:6]) + ("…" if len(missing) > 6 else ""),
             "line": line, "column": column, "text": text[:200],
-        })
+        }))
     return warnings
+
+
+def evidence_warnings(revision) -> list[dict]:
+    """A figures_not_found warning for each claim with a figure or quotation that no cited
+    snapshot contains (claims whose sources have no snapshot yet are not judged)."""
+    claims, result = _evidence(revision, None)
+    positions = dict(
+        (o, (line, column)) for o, line, column in
+        revision.claims.values_list("ordinal", "line", "column")
+    )
+    return [warning for _, warning in _figures_not_found(claims, result, positions)]
+
+
+def unsaved_evidence_warnings(claims: list[evidence.ClaimInput], keys: list[str],
+                              positions: dict[int, tuple[int, int]]
+                              ) -> list[tuple[int, dict]]:
+    """(claim ordinal, warning): the same warnings for text not saved yet: each claim with
+    figures or a quotation
+    against the newest good snapshot of each source it cites (what a save now would pin).
+    `keys` is the numbered source list; claims cite numbers in it. One query."""
+    facts = {c.ordinal: evidence.extract(c.text) for c in claims}
+    checkable = [c for c in claims if facts[c.ordinal].checkable]
+    numbers = sorted({n for c in checkable for n in c.sources if 0 < n <= len(keys)})
+    if not numbers:
+        return []
+    snapshots = latest_snapshot_texts([keys[n - 1] for n in numbers])
+    texts = {n: snapshots[keys[n - 1]][1] if keys[n - 1] in snapshots else None
+             for n in numbers}
+    result = evidence.match_claims(checkable, texts, facts=facts)
+    return _figures_not_found(checkable, result, positions)
 
 
 def snapshot_at(source: Source, at: datetime | None) -> Snapshot | None:

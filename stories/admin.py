@@ -9,7 +9,6 @@ import difflib
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.forms import Script
 from django.http import Http404, JsonResponse
@@ -33,6 +32,7 @@ from sources.selectors import numbered_sources
 
 from . import selectors, services
 from .admin_comments import comment_urls, comments_context
+from .admin_refusals import refuse, visible_story
 from .evidence_selectors import revision_snapshots
 from .forms import ImageAdminForm, StoryAdminForm, StorySourceForm, StorySourceFormSet
 from .images import image_make_variants
@@ -346,11 +346,16 @@ class StoryAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400, 
                 *evidence_urls(self), *own, *super().get_urls()]
 
     def _visible_story(self, request, story_id: int, action: str) -> Story:
-        story = get_object_or_404(Story, pk=story_id)
-        if not Story.objects.visible_to(request.user).filter(pk=story.pk).exists():
-            reason = "Only the story's authors, its reviewers and editors can open it."
-            services.audit_denied(action=action, user=request.user, story=story, reason=reason)
-            raise PermissionDenied(reason)
+        return visible_story(request, story_id, action)
+
+    def get_object(self, request, object_id, from_field=None):
+        # A story the user may not see is a refusal (audited, with its reason), not the
+        # admin's "doesn't exist. Perhaps it was deleted?".
+        story = super().get_object(request, object_id, from_field)
+        if story is None and from_field is None and str(object_id).isdigit():
+            hidden = Story.objects.filter(pk=object_id).first()
+            if hidden is not None:
+                refuse(request.user, hidden, "open", record=False)  # in the form's atomic
         return story
 
     def _context(self, request, story: Story, title: str) -> dict:

@@ -11,7 +11,6 @@ from functools import partial
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -26,6 +25,7 @@ from audit.services import display_name
 
 from . import reader_selectors, services
 from .admin_evidence import in_place_html
+from .admin_refusals import visible_story
 from .forms import DateTimeTextField
 from .models import Correction, Decision, PreviewLink, Revision, Story, Verdict
 from .permissions import REVIEWERS, is_author, is_editor
@@ -51,12 +51,8 @@ def review_urls(model_admin) -> list:
 
 
 def _visible_story(request, story_id: int, action: str) -> Story:
-    story = get_object_or_404(Story.objects.select_related("latest_revision"), pk=story_id)
-    if not Story.objects.visible_to(request.user).filter(pk=story.pk).exists():
-        reason = "Only the story's authors, its reviewers and editors can open it."
-        services.audit_denied(action=action, user=request.user, story=story, reason=reason)
-        raise PermissionDenied(reason)
-    return story
+    return visible_story(request, story_id, action,
+                         Story.objects.select_related("latest_revision"))
 
 
 def _context(model_admin, request, story: Story, title: str, **extra) -> dict:
@@ -73,9 +69,10 @@ def _context(model_admin, request, story: Story, title: str, **extra) -> dict:
     }
 
 
-def _denied(model_admin, request, story: Story, exc: services.ActionDenied):
-    context = _context(model_admin, request, story, "Not allowed", reason=exc.reason)
-    return TemplateResponse(request, TEMPLATES + "denied.html", context, status=403)
+def _denied(request, exc: services.ActionDenied) -> int:
+    """Say why on the page the user is on (re-rendered with what they typed); its status."""
+    messages.error(request, f"{exc.reason} The attempt is recorded in the audit trail.")
+    return 403
 
 
 def _add_errors(form: forms.Form, exc: services.InvalidInput) -> None:
@@ -233,6 +230,7 @@ def review_view(model_admin, request, story_id: int):
         raise Http404("This story has no revision yet.")
     screen = review_screen(story=story, user=request.user)
     services.inbox_mark_read(user=request.user, story_id=story.pk)
+    status = 200
     form = DecisionForm(initial={"revision": story.latest_revision.content_hash})
     if request.method == "POST":
         form = DecisionForm(request.POST)
@@ -251,7 +249,7 @@ def review_view(model_admin, request, story_id: int):
                 form.add_error(None, "The story changed since you opened this screen; your "
                                "verdicts were not saved. Reload to review the new text.")
             except services.ActionDenied as exc:
-                return _denied(model_admin, request, story, exc)
+                status = _denied(request, exc)
             except (IllegalTransition, services.RevisionAltered) as exc:
                 messages.error(request, str(exc))
             except services.InvalidInput as exc:
@@ -270,7 +268,7 @@ def review_view(model_admin, request, story_id: int):
         source_rows=sources_html(screen),
         **comments_context(request, story),
     )
-    return TemplateResponse(request, TEMPLATES + "review.html", context)
+    return TemplateResponse(request, TEMPLATES + "review.html", context, status=status)
 
 
 # --- the workflow page ----------------------------------------------------------------------
@@ -431,6 +429,7 @@ def workflow_view(model_admin, request, story_id: int):
     story = _visible_story(request, story_id, "workflow")
     op = request.POST.get("op", "") if request.method == "POST" else ""
     forms_by_op = _workflow_forms(story, request.POST if op else None, op)
+    status = 200
     if op:
         form = forms_by_op.get(op)
         if form is None:
@@ -439,7 +438,7 @@ def workflow_view(model_admin, request, story_id: int):
             try:
                 message = _perform(op, form, story, request.user)
             except services.ActionDenied as exc:
-                return _denied(model_admin, request, story, exc)
+                status = _denied(request, exc)
             except (IllegalTransition, services.StaleRevision, services.RevisionAltered) as exc:
                 messages.error(request, str(exc))
                 return HttpResponseRedirect(request.path)
@@ -474,5 +473,5 @@ def workflow_view(model_admin, request, story_id: int):
         needs_note=live,
         links=[(link, preview_url(request, link)) for link in page.preview_links],
     )
-    return TemplateResponse(request, TEMPLATES + "workflow.html", context)
+    return TemplateResponse(request, TEMPLATES + "workflow.html", context, status=status)
 

@@ -68,8 +68,9 @@ def notify_event(self, event_id: int) -> int:
 def page_published(story_id: int, previous_revision_id: int | None = None) -> None:
     """After a publish, correction, retraction or byline change: purge the story's public pages
     and the listings from the edge cache, and the archived copies the replaced live revision
-    pinned (readers may no longer open them). The origin needs no invalidation: its fragment
-    cache is keyed by the live revision and the ETags by everything a page shows."""
+    pinned (readers may no longer open them). The origin needs no invalidation here: its
+    fragment cache is keyed by the live revision, the ETags by everything a page shows, and
+    what is cached across stories by the live generation the service started on commit."""
     story = Story.objects.published().select_related("live_revision").filter(
         pk=story_id).first()
     if story is None:

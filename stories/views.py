@@ -79,7 +79,7 @@ def story_etag(request, slug, **kwargs):
     page = live_story(request, slug)
     if page is None:
         return None
-    return pages.story_etag(page, [pk for pk, _ in pages.top_stories_for(page.story.pk)])
+    return pages.story_etag(page, pages.top_stories_stamp(page.story.pk))
 
 
 def story_last_modified(request, slug, **kwargs):
@@ -121,8 +121,8 @@ def _home(request):
 
 def _home_etag(request):
     page, items = _home(request)
-    top = [pk for pk, _ in pages.top_stories_for()]
-    return pages.listing_etag("home", page.number, page.has_next, items, top)
+    return pages.listing_etag("home", page.number, page.has_next, items,
+                              pages.top_stories_stamp())
 
 
 def _home_last_modified(request):

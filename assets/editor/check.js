@@ -161,9 +161,13 @@ export class Panel {
     parts.push(el("h3", {}, "Claims"));
     if (data.claims.length) {
       const titles = new Map(data.sources.map((s) => [s.number, s.title || s.key]));
+      // Evidence warnings (figures no cited snapshot has) name their claim.
+      const unsupported = new Map(data.warnings.filter((w) => w.code === "figures_not_found" && w.claim)
+        .map((w) => [w.claim, w.message.replace(/^Claim \d+: /, "")]));
       const rows = data.claims.map((c) => el("tr", { id: `live-claim-${c.ordinal}` },
         el("td", { class: "ordinal" }, String(c.ordinal)),
-        el("td", { class: "claim-text" }, c.text),
+        el("td", { class: "claim-text" }, c.text, unsupported.has(c.ordinal)
+          ? el("span", { class: "nr-evidence-missing" }, el("br"), `⚠ ${unsupported.get(c.ordinal)}`) : null),
         el("td", { class: "claim-sources" }, c.sources.map((s, i) => [i ? el("br") : null,
           el("span", { class: "cite-number" }, `[${s.number}]`), " ",
           titles.get(s.number) || s.key, s.locator ? `, ${s.locator}` : ""])),

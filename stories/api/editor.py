@@ -67,6 +67,8 @@ PROBLEM = inline_serializer("EditorProblem", {
     "text": serializers.CharField(),
     "from": serializers.IntegerField(allow_null=True, help_text="UTF-16 offset in the body."),
     "to": serializers.IntegerField(allow_null=True),
+    "claim": serializers.IntegerField(required=False, help_text=(
+        "On an evidence warning (figures_not_found): the claim's ordinal.")),
 }, many=True)
 CHECK_RESPONSE = inline_serializer("EditorCheck", {
     "claims": serializers.ListField(child=serializers.DictField()),
@@ -123,6 +125,15 @@ def check_body(result: editor.CheckResult) -> dict:
             "cited": key in cited, "listed": key in listed,
         })
     order = list(result.reading_order)
+    claims = {c.ordinal: c for c in doc.claims}
+    # Evidence warnings underline the whole claim whose figures the snapshots lack.
+    body = result.body
+    evidence = []
+    for ordinal, warning in result.evidence:
+        claim = claims[ordinal]
+        end = claim.start + len(body[claim.start:claim.end].rstrip())
+        evidence.append({**warning, "from": utf16(claim.start), "to": utf16(end),
+                         "claim": ordinal})
     return {
         "claims": [{
             "ordinal": c.ordinal, "text": c.text, "line": c.line, "column": c.column,
@@ -132,7 +143,7 @@ def check_body(result: editor.CheckResult) -> dict:
         } for c in doc.claims],
         "sources": sources,
         "errors": _problems(doc.errors, utf16, result.body),
-        "warnings": _problems(doc.warnings, utf16, result.body),
+        "warnings": _problems(doc.warnings, utf16, result.body) + evidence,
         "reading_order": order,
         "in_reading_order": order == sorted(order),
         "renumbered": list(result.renumbered),

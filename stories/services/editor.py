@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from audit.errors import ActionDenied, InvalidInput
 from audit.services import audited
+from sources import evidence
 from sources.models import Source
+from sources.selectors import unsaved_evidence_warnings
 
 from .. import citations
 from ..models import Draft, Story
@@ -29,6 +31,8 @@ class CheckResult:
     listed: tuple[str, ...]
     renumbered: tuple[str, ...]
     reading_order: tuple[int, ...]
+    # (claim ordinal, warning) for claims whose figures no cited snapshot contains.
+    evidence: tuple[tuple[int, dict], ...] = ()
 
 
 def _story_for_editor(*, user, story_id: int | None, action: str) -> Story | None:
@@ -44,11 +48,12 @@ def _story_for_editor(*, user, story_id: int | None, action: str) -> Story | Non
 
 @contextmanager
 def _collector_paused():
-    """No cyclic garbage collection during one parse. A 2,000-claim body makes some 100,000
-    markdown-it tokens that live until the parse ends, long enough for the collector to promote
-    them and then sweep the whole process again and again: 40% of the check's CPU time
-    (bench/editor.py). Reference counting frees them when the parse ends, so nothing is kept
-    longer; if another thread paused it first, that thread turns it back on."""
+    """No cyclic garbage collection during one check. A 2,000-claim body makes some 100,000
+    markdown-it tokens (and the evidence match as many small objects) that live until the
+    check ends, long enough for the collector to promote them and then sweep the whole process
+    again and again: 40% of the check's CPU time (bench/editor.py). Reference counting frees
+    them when the check ends, so nothing is kept longer; if another thread paused it first,
+    that thread turns it back on."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -67,8 +72,9 @@ def source_keys_of(ids: list[int]) -> list[str]:
 @audited("check")
 def story_check(*, user, body: str, source_keys: list[str], story_id: int | None = None
                 ) -> CheckResult:
-    """Parse unsaved text as a save would (same engine, same limits) without saving anything;
-    only the story's authors and editors (or, for a new story, writers) may ask."""
+    """Parse unsaved text as a save would (same engine, same limits), with the evidence
+    warnings a review would show, without saving anything; only the story's authors and
+    editors (or, for a new story, writers) may ask."""
     _story_for_editor(user=user, story_id=story_id, action="check")
     validate_body(body)
     keys = list(dict.fromkeys(k.strip() for k in source_keys if k and k.strip()))
@@ -76,9 +82,13 @@ def story_check(*, user, body: str, source_keys: list[str], story_id: int | None
     with _collector_paused():
         doc = citations.parse(body, source_list=keys, library=library, images=figures,
                               html=False)
+        claims = [evidence.ClaimInput(ordinal=c.ordinal, text=c.text, sources=c.numbers)
+                  for c in doc.claims]
+        found = unsaved_evidence_warnings(claims, list(doc.numbered),
+                                          {c.ordinal: (c.line, c.column) for c in doc.claims})
     return CheckResult(body=body, document=doc, library=library, listed=tuple(keys),
                        renumbered=citations.first_citation_order(doc),
-                       reading_order=citations.reading_order(doc))
+                       reading_order=citations.reading_order(doc), evidence=tuple(found))
 
 
 def _validate_buffer(*, title: str, dek: str, body: str) -> None:

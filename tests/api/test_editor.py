@@ -61,6 +61,59 @@ def test_check_messages_are_the_ones_a_save_records(writer, story):
     assert [w["message"] for w in data["warnings"]] == [w["message"] for w in saved.warnings]
 
 
+def snapshot_of(key, text):
+    from sources.models import Snapshot, Source
+
+    source = Source.objects.get(key=key)
+    return Snapshot.objects.create(source=source, requested_url=source.url, status_code=200,
+                                   final_url=source.url, content_type="text/html", text=text)
+
+
+EVIDENCE_BODY = ("The port handled 4.2 million containers in 2024 [@port-annual].\n\n"
+                 "Dredging cost 12% more than planned [@port-annual].\n\n"
+                 "The harbour is busy [@port-annual].\n")
+
+
+def test_check_warns_of_figures_the_cited_snapshot_does_not_have(writer, story):
+    snapshot_of("port-annual", "In 2024 the port handled 4.2 million containers.")
+    data = client_for(writer).post(check_url(story), {"body": EVIDENCE_BODY,
+                                                      "sources": ["port-annual"]},
+                                   format="json").json()
+    evidence = [w for w in data["warnings"] if w["code"] == "figures_not_found"]
+    assert [w["message"] for w in evidence] == [
+        "Claim 2: not found in any cited source's snapshot: 12%"]
+    assert (evidence[0]["line"], evidence[0]["column"]) == (3, 1)
+    assert EVIDENCE_BODY[evidence[0]["from"]:evidence[0]["to"]] == (
+        "Dredging cost 12% more than planned")
+    assert evidence[0]["claim"] == 2
+
+
+def test_check_evidence_warnings_are_the_ones_a_review_shows(writer, story):
+    from stories import services
+
+    snapshot_of("port-annual", "Nothing about containers or dredging here at all.")
+    checked = client_for(writer).post(check_url(story), {"body": EVIDENCE_BODY,
+                                                         "sources": ["port-annual"]},
+                                      format="json").json()["warnings"]
+    services.story_update(story_id=story.pk, user=writer, base_revision=latest_hash(story),
+                          body=EVIDENCE_BODY)
+    saved = client_for(writer).get(f"/api/v1/stories/{story.pk}/claims/").json()["warnings"]
+
+    def evidence(warnings):
+        return [(w["message"], w["line"], w["column"]) for w in warnings
+                if w["code"] == "figures_not_found"]
+
+    assert len(evidence(checked)) == 2
+    assert evidence(checked) == evidence(saved)
+
+
+def test_check_does_not_judge_a_claim_whose_source_has_no_snapshot(writer, story):
+    data = client_for(writer).post(check_url(story), {"body": EVIDENCE_BODY,
+                                                      "sources": ["port-annual"]},
+                                   format="json").json()
+    assert "figures_not_found" not in {w["code"] for w in data["warnings"]}
+
+
 def test_check_ranges_count_utf16_like_the_browser(writer, story):
     body = "Emoji 🚢 first, then a bad key [@nope]."
     data = client_for(writer).post(check_url(story), {"body": body}, format="json").json()

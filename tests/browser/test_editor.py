@@ -119,6 +119,26 @@ def test_opening_the_story_forms_logs_no_console_errors(live_server, page_factor
     assert page.locator(".nr-restore").count() == 0  # nothing kept, nothing offered
 
 
+def test_the_live_panel_warns_of_figures_the_cited_snapshot_lacks(live_server, page_factory,
+                                                                   writer, story):
+    from sources.models import Snapshot
+
+    source = Source.objects.get(key="port-annual")
+    Snapshot.objects.create(source=source, requested_url=source.url, status_code=200,
+                            final_url=source.url, content_type="text/html",
+                            text="Emissions fell by about 40% after the cranes arrived.")
+    page = open_form(page_factory, live_server, writer, story)
+    page.wait_for_selector(".nr-live-panel .no-problems")
+    type_at_end(page, "\nDredging cost 12% more than planned [@port-annual]")
+    message = "Claim 3: not found in any cited source's snapshot: 12%"
+    page.locator(".nr-live-panel .problem-warning", has_text=message).wait_for()
+    row = page.locator("#live-claim-3")
+    assert "not found in any cited source's snapshot: 12%" in row.inner_text()
+    assert page.locator(".cm-lintRange-warning").inner_text() == (
+        "Dredging cost 12% more than planned")
+    assert not errors(page)
+
+
 def completion_option(page, text):
     option = page.locator(".cm-tooltip-autocomplete li", has_text=text)
     option.first.wait_for()
