@@ -5,6 +5,7 @@ a capture that a twin made a moment ago is not made again; a link check run twic
 health and snapshots (and two entries in the check log).
 """
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -14,8 +15,11 @@ from django.utils import timezone
 from audit import queueing
 from audit.queueing import RETRY_ON
 
+from . import sweeps
 from .fetch import is_transient
 from .models import Snapshot, Source
+
+log = logging.getLogger(__name__)
 
 # A capture of the same URL this recent is the one a duplicate delivery asked for.
 DONE_WITHIN = timedelta(minutes=5)
@@ -52,16 +56,24 @@ LINK_CHECK_RATE = settings.NEWSROOM_LINK_CHECK_RATE
 
 @shared_task(bind=True, autoretry_for=(TransientFetchError, *RETRY_ON), retry_backoff=True,
              retry_backoff_max=600, retry_jitter=True, max_retries=3, rate_limit=LINK_CHECK_RATE)
-def check_source_link(self, source_id: int) -> str | None:
-    """Re-check one source's link (and drift since review); retry when unreachable."""
+def check_source_link(self, source_id: int, sweep: str = "") -> str | None:
+    """Re-check one source's link (and drift since review); retry when unreachable. The last
+    check of a sweep (`sweep`: its id) ends it (sources.sweeps)."""
     from . import services
 
-    outcome = services.source_check_link(source_id=source_id)
-    if outcome is None:
-        return None
-    if outcome.transient and not self.request.is_eager:
+    last_try = self.request.is_eager or self.request.retries >= self.max_retries
+    try:
+        outcome = services.source_check_link(source_id=source_id)
+    except RETRY_ON:
+        if last_try:
+            sweeps.check_done(sweep)
+        raise
+    retry = outcome is not None and outcome.transient and not self.request.is_eager
+    if not retry or last_try:
+        sweeps.check_done(sweep)
+    if retry:
         raise TransientFetchError(outcome.error)
-    return outcome.health
+    return None if outcome is None else outcome.health
 
 
 def _since():
@@ -104,10 +116,20 @@ def cited_link_ids():
 @shared_task(autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
 def check_cited_links() -> int:
     """Re-check every source a published story cites (Celery beat runs this): one task each,
-    run at check_source_link's paced rate."""
-    ids = list(cited_link_ids())  # 30,000 ids are 1 MB: read them before queueing the checks
+    run at check_source_link's paced rate; skipped (0) while another sweep is still running."""
+    sweep = sweeps.sweep_start()
+    if sweep is None:
+        return 0
+    try:
+        ids = list(cited_link_ids())  # 30,000 ids are 1 MB: read them before queueing the checks
+    except BaseException:
+        sweeps.sweep_end(sweep)  # retried: the retry takes the lock again
+        raise
+    log.info("link sweep started: sweep %s, %d checks", sweep, len(ids))
+    sweeps.sweep_queueing(sweep, len(ids))
     for source_id in ids:
-        queueing.send(check_source_link, source_id)
+        if not queueing.send(check_source_link, source_id, sweep):
+            sweeps.check_done(sweep)  # never queued: it will not count itself down
     return len(ids)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import html as html_lib
 import json
+import uuid
 from functools import lru_cache, partial
 from urllib.parse import quote, urlencode
 
@@ -180,6 +181,20 @@ def page_context(page: selectors.StoryPage, *, origin: str, preview=None) -> dic
 
 
 TOP_STORIES_SECONDS = 60
+# Changes whenever what readers see of a story can change (a publish, correction or retraction
+# commits), in the shared cache every web and worker process reads: part of the key of what is
+# cached across stories, so the next request anywhere builds it afresh.
+LIVE_GENERATION_KEY = "stories:live-generation"
+
+
+def live_generation() -> str:
+    """The current generation of the published stories (see LIVE_GENERATION_KEY)."""
+    return cache.get(LIVE_GENERATION_KEY) or "-"
+
+
+def live_changed() -> None:
+    """Start a new generation: what was cached across stories is not read again."""
+    cache.set(LIVE_GENERATION_KEY, uuid.uuid4().hex, None)
 
 
 def _top_stories() -> list[tuple[int, str]]:
@@ -192,10 +207,12 @@ def _top_stories() -> list[tuple[int, str]]:
 
 def top_stories() -> list[tuple[int, str]]:
     """Today's top stories as (story id, teaser HTML), one more than are shown so a story's
-    own page can leave itself out; built at most once a minute (no query when kept)."""
+    own page can leave itself out; built at most once a minute and after every publish,
+    correction or retraction (no query when kept)."""
     if settings.NEWSROOM_TOP_STORIES <= 0:
         return []
-    key = f"reader:top-stories:{template_version()}:{settings.NEWSROOM_TOP_STORIES}"
+    key = (f"reader:top-stories:{template_version()}:{settings.NEWSROOM_TOP_STORIES}:"
+           f"{live_generation()}")
     return cache.get_or_set(key, _top_stories, TOP_STORIES_SECONDS) or []
 
 
@@ -203,6 +220,12 @@ def top_stories_for(story_id: int | None = None) -> list[tuple[int, str]]:
     """The top stories a page shows: without the story itself, at most the configured number."""
     shown = [(pk, mark_safe(html)) for pk, html in top_stories() if pk != story_id]  # noqa: S308  # nosec B308 B703 - rendered by our template
     return shown[:settings.NEWSROOM_TOP_STORIES]
+
+
+def top_stories_stamp(story_id: int | None = None) -> tuple[str, list[int]]:
+    """What a page's ETag takes of its top stories: which they are, and the generation their
+    teasers (headlines, reviewers) were built in."""
+    return live_generation(), [pk for pk, _ in top_stories_for(story_id)]
 
 
 # Plain links to common networks' own share pages: no script, no tracker, nothing loaded

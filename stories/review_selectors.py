@@ -323,6 +323,11 @@ class ThreadView:
     def resolved(self) -> bool:
         return self.thread.resolved_at is not None
 
+    @property
+    def was_line(self) -> int:
+        """The line its words were on in the revision it was made on (for an outdated mark)."""
+        return self.thread.revision.body.count("\n", 0, self.thread.offset) + 1
+
 
 def comment_threads(story: Story, revision: Revision | None = None) -> list[ThreadView]:
     """The story's comment threads against its latest revision (open first, then resolved):

@@ -384,7 +384,7 @@ class SearchHit:
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 10
 # Matches ranked per search, newest first (see search_published).
-SEARCH_CANDIDATES = 1_000
+SEARCH_CANDIDATES = 200
 _START, _STOP = "\x02", "\x03"
 _TERM = re.compile(r"\w[\w'-]*")
 

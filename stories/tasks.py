@@ -68,8 +68,9 @@ def notify_event(self, event_id: int) -> int:
 def page_published(story_id: int, previous_revision_id: int | None = None) -> None:
     """After a publish, correction, retraction or byline change: purge the story's public pages
     and the listings from the edge cache, and the archived copies the replaced live revision
-    pinned (readers may no longer open them). The origin needs no invalidation: its fragment
-    cache is keyed by the live revision and the ETags by everything a page shows."""
+    pinned (readers may no longer open them). The origin needs no invalidation here: its
+    fragment cache is keyed by the live revision, the ETags by everything a page shows, and
+    what is cached across stories by the live generation the service started on commit."""
     story = Story.objects.published().select_related("live_revision").filter(
         pk=story_id).first()
     if story is None:
@@ -88,7 +89,7 @@ def source_changed(source_id: int) -> None:
 
     source = Source.objects.filter(pk=source_id).first()
     if source is not None:
-        frontend_cache.purge(frontend_cache.source_paths(source))
+        frontend_cache.purge_source(source)
 
 
 @shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
@@ -96,7 +97,7 @@ def author_changed(user_id: int) -> None:
     """After a user was renamed: purge the pages showing them as an author."""
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is not None:
-        frontend_cache.purge(frontend_cache.author_paths(user))
+        frontend_cache.purge_author(user)
 
 
 @shared_task(autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)

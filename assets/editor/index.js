@@ -11,6 +11,7 @@ import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutt
 import { completionKeymap } from "@codemirror/autocomplete";
 
 import { Checker, Panel } from "./check.js";
+import { commentMarks } from "./comments.js";
 import { Keeper } from "./keep.js";
 import { cite, openGroup, Picker } from "./picker.js";
 import { markdownMode } from "./markdown.js";
@@ -105,7 +106,7 @@ function start(textarea) {
       extensions: [
         lineNumbers(), highlightActiveLineGutter(), history(), drawSelection(), highlightActiveLine(),
         highlightSelectionMatches(), markdownMode(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-        EditorView.lineWrapping, search({ top: true }), lintGutter(),
+        EditorView.lineWrapping, search({ top: true }), lintGutter(), commentMarks(),
         config.cspNonce ? EditorView.cspNonce.of(config.cspNonce) : [],
         picker.extensions(),
         keymap.of([...standardKeymap, ...historyKeymap, ...searchKeymap, ...completionKeymap, ...lintKeymap]),

@@ -12,7 +12,7 @@ from audit import queueing
 from audit.errors import ActionDenied, InvalidInput, RefusedInput
 from audit.services import audit_record, audited
 
-from .. import selectors, tasks, transparency
+from .. import pages, selectors, tasks, transparency
 from ..models import (
     Assignment,
     Correction,
@@ -50,6 +50,14 @@ def _transition(story: Story, action: Action, user, *, details: dict | None = No
 def _queue(task, *args) -> None:
     # Robust: with the broker down the transition stands and the response says so.
     queueing.on_commit(task, *args)
+
+
+def _live_changed(story: Story, previous_revision_id: int | None = None) -> None:
+    """What readers see changed: once committed, every web process builds what is cached across
+    stories afresh (pages.live_changed, in the shared cache, right away rather than in a task,
+    so the next request anywhere has it), and the edge cache is purged (a task)."""
+    transaction.on_commit(pages.live_changed, robust=True)
+    _queue(tasks.page_published, story.pk, previous_revision_id)
 
 
 @audited("submit")
@@ -110,7 +118,7 @@ def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
         story=story, revision=revision,
         kind=note_kind if correcting else transparency.Kind.PUBLISH,
         reviewers=selectors.approving_reviewers(revision), note=note)
-    _queue(tasks.page_published, story.pk, previous)
+    _live_changed(story, previous)
 
 
 @audited("publish")
@@ -201,7 +209,7 @@ def story_retract(*, story_id: int, user, reason: str) -> Story:
     live = story.live_revision
     transparency.log_revision(story=story, revision=live, kind=transparency.Kind.RETRACTION,
                               reviewers=selectors.approving_reviewers(live), note=reason)
-    _queue(tasks.page_published, story.pk)
+    _live_changed(story)
     return story
 
 

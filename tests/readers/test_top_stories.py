@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from stories import reader_selectors
 from stories.models import PageView, Story
-from tests.public.helpers import publish_story
+from tests.public.helpers import publish_story, republish
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +99,29 @@ def test_a_retracted_story_is_not_a_top_story(writer, reviewer, editor):
     gone = publish_story(writer, reviewer, editor, title="Gone")
     services.story_retract(story_id=gone.pk, user=editor, reason="Wrong.")
     assert gone.pk not in reader_selectors.top_story_ids(count=5)
+
+
+def test_top_stories_show_a_correction_and_drop_a_retraction_at_the_next_request(
+        client, writer, reviewer, editor, django_capture_on_commit_callbacks):
+    from stories import services
+
+    story = publish_story(writer, reviewer, editor, title="Cranes arrive")
+    assert "Cranes arrive" in top_of(client.get("/"))  # built, and kept for a minute
+    with django_capture_on_commit_callbacks(execute=True):
+        republish(story, writer, reviewer, editor, title="Four cranes arrive")
+    assert "Four cranes arrive" in top_of(client.get("/"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.story_retract(story_id=story.pk, user=editor, reason="Wrong port.")
+    assert top_of(client.get("/")) == ""
+
+
+def top_of(response) -> str:
+    """The text of the page's "Today's top stories" section ("" when it has none)."""
+    page = response.content.decode()
+    if 'id="top-stories-title"' not in page:
+        return ""
+    top = page[page.index('id="top-stories-title"'):]
+    return top[:top.index("</section>")]
 
 
 def test_share_links_are_plain_links_with_the_canonical_address(client, live_story):

@@ -64,3 +64,28 @@ def test_link_checks_are_paced_on_every_worker(settings):
     # A sweep queues one check per cited source; the worker runs them at this rate, so a
     # library of 30,000 sources never arrives at the database and the web workers at once.
     assert tasks.check_source_link.rate_limit == settings.NEWSROOM_LINK_CHECK_RATE == "2/s"
+
+
+def test_check_cited_links_is_skipped_while_another_sweep_runs(site, writer, reviewer, editor):
+    from sources import sweeps
+
+    base, _ = site
+    publish(SourceFactory(url=f"{base}/chip"), writer, reviewer, editor)
+    other = sweeps.sweep_start()  # a sweep on another worker, its checks still queued
+    try:
+        assert tasks.check_cited_links.apply().get() == 0
+        assert not LinkCheck.objects.exists()
+    finally:
+        sweeps.sweep_end(other)
+    assert tasks.check_cited_links.apply().get() == 1  # the lock went with that sweep
+    assert sweeps.running_sweep() is None  # and this one's with its last check
+
+
+def test_a_sweep_whose_checks_were_lost_lets_go_of_its_lock_at_its_deadline(settings):
+    from sources import sweeps
+
+    # Twice what one worker needs at the paced rate (30,000 at 2 a second: 4 h 10 min), plus
+    # the time to queue them: the next beat run after that finds the lock gone.
+    assert sweeps.deadline_seconds(30_000) == 600 + 30_000
+    settings.NEWSROOM_LINK_CHECK_RATE = "60/m"
+    assert sweeps.deadline_seconds(100_000) == sweeps.MAX_SECONDS
