@@ -324,7 +324,17 @@ def two_tabs(live_server, page_factory, writer, story):
     first.keyboard.type(" Their addition.")
     first.click("input[name=_continue]")
     first.locator(".messagelist .success").wait_for()
+    # Done with the first tab: its reloaded form's requests would race the second tab's
+    # saves for the test database's SQLite table locks.
+    first.wait_for_load_state("networkidle")
+    first.close()
     return second
+
+
+def use_merged(page):
+    """Use the merged text, and let the check it starts finish before saving (SQLite)."""
+    with page.expect_response(lambda r: "/check/" in r.url):
+        page.click(".nr-use-merged")
 
 
 def merged_text(page):
@@ -345,7 +355,7 @@ def test_two_tabs_editing_different_paragraphs_keep_both_edits_without_choosing(
     assert second.locator(".nr-merge-conflicts .nr-conflict-item").count() == 0
     assert "Their addition." in merged_text(second)
     assert "My new closing paragraph" in merged_text(second)
-    second.click(".nr-use-merged")
+    use_merged(second)
     merge.wait_for(state="detached")
     second.click("input[name=_continue]")
     second.locator(".messagelist .success").wait_for()
@@ -379,7 +389,7 @@ def test_two_tabs_editing_the_same_paragraph_are_offered_the_conflict(live_serve
     assert "Their addition." in merged_text(second)
     assert "My own addition." not in merged_text(second)
     assert use.is_enabled()
-    use.click()
+    use_merged(second)
     merge.wait_for(state="detached")
     second.click("input[name=_continue]")
     second.locator(".messagelist .success").wait_for()
