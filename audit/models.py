@@ -101,7 +101,8 @@ class TransparencyEntryQuerySet(models.QuerySet):
 
 class TransparencyEntry(models.Model):
     """One entry of the public transparency log (docs/transparency.md): its exact bytes, the
-    Merkle subtrees its append completed, and the tree head it made, signed."""
+    Merkle subtrees its append completed, the tree's frontier after it, and the tree head it
+    made, signed."""
 
     index = models.PositiveBigIntegerField(
         primary_key=True, help_text="Position in the log, from 0: the Merkle tree's leaf index.")
@@ -109,6 +110,11 @@ class TransparencyEntry(models.Model):
     nodes = models.TextField(
         help_text="Hex SHA-256 of every perfect subtree whose last leaf this is, level 0 (the "
                   "leaf hash) first: what proofs are served from.")
+    frontier = models.BinaryField(
+        default=b"", editable=False,
+        help_text="SHA-256 of each perfect subtree the tree of index + 1 entries is made of, "
+                  "left to right (its compact range): all the next append reads. Empty on "
+                  "entries logged before it was kept.")
     root = models.CharField(max_length=64, help_text="Tree root (hex) at size index + 1.")
     timestamp = models.CharField(max_length=40, help_text="The tree head's time, as signed.")
     key = models.CharField(max_length=16, help_text="Id of the Ed25519 key that signed it.")

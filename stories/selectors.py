@@ -58,8 +58,10 @@ def reviewer_names(reviews) -> list[str]:
 
 
 def approving_reviewers(revision: Revision) -> list[str]:
-    """Display names of the reviewers who approved this revision, in sign-off order."""
-    return reviewer_names(_approving_reviews().filter(revision=revision))
+    """Display names of the reviewers who approved this revision, in sign-off order (the names
+    only: a publish reads them for its log entry)."""
+    return reviewer_names(_approving_reviews().filter(revision=revision).only(
+        "reviewer", "reviewer__first_name", "reviewer__last_name", "reviewer__username"))
 
 
 def listing_items(stories) -> list["ListingItem"]:
