@@ -176,3 +176,14 @@ def test_a_story_citing_hundreds_of_sources_is_purged_in_bans_varnish_accepts(
 def test_story_pages_name_what_they_show_for_the_edge_cache(client, story, writer):
     keys = client.get(story.get_absolute_url())["Surrogate-Key"].split()
     assert {f"story-{story.pk}", f"author-{writer.pk}", "source-c1"} <= set(keys)
+
+
+def test_a_source_edit_purges_its_archived_copy_pages(edge, story,
+                                                      django_capture_on_commit_callbacks):
+    source = Source.objects.get(key="c1")
+    snapshot = Snapshot.objects.create(source=source, requested_url=source.url, status_code=200)
+    edge.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        source.title = "Harbour crane census, corrected title"
+        source.save()
+    assert banned(edge, f"/sources/snapshots/{snapshot.pk}/")
