@@ -4,6 +4,7 @@ broker), with two Celery workers and one beat. A publish through one server is o
 the next request, scheduled publishing fires once, a link sweep never runs twice at once, and
 the audit trail stays one chain under concurrent writes through both servers."""
 
+import io
 import json
 import os
 import shutil
@@ -20,15 +21,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from audit.models import Event, TransparencyEntry
 from newsroom.celery import app
-from sources.models import Health, LinkCheck, Source
+from sources.models import LinkCheck
 from sources.sweeps import running_sweep
-from sources.tasks import capture_source, check_cited_links
+from sources.tasks import check_cited_links
 from stories import services
 from stories.models import Story
 from stories.tasks import publish_due
@@ -52,8 +54,9 @@ pytestmark = [pytest.mark.celery_worker,
 __all__ = ["roles"]
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-# Generous: seven Django processes start at once on a loaded two-core machine.
-START_SECONDS = 90
+# Generous: five Django processes start at once; on this two-core machine at a load average of
+# 20 they took 72 s.
+START_SECONDS = 180
 WORKERS = ("w1", "w2")
 
 
@@ -121,19 +124,13 @@ def healthy(url: str) -> bool:
 
 
 def stop_all(processes) -> None:
-    """SIGTERM to every process at once (warm shutdowns, in parallel), then SIGKILL to whatever
-    is left of each one's session (a pool child, a gunicorn worker) after at most 5 s: nothing
-    of theirs outlives the test, so there is nothing to wait for."""
+    """SIGKILL to each process's whole session (its gunicorn workers, its pool child): nothing
+    of theirs outlives the test, and under load not one of them finished a warm shutdown in 5 s."""
     for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 5
-    for process in processes:
-        with suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
+    for process in processes:
+        process.wait(timeout=10)
 
 
 def others_connected() -> int:
@@ -387,10 +384,6 @@ def test_a_link_sweep_never_runs_twice_at_once(cluster):
     with fixture_server({f"/page-{n}": slow_page for n in range(6)}) as (base, server):
         sources = [SourceFactory(key=f"port-{n}", url=f"{base}/page-{n}") for n in range(6)]
         publish_story(writer, reviewer, editor, sources=sources)
-        for source in sources:  # a first capture, as a writer adding the link would get
-            capture_source.apply_async(args=[source.pk])
-        wait_for(lambda: not Source.objects.filter(health=Health.UNKNOWN).exists(),
-                 "the six first captures")
         before = {s.pk: LinkCheck.objects.filter(source=s).count() for s in sources}
 
         for name in WORKERS:  # the same moment, on both workers
@@ -423,7 +416,7 @@ def test_the_audit_chain_stays_one_chain_under_concurrent_writes_from_both_serve
 
     def act(server: str, thread: int):
         base = cluster.servers[server]
-        for n in range(3):
+        for n in range(2):
             made = answer(f"{base}/api/v1/stories/", "POST", token=writer_token,
                           data={"title": f"Story {server}{thread}-{n}", "body": "No figures."})
             refused = answer(f"{base}/api/v1/stories/{story.pk}/publish/", "POST",
@@ -439,16 +432,18 @@ def test_the_audit_chain_stays_one_chain_under_concurrent_writes_from_both_serve
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "requests still hanging after 120 s"
     wrong = [a for a in answers if a[1] != {"create": 201}.get(a[0], 403)]
-    assert not wrong and len(answers) == 48, wrong[:5]
+    assert not wrong and len(answers) == 32, wrong[:5]
 
     events = list(Event.objects.order_by("id").values_list("id", "prev_hash", "hash"))
     new = events[len(events) - (Event.objects.count() - before):]
-    # 24 stories made (each is at least its creation), 24 refusals recorded.
-    assert len(new) >= 48
-    assert Event.objects.filter(action="publish.denied", story=story).count() == 24
+    # 16 stories made (each is at least its creation), 16 refusals recorded.
+    assert len(new) >= 32
+    assert Event.objects.filter(action="publish.denied", story=story).count() == 16
     links = [prev for _, prev, _ in events]
     assert len(set(links)) == len(links), "two events link to the same predecessor: a fork"
     assert all(later[1] == earlier[2] for earlier, later in zip(events, events[1:], strict=False))
-    verified = subprocess.run([sys.executable, "manage.py", "verify_audit"], cwd=ROOT,
-                              env=cluster.env, capture_output=True, text=True, timeout=120)
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    # The chain signed into a checkpoint, then verified against it (as the app role, in CI).
+    call_command("audit_checkpoint", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("verify_audit", "--require-checkpoint", stdout=out)  # CommandError if broken
+    assert f"Audit chain intact: {len(events)} events checked" in out.getvalue()
