@@ -120,7 +120,9 @@ class Story(models.Model):
         help_text="The revision the current approval is pinned to.",
     )
     publish_at = models.DateTimeField(null=True, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # No index of its own: story_published (below) orders the published; a plain index put every
+    # unpublished story's NULL first in newest-first order, and listings stepped over them all.
+    published_at = models.DateTimeField(null=True, blank=True)
     live_updated_at = models.DateTimeField(null=True, blank=True)
     retraction_reason = models.TextField(blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
