@@ -27,7 +27,10 @@ class EventQuerySet(models.QuerySet):
 class Event(models.Model):
     """Something that happened: who did what to which story and revision, chained by SHA-256."""
 
-    at = models.DateTimeField(db_index=True)
+    # No index of its own: events are appended in time order, so the id (primary key) orders
+    # them by time too, and event_action_at serves the inbox's recent events of a few kinds
+    # (with an index on the time alone the planner read every recent event instead).
+    at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="audit_events",
@@ -63,6 +66,8 @@ class Event(models.Model):
             # a story's trail): a range of the index, not a walk back through every event.
             models.Index(fields=["actor", "id"], name="event_actor_chain"),
             models.Index(fields=["story", "id"], name="event_story_chain"),
+            # Recent events of some kinds (the inbox reads a window of days of a few actions).
+            models.Index(fields=["action", "at"], name="event_action_at"),
         ]
 
     def __str__(self):
