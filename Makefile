@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo test lint bench assets install install-dev migrate serve worker beat clean
+.PHONY: demo test lint bench bench-scale assets install install-dev migrate serve worker beat clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ assets:
 
 bench: install-dev
 	$(PY) bench/run.py
+
+# The archive benchmark: builds nr_scale_1k and nr_scale_100k, measures both, writes
+# bench/results-scale.md (SCALE_REUSE=1 measures again without rebuilding).
+bench-scale: install-dev
+	$(PY) bench/scale.py
 
 worker: install
 	$(BIN)/celery -A newsroom worker --loglevel=info

@@ -39,6 +39,9 @@ BEGIN
     END IF;
 END
 $$"""),  # noqa: S608 - names pass check_name  # nosec B608
+        ("Extensions the migrations use, which only a superuser may create: pg_trgm (the "
+         "trigram indexes of the admin's story search).",
+         "CREATE EXTENSION IF NOT EXISTS pg_trgm"),
         ("Neither is a superuser or may create roles or databases.",
          f'ALTER ROLE "{owner}" {attributes}'),
         ("", f'ALTER ROLE "{app}" {attributes}'),

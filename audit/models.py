@@ -1,11 +1,15 @@
 """The append-only, hash-chained audit trail."""
 
 import hashlib
-import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+
+# The canonical JSON an event's hash covers (sorted keys, no spaces, UTF-8 as is), from one
+# encoder: json.dumps(..., cls=...) builds a new one per call, which verify_audit would pay for
+# each of millions of events.
+_CANONICAL = DjangoJSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 class AppendOnlyError(Exception):
@@ -23,7 +27,10 @@ class EventQuerySet(models.QuerySet):
 class Event(models.Model):
     """Something that happened: who did what to which story and revision, chained by SHA-256."""
 
-    at = models.DateTimeField(db_index=True)
+    # No index of its own: events are appended in time order, so the id (primary key) orders
+    # them by time too, and event_action_at serves the inbox's recent events of a few kinds
+    # (with an index on the time alone the planner read every recent event instead).
+    at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="audit_events",
@@ -54,6 +61,14 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            # One actor's or one story's events in chain order, either way (the admin's search,
+            # a story's trail): a range of the index, not a walk back through every event.
+            models.Index(fields=["actor", "id"], name="event_actor_chain"),
+            models.Index(fields=["story", "id"], name="event_story_chain"),
+            # Recent events of some kinds (the inbox reads a window of days of a few actions).
+            models.Index(fields=["action", "at"], name="event_action_at"),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.action} by {self.actor_username or 'system'}"
@@ -78,9 +93,7 @@ class Event(models.Model):
             "details": self.details,
             "prev": self.prev_hash,
         }
-        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"),
-                               cls=DjangoJSONEncoder, ensure_ascii=False)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return hashlib.sha256(_CANONICAL.encode(payload).encode()).hexdigest()
 
 
 class TransparencyEntryQuerySet(models.QuerySet):
@@ -93,7 +106,8 @@ class TransparencyEntryQuerySet(models.QuerySet):
 
 class TransparencyEntry(models.Model):
     """One entry of the public transparency log (docs/transparency.md): its exact bytes, the
-    Merkle subtrees its append completed, and the tree head it made, signed."""
+    Merkle subtrees its append completed, the tree's frontier after it, and the tree head it
+    made, signed."""
 
     index = models.PositiveBigIntegerField(
         primary_key=True, help_text="Position in the log, from 0: the Merkle tree's leaf index.")
@@ -101,6 +115,11 @@ class TransparencyEntry(models.Model):
     nodes = models.TextField(
         help_text="Hex SHA-256 of every perfect subtree whose last leaf this is, level 0 (the "
                   "leaf hash) first: what proofs are served from.")
+    frontier = models.BinaryField(
+        default=b"", editable=False,
+        help_text="SHA-256 of each perfect subtree the tree of index + 1 entries is made of, "
+                  "left to right (its compact range): all the next append reads. Empty on "
+                  "entries logged before it was kept.")
     root = models.CharField(max_length=64, help_text="Tree root (hex) at size index + 1.")
     timestamp = models.CharField(max_length=40, help_text="The tree head's time, as signed.")
     key = models.CharField(max_length=16, help_text="Id of the Ed25519 key that signed it.")

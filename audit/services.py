@@ -5,13 +5,15 @@ import json
 import os
 from collections import namedtuple
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import checkpoints, macs
@@ -240,6 +242,20 @@ _ChainRow = namedtuple("_ChainRow", _CHAIN_FIELDS)
 _CHUNK = 5000
 
 
+def _chain_rows(events):
+    """The events as _ChainRows, streamed. The time is read as the database's text of it and
+    parsed by datetime.fromisoformat (C): Django's timestamp loader is Python and cost a fifth
+    of the whole check per event. The same instant either way, so the same hash."""
+    rows = (events.annotate(at_text=Cast("at", TextField()))
+            .values_list("at_text", *_CHAIN_FIELDS[:1], *_CHAIN_FIELDS[2:])
+            .iterator(chunk_size=_CHUNK))
+    for at_text, pk, *rest in rows:
+        at = datetime.fromisoformat(at_text)
+        # SQLite's text has no offset (it stores UTC); PostgreSQL's is in the session's zone.
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        yield _ChainRow(pk, at, *rest)
+
+
 def audit_verify(*, since_checkpoint: bool = False) -> ChainReport:
     """Walk the chain oldest first, checking links, hashes and MACs against every signed checkpoint.
 
@@ -273,9 +289,9 @@ def audit_verify(*, since_checkpoint: bool = False) -> ChainReport:
         return ChainReport(checked, event, reason, checkpoint=latest, checkpoints=len(signed))
 
     # Streamed (a server-side cursor on PostgreSQL) as plain rows: memory stays flat however
-    # long the chain, and no model instance is built per event. The hash is the model's own.
-    rows = events.values_list(*_CHAIN_FIELDS).iterator(chunk_size=_CHUNK)
-    for row in map(_ChainRow._make, rows):
+    # long the chain, and no model instance is built per event. The hash is the model's own,
+    # recomputed from each row's fields.
+    for row in _chain_rows(events):
         if row.prev_hash != expected_prev:
             return broken(row, "its link to the previous event is broken")
         if Event.compute_hash(row) != row.hash:

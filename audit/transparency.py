@@ -2,8 +2,9 @@
 signed tree heads, entries and proofs (docs/transparency.md).
 
 Each entry row keeps the hashes of the perfect Merkle subtrees its append completed (audit.merkle),
-so a proof for any size reads O(log n) rows in one query, and an append reads the O(log n)
-frontier rows. What an entry says is its caller's: stories.transparency builds it.
+so a proof for any size reads O(log n) rows in one query; and the tree's frontier after it (its
+compact range, O(log n) hashes), so an append reads one row. What an entry says is its
+caller's: stories.transparency builds it.
 """
 
 import json
@@ -107,16 +108,43 @@ def published_keys() -> list[dict]:
 
 # --- appending ------------------------------------------------------------------------------
 
-
-def _rows(positions) -> dict[int, TransparencyEntry]:
-    rows = TransparencyEntry.objects.filter(index__in=sorted(set(positions))).only(
-        "index", "nodes")
-    return {row.index: row for row in rows}
+# What every read of the log takes from a row: the subtree hashes proofs are served from and the
+# signed tree head it made. Never the entry's text, which only the entries page serves.
+_ROW = ("index", "nodes", "root", "timestamp", "key", "signature")
 
 
-def _nodes(needed: set[merkle.Node]) -> dict[merkle.Node, bytes]:
-    """The stored subtree hashes, read in one query; LogDamaged names a missing one."""
-    rows = _rows(merkle.holder(node) for node in needed)
+@dataclass(frozen=True)
+class _Row:
+    index: int
+    nodes: str
+    root: str
+    timestamp: str
+    key: str
+    signature: str
+
+    @property
+    def head(self) -> TreeHead:
+        return TreeHead(size=self.index + 1, root=self.root, timestamp=self.timestamp,
+                        key=self.key, signature=self.signature)
+
+
+def _rows(positions) -> dict[int, _Row]:
+    """The log's rows at these indexes, in one indexed query (absent ones are left out)."""
+    found = TransparencyEntry.objects.filter(index__in=sorted(set(positions))).order_by()
+    return {values[0]: _Row(*values) for values in found.values_list(*_ROW)}
+
+
+def _last() -> _Row | None:
+    values = TransparencyEntry.objects.order_by("-index").values_list(*_ROW).first()
+    return None if values is None else _Row(*values)
+
+
+def _nodes(needed: set[merkle.Node], rows: dict[int, _Row] | None = None
+           ) -> dict[merkle.Node, bytes]:
+    """The stored subtree hashes, from `rows` or else read in one query; LogDamaged names a
+    missing one."""
+    if rows is None:
+        rows = _rows(merkle.holder(node) for node in needed)
     found = {}
     for node in needed:
         row = rows.get(merkle.holder(node))
@@ -128,19 +156,39 @@ def _nodes(needed: set[merkle.Node]) -> dict[merkle.Node, bytes]:
     return found
 
 
+def _frontier(last) -> tuple[int, dict[merkle.Node, bytes]]:
+    """The log's size and its frontier's hashes, from the last entry's (index, frontier); an
+    entry logged before frontiers were kept has none, and its frontier is read from the
+    subtrees the rows store instead (once: the entry appended next keeps one)."""
+    if last is None:
+        return 0, {}
+    size, stored = last[0] + 1, bytes(last[1])
+    parts = merkle.frontier(size)
+    if not stored:
+        return size, _nodes(set(parts))
+    if len(stored) != merkle.HASH_SIZE * len(parts):
+        raise LogDamaged(f"entry {last[0]} of the transparency log is damaged (its frontier)")
+    return size, {node: stored[merkle.HASH_SIZE * i:merkle.HASH_SIZE * (i + 1)]
+                  for i, node in enumerate(parts)}
+
+
 @transaction.atomic(savepoint=False)
 def log_append(*, fields: dict, kind: str, story=None, revision_number: int | None = None,
                content_hash: str = "") -> TransparencyEntry:
     """Append one entry and sign the new tree head; appends are serialised, so the tree never
-    forks. Call it inside the transaction of the change it records."""
+    forks. Call it inside the transaction of the change it records.
+
+    Its cost does not grow with the log: the lock, one row (the last entry, which keeps the
+    tree's frontier), one signature and the insert."""
     key = signing_key()
     if connection.vendor == "postgresql":
+        # Held to the end of the publishing transaction: a second append waits here, then reads
+        # the first one's row, so two publishes never compute the same leaf index.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOG_LOCK_ID])
-    last = TransparencyEntry.objects.order_by("-index").values_list("index", flat=True).first()
-    size = 0 if last is None else last + 1
+    size, nodes = _frontier(TransparencyEntry.objects.order_by("-index").values_list(
+        "index", "frontier").first())
     data = encode_entry(fields)
-    nodes = _nodes(set(merkle.frontier(size)))
     made = merkle.appended(size, data.encode(), nodes)
     for level, digest in enumerate(made):
         nodes[(level, size >> level)] = digest
@@ -148,7 +196,8 @@ def log_append(*, fields: dict, kind: str, story=None, revision_number: int | No
     head = tree_heads.sign(size=size + 1, root=root, timestamp=fields.get("at") or
                            timestamp_now(), key=key)
     entry = TransparencyEntry(
-        index=size, data=data, nodes="".join(d.hex() for d in made), root=root,
+        index=size, data=data, nodes="".join(d.hex() for d in made),
+        frontier=b"".join(nodes[node] for node in merkle.frontier(size + 1)), root=root,
         timestamp=head.timestamp, key=head.key, signature=head.signature, story=story,
         revision_number=revision_number, content_hash=content_hash, kind=kind)
     entry.save(force_insert=True)
@@ -163,18 +212,23 @@ def log_size() -> int:
     return 0 if last is None else last + 1
 
 
-def _head(row) -> TreeHead:
-    return TreeHead(size=row.index + 1, root=row.root, timestamp=row.timestamp, key=row.key,
-                    signature=row.signature)
-
-
 def tree_head(size: int | None = None) -> TreeHead | None:
     """The signed head of the log at `size` entries (default: now); None for an empty log or a
     size it never had."""
-    rows = TransparencyEntry.objects.only("index", "root", "timestamp", "key", "signature")
-    row = (rows.order_by("-index").first() if size is None
-           else rows.filter(index=size - 1).first() if 0 < size <= MAX_SIZE else None)
-    return None if row is None else _head(row)
+    if size is None:
+        row = _last()
+    else:
+        row = _rows([size - 1]).get(size - 1) if 0 < size <= MAX_SIZE else None
+    return None if row is None else row.head
+
+
+def _out_of_range(name: str, size: int) -> Exception:
+    """Why the row of the head at `size` is absent: a size the log never had, or a damaged log
+    (rows after it exist)."""
+    have = log_size()
+    if size > have:
+        return merkle.ProofError(f"{name} {size} is out of range: the log has {have} entries")
+    return LogDamaged(f"entry {size - 1} of the transparency log is missing")
 
 
 @dataclass(frozen=True)
@@ -188,19 +242,30 @@ class InclusionProof:
 
 
 def inclusion_proof(*, index: int, size: int | None = None) -> InclusionProof:
-    """The audit path of entry `index` in the tree of `size` entries (default: now)."""
-    head = tree_head(size) if size is not None else tree_head()
-    if head is None:
-        raise merkle.ProofError(f"size {size} is out of range: the log has {log_size()} entries"
-                                if size is not None else "the log is empty")
-    if not 0 <= index < head.size:
-        raise merkle.ProofError(f"index {index} is out of range: the tree of {head.size} "
-                                f"entries holds entries 0 to {head.size - 1}")
-    ranges = merkle.inclusion_ranges(index, head.size)
-    nodes = _nodes(merkle.nodes_for([*ranges, (index, index + 1)]))
+    """The audit path of entry `index` in the tree of `size` entries (default: now): one query
+    for a given size, two for the current one, whatever the log's size."""
+    if size is None:
+        last = _last()
+        if last is None:
+            raise merkle.ProofError("the log is empty")
+        size = last.index + 1
+    elif not 0 < size <= MAX_SIZE:
+        raise merkle.ProofError(f"size {size} is out of range: the log has {log_size()} "
+                                "entries")
+    if not 0 <= index < size:
+        if tree_head(size) is None:
+            raise _out_of_range("size", size)
+        raise merkle.ProofError(f"index {index} is out of range: the tree of {size} entries "
+                                f"holds entries 0 to {size - 1}")
+    ranges = merkle.inclusion_ranges(index, size)
+    needed = merkle.nodes_for([*ranges, (index, index + 1)])
+    rows = _rows([size - 1, *(merkle.holder(node) for node in needed)])
+    if size - 1 not in rows:
+        raise _out_of_range("size", size)
+    nodes = _nodes(needed, rows)
     return InclusionProof(
         index=index, leaf_hash=merkle.range_hash(index, index + 1, nodes).hex(),
-        path=[merkle.range_hash(a, b, nodes).hex() for a, b in ranges], head=head)
+        path=[merkle.range_hash(a, b, nodes).hex() for a, b in ranges], head=rows[size - 1].head)
 
 
 @dataclass(frozen=True)
@@ -213,27 +278,30 @@ class ConsistencyProof:
 
 
 def consistency_proof(*, first: int, second: int | None = None) -> ConsistencyProof:
-    """The consistency proof between the log's tree heads at two sizes (default: now)."""
+    """The consistency proof between the log's tree heads at two sizes (default: now): one
+    query for two given sizes, two for the current one, whatever the log's size."""
     if second is None:
-        second = log_size()
-        if second == 0:
+        last = _last()
+        if last is None:
             raise merkle.ProofError("the log is empty: there is no tree head to prove against")
+        second = last.index + 1
     elif second == 0:
         raise merkle.ProofError("second 0 is out of range: an empty log has no tree head")
     if first > second:
         raise merkle.ProofError(f"first {first} is out of range: it is larger than second "
                                 f"{second}")
-    heads = {row.index + 1: _head(row) for row in TransparencyEntry.objects.filter(
-        index__in=[first - 1, second - 1]).only("index", "root", "timestamp", "key", "signature")}
-    if second not in heads:
-        raise merkle.ProofError(f"second {second} is out of range: the log has {log_size()} "
-                                "entries")
-    if first and first not in heads:
-        raise LogDamaged(f"entry {first - 1} of the transparency log is missing")
     ranges = merkle.consistency_ranges(first, second)
-    nodes = _nodes(merkle.nodes_for(ranges))
+    needed = merkle.nodes_for(ranges)
+    heads = [second - 1, first - 1] if first else [second - 1]
+    rows = _rows([*heads, *(merkle.holder(node) for node in needed)])
+    if second - 1 not in rows:
+        raise _out_of_range("second", second)
+    if first and first - 1 not in rows:
+        raise LogDamaged(f"entry {first - 1} of the transparency log is missing")
+    nodes = _nodes(needed, rows)
     return ConsistencyProof(path=[merkle.range_hash(a, b, nodes).hex() for a, b in ranges],
-                            first=heads.get(first), second=heads[second])
+                            first=rows[first - 1].head if first else None,
+                            second=rows[second - 1].head)
 
 
 def entries(*, start: int, limit: int) -> list[TransparencyEntry]:
@@ -261,7 +329,7 @@ def log_verify() -> LogReport:
     report the first entry that does not match (a changed, missing or reordered row)."""
     keys = public_keys()
     nodes: dict[merkle.Node, bytes] = {}
-    expected = 0
+    expected, kept = 0, False
     for row in TransparencyEntry.objects.order_by("index").iterator(chunk_size=2000):
         if row.index != expected:
             return LogReport(expected, f"entry {expected} is missing (the next is {row.index})")
@@ -272,12 +340,20 @@ def log_verify() -> LogReport:
         for level, digest in enumerate(made):
             nodes[(level, expected >> level)] = digest
         # Only the frontier is needed to go on.
-        frontier = set(merkle.frontier(expected + 1))
-        nodes = {node: digest for node, digest in nodes.items() if node in frontier}
+        frontier = merkle.frontier(expected + 1)
+        nodes = {node: nodes[node] for node in frontier}
+        stored = bytes(row.frontier)
+        if stored and stored != b"".join(nodes[node] for node in frontier):
+            return LogReport(expected, f"entry {expected}: its stored frontier does not match "
+                                       "the entries up to it")
+        if kept and not stored:  # only entries logged before frontiers were kept lack one
+            return LogReport(expected, f"entry {expected}: its stored frontier was removed")
+        kept = kept or bool(stored)
         if row.root != merkle.tree_root(expected + 1, nodes).hex():
             return LogReport(expected, f"entry {expected}: its tree root does not match")
         try:
-            tree_heads.read({**_head(row).as_dict()}, keys)
+            tree_heads.read(TreeHead(size=row.index + 1, root=row.root, timestamp=row.timestamp,
+                                     key=row.key, signature=row.signature).as_dict(), keys)
         except tree_heads.TreeHeadError as exc:
             return LogReport(expected, f"entry {expected}: its tree head: {exc}")
         expected += 1

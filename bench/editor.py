@@ -154,9 +154,9 @@ def time_typing(writer, story) -> tuple[float, float, int]:
             context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie,
                                   "url": base}])
             page = context.new_page()
-            page.goto(f"{base}/admin/stories/story/{story.pk}/change/")
-            page.wait_for_selector(".nr-editor .cm-content")
-            page.wait_for_selector(".nr-live-panel .panel-claims", timeout=60000)
+            page.goto(f"{base}/admin/stories/story/{story.pk}/change/", timeout=180000)
+            page.wait_for_selector(".nr-editor .cm-content", timeout=180000)  # slow when loaded
+            page.wait_for_selector(".nr-live-panel .panel-claims", timeout=180000)
             length = page.evaluate(TYPE_PROBE, KEYS)
             for i in range(KEYS):
                 page.keyboard.type("abcdefghij "[i % 11], delay=0)

@@ -7,6 +7,7 @@ Django's cache cleared before each request. Times are milliseconds, median and p
 
 from __future__ import annotations
 
+import os
 import statistics
 import threading
 import time
@@ -33,24 +34,37 @@ def _ms(samples: list[float]) -> dict:
     return {"median": statistics.median(ordered) * 1000, "p95": p95 * 1000}
 
 
-def _seq_scans(queries, large: tuple[str, ...]) -> list[str]:
-    """Large tables some captured SELECT reads with a sequential scan (EXPLAIN of each)."""
-    found = set()
+# A node that reads this many rows only to throw them away by a filter is a missing or unused
+# index, even when the plan has no sequential scan (a listing that stepped over every draft).
+WASTED_ROWS = 1_000
+
+
+def _plans(queries, large: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Large tables some captured SELECT reads with a sequential scan, and plan nodes that
+    removed WASTED_ROWS or more rows by a filter: EXPLAIN (ANALYZE) of each query."""
+    scans, wasted = set(), set()
     with connection.cursor() as cursor:
         for query in queries:
             sql = query["sql"]
             if not sql.lstrip().upper().startswith("SELECT"):
                 continue
             try:
-                cursor.execute("EXPLAIN " + sql)
+                cursor.execute("EXPLAIN (ANALYZE, TIMING OFF) " + sql)
             except DatabaseError:  # the query failed in the request too (its page shows a 500)
                 continue
+            node = ""
             for (line,) in cursor.fetchall():
+                if " on " in line and ("Scan" in line or "Join" in line):
+                    node = line.split(" on ", 1)[1].split()[0]
                 if "Seq Scan on " in line:
                     table = line.split("Seq Scan on ", 1)[1].split()[0]
                     if table in large:
-                        found.add(table)
-    return sorted(found)
+                        scans.add(table)
+                if "Rows Removed by Filter: " in line:
+                    removed = int(line.rsplit(":", 1)[1])
+                    if removed >= WASTED_ROWS and node in large:
+                        wasted.add(f"{node} ({removed:,})")
+    return sorted(scans), sorted(wasted)
 
 
 def targets() -> list[tuple[str, str, object]]:
@@ -110,8 +124,9 @@ def measure_page(url: str, user, *, warm: int, cold: int, large, explain: bool) 
     cache.clear()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
+    scans, wasted = _plans(captured.captured_queries, large) if explain else ([], [])
     result = {"status": response.status_code, "queries": len(captured),
-              "seq_scans": _seq_scans(captured.captured_queries, large) if explain else [],
+              "seq_scans": scans, "wasted": wasted, "load": os.getloadavg()[0],
               "bytes": len(response.content) if not response.streaming else 0}
     samples = {"warm": [], "cold": []}
     for _ in range(warm):
@@ -215,13 +230,16 @@ def run(archives: list[tuple[int, str, dict]], *, warm: int, cold: int, rounds: 
                                      explain=turn == 0)
                 entry = results[stories].setdefault(label, {"url": url, "samples": {}})
                 if turn == 0:
-                    entry.update({k: v for k, v in found.items() if k != "samples"})
+                    entry.update({k: v for k, v in found.items()
+                                  if k not in ("samples", "load")})
+                entry.setdefault("loads", []).append(found["load"])
                 for kind, samples in found["samples"].items():
                     entry["samples"].setdefault(kind, []).extend(samples)
     for pages in results.values():
         for entry in pages.values():
             samples = entry.pop("samples")
             entry["warm"], entry["cold"] = _ms(samples["warm"]), _ms(samples["cold"])
+            entry["load"] = statistics.mean(entry.pop("loads"))  # 1-minute load average
     figures = {}
     for stories, name, keys in archives:
         use(name, keys)

@@ -58,15 +58,18 @@ def write(figures: dict, sizes: list[int]) -> str:
         "",
         "Warm: caches filled, the same request repeated. Cold: Django's cache cleared before "
         "each request (PostgreSQL's buffers stay warm). Queries: the number one request runs. "
-        "Seq scans: large tables a query of the request reads with a sequential scan "
-        f"(EXPLAIN). Ratio: warm p95 at {large:,} over warm p95 at {small:,}. Budgets: warm "
+        "Seq scans: large tables a query of the request reads with a sequential scan; "
+        "filtered: plan nodes on large tables that read 1,000 or more rows only to drop them "
+        "by a filter (EXPLAIN ANALYZE of every query). Load: the machine's 1-minute load "
+        "average while the page was measured, at each size. "
+        f"Ratio: warm p95 at {large:,} over warm p95 at {small:,}. Budgets: warm "
         f"p95 under {PAGE_BUDGET_MS} ms (search {SEARCH_BUDGET_MS} ms) and at most "
         f"{RATIO_BUDGET:g}x.",
         "",
         "| page | " + " | ".join(f"warm median / p95 at {s:,}" for s in sizes) + " | "
         + " | ".join(f"cold p95 at {s:,}" for s in sizes) + " | queries | seq scans | "
-        "ratio | budget |",
-        "|---|" + "---:|" * (2 * len(sizes) + 2) + "---|---|",
+        "filtered | load | ratio | budget |",
+        "|---|" + "---:|" * (2 * len(sizes) + 1) + "---|---|---:|---:|---|",
     ]
     names = list(figures[large]["pages"])
     small_names = list(figures[small]["pages"])
@@ -80,13 +83,16 @@ def write(figures: dict, sizes: list[int]) -> str:
         cold = [_f(r["cold"]["p95"]) for r in rows]
         queries = " / ".join(str(r["queries"]) for r in rows)
         scans = ", ".join(sorted({t for r in rows for t in r["seq_scans"]})) or "none"
+        wasted = "; ".join(f"{w} at {s:,}" for s, r in zip(sizes, rows, strict=True)
+                           for w in r.get("wasted", [])) or "none"
+        loads = " / ".join(_f(r.get("load")) for r in rows)
         ratio = rows[-1]["warm"]["p95"] / rows[0]["warm"]["p95"] if rows[0]["warm"]["p95"] else None
         statuses = {r["status"] for r in rows}
         shown = name if index >= len(small_names) or small_names[index] == name else \
             f"{small_names[index]} → {name}"
         note = "" if statuses == {200} else f" (HTTP {'/'.join(map(str, sorted(statuses)))})"
         lines.append(f"| {shown}{note} | " + " | ".join(warm) + " | " + " | ".join(cold)
-                     + f" | {queries} | {scans} | {_f(ratio, 2)}x | "
+                     + f" | {queries} | {scans} | {wasted} | {loads} | {_f(ratio, 2)}x | "
                      + _verdict(name, rows[-1]["warm"]["p95"], ratio) + " |")
     lines += [
         "",
@@ -111,8 +117,11 @@ def write(figures: dict, sizes: list[int]) -> str:
         + f" | ≥ {EVENTS_BUDGET:,}: "
         + ("meets" if rates[-1] and rates[-1] >= EVENTS_BUDGET else "misses") + " |",
         "| verify_audit: events per CPU second | " + " | ".join(_f(r, 0) for r in cpu) + " | |",
-        "| verify_audit: peak memory (MB, RSS) | " + " | ".join(_f(a["peak_mb"]) for a in audits)
-        + " | flat |",
+        "| verify_audit: peak memory (MB, RSS of its process) | "
+        + " | ".join(_f(a["peak_mb"]) for a in audits) + " | flat |",
+        "| verify_audit: load average, start / end | " + " | ".join(
+            " / ".join(_f(x) for x in a["load"]) if a.get("load") else "—" for a in audits)
+        + " | |",
     ]
     sweeps = [figures[s]["sweep"] for s in sizes]
     lines += [

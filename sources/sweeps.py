@@ -7,7 +7,8 @@ one is running would check every source twice. So a sweep holds a lock in the sh
 (Redis, which every web and worker process sees) from its start until its last check is done;
 a sweep asked for meanwhile is skipped. The lock expires by itself at the sweep's deadline
 (twice the time its checks need at the paced rate), so a lost check or a killed worker never
-keeps the next sweeps away for longer than that.
+keeps the next sweeps away for longer than that. (Without a shared cache, in development, the
+lock is each process's own: a worker with several pool processes may hold it until then.)
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@ and its options (``{"BACKEND": "stories.frontend_cache.VarnishBackend", "LOCATIO
 "http://127.0.0.1:6081"}``); unset, nothing is purged. Purges run in tasks queued on commit
 (``stories.tasks``), so a page is purged only once the change it shows is visible to the next
 request, and a cache that is down retries instead of failing the editor's action.
+
+A story's own change purges its pages by path. A library entry or a user shows on as many
+story pages as cite or credit them (a source cited by 10,000 stories): those pages carry
+surrogate keys (``Surrogate-Key: story-12 author-3 source-harbour-2024``, as Fastly and
+Varnish set-ups use them), and one ban by key clears them all, whatever their number.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import logging
 import re
 import urllib.request
 from functools import lru_cache
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -39,6 +45,9 @@ SNAPSHOT_PAGES = ("snapshot-detail", "snapshot-replay", "snapshot-warc", "snapsh
 # Varnish refuses a request header longer than its http_req_hdr_len (8 KB by default): one BAN
 # carries at most this many characters of pattern, and a longer list is sent in several.
 BAN_PATTERN_CHARS = 6000
+# The response header naming what a public answer shows (Varnish keeps it with the object and
+# bans on it; deploy/varnish/default.vcl removes it before answering readers).
+TAG_HEADER = "Surrogate-Key"
 
 
 class BaseBackend:
@@ -50,6 +59,10 @@ class BaseBackend:
     def purge(self, paths: list[str]) -> None:
         raise NotImplementedError
 
+    def purge_tags(self, tags: list[str]) -> None:
+        """Remove every cached answer labelled with one of these surrogate keys."""
+        raise NotImplementedError
+
 
 class VarnishBackend(BaseBackend):
     """One HTTP ``BAN`` to Varnish (deploy/varnish/default.vcl) whose ``X-Ban-Url`` header is
@@ -57,27 +70,35 @@ class VarnishBackend(BaseBackend):
     ``purgers`` ACL allows."""
 
     def purge(self, paths: list[str]) -> None:
-        for pattern in ban_patterns(paths):
-            request = urllib.request.Request(  # noqa: S310 - LOCATION is the operator's setting
-                self.params["LOCATION"].rstrip("/") + "/", method="BAN",
-                headers={"X-Ban-Url": pattern})
-            with urllib.request.urlopen(request, timeout=self.params.get("TIMEOUT", 5)) as answer:  # noqa: S310  # nosec B310
-                answer.read()
+        for pattern in ban_patterns(paths, "^(", r")(\?.*)?$"):
+            self._ban("X-Ban-Url", pattern)
+
+    def purge_tags(self, tags: list[str]) -> None:
+        for pattern in ban_patterns(tags, r"(^|\s)(", r")(\s|$)"):
+            self._ban("X-Ban-Tags", pattern)
+
+    def _ban(self, header: str, pattern: str) -> None:
+        request = urllib.request.Request(  # noqa: S310 - LOCATION is the operator's setting
+            self.params["LOCATION"].rstrip("/") + "/", method="BAN", headers={header: pattern})
+        with urllib.request.urlopen(request, timeout=self.params.get("TIMEOUT", 5)) as answer:  # noqa: S310  # nosec B310
+            answer.read()
 
 
-def ban_patterns(paths: list[str], limit: int = BAN_PATTERN_CHARS) -> list[str]:
-    """Regular expressions matching exactly these paths (with any query string), each under
-    ``limit`` characters: a source cited by thousands of stories is purged in several BANs."""
-    patterns, group, size = [], [], 0
-    for escaped in (re.escape(p) for p in sorted(set(paths))):
-        if group and size + len(escaped) + 1 > limit - 16:
-            patterns.append(group)
+def ban_patterns(values: list[str], before: str, after: str,
+                 limit: int = BAN_PATTERN_CHARS) -> list[str]:
+    """Regular expressions ``before(v1|v2|...)after`` matching exactly these values, each
+    under ``limit`` characters: a story citing hundreds of sources is purged in several BANs."""
+    room = limit - len(before) - len(after)
+    groups, group, size = [], [], 0
+    for escaped in (re.escape(v) for v in sorted(set(values))):
+        if group and size + len(escaped) + 1 > room:
+            groups.append(group)
             group, size = [], 0
         group.append(escaped)
         size += len(escaped) + 1
     if group:
-        patterns.append(group)
-    return ["^(" + "|".join(group) + r")(\?.*)?$" for group in patterns]
+        groups.append(group)
+    return [before + "|".join(group) + after for group in groups]
 
 
 @lru_cache(maxsize=4)
@@ -93,12 +114,44 @@ def backend() -> BaseBackend | None:
     return _backend(config["BACKEND"], config.get("LOCATION", ""))
 
 
-def purge(paths: list[str]) -> None:
-    """Purge these paths from the edge cache, if one is configured (raises OSError when it
-    cannot be reached: tasks retry)."""
+def purge(paths: list[str], tags: list[str] = ()) -> None:
+    """Purge these paths, and the answers labelled with these surrogate keys, from the edge
+    cache, if one is configured (raises OSError when it cannot be reached: tasks retry)."""
     found = backend()
     if found is not None and paths:
         found.purge(paths)
+    if found is not None and tags:
+        found.purge_tags(list(tags))
+
+
+# --- surrogate keys: what a public answer shows ---------------------------------------------
+
+
+def story_tag(story_id: int) -> str:
+    return f"story-{story_id}"
+
+
+def author_tag(user_id: int) -> str:
+    return f"author-{user_id}"
+
+
+def source_tag(key: str) -> str:
+    # Keys are unique whatever their case; quoting keeps a header value plain ASCII.
+    return "source-" + quote(key.lower(), safe="")
+
+
+def tag(response, tags) -> object:
+    """Label a public answer with the surrogate keys of what it shows."""
+    if tags:
+        known = response.get(TAG_HEADER, "").split()
+        response[TAG_HEADER] = " ".join(dict.fromkeys([*known, *tags]))
+    return response
+
+
+def story_page_tags(page) -> list[str]:
+    """A story page shows the story, its authors' names and its sources' link health."""
+    return [story_tag(page.story.pk), *(author_tag(user.pk) for user in page.authors),
+            *(source_tag(cited.key) for cited in page.sources)]
 
 
 def _path(name: str, *args) -> list[str]:
@@ -138,24 +191,18 @@ def revision_snapshot_paths(revision) -> list[str]:
     return paths
 
 
-def source_paths(source) -> list[str]:
-    """The source's page and the pages of every published story citing it."""
-    from . import selectors
-
-    paths = _path("source-detail", source.key)
-    for story in selectors.stories_citing(source):
-        paths += story_paths(story)
-    return paths
+def purge_source(source) -> None:
+    """The source's page, and every story page citing it (one ban by surrogate key)."""
+    purge(_path("source-detail", source.key), [source_tag(source.key)])
 
 
-def author_paths(user) -> list[str]:
-    """The author's page and the pages of every published story they wrote."""
-    from . import selectors
-
+def purge_author(user) -> None:
+    """The author's page, the listings (their bylines) and every story page crediting them
+    (one ban by surrogate key)."""
     paths = _path("author-detail", user.get_username())
-    for story in selectors.published_stories().filter(authors=user):
-        paths += story_paths(story)
-    return paths
+    for name in LISTINGS:
+        paths += _path(name)
+    purge(paths, [author_tag(user.pk)])
 
 
 # --- what else changes a live page: library entries (link health), names, bylines ------------

@@ -11,7 +11,7 @@ from django.utils import timezone
 from sources.pins import pinned
 
 from .canonical import content_hash
-from .search import PostgresGinIndex, RevisionSearchVector
+from .search import PostgresGinIndex, RevisionSearchVector, trigram_index
 
 
 def encode_parts(parts: dict[str, str]) -> str:
@@ -120,7 +120,9 @@ class Story(models.Model):
         help_text="The revision the current approval is pinned to.",
     )
     publish_at = models.DateTimeField(null=True, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # No index of its own: story_published (below) orders the published; a plain index put every
+    # unpublished story's NULL first in newest-first order, and listings stepped over them all.
+    published_at = models.DateTimeField(null=True, blank=True)
     live_updated_at = models.DateTimeField(null=True, blank=True)
     retraction_reason = models.TextField(blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
@@ -140,6 +142,9 @@ class Story(models.Model):
                          condition=models.Q(live_revision__isnull=False)),
             # The admin's and the API's lists filtered by state, newest change first.
             models.Index(fields=["state", "-updated_at"], name="story_state_updated"),
+            # The admin's search (title or slug contains each word): trigrams, not a scan.
+            trigram_index("title", name="story_title_trigram"),
+            trigram_index("slug", name="story_slug_trigram"),
         ]
 
     def __str__(self):

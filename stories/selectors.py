@@ -58,8 +58,10 @@ def reviewer_names(reviews) -> list[str]:
 
 
 def approving_reviewers(revision: Revision) -> list[str]:
-    """Display names of the reviewers who approved this revision, in sign-off order."""
-    return reviewer_names(_approving_reviews().filter(revision=revision))
+    """Display names of the reviewers who approved this revision, in sign-off order (the names
+    only: a publish reads them for its log entry)."""
+    return reviewer_names(_approving_reviews().filter(revision=revision).only(
+        "reviewer", "reviewer__first_name", "reviewer__last_name", "reviewer__username"))
 
 
 def listing_items(stories) -> list["ListingItem"]:
@@ -384,7 +386,7 @@ class SearchHit:
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 10
 # Matches ranked per search, newest first (see search_published).
-SEARCH_CANDIDATES = 1_000
+SEARCH_CANDIDATES = 200
 _START, _STOP = "\x02", "\x03"
 _TERM = re.compile(r"\w[\w'-]*")
 

@@ -20,7 +20,7 @@ from audit.roles import is_writer
 from sources import archive, extraction, wacz
 from sources.models import Snapshot
 
-from . import evidence_selectors, selectors
+from . import evidence_selectors, frontend_cache, selectors
 from .views import cache_headers, listing_page, render_page
 
 # The archived page runs nothing and loads nothing: no script, no request to the original
@@ -106,7 +106,8 @@ def snapshot_detail(request, snapshot_id):
         "staff": staff, "not_archived": archive.why_not_archived(snapshot) if staff else "",
     })
     response["X-Robots-Tag"] = "noindex"
-    return response
+    # It shows the library entry (title, outlet): an edit of the source bans it with them.
+    return frontend_cache.tag(response, [frontend_cache.source_tag(snapshot.source.key)])
 
 
 @require_safe

@@ -89,7 +89,7 @@ def source_changed(source_id: int) -> None:
 
     source = Source.objects.filter(pk=source_id).first()
     if source is not None:
-        frontend_cache.purge(frontend_cache.source_paths(source))
+        frontend_cache.purge_source(source)
 
 
 @shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
@@ -97,7 +97,7 @@ def author_changed(user_id: int) -> None:
     """After a user was renamed: purge the pages showing them as an author."""
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is not None:
-        frontend_cache.purge(frontend_cache.author_paths(user))
+        frontend_cache.purge_author(user)
 
 
 @shared_task(autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)

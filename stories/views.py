@@ -20,7 +20,7 @@ from django.views.decorators.http import condition, require_safe
 from audit.paging import page_number, window
 from audit.services import display_name
 
-from . import pages, reader_selectors, selectors, services
+from . import frontend_cache, pages, reader_selectors, selectors, services
 
 HOME_PAGE_SIZE = 20
 # Versions on one page of a story's review trail (each with its diff to the one before).
@@ -146,9 +146,10 @@ def story_detail(request, slug):
     page = live_story(request, slug)
     if page is None:
         raise Http404("No published story at this address.")
-    return render_page(request, "stories/story_detail.html", {
+    response = render_page(request, "stories/story_detail.html", {
         **pages.page_context(page, origin=_origin(request)),
         "top_stories": pages.top_stories_for(page.story.pk)})
+    return frontend_cache.tag(response, frontend_cache.story_page_tags(page))
 
 
 @require_safe
@@ -160,12 +161,13 @@ def story_history(request, slug):
     trail = window(range(total), request.GET.get("page"), per_page=HISTORY_PAGE_SIZE)
     skip = (trail.number - 1) * HISTORY_PAGE_SIZE
     history = selectors.published_history(page.story, newest=HISTORY_PAGE_SIZE, skip=skip)
-    return render_page(request, "stories/story_history.html", {
+    response = render_page(request, "stories/story_history.html", {
         "page": page, "story": page.story, "revision": page.revision, "trail": trail,
         "history": list(reversed(history)), "first_number": total - skip,
         "current_on_page": trail.number == 1,
         "reader_corrections": reader_selectors.report_corrections_count(page.story),
     })
+    return frontend_cache.tag(response, frontend_cache.story_page_tags(page))
 
 
 @require_safe

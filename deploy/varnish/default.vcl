@@ -38,11 +38,18 @@ sub vcl_recv {
         if (!client.ip ~ purgers) {
             return (synth(403, "Not allowed"));
         }
-        if (!req.http.X-Ban-Url) {
-            return (synth(400, "X-Ban-Url required"));
+        if (!req.http.X-Ban-Url && !req.http.X-Ban-Tags) {
+            return (synth(400, "X-Ban-Url or X-Ban-Tags required"));
         }
-        # On obj.* only, so the ban lurker can clear matching objects in the background.
-        ban("obj.http.X-Url ~ " + req.http.X-Ban-Url);
+        # On obj.* only, so the ban lurker can clear matching objects in the background:
+        # by path (X-Ban-Url), or by the surrogate keys the app labels answers with
+        # (X-Ban-Tags: every story page citing a source, whatever their number).
+        if (req.http.X-Ban-Url) {
+            ban("obj.http.X-Url ~ " + req.http.X-Ban-Url);
+        }
+        if (req.http.X-Ban-Tags) {
+            ban("obj.http.Surrogate-Key ~ " + req.http.X-Ban-Tags);
+        }
         return (synth(200, "Banned"));
     }
     if (req.method != "GET" && req.method != "HEAD") {
@@ -82,6 +89,7 @@ sub vcl_backend_response {
 
 sub vcl_deliver {
     unset resp.http.X-Url;
+    unset resp.http.Surrogate-Key;
     # Age and X-Varnish tell a hit (two ids) from a miss (one id).
     if (obj.hits > 0) {
         set resp.http.X-Cache = "HIT";

@@ -5,6 +5,7 @@ import bisect
 import re
 
 from django.conf import settings
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -12,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
 from audit.api import STANDARD_ERRORS, LongTextField, NewsroomViewSet, error_responses
-from stories.models import Story
+from stories.models import Revision, Story
 from stories.services import editor
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -78,6 +79,15 @@ CHECK_RESPONSE = inline_serializer("EditorCheck", {
     "in_reading_order": serializers.BooleanField(),
     "renumbered": serializers.ListField(child=serializers.CharField()),
 })
+
+
+class RevisionTextSerializer(serializers.ModelSerializer):
+    hash = serializers.CharField(source="content_hash")
+
+    class Meta:
+        model = Revision
+        fields = ["number", "hash", "title", "dek", "body"]
+        read_only_fields = fields
 
 
 class _Utf16:
@@ -188,6 +198,18 @@ class EditorViewSet(NewsroomViewSet):
     @action(detail=False, methods=["post"], url_path="check")
     def check_new(self, request):
         return self._check(request, None)
+
+    @extend_schema(operation_id="stories_revision_text",
+                   summary="The title, dek and body of one of the story's revisions, by content "
+                   "hash: the text a stale save's three-way merge starts from",
+                   responses={200: RevisionTextSerializer, **error_responses(*STANDARD_ERRORS)})
+    @action(detail=True, methods=["get"], url_path=r"revisions/(?P<revision>[0-9a-f]{64})")
+    def revision_text(self, request, pk=None, revision=None):
+        story = self.get_object()  # a story the user may not see answers 404
+        found = editor.revision_by_hash(story=story, content_hash=revision)
+        if found is None:
+            raise Http404
+        return Response(RevisionTextSerializer(found).data)
 
     def _draft(self, request, story_id):
         if request.method == "GET":

@@ -30,7 +30,7 @@ from audit.models import Event
 from sources import selectors as source_selectors
 from sources.csl import story_sources_csl
 from sources.selectors import evidence_warnings
-from stories import selectors, services, transparency
+from stories import frontend_cache, selectors, services, transparency
 from stories.models import ClaimCheck, Revision, State, Story
 from stories.pages import story_etag, story_last_modified
 from stories.services import CheckInput, StaleRevision
@@ -513,7 +513,9 @@ class PublicStoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Newsr
         page = live_story(request, slug)  # read once: the validators above used it too
         if page is None:
             raise Http404
-        return Response(s.PublicStoryDetailSerializer(s.public_story_detail(request, page)).data)
+        response = Response(
+            s.PublicStoryDetailSerializer(s.public_story_detail(request, page)).data)
+        return frontend_cache.tag(response, frontend_cache.story_page_tags(page))
 
     @extend_schema(
         summary="A published story's evidence: its approved snapshots as one WACZ package",

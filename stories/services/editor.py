@@ -16,7 +16,7 @@ from sources.models import Source
 from sources.selectors import unsaved_evidence_warnings
 
 from .. import citations
-from ..models import Draft, Story
+from ..models import Draft, Revision, Story
 from ..permissions import is_writer
 from .revisions import _ensure_can_edit, parse_inputs, validate_body
 
@@ -129,3 +129,9 @@ def draft_discard(*, user, story_id: int | None) -> int:
     _story_for_editor(user=user, story_id=story_id, action="draft")
     deleted, _ = Draft.objects.filter(user=user, story_id=story_id).delete()
     return deleted
+
+
+def revision_by_hash(*, story: Story, content_hash: str) -> Revision | None:
+    """The story's newest revision with this content hash (a restore can repeat one)."""
+    return (Revision.objects.filter(story=story, content_hash=content_hash)
+            .order_by("-number").first())

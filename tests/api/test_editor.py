@@ -336,3 +336,26 @@ def test_draft_over_the_limit_is_refused(writer, story, settings):
     response = client_for(writer).put(draft_url(story), {"body": "y" * 101}, format="json")
     assert response.status_code == 400
     assert "the limit is 100 bytes" in response.json()["detail"]
+
+
+# --- the text a merge starts from ------------------------------------------------------------
+
+
+def test_a_revision_text_by_hash_gives_its_title_dek_and_body(writer, story):
+    from stories import services
+
+    first = latest_hash(story)
+    services.story_update(story_id=story.pk, user=writer, base_revision=first, body="Newer.")
+    url = reverse("api-story-editor-revision-text", args=[story.pk, first])
+    answer = client_for(writer).get(url).json()
+    assert (answer["number"], answer["hash"], answer["body"]) == (1, first, "Old text.")
+
+
+def test_a_revision_text_of_an_unknown_hash_is_404(writer, story):
+    url = reverse("api-story-editor-revision-text", args=[story.pk, "0" * 64])
+    assert client_for(writer).get(url).status_code == 404
+
+
+def test_a_revision_text_of_a_story_the_user_may_not_see_is_404(other_writer, story):
+    url = reverse("api-story-editor-revision-text", args=[story.pk, latest_hash(story)])
+    assert client_for(other_writer).get(url).status_code == 404

@@ -32,7 +32,12 @@ def test_fetches_have_their_own_queue_so_publish_due_always_has_a_slot():
     assert routes["sources.tasks.capture_source"]["queue"] == "captures"
     assert routes["sources.tasks.check_source_link"]["queue"] == "captures"
     assert "stories.tasks.publish_due" not in routes
-    assert {q.name for q in app.conf.task_queues} == {"celery", "captures"}
+    assert {q.name for q in app.conf.task_queues} == {"celery", "captures", "screenshots"}
+
+
+def test_screenshots_have_their_own_queue_so_captures_never_wait_for_chromium():
+    routes = settings.CELERY_TASK_ROUTES
+    assert routes["sources.tasks.screenshot_snapshot"]["queue"] == "screenshots"
 
 
 def test_beat_sweeps_sources_that_never_got_a_snapshot():

@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 
 
-def answers(port: int) -> bool:
+def answers(port: int, timeout: float = 1) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=1) as r:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=timeout) as r:
             return r.status == 200
     except OSError:
         return False
@@ -79,8 +79,10 @@ def test_two_slow_clients_per_worker_leave_the_site_answering(gunicorn):
         timings = []
         for _ in range(5):
             started = time.monotonic()
-            assert answers(gunicorn)
+            # Generous for a loaded CI machine (a load average of 20 made 1 s too short):
+            # sync workers held every request until the slow clients gave up, 22.8 s.
+            assert answers(gunicorn, timeout=10)
             timings.append(time.monotonic() - started)
-        assert max(timings) < 3.0, timings  # sync workers: 22.8 s
+        assert max(timings) < 8.0, timings
     finally:
         stop.set()

@@ -4,6 +4,7 @@ broker), with two Celery workers and one beat. A publish through one server is o
 the next request, scheduled publishing fires once, a link sweep never runs twice at once, and
 the audit trail stays one chain under concurrent writes through both servers."""
 
+import io
 import json
 import os
 import shutil
@@ -20,15 +21,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from audit.models import Event, TransparencyEntry
 from newsroom.celery import app
-from sources.models import Health, LinkCheck, Source
+from sources.models import LinkCheck
 from sources.sweeps import running_sweep
-from sources.tasks import capture_source, check_cited_links
+from sources.tasks import check_cited_links
 from stories import services
 from stories.models import Story
 from stories.tasks import publish_due
@@ -52,8 +54,9 @@ pytestmark = [pytest.mark.celery_worker,
 __all__ = ["roles"]
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-# Generous: seven Django processes start at once on a loaded two-core machine.
-START_SECONDS = 90
+# Generous: five Django processes start at once; on this two-core machine at a load average of
+# 20 they took 72 s.
+START_SECONDS = 180
 WORKERS = ("w1", "w2")
 
 
@@ -121,18 +124,13 @@ def healthy(url: str) -> bool:
 
 
 def stop_all(processes) -> None:
-    """SIGTERM to every process at once (warm shutdowns, in parallel), then SIGKILL to whatever
-    is left of each one's session (a pool child, a gunicorn worker) after at most 20 s."""
+    """SIGKILL to each process's whole session (its gunicorn workers, its pool child): nothing
+    of theirs outlives the test, and under load not one of them finished a warm shutdown in 5 s."""
     for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 20
-    for process in processes:
-        with suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
+    for process in processes:
+        process.wait(timeout=10)
 
 
 def others_connected() -> int:
@@ -293,6 +291,8 @@ def test_a_publish_through_one_server_is_on_the_other_at_the_next_request(cluste
     assert "Harbour cranes arrive" not in home, "B's home page (top stories?) is stale"
     status, _, text = answer(f"{b}/api/v1/public/stories/{story.slug}/")
     assert status == 200 and json.loads(text)["title"] == "Four harbour cranes arrive"
+    status, _, text = answer(f"{b}/api/v1/public/transparency/tree-head/")
+    assert status == 200 and json.loads(text)["size"] == TransparencyEntry.objects.count() == 2
     assert "We miscounted the cranes." in page(b, "/corrections/")[2]
 
     # And back: a retraction through B is on A at once, and A's top stories drop the story.
@@ -304,22 +304,53 @@ def test_a_publish_through_one_server_is_on_the_other_at_the_next_request(cluste
     assert "Today's top stories" not in page(a, "/")[2], "A still lists the retracted story"
 
 
+def top_stories_of(html: str) -> str:
+    """The "Today's top stories" section of a page ("" when it has none)."""
+    if 'id="top-stories-title"' not in html:
+        return ""
+    top = html[html.index('id="top-stories-title"'):]
+    return top[:top.index("</section>")]
+
+
+def test_a_first_publication_through_one_server_is_listed_on_the_other_at_once(cluster):
+    (writer, _), (reviewer, _), (editor, editor_token) = staff()
+    a, b = cluster.servers["a"], cluster.servers["b"]
+    publish_story(writer, reviewer, editor, title="Harbour cranes arrive")
+    assert "Harbour cranes arrive" in top_stories_of(page(b, "/")[2])  # built and kept
+    story = services.story_create(author=writer, title="Ferry fares rise",
+                                  body="The ferry costs more from Monday.")
+    services.story_submit(story_id=story.pk, user=writer)
+    approve(story, reviewer)
+    assert page(b, story.get_absolute_url())[0] == 404
+    status, _, text = answer(f"{a}/api/v1/stories/{story.pk}/publish/", "POST",
+                             token=editor_token, data={"revision": approved_hash(story)})
+    assert status == 200, text
+
+    status, _, text = page(b, story.get_absolute_url())
+    assert status == 200 and "The ferry costs more from Monday." in text
+    home = page(b, "/")[2]
+    assert "Ferry fares rise" in top_stories_of(home), "B's top stories miss the new story"
+    assert "Ferry fares rise" in home.replace(top_stories_of(home), "")  # and the listing
+    assert "Ferry fares rise" in page(b, "/feed/")[2]
+
+
 def test_scheduled_publishing_fires_exactly_once_with_two_workers(cluster):
     (writer, _), (reviewer, _), (editor, editor_token) = staff()
     a, b = cluster.servers["a"], cluster.servers["b"]
-    due = timezone.now() + timedelta(seconds=4)
     stories = []
     for number in range(3):
         story = services.story_create(author=writer, title=f"Scheduled story {number}",
                                       body=f"Story number {number} went out on time.")
         services.story_submit(story_id=story.pk, user=writer)
         approve(story, reviewer)
+        stories.append(story)
+    due = timezone.now() + timedelta(seconds=3)
+    for story in stories:
         status, _, text = answer(f"{a}/api/v1/stories/{story.pk}/publish/", "POST",
                                  token=editor_token,
                                  data={"revision": approved_hash(story),
                                        "publish_at": due.isoformat()})
         assert status == 200 and json.loads(text)["state"] == "scheduled", text
-        stories.append(story)
     # Beat asks every second; on top of that, both workers are told at the same moment, twice.
     while timezone.now() < due:
         time.sleep(0.1)
@@ -353,10 +384,6 @@ def test_a_link_sweep_never_runs_twice_at_once(cluster):
     with fixture_server({f"/page-{n}": slow_page for n in range(6)}) as (base, server):
         sources = [SourceFactory(key=f"port-{n}", url=f"{base}/page-{n}") for n in range(6)]
         publish_story(writer, reviewer, editor, sources=sources)
-        for source in sources:  # a first capture, as a writer adding the link would get
-            capture_source.apply_async(args=[source.pk])
-        wait_for(lambda: not Source.objects.filter(health=Health.UNKNOWN).exists(),
-                 "the six first captures")
         before = {s.pk: LinkCheck.objects.filter(source=s).count() for s in sources}
 
         for name in WORKERS:  # the same moment, on both workers
@@ -389,7 +416,7 @@ def test_the_audit_chain_stays_one_chain_under_concurrent_writes_from_both_serve
 
     def act(server: str, thread: int):
         base = cluster.servers[server]
-        for n in range(3):
+        for n in range(2):
             made = answer(f"{base}/api/v1/stories/", "POST", token=writer_token,
                           data={"title": f"Story {server}{thread}-{n}", "body": "No figures."})
             refused = answer(f"{base}/api/v1/stories/{story.pk}/publish/", "POST",
@@ -405,16 +432,18 @@ def test_the_audit_chain_stays_one_chain_under_concurrent_writes_from_both_serve
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "requests still hanging after 120 s"
     wrong = [a for a in answers if a[1] != {"create": 201}.get(a[0], 403)]
-    assert not wrong and len(answers) == 48, wrong[:5]
+    assert not wrong and len(answers) == 32, wrong[:5]
 
     events = list(Event.objects.order_by("id").values_list("id", "prev_hash", "hash"))
     new = events[len(events) - (Event.objects.count() - before):]
-    # 24 stories made (each is at least its creation), 24 refusals recorded.
-    assert len(new) >= 48
-    assert Event.objects.filter(action="publish.denied", story=story).count() == 24
+    # 16 stories made (each is at least its creation), 16 refusals recorded.
+    assert len(new) >= 32
+    assert Event.objects.filter(action="publish.denied", story=story).count() == 16
     links = [prev for _, prev, _ in events]
     assert len(set(links)) == len(links), "two events link to the same predecessor: a fork"
     assert all(later[1] == earlier[2] for earlier, later in zip(events, events[1:], strict=False))
-    verified = subprocess.run([sys.executable, "manage.py", "verify_audit"], cwd=ROOT,
-                              env=cluster.env, capture_output=True, text=True, timeout=120)
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    # The chain signed into a checkpoint, then verified against it (as the app role, in CI).
+    call_command("audit_checkpoint", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("verify_audit", "--require-checkpoint", stdout=out)  # CommandError if broken
+    assert f"Audit chain intact: {len(events)} events checked" in out.getvalue()

@@ -130,6 +130,17 @@ def test_a_broken_link_found_later_is_visible_through_varnish(varnish, story):
     assert "reported broken" in get(url)[1]
 
 
+def test_an_author_rename_is_visible_through_varnish_on_the_next_request(varnish, story,
+                                                                         writer):
+    url = varnish + story.get_absolute_url()
+    get(url)
+    headers, _page = get(url)
+    assert is_hit(headers) and "Surrogate-Key" not in headers  # kept by Varnish, not shown
+    writer.first_name, writer.last_name = "Renamed", "Byline-Writer"
+    writer.save()
+    assert "Renamed Byline-Writer" in get(url)[1]
+
+
 def test_signed_in_users_never_share_a_cached_page(varnish, story, editor, client):
     url = varnish + story.get_absolute_url()
     client.force_login(editor)

@@ -8,6 +8,8 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit import checkpoints, merkle, tree_heads
@@ -16,6 +18,7 @@ from audit.models import AppendOnlyError, TransparencyEntry
 from stories import services
 from stories.canonical import canonical_bytes
 from stories.models import State
+from tests.audit import helpers
 from tests.factories import approved_hash
 from tests.public.helpers import approve, publish_story, republish
 
@@ -202,6 +205,8 @@ def test_an_empty_log_says_so(client):
     ("api-transparency-inclusion", {"index": "1"}, "index 1 is out of range"),
     ("api-transparency-inclusion", {"index": "0", "size": "0"}, "size 0 is out of range"),
     ("api-transparency-inclusion", {"index": "0", "size": "5"}, "size 5 is out of range"),
+    ("api-transparency-inclusion", {"index": "7", "size": "5"}, "size 5 is out of range"),
+    ("api-transparency-inclusion", {"index": "1", "size": "1"}, "index 1 is out of range"),
     ("api-transparency-inclusion", {}, "index: Required"),
     ("api-transparency-inclusion", {"story": "x", "revision": "two"}, "revision: Must be"),
     ("api-transparency-consistency", {}, "first: Required"),
@@ -217,6 +222,59 @@ def test_bad_proof_requests_answer_400_with_a_message(client, story, name, param
     response = client.get(reverse(name), params)
     assert response.status_code == 400, response.content
     assert message in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("name", "params", "queries"), [
+    ("api-transparency-inclusion", {"index": 0, "size": 2}, 1),
+    ("api-transparency-inclusion", {"index": 1}, 2),
+    ("api-transparency-consistency", {"first": 1, "second": 2}, 1),
+    ("api-transparency-consistency", {"first": 1}, 2),
+])
+def test_a_proof_takes_the_same_queries_however_long_the_log(client, story, writer, reviewer,
+                                                            editor, name, params, queries):
+    counts = []
+    for _ in range(2):
+        publish_story(writer, reviewer, editor, title=f"Story {len(counts)}")
+        publish_story(writer, reviewer, editor, title=f"Story {len(counts)} again")
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse(name), params).status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts == [queries, queries]
+
+
+def test_an_append_takes_the_same_queries_however_long_the_log(story):
+    counts = []
+    for _ in range(7):
+        with CaptureQueriesContext(connection) as captured:
+            log.log_append(fields={"v": 1, "kind": "publish"}, kind="publish")
+        counts.append(len(captured.captured_queries))
+    # The last entry (it keeps the frontier) and the insert; on PostgreSQL the lock first.
+    assert counts == [3 if connection.vendor == "postgresql" else 2] * 7
+
+
+def test_a_log_from_before_frontiers_were_kept_goes_on_growing_as_the_rfc_defines(
+        story, writer, reviewer, editor):
+    publish_story(writer, reviewer, editor, title="Second story")
+    publish_story(writer, reviewer, editor, title="Third story")
+    with transaction.atomic():  # what entries logged before audit.0009 hold
+        helpers.tamper("UPDATE audit_transparencyentry SET frontier = %s", [b""])
+    publish_story(writer, reviewer, editor, title="Fourth story")
+    publish_story(writer, reviewer, editor, title="Fifth story")
+    rows = list(TransparencyEntry.objects.order_by("index"))
+    assert log.tree_head().root == merkle.root(
+        [merkle.leaf_hash(row.data.encode()) for row in rows]).hex()
+    assert [bool(bytes(row.frontier)) for row in rows] == [False, False, False, True, True]
+    assert log.log_verify().intact
+
+
+def test_verify_transparency_names_an_entry_whose_frontier_was_rewritten(story, writer,
+                                                                        reviewer, editor):
+    publish_story(writer, reviewer, editor, title="Second story")
+    with transaction.atomic():
+        helpers.tamper('UPDATE audit_transparencyentry SET frontier = %s WHERE "index" = 1',
+                       [bytes(32)])
+    report = log.log_verify()
+    assert report.problem == "entry 1: its stored frontier does not match the entries up to it"
 
 
 def test_a_tree_head_of_a_size_the_log_never_had_is_404(client, story):

@@ -114,6 +114,19 @@ def test_deleting_an_entry_without_rebuilding_leaves_proofs_unservable(live_serv
     assert not log.log_verify().intact
 
 
+def test_a_rewritten_frontier_forks_the_next_tree_head_and_readers_catch_it(
+        live_server, stories, run, writer, reviewer, editor):
+    assert run(_url(live_server, stories[0]), "--allow-http")[0] == 0
+    # The last entry's frontier is all the next append reads: change it, and the new head's root
+    # is no extension of the tree the entries make.
+    tamper('UPDATE audit_transparencyentry SET frontier = %s WHERE "index" = 2', [bytes(64)])
+    publish_story(writer, reviewer, editor, title="Story number 4")
+    code, _, err = run(_url(live_server, stories[0]), "--allow-http")
+    assert code == 1 and "FAILED" in err
+    assert log.log_verify().problem == ("entry 2: its stored frontier does not match the "
+                                        "entries up to it")
+
+
 def test_a_tree_head_signed_with_another_key_is_refused(live_server, stories, run):
     other = Ed25519PrivateKey.generate()
     head = log.tree_head()
