@@ -45,12 +45,13 @@ export class Checker {
         method: "POST", signal: controller.signal,
         body: { body, source_ids: this.sourceIds() },
       });
-      if (version !== this.version) return; // typed since: a newer check is on its way
+      // Typed since, or replaced by a newer check: that one's answer is the one to show.
+      if (version !== this.version || controller.signal.aborted) return;
       this.last = data;
       this.apply(data);
       this.listeners.forEach((fn) => fn(data));
     } catch (error) {
-      if (error.name === "AbortError" || version !== this.version) return;
+      if (error.name === "AbortError" || controller.signal.aborted || version !== this.version) return;
       if (error.status === 429) {
         this.status.check("Checks paused: too many in a minute. Trying again shortly…", "warning");
         this.schedule(5000);

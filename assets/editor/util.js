@@ -50,7 +50,17 @@ export async function request(url, { method = "GET", body, signal } = {}) {
   }
   if (response.status === 204) return null;
   let data = null;
-  try { data = await response.json(); } catch (_) { data = null; }
+  try {
+    data = await response.json();
+  } catch (error) {
+    // Aborted while the answer was being read (a newer request replaced it): say so, never
+    // hand back an empty answer as if it were the server's.
+    if (error.name === "AbortError" || (signal && signal.aborted)) throw error;
+    data = null;
+  }
+  if (response.ok && data === null) {
+    throw new RequestError(`The server's answer could not be read (${response.status}).`, response.status, null);
+  }
   if (!response.ok) {
     const detail = data && data.detail ? data.detail : `The server answered ${response.status}.`;
     throw new RequestError(detail, response.status, data);

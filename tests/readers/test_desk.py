@@ -188,6 +188,10 @@ def test_the_digest_page_shows_counts_and_the_next_digest_to_editors_only(client
     page = staff(client, editor).get(url).content.decode()
     assert 'class="count-confirmed">0<' in page
     assert "Harbour cranes arrive" in page and "daily digest" in page
+    # The HTML part is shown as its source, not rendered into the admin page (its inline
+    # styles broke the admin's CSP and its <body> style restyled the page).
+    html_part = page.split('class="digest-html">')[1].split("</pre>")[0]
+    assert html_part.startswith("&lt;") and "<h1" not in html_part
 
 
 def test_an_editor_who_is_not_a_reviewer_of_the_story_still_handles_it(client, live_story):
