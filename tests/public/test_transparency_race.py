@@ -79,8 +79,9 @@ def test_a_publish_waits_for_an_append_in_progress_and_extends_its_tree(roles, w
     # The first append has not committed: the publish waits for the log, not for a fork.
     assert not published.wait(1.5)
     release.set()
-    holder.join(30)
-    publisher.join(30)
+    holder.join(120)
+    publisher.join(120)
+    assert not holder.is_alive() and not publisher.is_alive()
     assert held_failures == [] and publish_failures == []
     rows = list(TransparencyEntry.objects.order_by("index"))
     assert [(row.index, row.story_id) for row in rows] == [(0, None), (1, story.pk)]
@@ -104,7 +105,8 @@ def test_publishes_at_the_same_moment_each_get_their_own_entry_in_one_tree(roles
 
     threads = [in_thread(publisher(story)) for story in stories]
     for thread, _ in threads:
-        thread.join(60)
+        thread.join(120)
+    assert not any(thread.is_alive() for thread, _ in threads)
     assert [failures for _, failures in threads] == [[]] * len(stories)
     rows = list(TransparencyEntry.objects.order_by("index"))
     assert [row.index for row in rows] == [0, 1, 2, 3]
