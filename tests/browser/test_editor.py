@@ -316,19 +316,29 @@ def two_tabs(live_server, page_factory, writer, story):
                          for n in range(1, 6))
     services.story_update(story_id=story.pk, user=writer, base_revision=latest_hash(story),
                           body=BODY + "\n" + middle + "\n\nThe closing line.")
+    # Under SQLite the live server's threads share one connection: a save racing another
+    # tab's check can fail on a table lock. So each step lets the checks it starts finish.
     first = open_form(page_factory, live_server, writer, story)
+    first.wait_for_selector(".nr-live-panel .panel-claims")
     second = open_form(page_factory, live_server, writer, story)
+    second.wait_for_selector(".nr-live-panel .panel-claims")
     editor(first).click()
     first.keyboard.press("Control+Home")
     first.keyboard.press("End")
-    first.keyboard.type(" Their addition.")
+    with first.expect_response(lambda r: "/check/" in r.url):
+        first.keyboard.type(" Their addition.")
     first.click("input[name=_continue]")
     first.locator(".messagelist .success").wait_for()
-    # Done with the first tab: its reloaded form's requests would race the second tab's
-    # saves for the test database's SQLite table locks.
+    first.wait_for_selector(".nr-live-panel .panel-claims")
     first.wait_for_load_state("networkidle")
     first.close()
     return second
+
+
+def type_and_settle(page, text):
+    """Type, and let the check the typing starts finish (see two_tabs)."""
+    with page.expect_response(lambda r: "/check/" in r.url):
+        page.keyboard.type(text)
 
 
 def use_merged(page):
@@ -345,7 +355,9 @@ def merged_text(page):
 def test_two_tabs_editing_different_paragraphs_keep_both_edits_without_choosing(
         live_server, page_factory, writer, story):
     second = two_tabs(live_server, page_factory, writer, story)
-    type_at_end(second, "\n\nMy new closing paragraph [@ledger-cranes].")
+    editor(second).click()
+    second.keyboard.press("Control+End")
+    type_and_settle(second, "\n\nMy new closing paragraph [@ledger-cranes].")
     second.keyboard.press("Escape")
     second.click("input[name=_continue]")
     merge = second.locator(".nr-stale-merge")
@@ -371,7 +383,7 @@ def test_two_tabs_editing_the_same_paragraph_are_offered_the_conflict(live_serve
     editor(second).click()
     second.keyboard.press("Control+Home")
     second.keyboard.press("End")
-    second.keyboard.type(" My own addition.")
+    type_and_settle(second, " My own addition.")
     second.click("input[name=_continue]")
     merge = second.locator(".nr-stale-merge")
     merge.wait_for()
