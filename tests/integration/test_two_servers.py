@@ -209,15 +209,19 @@ def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
             time.sleep(0.5)
         yield cluster
     finally:
-        stop_all(list(cluster.processes.values()))
-        with django_db_blocker.unblock():  # the harness drops the database after this module
-            wait_for(lambda: others_connected() == 0, "the servers' and workers' database "
-                     "sessions to close", timeout=20)
-        app.conf.update(saved)
-        drop_pools()
-        if redis.process and redis.process.poll() is None:
-            redis.process.kill()
-            redis.process.wait(timeout=10)
+        try:
+            stop_all(list(cluster.processes.values()))
+            with django_db_blocker.unblock():  # the harness drops the database after this
+                wait_for(lambda: others_connected() == 0, "the servers' and workers' database "
+                         "sessions to close", timeout=60)
+        finally:
+            # Whatever happened above, the rest of the suite gets its eager tasks back: a left
+            # over broker address made every later purge wait for this module's dead Redis.
+            app.conf.update(saved)
+            drop_pools()
+            if redis.process and redis.process.poll() is None:
+                redis.process.kill()
+                redis.process.wait(timeout=10)
 
 
 @pytest.fixture(autouse=True)
