@@ -5,42 +5,17 @@ import pytest
 from django.urls import reverse
 
 from sources.models import Source
-from stories import services
-from stories.models import Story
 from tests.browser.conftest import axe_violations
-from tests.factories import SourceFactory, latest_hash, make_story
-from tests.public.helpers import publish_story, republish
+from tests.browser.newsroom import canal_newsroom
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-BODY = ("The lock gates at Millbrook were replaced in 14 weeks, two weeks early "
-        "[@canal-trust].\n\nBoat traffic fell by a fifth while they were shut "
-        "[@canal-trust; @lock-counts, table 3].")
-
-
 @pytest.fixture
 def newsroom(writer, reviewer, editor):
-    for user in (writer, reviewer, editor):
-        user.is_staff = True
-        user.save()
-    SourceFactory(key="canal-trust", title="Millbrook lock: works complete",
-                  outlet="Canal and River Trust", url="https://canal.example.org/millbrook")
-    SourceFactory(key="lock-counts", title="Lock passages by month", outlet="Waterways Data",
-                  url="https://data.example.org/locks", kind="dataset")
-    published = publish_story(writer, reviewer, editor, title="Millbrook lock reopens early",
-                              dek="New gates after 14 weeks.", body=BODY,
-                              sources=["canal-trust", "lock-counts"])
-    published = republish(published, writer, reviewer, editor, note="The works took 14 weeks.",
-                          body=BODY.replace("two weeks early", "a fortnight early"))
-    in_review = make_story(writer, title="Towpath closures this winter",
-                           body="Three towpaths close for repairs in January [@canal-trust].")
-    services.story_submit(story_id=in_review.pk, user=writer)
-    services.comment_start(story_id=in_review.pk, user=reviewer, text="Which three?",
-                           revision=latest_hash(in_review), quote="Three towpaths close")
-    return {"published": published, "in_review": Story.objects.get(pk=in_review.pk)}
+    return canal_newsroom(writer, reviewer, editor)
 
 
 def _pages(newsroom):

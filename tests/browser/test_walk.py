@@ -8,21 +8,16 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.urls import reverse
 
-from stories import services
 from stories.models import Story
 from tests.browser.conftest import axe_available, axe_violations
+from tests.browser.newsroom import BODY, canal_newsroom
 from tests.conftest import need
-from tests.factories import SourceFactory, UserFactory, latest_hash, make_story
-from tests.public.helpers import publish_story, republish
+from tests.factories import UserFactory, make_story
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-BODY = ("The lock gates at Millbrook were replaced in 14 weeks, two weeks early "
-        "[@canal-trust].\n\nBoat traffic fell by a fifth while they were shut "
-        "[@canal-trust; @lock-counts, table 3].")
 
 # Never followed: they end the session, delete, download a file, or leave the site.
 SKIP = re.compile(r"/logout/|/password/|/delete/|/history/$|\.wacz|\.json|\.csl|\.xml$|/feed/"
@@ -38,28 +33,13 @@ OURS = ("/admin/", "/admin/stories/", "/admin/sources/", "/admin/audit/", "/admi
 def newsroom(writer, reviewer, second_reviewer, editor):
     admin = UserFactory(username="chief", first_name="Chief", last_name="Admin",
                         is_superuser=True)
-    for user in (writer, reviewer, second_reviewer, editor, admin):
+    for user in (second_reviewer, admin):
         user.is_staff = True
         user.save()
-    SourceFactory(key="canal-trust", title="Millbrook lock: works complete",
-                  outlet="Canal and River Trust", url="https://canal.example.org/millbrook")
-    SourceFactory(key="lock-counts", title="Lock passages by month", outlet="Waterways Data",
-                  url="https://data.example.org/locks", kind="dataset")
-    published = publish_story(writer, reviewer, editor, title="Millbrook lock reopens early",
-                              dek="New gates after 14 weeks.", body=BODY,
-                              sources=["canal-trust", "lock-counts"])
-    published = republish(published, writer, reviewer, editor, note="The works took 14 weeks.",
-                          body=BODY.replace("two weeks early", "a fortnight early"))
-    in_review = make_story(writer, title="Towpath closures this winter",
-                           body="Three towpaths close for repairs in January [@canal-trust].",
-                           sources=["canal-trust"])
-    services.story_submit(story_id=in_review.pk, user=writer)
-    services.comment_start(story_id=in_review.pk, user=reviewer, text="Which three?",
-                           revision=latest_hash(in_review), quote="Three towpaths close")
+    stories = canal_newsroom(writer, reviewer, editor)
     draft = make_story(writer, title="Moorings fees", body="Fees rise by 3% [@canal-trust].",
                        sources=["canal-trust"])
-    return {"published": published, "in_review": Story.objects.get(pk=in_review.pk),
-            "draft": draft, "admin": admin}
+    return {**stories, "draft": draft, "admin": admin}
 
 
 def page_problems(page, response) -> list[str]:
