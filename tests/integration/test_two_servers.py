@@ -133,12 +133,12 @@ def stop_all(processes) -> None:
         process.wait(timeout=10)
 
 
-def others_connected() -> int:
-    """Sessions other than this one in the test database."""
+def other_sessions() -> set[int]:
+    """Backend pids of the sessions other than this one in the test database."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = "
                        "current_database() AND pid <> pg_backend_pid()")
-        return cursor.fetchone()[0]
+        return {pid for (pid,) in cursor.fetchall()}
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +159,8 @@ def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
          "TRANSPARENCY_", "GUNICORN_", "WEB_CONCURRENCY"))}
     with django_db_blocker.unblock():
         database = app_role_url()
+        # Sessions an earlier test left open are not this module's to wait for.
+        before = other_sessions()
     env.update({
         "DJANGO_SETTINGS_MODULE": "newsroom.settings",
         "DATABASE_URL": database,
@@ -212,8 +214,8 @@ def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
         try:
             stop_all(list(cluster.processes.values()))
             with django_db_blocker.unblock():  # the harness drops the database after this
-                wait_for(lambda: others_connected() == 0, "the servers' and workers' database "
-                         "sessions to close", timeout=60)
+                wait_for(lambda: not other_sessions() - before,
+                         "the servers' and workers' database sessions to close", timeout=60)
         finally:
             # Whatever happened above, the rest of the suite gets its eager tasks back: a left
             # over broker address made every later purge wait for this module's dead Redis.
