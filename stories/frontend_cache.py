@@ -65,9 +65,10 @@ class BaseBackend:
 
 
 class VarnishBackend(BaseBackend):
-    """One HTTP ``BAN`` to Varnish (deploy/varnish/default.vcl) whose ``X-Ban-Url`` header is
-    a regular expression over the paths; LOCATION is Varnish's address, from an address its
-    ``purgers`` ACL allows."""
+    """HTTP ``BAN`` requests to Varnish (deploy/varnish/default.vcl): ``X-Ban-Url`` carries a
+    regular expression over paths, ``X-Ban-Tags`` one over surrogate keys, each under
+    BAN_PATTERN_CHARS; LOCATION is Varnish's address, from an address its ``purgers`` ACL
+    allows."""
 
     def purge(self, paths: list[str]) -> None:
         for pattern in ban_patterns(paths, "^(", r")(\?.*)?$"):
@@ -161,6 +162,12 @@ def _path(name: str, *args) -> list[str]:
         return []
 
 
+def listing_paths() -> list[str]:
+    """The public listings this deployment serves (every page of them: bans match any query
+    string)."""
+    return [path for name in LISTINGS for path in _path(name)]
+
+
 def story_paths(story) -> list[str]:
     """Every public path showing this story: its pages, its authors', its sources', the API
     detail and the listings."""
@@ -169,9 +176,7 @@ def story_paths(story) -> list[str]:
              *_path("api-public-story-detail", story.slug),
              *_path("api-public-story-evidence", story.slug),
              *_path("api-public-story-canonical", story.slug),
-             *_path("sitemap-stories", story.pk // STORIES_PER_FILE)]
-    for name in LISTINGS:
-        paths += _path(name)
+             *_path("sitemap-stories", story.pk // STORIES_PER_FILE), *listing_paths()]
     for username in story.authors.values_list("username", flat=True):
         paths += _path("author-detail", username)
     live = story.live_revision
@@ -199,10 +204,8 @@ def purge_source(source) -> None:
 def purge_author(user) -> None:
     """The author's page, the listings (their bylines) and every story page crediting them
     (one ban by surrogate key)."""
-    paths = _path("author-detail", user.get_username())
-    for name in LISTINGS:
-        paths += _path(name)
-    purge(paths, [author_tag(user.pk)])
+    purge([*_path("author-detail", user.get_username()), *listing_paths()],
+          [author_tag(user.pk)])
 
 
 # --- what else changes a live page: library entries (link health), names, bylines ------------
