@@ -205,27 +205,31 @@ def _top_stories() -> list[tuple[int, str]]:
             for item in reader_selectors.top_stories(ids)]
 
 
-def top_stories() -> list[tuple[int, str]]:
+def top_stories(generation: str | None = None) -> list[tuple[int, str]]:
     """Today's top stories as (story id, teaser HTML), one more than are shown so a story's
     own page can leave itself out; built at most once a minute and after every publish,
-    correction or retraction (no query when kept)."""
+    correction or retraction (no query when kept). `generation`: live_generation(), when the
+    caller has read it already."""
     if settings.NEWSROOM_TOP_STORIES <= 0:
         return []
     key = (f"reader:top-stories:{template_version()}:{settings.NEWSROOM_TOP_STORIES}:"
-           f"{live_generation()}")
+           f"{generation or live_generation()}")
     return cache.get_or_set(key, _top_stories, TOP_STORIES_SECONDS) or []
 
 
-def top_stories_for(story_id: int | None = None) -> list[tuple[int, str]]:
+def top_stories_for(story_id: int | None = None,
+                    generation: str | None = None) -> list[tuple[int, str]]:
     """The top stories a page shows: without the story itself, at most the configured number."""
-    shown = [(pk, mark_safe(html)) for pk, html in top_stories() if pk != story_id]  # noqa: S308  # nosec B308 B703 - rendered by our template
+    shown = [(pk, mark_safe(html)) for pk, html in top_stories(generation)  # noqa: S308  # nosec B308 B703 - rendered by our template
+             if pk != story_id]
     return shown[:settings.NEWSROOM_TOP_STORIES]
 
 
 def top_stories_stamp(story_id: int | None = None) -> tuple[str, list[int]]:
     """What a page's ETag takes of its top stories: which they are, and the generation their
-    teasers (headlines, reviewers) were built in."""
-    return live_generation(), [pk for pk, _ in top_stories_for(story_id)]
+    teasers (headlines, reviewers) were built in (read once, for both)."""
+    generation = live_generation()
+    return generation, [pk for pk, _ in top_stories_for(story_id, generation)]
 
 
 # Plain links to common networks' own share pages: no script, no tracker, nothing loaded
