@@ -73,7 +73,12 @@ def _snapshots() -> None:
     ])
 
 
-def time_checks(writer, story) -> tuple[float, float, float, int, int, int]:
+def _p95(values: list[float]) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+
+
+def time_checks(writer, story) -> tuple[float, float, float, float, int, int, int]:
     from django.test import Client
 
     client = Client()
@@ -91,11 +96,9 @@ def time_checks(writer, story) -> tuple[float, float, float, int, int, int]:
         assert response.status_code == 200, response.content[:200]
     data = response.json()
     evidence = sum(w["code"] == "figures_not_found" for w in data["warnings"])
-    times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
     # CPU time of this process: what a machine busy with other work does not inflate.
-    return (statistics.median(times), p95, statistics.median(cpu), len(data["claims"]),
-            len(story.body.split()), evidence)
+    return (statistics.median(times), _p95(times), statistics.median(cpu), _p95(cpu),
+            len(data["claims"]), len(story.body.split()), evidence)
 
 
 def bundle() -> tuple[float, float]:
@@ -174,12 +177,14 @@ def main() -> int:
     writer, small, long = setup()
     rows = []
     for story, budget in ((small, 50), (long, 400)):
-        median, p95, cpu, claims, words, evidence = time_checks(writer, story)
+        median, p95, cpu, cpu_p95, claims, words, evidence = time_checks(writer, story)
         rows.append(median <= budget)
         print(f"check endpoint, {words:,} words / {claims:,} claims ({evidence:,} evidence "
-              f"warnings): median {median:.1f} ms, "
-              f"p95 {p95:.1f} ms over {CALLS} calls, CPU median {cpu:.1f} ms (budget "
-              f"{budget} ms: {'met' if median <= budget and p95 <= budget else 'MISSED'})")
+              f"warnings), {CALLS} calls: wall median {median:.1f} ms, p95 {p95:.1f} ms; "
+              f"CPU median {cpu:.1f} ms, p95 {cpu_p95:.1f} ms (budget {budget} ms: wall "
+              f"{'met' if median <= budget and p95 <= budget else 'MISSED'}, CPU "
+              f"{'met' if cpu <= budget and cpu_p95 <= budget else 'MISSED'}; "
+              f"load average {os.getloadavg()[0]:.1f})")
     first, total = bundle()
     print(f"editor bundle: {first:.1f} KB minified loaded with the form, {total:.1f} KB with the "
           f"merge view and add-source dialog loaded on demand (budget 400 KB: "
