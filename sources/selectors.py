@@ -238,7 +238,19 @@ def _claim_inputs(revision) -> list[evidence.ClaimInput]:
 
 
 def _evidence(revision, as_of: datetime | None):
-    """(claims, {ordinal: [(number, Evidence)]}), cached on the revision and snapshot ids."""
+    """(claims, {ordinal: [(number, Evidence)]}), cached on the revision and snapshot ids.
+    Against the pinned snapshots it is also kept on the revision object, which a saved
+    revision's claims and pins never change: a screen showing both the hints and the warnings
+    reads the claims and the snapshots' text once."""
+    if as_of is None:
+        kept = revision.__dict__.get("_pinned_evidence")
+        if kept is None:
+            kept = revision.__dict__["_pinned_evidence"] = _evidence_of(revision, None)
+        return kept
+    return _evidence_of(revision, as_of)
+
+
+def _evidence_of(revision, as_of: datetime | None):
     keys = list(revision.source_keys or [])
     claims = _claim_inputs(revision)
     if not claims:
