@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from audit.admin_mixins import BoundedChangelist, ReadOnlyAdmin
 
 from .details import readable_details
+from .forms import DATE_FIELDS
 from .models import Event
 from .services import audit_record
 from .signals import acting_as
@@ -136,6 +137,9 @@ class NewsroomUserAdmin(BoundedChangelist, UserAdmin):
     """Django's user admin, except that people in the audit trail are deactivated, not deleted."""
 
     actions = ["deactivate_users"]
+    # Last login and date joined as every other date-time of the admin: YYYY-MM-DD HH:MM with
+    # the server's time zone named, not Django's calendar and "N hours ahead" note.
+    formfield_overrides = DATE_FIELDS
 
     @admin.action(description="Deactivate selected users", permissions=["change"])
     def deactivate_users(self, request, queryset):

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 
 from audit.admin_mixins import BoundedChangelist, RefusedFormAnswers400, SavedByServiceAdmin
 from audit.errors import ActionDenied, InvalidInput
+from audit.forms import DATE_FIELDS
 
 from . import citing, services
 from .admin_extras import LinkCheckInline, SnapshotInline, capture_selected
@@ -77,6 +78,7 @@ class SourceAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400,
     """Library sources: searchable, filterable, and where each is cited."""
 
     form = SourceAdminForm
+    formfield_overrides = DATE_FIELDS  # the publication date as YYYY-MM-DD, like every admin date
     actions = (capture_selected,)
     inlines = (SnapshotInline, LinkCheckInline)
     list_display = ("key", "title", "outlet", "kind", "health", "cited_by")

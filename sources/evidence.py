@@ -446,18 +446,23 @@ def match_claims(claims: Sequence[ClaimInput], texts: Mapping[int, str | None], 
                  ) -> dict[int, list[tuple[int, Evidence]]]:
     """Every claim against each source it cites; texts maps source number to snapshot text,
     facts (optional) claim ordinal to what extract() found in it already."""
-    indexes: dict[int, TextIndex | None] = {}
+    cited = dict.fromkeys(number for claim in claims for number in claim.sources)
+    indexes = {number: index_text(texts[number]) if texts.get(number) is not None else None
+               for number in cited}
+    return match_indexed(claims, indexes, facts=facts)
+
+
+def match_indexed(claims: Sequence[ClaimInput], indexes: Mapping[int, TextIndex | None], *,
+                  facts: Mapping[int, ClaimFacts] | None = None
+                  ) -> dict[int, list[tuple[int, Evidence]]]:
+    """match_claims over snapshots indexed already: indexes maps source number to its
+    snapshot's index_text() (None or absent: the source has no snapshot)."""
     result: dict[int, list[tuple[int, Evidence]]] = {}
     known = facts or {}
     for claim in claims:
         facts_of = known.get(claim.ordinal) or extract(claim.text)
-        rows = []
-        for number in dict.fromkeys(claim.sources):
-            if number not in indexes:
-                text = texts.get(number)
-                indexes[number] = index_text(text) if text is not None else None
-            rows.append((number, match(facts_of, indexes[number])))
-        result[claim.ordinal] = rows
+        result[claim.ordinal] = [(number, match(facts_of, indexes.get(number)))
+                                 for number in dict.fromkeys(claim.sources)]
     return result
 
 

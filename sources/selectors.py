@@ -1,6 +1,9 @@
 """Reads about sources: evidence hints for a revision's claims, and snapshots by time."""
 
 import hashlib
+import sys
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -103,9 +106,23 @@ def outdated_copies(pins: list[PinnedSource]) -> dict[str, list[str]]:
     return {entry.key: list(entry.outdated) for entry in numbered_sources(pins) if entry.outdated}
 
 
-def latest_snapshot_texts(keys: list[str], *, as_of: datetime | None = None) -> dict[str, tuple]:
-    """{key: (snapshot id, text, fetched_at)} of each source's newest good snapshot (at or
-    before as_of), in one query."""
+@dataclass(frozen=True)
+class SnapshotRef:
+    """Which snapshot, without its text: what identifies an immutable snapshot's contents."""
+
+    id: int
+    sha256: str
+    fetched_at: datetime
+
+    @property
+    def cache_key(self) -> tuple:
+        # The id alone would do (snapshots are never changed); the hash and the time also
+        # tell apart two databases that reuse an id (a restored backup, test databases).
+        return (self.id, self.sha256, self.fetched_at)
+
+
+def latest_snapshots(keys: list[str], *, as_of: datetime | None = None) -> dict[str, SnapshotRef]:
+    """{key: its newest good snapshot (at or before as_of)}, in one query, without texts."""
     if not keys:
         return {}
     newest = good_snapshots().filter(source=OuterRef("pk"))
@@ -113,19 +130,101 @@ def latest_snapshot_texts(keys: list[str], *, as_of: datetime | None = None) -> 
         newest = newest.filter(fetched_at__lte=as_of)
     newest = newest.order_by("-fetched_at", "-id").values("pk")[:1]
     ids = Source.objects.filter(key__in=keys).annotate(snap=Subquery(newest)).values("snap")
-    rows = Snapshot.objects.filter(pk__in=ids).values_list("source__key", "pk", "text",
-                                                           "fetched_at")
-    return {key: (pk, text, at) for key, pk, text, at in rows}
+    return _refs(Snapshot.objects.filter(pk__in=ids))
 
 
-def pinned_snapshot_texts(pins: list[PinnedSource]) -> dict[str, tuple]:
-    """{key: (snapshot id, text, fetched_at)} of the snapshot each pinned copy names."""
+def pinned_snapshots(pins: list[PinnedSource]) -> dict[str, SnapshotRef]:
+    """{key: the snapshot each pinned copy names}, in one query, without texts."""
     ids = [pin.snapshot_id for pin in pins if pin.snapshot_id]
-    if not ids:
-        return {}
-    rows = Snapshot.objects.filter(pk__in=ids).values_list("source__key", "pk", "text",
-                                                           "fetched_at")
-    return {key: (pk, text, at) for key, pk, text, at in rows}
+    return _refs(Snapshot.objects.filter(pk__in=ids)) if ids else {}
+
+
+def _refs(snapshots) -> dict[str, SnapshotRef]:
+    rows = snapshots.values_list("source__key", "pk", "sha256", "fetched_at")
+    return {key: SnapshotRef(pk, sha, at) for key, pk, sha, at in rows}
+
+
+class IndexCache:
+    """Snapshots' text indexes (evidence.index_text), least recently used first out once their
+    estimated size passes max_bytes. A snapshot never changes, so an index never goes stale."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._items: OrderedDict[tuple, tuple[evidence.TextIndex, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: tuple) -> evidence.TextIndex | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: tuple, index: evidence.TextIndex) -> None:
+        size = _index_bytes(index)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.size -= old[1]
+            self._items[key] = (index, size)
+            self.size += size
+            while self.size > self.max_bytes:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.size -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.size = 0
+
+
+def _index_bytes(index: evidence.TextIndex) -> int:
+    # The two strings, and about 200 bytes per indexed figure (its key tuple, the key's string,
+    # the position and the dict slot).
+    return sys.getsizeof(index.text) + sys.getsizeof(index.folded) + 200 * len(index.figures)
+
+
+# In this process's memory, not in the shared cache: a 2,000-claim check reads some 300
+# indexes (about 10 MB of folded text and figures), which a trip through the shared cache
+# would pickle and copy at a cost near that of building them (bench/editor.py). Each web
+# worker fills its own from the snapshots its writers cite; 64 MB holds about 2,000 snapshots
+# of a long news article.
+INDEX_CACHE_BYTES = 64 * 1024 * 1024
+snapshot_index_cache = IndexCache(INDEX_CACHE_BYTES)
+
+
+def snapshot_indexes(refs: list[SnapshotRef]) -> dict[int, evidence.TextIndex]:
+    """{snapshot id: its text index} from the process's index cache; the texts of the ones
+    not in it are read in one query and indexed."""
+    found: dict[int, evidence.TextIndex] = {}
+    missing: dict[int, SnapshotRef] = {}
+    for ref in refs:
+        index = snapshot_index_cache.get(ref.cache_key)
+        if index is None:
+            missing[ref.id] = ref
+        else:
+            found[ref.id] = index
+    if missing:
+        for pk, text in Snapshot.objects.filter(pk__in=list(missing)).values_list("pk", "text"):
+            found[pk] = index = evidence.index_text(text)
+            snapshot_index_cache.put(missing[pk].cache_key, index)
+    return found
+
+
+def _numbered_indexes(keys: list[str], snapshots: dict[str, SnapshotRef],
+                      numbers) -> dict[int, evidence.TextIndex]:
+    """{source number: its snapshot's index} for the numbers asked for that have a snapshot."""
+    refs = {n: snapshots[keys[n - 1]] for n in numbers
+            if 0 < n <= len(keys) and keys[n - 1] in snapshots}
+    indexes = snapshot_indexes(list(refs.values()))
+    return {n: indexes[ref.id] for n, ref in refs.items() if ref.id in indexes}
 
 
 def _claim_inputs(revision) -> list[evidence.ClaimInput]:
@@ -139,25 +238,36 @@ def _claim_inputs(revision) -> list[evidence.ClaimInput]:
 
 
 def _evidence(revision, as_of: datetime | None):
-    """(claims, {ordinal: [(number, Evidence)]}), cached on the revision and snapshot ids."""
+    """(claims, {ordinal: [(number, Evidence)]}), cached on the revision and snapshot ids.
+    Against the pinned snapshots it is also kept on the revision object, which a saved
+    revision's claims and pins never change: a screen showing both the hints and the warnings
+    reads the claims and the snapshots' text once."""
+    if as_of is None:
+        kept = revision.__dict__.get("_pinned_evidence")
+        if kept is None:
+            kept = revision.__dict__["_pinned_evidence"] = _evidence_of(revision, None)
+        return kept
+    return _evidence_of(revision, as_of)
+
+
+def _evidence_of(revision, as_of: datetime | None):
     keys = list(revision.source_keys or [])
     claims = _claim_inputs(revision)
     if not claims:
         return claims, {}
     pins = revision.pins
     if pins and as_of is None:
-        snapshots = pinned_snapshot_texts(pins)
+        snapshots = pinned_snapshots(pins)
     else:
-        snapshots = latest_snapshot_texts(keys, as_of=as_of)
-    ids = ",".join(f"{snapshots[k][0]}@{snapshots[k][2].isoformat()}" if k in snapshots else "-"
-                   for k in keys)
+        snapshots = latest_snapshots(keys, as_of=as_of)
+    ids = ",".join(f"{snapshots[k].id}@{snapshots[k].fetched_at.isoformat()}"
+                   if k in snapshots else "-" for k in keys)
     digest = hashlib.sha256(f"{revision.content_hash}|{ids}".encode()).hexdigest()[:32]
     cache_key = f"evidence:{revision.pk}:{digest}"
     result = cache.get(cache_key)
     if result is None:
-        texts = {i: snapshots[k][1] if k in snapshots else None
-                 for i, k in enumerate(keys, start=1)}
-        result = evidence.match_claims(claims, texts)
+        cited = {n for claim in claims for n in claim.sources}
+        result = evidence.match_indexed(claims, _numbered_indexes(keys, snapshots, cited))
         cache.set(cache_key, result, EVIDENCE_CACHE_SECONDS)
     return claims, result
 
@@ -219,16 +329,16 @@ def unsaved_evidence_warnings(claims: list[evidence.ClaimInput], keys: list[str]
     """(claim ordinal, warning): the same warnings for text not saved yet: each claim with
     figures or a quotation
     against the newest good snapshot of each source it cites (what a save now would pin).
-    `keys` is the numbered source list; claims cite numbers in it. One query."""
+    `keys` is the numbered source list; claims cite numbers in it. One query, and one more
+    for the texts of snapshots not in the index cache."""
     facts = {c.ordinal: evidence.extract(c.text) for c in claims}
     checkable = [c for c in claims if facts[c.ordinal].checkable]
     numbers = sorted({n for c in checkable for n in c.sources if 0 < n <= len(keys)})
     if not numbers:
         return []
-    snapshots = latest_snapshot_texts([keys[n - 1] for n in numbers])
-    texts = {n: snapshots[keys[n - 1]][1] if keys[n - 1] in snapshots else None
-             for n in numbers}
-    result = evidence.match_claims(checkable, texts, facts=facts)
+    snapshots = latest_snapshots([keys[n - 1] for n in numbers])
+    indexes = _numbered_indexes(keys, snapshots, numbers)
+    result = evidence.match_indexed(checkable, indexes, facts=facts)
     return _figures_not_found(checkable, result, positions)
 
 

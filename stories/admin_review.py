@@ -21,12 +21,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from audit.forms import DateTimeTextField
 from audit.services import display_name
 
 from . import reader_selectors, services
 from .admin_evidence import in_place_html
 from .admin_refusals import visible_story
-from .forms import DateTimeTextField
 from .models import Correction, Decision, PreviewLink, Revision, Story, Verdict
 from .permissions import REVIEWERS, is_author, is_editor
 from .review import Action, IllegalTransition, next_state

@@ -6,7 +6,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
-from django.utils import timezone
 
 from sources.models import Source
 
@@ -14,42 +13,6 @@ from . import citations, services
 from .images import prepared_upload
 from .models import Image, Story, StorySource
 from .permissions import EDITORS, REVIEWERS, WRITERS
-
-
-def time_zone_note() -> str:
-    """'Times are Europe/London (UTC+01:00)': the active time zone and its offset now."""
-    now = timezone.localtime()
-    offset = now.strftime("%z") or "+0000"
-    return f"Times are {timezone.get_current_timezone_name()} (UTC{offset[:3]}:{offset[3:]})."
-
-
-class DateTimeText(forms.DateTimeInput):
-    """A date-time typed as YYYY-MM-DD HH:MM, whatever the browser's locale, with the time
-    zone beside it (a browser's datetime-local shows mm/dd/yyyy or dd/mm/yyyy by its own)."""
-
-    template_name = "admin/stories/widgets/datetime.html"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs={"placeholder": "YYYY-MM-DD HH:MM", "size": 16,
-                                "autocomplete": "off", **(attrs or {})}, format="%Y-%m-%d %H:%M")
-
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        widget = context["widget"]
-        note_id = f"{widget['attrs'].get('id') or name}-tz"
-        widget["attrs"]["aria-describedby"] = note_id
-        widget["tz_note"], widget["tz_note_id"] = time_zone_note(), note_id
-        return context
-
-
-class DateTimeTextField(forms.DateTimeField):
-    """A date-time field for the admin: ISO-like input in the active time zone."""
-
-    widget = DateTimeText
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.error_messages["invalid"] = "Enter a date and time as YYYY-MM-DD HH:MM."
 
 
 def newsroom_users():

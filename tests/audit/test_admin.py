@@ -190,7 +190,7 @@ def test_role_change_in_the_user_admin_is_audited_with_the_admin_as_actor(client
     response = client.post(url, {
         "username": "writer", "first_name": "Staff", "last_name": "Writer",
         "email": "writer@example.org", "is_active": "on", "groups": [editors.pk],
-        "date_joined_0": "2024-01-01", "date_joined_1": "10:00:00",
+        "date_joined": "2024-01-01 10:00",
     })
     assert response.status_code == 302
     events = Event.objects.filter(action="role_change", actor=admin_user).order_by("id")

@@ -2,6 +2,8 @@
 source picker, pasting a link, nothing lost (restore, leave warning, stale-save merge), axe."""
 
 import datetime
+import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -436,3 +438,96 @@ def test_add_source_in_the_admin_fills_itself_from_a_pasted_link(live_server, pa
     page.locator(".messagelist .success").wait_for()
     assert Source.objects.get(key="lakeside-pipes").outlet == "Lakeside Water Company"
     assert not errors(page)
+
+
+def test_a_check_replaced_while_its_answer_is_read_is_not_reported_as_failed(
+        live_server, page_factory, writer, story, monkeypatch):
+    # The first check's answer stops after its headers and first bytes; a change of the source
+    # list then replaces that check (same text, so the same version) while the browser is still
+    # reading the answer. The replaced answer must be dropped, not shown as "Not checked".
+    from django.http import StreamingHttpResponse
+
+    from stories.api import editor as editor_api
+
+    real_check = editor_api.EditorViewSet._check
+    answered, release, calls = threading.Event(), threading.Event(), []
+
+    def first_answer_stalls(self, request, story_id):
+        response = real_check(self, request, story_id)
+        calls.append(story_id)
+        if len(calls) > 1:
+            return response
+        body = json.dumps(response.data).encode()
+
+        def stream():
+            yield body[:12]
+            answered.set()
+            release.wait(30)
+            yield body[12:]
+
+        return StreamingHttpResponse(stream(), content_type="application/json")
+
+    monkeypatch.setattr(editor_api.EditorViewSet, "_check", first_answer_stalls)
+    if not writer.is_staff:
+        writer.is_staff = True
+        writer.save(update_fields=["is_staff"])
+    page = page_factory(user=writer, live_server=live_server)
+    page.add_init_script(
+        "window.__statuses = []; new MutationObserver(() => {"
+        " const s = document.querySelector('.nr-status-check');"
+        " if (s && s.textContent !== window.__statuses.at(-1))"
+        "   window.__statuses.push(s.textContent); })"
+        ".observe(document, {subtree: true, childList: true, characterData: true});")
+    try:
+        checks = lambda r: r.url.endswith("/check/")  # noqa: E731
+        with page.expect_response(checks):  # the first answer's headers are in
+            page.goto(live_server.url + reverse("admin:stories_story_change", args=[story.pk]))
+        assert answered.wait(10)
+        with page.expect_event("requestfailed", checks):  # the replaced check is aborted
+            page.locator(".source-list").dispatch_event("change")
+        page.wait_for_function(
+            "() => document.querySelector('.nr-status-check').textContent.startsWith('Checked')")
+    finally:
+        release.set()
+    statuses = page.evaluate("window.__statuses")
+    assert len(calls) == 2
+    assert not [s for s in statuses if s.startswith("Not checked")], statuses
+    assert page.locator(".nr-live-panel").inner_text().count("Not checked") == 0
+    assert errors(page) == []
+
+
+def test_find_and_replace_loads_when_first_used_and_finds(live_server, page_factory, writer,
+                                                          story):
+    page = open_form(page_factory, live_server, writer, story)
+    asked = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.wait_for_selector(".nr-live-panel .panel-sources li")
+    editor(page).click()
+    page.keyboard.press("Control+Home")
+    assert not [u for u in asked if "search-panel" in u]  # not loaded with the form
+    page.keyboard.press("Control+f")
+    field = page.locator(".cm-search input[name=search]")
+    field.wait_for()
+    assert [u for u in asked if "search-panel" in u]
+    page.keyboard.type("emissions")  # the panel reads its query on each key
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => { const v = document.querySelector('textarea#id_body').newsroomEditor;"
+        " const s = v.state.selection.main;"
+        " return v.state.sliceDoc(s.from, s.to) === 'emissions'; }")
+    page.keyboard.press("Escape")
+    field.wait_for(state="detached")
+    page.get_by_role("button", name="Find and replace").click()
+    field.wait_for()
+    assert errors(page) == []
+
+
+def test_a_selected_word_highlights_its_other_occurrences(live_server, page_factory, writer,
+                                                          story):
+    page = open_form(page_factory, live_server, writer, story)
+    page.wait_for_selector(".nr-live-panel .panel-sources li")
+    page.locator(".cm-line").first.dblclick(position={"x": 5, "y": 5})  # "The", line 1
+    match = page.locator(".cm-selectionMatch")
+    match.first.wait_for()
+    assert match.all_inner_texts() == ["The"]  # "The authority ..." on line 3
+    assert errors(page) == []

@@ -1,8 +1,9 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sources import selectors
+from sources import evidence, selectors
 from sources.models import Snapshot
 from tests.factories import SourceFactory, make_story
 
@@ -38,13 +39,15 @@ def test_claim_evidence_per_claim_and_numbered_source(story):
                                                                  (3, "no_snapshot")]
 
 
-def test_claim_evidence_loads_snapshots_in_one_query(story):
+def test_claim_evidence_finds_snapshots_in_one_query_without_their_texts(story):
     keys = list(story.latest_revision.source_keys)
     with CaptureQueriesContext(connection) as queries:
-        texts = selectors.latest_snapshot_texts(keys)
+        found = selectors.latest_snapshots(keys)
     assert len(queries) == 1
-    assert set(texts) == {"wire", "paper"}
-    assert texts["paper"][1] == "Nothing relevant here at all."
+    assert set(found) == {"wire", "paper"}
+    assert "text" not in queries[0]["sql"]
+    paper = Snapshot.objects.get(pk=found["paper"].id)
+    assert paper.text == "Nothing relevant here at all."
 
 
 def test_claim_evidence_uses_the_snapshot_the_revision_pins_not_a_newer_one(story):
@@ -78,3 +81,77 @@ def test_snapshot_at_picks_the_newest_good_one_before(db):
     old = snapshot(source)
     assert selectors.snapshot_at(source, old.fetched_at) == old
     assert selectors.snapshot_at(source, old.fetched_at.replace(year=2000)) is None
+
+
+MANY_CLAIMS = [
+    ("Shares rose over 6%, the highest since 2021", ("wire",)),
+    ("The plan exceeds the 380 billion yuan commitment", ("paper",)),
+    ("Output was 9% higher, \u201cwe will win\u201d he said", ("wire", "paper")),
+    ("Nothing to check here", ("wire",)),
+    ("Exports of 1,200 tonnes in 2020", ("paper", "notes")),
+]
+
+
+def _claims(keys):
+    numbers = {key: i for i, key in enumerate(keys, start=1)}
+    return [evidence.ClaimInput(ordinal=i, text=text, sources=tuple(numbers[k] for k in cited))
+            for i, (text, cited) in enumerate(MANY_CLAIMS, start=1)]
+
+
+def test_unsaved_evidence_from_cached_indexes_is_what_indexing_the_texts_finds(story):
+    keys = list(story.latest_revision.source_keys)
+    claims, positions = _claims(keys), {i: (1, i) for i in range(1, 6)}
+    snapshots = {key: Snapshot.objects.get(pk=ref.id).text
+                 for key, ref in selectors.latest_snapshots(keys).items()}
+    texts = {n: snapshots.get(key) for n, key in enumerate(keys, start=1)}
+    expected = selectors._figures_not_found(
+        claims, evidence.match_claims(claims, texts), positions)
+    selectors.snapshot_index_cache.clear()
+    cold = selectors.unsaved_evidence_warnings(claims, keys, positions)
+    with CaptureQueriesContext(connection) as queries:
+        warm = selectors.unsaved_evidence_warnings(claims, keys, positions)
+    assert cold == warm == expected
+    assert len(expected) == 3
+    assert len(queries) == 1  # the snapshots' ids; their texts come from the index cache
+
+
+def test_claim_evidence_from_cached_indexes_is_the_same(story):
+    selectors.snapshot_index_cache.clear()
+    cold = selectors.claim_evidence(story.latest_revision)
+    cache.clear()  # the per-revision result cache, so the indexes are read again
+    assert len(selectors.snapshot_index_cache) == 2  # wire's and paper's; notes has none
+    assert selectors.claim_evidence(story.latest_revision) == cold
+
+
+def test_a_new_snapshot_is_indexed_not_read_from_an_older_ones_index(story):
+    keys = list(story.latest_revision.source_keys)
+    claims, positions = _claims(keys), {i: (1, i) for i in range(1, 6)}
+    before = selectors.unsaved_evidence_warnings(claims, keys, positions)
+    wire = Snapshot.objects.filter(source__key="wire").get()
+    newer = snapshot(wire.source,
+                     text="Shares rose 6% after 2021; 9% more: \u201cwe will win\u201d.")
+    Snapshot.objects.filter(pk=newer.pk).update(fetched_at=wire.fetched_at.replace(year=2100))
+    after = selectors.unsaved_evidence_warnings(claims, keys, positions)
+    assert [o for o, _ in before] == [2, 3, 5]
+    assert [o for o, _ in after] == [2, 5]
+
+
+def test_index_cache_drops_the_least_recently_used_past_its_size():
+    def index(n):
+        return evidence.index_text(f"{n} " + "word " * 200)
+
+    one = selectors._index_bytes(index(1))
+    indexes = selectors.IndexCache(max_bytes=3 * one + one // 2)
+    for n in (1, 2, 3):
+        indexes.put((n, "", None), index(n))
+    assert indexes.get((1, "", None)) is not None  # now the most recently used
+    indexes.put((4, "", None), index(4))
+    assert len(indexes) == 3 and indexes.size <= indexes.max_bytes
+    assert indexes.get((2, "", None)) is None
+    assert [indexes.get((n, "", None)).text[:2] for n in (1, 3, 4)] == ["1 ", "3 ", "4 "]
+
+
+def test_index_cache_keeps_nothing_bigger_than_itself():
+    indexes = selectors.IndexCache(max_bytes=100)
+    indexes.put((1, "", None), evidence.index_text("word " * 100))
+    assert len(indexes) == 0 and indexes.size == 0

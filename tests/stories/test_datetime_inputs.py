@@ -85,3 +85,38 @@ def test_the_source_form_takes_its_date_as_yyyy_mm_dd(admin_client):
     source = SourceFactory(key="dated", published_on=datetime.date(2026, 3, 4))
     page = admin_client.get(f"/admin/sources/source/{source.pk}/change/").text
     assert 'value="2026-03-04"' in _input(page, "published_on")
+
+
+def test_the_user_form_shows_last_login_and_date_joined_as_iso_with_the_time_zone(
+        admin_client, writer, settings):
+    settings.TIME_ZONE = "Europe/London"
+    writer.last_login = datetime.datetime(2026, 7, 1, 8, 30, tzinfo=datetime.UTC)
+    writer.save()
+    page = admin_client.get(f"/admin/auth/user/{writer.pk}/change/").text
+    offset = datetime.datetime.now(LONDON).strftime("%z")
+    for name in ("last_login", "date_joined"):
+        field = _input(page, name)
+        assert 'type="text"' in field and 'placeholder="YYYY-MM-DD HH:MM"' in field
+        assert "vDateField" not in field  # no calendar, so no "N hours ahead" note
+        assert f'<span class="timezone-note" id="id_{name}-tz">Times are Europe/London (UTC' \
+               f"{offset[:3]}:{offset[3:]}).</span>" in page
+    assert 'value="2026-07-01 09:30"' in _input(page, "last_login")  # London summer time
+    assert "last_login_0" not in page  # Django's split date and time inputs are gone
+
+
+def test_a_user_saved_with_a_date_in_another_order_is_refused_naming_the_format(
+        admin_client, writer):
+    page = admin_client.get(f"/admin/auth/user/{writer.pk}/change/")
+    form = {k: v for k, v in page.context["adminform"].form.initial.items()
+            if k not in ("password", "groups", "user_permissions", "last_login")}
+    form.update({"date_joined": "03/12/2030 14:05", "last_login": ""})
+    response = admin_client.post(f"/admin/auth/user/{writer.pk}/change/", form)
+    assert "Enter a date and time as YYYY-MM-DD HH:MM." in response.text
+    assert 'value="03/12/2030 14:05"' in response.text
+
+
+def test_the_source_form_takes_its_date_as_text_without_a_time_zone(admin_client):
+    source = SourceFactory(key="dated", published_on=datetime.date(2026, 3, 4))
+    page = admin_client.get(f"/admin/sources/source/{source.pk}/change/").text
+    field = _input(page, "published_on")
+    assert 'placeholder="YYYY-MM-DD"' in field and "vDateField" not in field

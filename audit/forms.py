@@ -1,0 +1,68 @@
+"""Date and date-time inputs for every admin form (stories, sources, users): typed as
+YYYY-MM-DD [HH:MM] whatever the browser's locale, a date-time naming the server's time zone
+beside it, instead of Django's calendar widgets and their "N hours ahead of server time" note."""
+
+from django import forms
+from django.db import models
+from django.utils import timezone
+
+
+def time_zone_note() -> str:
+    """'Times are Europe/London (UTC+01:00)': the active time zone and its offset now."""
+    now = timezone.localtime()
+    offset = now.strftime("%z") or "+0000"
+    return f"Times are {timezone.get_current_timezone_name()} (UTC{offset[:3]}:{offset[3:]})."
+
+
+class DateTimeText(forms.DateTimeInput):
+    """A date-time typed as YYYY-MM-DD HH:MM, whatever the browser's locale, with the time
+    zone beside it (a browser's datetime-local shows mm/dd/yyyy or dd/mm/yyyy by its own)."""
+
+    template_name = "admin/widgets/datetime.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"placeholder": "YYYY-MM-DD HH:MM", "size": 16,
+                                "autocomplete": "off", **(attrs or {})}, format="%Y-%m-%d %H:%M")
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        note_id = f"{widget['attrs'].get('id') or name}-tz"
+        widget["attrs"]["aria-describedby"] = note_id
+        widget["tz_note"], widget["tz_note_id"] = time_zone_note(), note_id
+        return context
+
+
+class DateTimeTextField(forms.DateTimeField):
+    """A date-time field for the admin: ISO-like input in the active time zone."""
+
+    widget = DateTimeText
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.error_messages["invalid"] = "Enter a date and time as YYYY-MM-DD HH:MM."
+
+
+class DateText(forms.DateInput):
+    """A date typed as YYYY-MM-DD; a day has no time zone, so none is named."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"placeholder": "YYYY-MM-DD", "size": 10, "autocomplete": "off",
+                                **(attrs or {})}, format="%Y-%m-%d")
+
+
+class DateTextField(forms.DateField):
+    """A date field for the admin: YYYY-MM-DD."""
+
+    widget = DateText
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.error_messages["invalid"] = "Enter a date as YYYY-MM-DD."
+
+
+# ModelAdmin.formfield_overrides for an admin whose model has dates or date-times.
+DATE_FIELDS = {
+    models.DateTimeField: {"form_class": DateTimeTextField, "widget": DateTimeText},
+    models.DateField: {"form_class": DateTextField, "widget": DateText},
+}
