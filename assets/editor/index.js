@@ -5,7 +5,6 @@
 import { history, historyKeymap, standardKeymap } from "@codemirror/commands";
 import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { lintGutter, lintKeymap } from "@codemirror/lint";
-import { highlightSelectionMatches, openSearchPanel, search, searchKeymap } from "@codemirror/search";
 import { EditorState } from "@codemirror/state";
 import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from "@codemirror/view";
 import { completionKeymap } from "@codemirror/autocomplete";
@@ -15,6 +14,7 @@ import { commentMarks } from "./comments.js";
 import { Keeper } from "./keep.js";
 import { cite, openGroup, Picker } from "./picker.js";
 import { markdownMode } from "./markdown.js";
+import { lazySearch } from "./search.js";
 import { labelSourceList } from "./source-list.js";
 import { debounce, el } from "./util.js";
 
@@ -97,6 +97,7 @@ function start(textarea) {
     },
   });
 
+  const finder = lazySearch();
   const labelId = label ? (label.id = label.id || "id_body_label") : null;
   const help = row.querySelector(".help, .helptext");
   view = new EditorView({
@@ -105,17 +106,20 @@ function start(textarea) {
       doc: textarea.value,
       extensions: [
         lineNumbers(), highlightActiveLineGutter(), history(), drawSelection(), highlightActiveLine(),
-        highlightSelectionMatches(), markdownMode(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-        EditorView.lineWrapping, search({ top: true }), lintGutter(), commentMarks(),
+        finder.extensions, markdownMode(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        EditorView.lineWrapping, lintGutter(), commentMarks(),
         config.cspNonce ? EditorView.cspNonce.of(config.cspNonce) : [],
         picker.extensions(),
-        keymap.of([...standardKeymap, ...historyKeymap, ...searchKeymap, ...completionKeymap, ...lintKeymap]),
+        keymap.of([...standardKeymap, ...historyKeymap, ...completionKeymap, ...lintKeymap]),
         EditorView.contentAttributes.of({
           "aria-multiline": "true", spellcheck: "true", autocorrect: "on",
           ...(labelId ? { "aria-labelledby": labelId } : { "aria-label": "Story body" }),
           ...(help && help.id ? { "aria-describedby": help.id } : {}),
         }),
-        EditorView.updateListener.of((update) => { if (update.docChanged) { sync(); onDocChange(); } }),
+        EditorView.updateListener.of((update) => {
+          if (update.docChanged) { sync(); onDocChange(); }
+          if (update.selectionSet && !update.state.selection.main.empty) finder.load(update.view);
+        }),
         EditorView.domEventHandlers({
           paste(event, v) {
             // A link pasted inside an open citation group becomes a source.
@@ -148,7 +152,7 @@ function start(textarea) {
     el("button", { type: "button", class: "button", "aria-keyshortcuts": "Control+Alt+C",
                    title: "Cite a source (Ctrl+Alt+C, ⌘⌥C on a Mac)", onclick: () => cite(view) }, "Cite a source [@"),
     el("button", { type: "button", class: "button", "aria-keyshortcuts": "Control+F",
-                   onclick: () => { openSearchPanel(view); } }, "Find and replace"),
+                   onclick: () => { finder.open(view); } }, "Find and replace"),
     el("button", { type: "button", class: "button", onclick: async () => {
       const created = await dialog.open({});
       if (created) { picker.cache.clear(); status.keep(`Source “${created}” added to the library: cite it with [@${created}].`, "ok"); }

@@ -494,3 +494,40 @@ def test_a_check_replaced_while_its_answer_is_read_is_not_reported_as_failed(
     assert not [s for s in statuses if s.startswith("Not checked")], statuses
     assert page.locator(".nr-live-panel").inner_text().count("Not checked") == 0
     assert errors(page) == []
+
+
+def test_find_and_replace_loads_when_first_used_and_finds(live_server, page_factory, writer,
+                                                          story):
+    page = open_form(page_factory, live_server, writer, story)
+    asked = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.wait_for_selector(".nr-live-panel .panel-sources li")
+    editor(page).click()
+    page.keyboard.press("Control+Home")
+    assert not [u for u in asked if "search-panel" in u]  # not loaded with the form
+    page.keyboard.press("Control+f")
+    field = page.locator(".cm-search input[name=search]")
+    field.wait_for()
+    assert [u for u in asked if "search-panel" in u]
+    page.keyboard.type("emissions")  # the panel reads its query on each key
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => { const v = document.querySelector('textarea#id_body').newsroomEditor;"
+        " const s = v.state.selection.main;"
+        " return v.state.sliceDoc(s.from, s.to) === 'emissions'; }")
+    page.keyboard.press("Escape")
+    field.wait_for(state="detached")
+    page.get_by_role("button", name="Find and replace").click()
+    field.wait_for()
+    assert errors(page) == []
+
+
+def test_a_selected_word_highlights_its_other_occurrences(live_server, page_factory, writer,
+                                                          story):
+    page = open_form(page_factory, live_server, writer, story)
+    page.wait_for_selector(".nr-live-panel .panel-sources li")
+    page.locator(".cm-line").first.dblclick(position={"x": 5, "y": 5})  # "The", line 1
+    match = page.locator(".cm-selectionMatch")
+    match.first.wait_for()
+    assert match.all_inner_texts() == ["The"]  # "The authority ..." on line 3
+    assert errors(page) == []
