@@ -209,8 +209,9 @@ def author_detail(request, username):
 @require_safe
 def search(request):
     query = request.GET.get("q", "").strip()
-    hits = selectors.search_published(query) if query else []
-    return render_page(request, "stories/search.html", {"query": query, "hits": hits})
+    hits = selectors.search_published(query, page=request.GET.get("page")) if query else []
+    return render_page(request, "stories/search.html", {"query": query, "hits": hits,
+                                                        "page": hits})
 
 
 @require_safe
