@@ -2,7 +2,8 @@
 // started from), theirs (the revision saved since) and yours (the unsaved text). Changes that
 // touch different lines are combined at once; each passage both sides changed is a conflict,
 // shown on its own, where the writer keeps theirs or yours. The merged text is editable beside
-// theirs. "Show the differences" of a kept draft uses the same two-pane view, read-only.
+// theirs. The source list merges the same way (threeWayList). "Show the differences" of a kept
+// draft uses the same two-pane view, read-only.
 
 import { diff, MergeView } from "@codemirror/merge";
 import { EditorState, StateEffect, StateField } from "@codemirror/state";
@@ -152,22 +153,26 @@ export function threeWayField(base, theirs, yours) {
 }
 
 // The source list (library ids in number order): a source either side removed is removed, one
-// either side added is added (their additions before yours at the same place: they were saved
-// first); the order is yours, or theirs when only they reordered the sources both kept. Both
-// reordering them differently is a conflict: { order: null, yours: [...], theirs: [...] }.
+// either side added is added: after the source it follows on that side, or, added at the end,
+// at the end (theirs before yours: they were saved first); the order is yours, or theirs when
+// only they reordered the sources all three have. Both reordering them differently is a
+// conflict: { order: null, yours: [...], theirs: [...] }, each order with every change combined.
 export function threeWayList(base, theirs, yours) {
   const [inBase, inTheirs, inYours] = [new Set(base), new Set(theirs), new Set(yours)];
   const kept = (id) => !inBase.has(id) || (inTheirs.has(id) && inYours.has(id));
   const shared = (list) => list.filter((id) => inBase.has(id) && inTheirs.has(id) && inYours.has(id));
   const same = (x, y) => x.length === y.length && x.every((id, i) => id === y[i]);
+  // What a side added after its last source from the base: added at the end.
+  const tail = (list) => { let i = list.length; while (i > 0 && !inBase.has(list[i - 1])) i -= 1; return list.slice(i); };
+  const ends = { theirs: tail(theirs), yours: tail(yours) };
   const added = { theirs: new Set(theirs.filter((id) => !inBase.has(id))),
                   yours: new Set(yours.filter((id) => !inBase.has(id))) };
-  // One side's list, kept sources only, with the other side's additions after the source
-  // they follow there.
+  // One side's list (kept sources, and what it added in the middle), the other side's additions
+  // in the middle after the source they follow there, then both sides' additions at the end.
   const combine = (first, firstName, other, otherName) => {
-    const list = [...new Set(first.filter(kept))];
+    const list = [...new Set(first.slice(0, first.length - ends[firstName].length).filter(kept))];
     let after = -1;
-    for (const id of other) {
+    for (const id of other.slice(0, other.length - ends[otherName].length)) {
       if (list.includes(id)) { after = list.indexOf(id); continue; }
       if (!added[otherName].has(id)) continue;
       let at = after + 1;
@@ -175,15 +180,15 @@ export function threeWayList(base, theirs, yours) {
       list.splice(at, 0, id);
       after = at;
     }
+    for (const id of [...ends.theirs, ...ends.yours]) if (!list.includes(id)) list.push(id);
     return list;
   };
   const yoursFirst = combine(yours, "yours", theirs, "theirs");
   const theirsFirst = combine(theirs, "theirs", yours, "yours");
   const [b, t, y] = [shared(base), shared(theirs), shared(yours)];
-  const changed = !same(yoursFirst, yours);
-  if (same(t, b) || same(t, y)) return { order: yoursFirst, changed, conflict: false };
-  if (same(y, b)) return { order: theirsFirst, changed: !same(theirsFirst, yours), conflict: false };
-  return { order: null, changed: true, conflict: true, yours: yoursFirst, theirs: theirsFirst };
+  if (same(t, b) || same(t, y)) return { order: yoursFirst, conflict: false };
+  if (same(y, b)) return { order: theirsFirst, conflict: false };
+  return { order: null, conflict: true, yours: yoursFirst, theirs: theirsFirst };
 }
 
 // ---- conflicts in the merged editor ---------------------------------------------------------

@@ -618,3 +618,30 @@ def test_two_tabs_reordering_the_source_list_differently_are_offered_the_conflic
     assert story.latest_revision.source_keys == ["council-minutes", "ledger-cranes",
                                                  "port-annual"]
     assert not errors(page)
+
+
+LIST_MERGES = [  # base, theirs, yours -> merged order (None: both reordered, a conflict)
+    ([1, 2, 3], [1, 2, 3], [1, 2, 3], [1, 2, 3]),
+    ([1, 2], [1, 2, 3], [1, 2, 4], [1, 2, 3, 4]),  # both added at the end: theirs first
+    ([1, 2, 3, 4], [1, 2, 4, 5], [1, 2, 3, 6], [1, 2, 5, 6]),  # each removed one, added one
+    ([1, 2, 3], [1, 5, 2, 3], [1, 2, 6, 3], [1, 5, 2, 6, 3]),  # added in the middle
+    ([1, 2, 3], [3, 1, 2], [1, 2, 3, 4], [3, 1, 2, 4]),  # only they reordered
+    ([1, 2, 3], [1, 2, 3, 4], [2, 1, 3], [2, 1, 3, 4]),  # only you reordered
+    ([1, 2, 3], [2, 1, 3], [2, 1, 3], [2, 1, 3]),  # the same reorder on both sides
+    ([1, 2, 3], [3, 1, 2], [2, 1, 3], None),
+    ([1, 2, 3], [1, 3], [2, 1], [1]),  # removals from both sides win over your reordering
+]
+
+
+def test_source_list_merge_table(live_server, page_factory, writer, story):
+    page = open_form(page_factory, live_server, writer, story)
+    chunk = next((Path(__file__).resolve().parents[2] / "stories" / "static" / "stories"
+                  / "editor").glob("merge-*.js")).name
+    results = page.evaluate(
+        "async ([url, cases]) => { const { threeWayList } = await import(url);"
+        " return cases.map(([b, t, y]) => threeWayList(b, t, y)); }",
+        [f"{live_server.url}/static/stories/editor/{chunk}",
+         [case[:3] for case in LIST_MERGES]])
+    assert [r["order"] for r in results] == [case[3] for case in LIST_MERGES]
+    conflict = results[LIST_MERGES.index(next(c for c in LIST_MERGES if c[3] is None))]
+    assert (conflict["theirs"], conflict["yours"]) == ([3, 1, 2], [2, 1, 3])
