@@ -1,6 +1,22 @@
 """Behaviour shared by the newsroom's admin pages."""
 
+from django.contrib import admin
+
 from .paging import BoundedPaginator
+from .services import display_name
+
+
+def person(field: str, description: str):
+    """A read-only admin field naming the user in `field` by display name. Django shows a
+    read-only foreign key as a link to its change page, and only superusers may open a user's:
+    everyone else who followed it got a 403."""
+
+    @admin.display(description=description, ordering=field)
+    def shown(self, obj):
+        user = getattr(obj, field)
+        return display_name(user) if user is not None else "—"
+
+    return shown
 
 
 class RefusedFormAnswers400:
