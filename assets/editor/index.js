@@ -15,7 +15,7 @@ import { Keeper } from "./keep.js";
 import { cite, openGroup, Picker } from "./picker.js";
 import { markdownMode } from "./markdown.js";
 import { lazySearch } from "./search.js";
-import { labelSourceList } from "./source-list.js";
+import { labelSourceList, readSourceList, sourceLabels, writeSourceList } from "./source-list.js";
 import { debounce, el } from "./util.js";
 
 class Status {
@@ -31,20 +31,6 @@ class Status {
   check(text, kind) { this.checkLine.textContent = text; this.checkLine.dataset.kind = kind; }
   keep(text, kind) { this.keepLine.textContent = text; this.keepLine.dataset.kind = kind; }
   mountBanner(node) { this.banners.append(node); }
-}
-
-// The source list rows as the admin form will save them: by number, unnumbered ones last.
-function sourceIds() {
-  const rows = [...document.querySelectorAll(".source-list tr.form-row:not(.empty-form)")];
-  return rows.map((row, index) => {
-    const select = row.querySelector("select[name$='-source']");
-    const number = row.querySelector("input.source-number");
-    const deleted = row.querySelector("input[name$='-DELETE']");
-    const id = select && parseInt(select.value, 10);
-    if (!id || (deleted && deleted.checked)) return null;
-    const n = number && number.value ? parseInt(number.value, 10) : Infinity;
-    return { id, n: Number.isNaN(n) ? Infinity : n, index };
-  }).filter(Boolean).sort((a, b) => a.n - b.n || a.index - b.index).map((row) => row.id);
 }
 
 function start(textarea) {
@@ -160,10 +146,11 @@ function start(textarea) {
 
   const serverPanel = document.getElementById("claims-panel");
   const panel = new Panel({ view, mount: row, serverPanel });
-  checker = new Checker({ view, url: config.checkUrl, sourceIds, panel, status });
+  checker = new Checker({ view, url: config.checkUrl, sourceIds: readSourceList, panel, status });
 
   const fields = {
     base,
+    sources: { read: readSourceList, write: writeSourceList, labels: sourceLabels },
     read: () => ({ title: title ? title.value : "", dek: dek ? dek.value : "",
                    body: view.state.doc.toString(), base_revision: base ? base.value : "" }),
     write: (values) => {

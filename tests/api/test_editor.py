@@ -351,6 +351,23 @@ def test_a_revision_text_by_hash_gives_its_title_dek_and_body(writer, story):
     assert (answer["number"], answer["hash"], answer["body"]) == (1, first, "Old text.")
 
 
+def test_a_revision_text_gives_its_source_list_with_library_ids(writer, story):
+    from stories import services
+
+    first = latest_hash(story)
+    ledger = SourceFactory(key="ledger", title="The Ledger")
+    services.story_update(story_id=story.pk, user=writer, base_revision=first,
+                          source_keys=["ledger", "port-annual"])
+    story.refresh_from_db()
+    url = reverse("api-story-editor-revision-text", args=[story.pk, latest_hash(story)])
+    answer = client_for(writer).get(url).json()
+    assert answer["sources"] == [
+        {"key": "ledger", "id": ledger.pk, "label": "ledger: The Ledger"},
+        {"key": "port-annual", "id": story.source_entries.get(source__key="port-annual")
+         .source_id, "label": "port-annual: Annual report 2024"},
+    ]
+
+
 def test_a_revision_text_of_an_unknown_hash_is_404(writer, story):
     url = reverse("api-story-editor-revision-text", args=[story.pk, "0" * 64])
     assert client_for(writer).get(url).status_code == 404
