@@ -1,6 +1,9 @@
 """Behaviour shared by the newsroom's admin pages."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
+from django.urls import reverse
 
 from .paging import BoundedPaginator
 from .services import display_name
@@ -17,6 +20,35 @@ def person(field: str, description: str):
         return display_name(user) if user is not None else "—"
 
     return shown
+
+_KEY_MARK = "8204613579"  # stands for a row's key in a URL reversed once for many rows
+
+
+class KeyUrls:
+    """reverse(name, args=[key]) for many rows of one page: each name is reversed once, then
+    each row's key is put in its place (a reverse() costs about 0.1 ms; a page has 100 rows).
+    One instance per request: the URL's prefix (SCRIPT_NAME) belongs to the request."""
+
+    def __init__(self, current_app: str | None = None):
+        self.current_app = current_app
+        self._parts: dict[str, list[str]] = {}
+
+    def __call__(self, name: str, key) -> str:
+        parts = self._parts.get(name)
+        if parts is None:
+            url = reverse(name, args=(_KEY_MARK,), current_app=self.current_app)
+            parts = self._parts[name] = url.rsplit(_KEY_MARK, 1)
+        return str(quote(key)).join(parts)
+
+
+class PageChangeList(ChangeList):
+    """A changelist whose rows' change links are reversed once a page, not once a row."""
+
+    def url_for_result(self, result):
+        if not hasattr(self, "_key_urls"):
+            self._key_urls = KeyUrls(current_app=self.model_admin.admin_site.name)
+        return self._key_urls(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                              getattr(result, self.pk_attname))
 
 
 class RefusedFormAnswers400:
@@ -68,3 +100,6 @@ class BoundedChangelist:
 
     paginator = BoundedPaginator
     show_full_result_count = False
+
+    def get_changelist(self, request, **kwargs):
+        return PageChangeList

@@ -19,7 +19,9 @@ def key_id(key: bytes) -> str:
 
 def event_mac(key: bytes, event_hash: str) -> str:
     """The hex HMAC-SHA-256 that seals an event with the given chain hash."""
-    return hmac.new(key, _EVENT_CONTEXT + event_hash.encode("ascii"), hashlib.sha256).hexdigest()
+    # hmac.digest: the one-shot C HMAC, the same bytes as hmac.new(...).digest(), a third of
+    # the time (verify_audit makes one per event).
+    return hmac.digest(key, _EVENT_CONTEXT + event_hash.encode("ascii"), "sha256").hex()
 
 
 def mac_matches(key: bytes, event_hash: str, mac: str) -> bool:

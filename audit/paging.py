@@ -84,6 +84,9 @@ class Window:
     def __len__(self):
         return len(self.object_list)
 
+    def __getitem__(self, index):
+        return self.object_list[index]
+
 
 def window(queryset, number, *, per_page: int, limit: int | None = None) -> Window:
     """Page `number` (clamped to 1..the page holding row `limit`) of an ordered queryset, in

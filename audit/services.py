@@ -1,8 +1,11 @@
 """Writing to and checking the audit trail: the hash chain, event MACs and signed checkpoints."""
 
+import contextlib
 import functools
 import json
 import os
+import queue
+import threading
 from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -240,20 +243,78 @@ _CHAIN_FIELDS = ("id", "at", "actor_username", "actor_name", "action", "story_id
                  "revision_hash", "details", "prev_hash", "hash", "mac", "mac_key")
 _ChainRow = namedtuple("_ChainRow", _CHAIN_FIELDS)
 _CHUNK = 5000
+_AHEAD = 2  # chunks read ahead of the check
+
+
+def _read_ahead(fetch):
+    """The rows of each chunk `fetch()` returns (until an empty one), each chunk read by a
+    second thread while this one checks the chunk before: the database produces rows while
+    Python hashes (psycopg waits for the server without holding the GIL). When the caller
+    stops early, the reader finishes the chunk it is reading and stops, so the connection is
+    free again once this generator is closed."""
+    chunks: queue.Queue = queue.Queue(maxsize=_AHEAD)
+    stop = threading.Event()
+
+    def read():
+        try:
+            while not stop.is_set():
+                chunk = fetch()
+                chunks.put(chunk)
+                if not chunk:
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the checking thread, raised there
+            chunks.put(exc)
+
+    reader = threading.Thread(target=read, name="audit-verify-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            chunk = chunks.get()
+            if isinstance(chunk, BaseException):
+                raise chunk
+            if not chunk:
+                return
+            yield from chunk
+    finally:
+        stop.set()
+        while reader.is_alive():  # a reader blocked on a full queue needs room to finish
+            with contextlib.suppress(queue.Empty):
+                chunks.get_nowait()
+            reader.join(0.01)
 
 
 def _chain_rows(events):
-    """The events as _ChainRows, streamed. The time is read as the database's text of it and
-    parsed by datetime.fromisoformat (C): Django's timestamp loader is Python and cost a fifth
-    of the whole check per event. The same instant either way, so the same hash."""
-    rows = (events.annotate(at_text=Cast("at", TextField()))
-            .values_list("at_text", *_CHAIN_FIELDS[:1], *_CHAIN_FIELDS[2:])
-            .iterator(chunk_size=_CHUNK))
-    for at_text, pk, *rest in rows:
-        at = datetime.fromisoformat(at_text)
-        # SQLite's text has no offset (it stores UTC); PostgreSQL's is in the session's zone.
-        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-        yield _ChainRow(pk, at, *rest)
+    """The events as _ChainRows, streamed: a server-side cursor inside a transaction on
+    PostgreSQL (rows made as they are fetched; outside one, Django's cursor is WITH HOLD and
+    the server first materialises the whole result), read ahead by a second thread there.
+
+    Rows are read as plain values, no model instance or field converter per event: the time as
+    the database's text of it, parsed by datetime.fromisoformat (C) (Django's timestamp loader
+    is Python and cost a fifth of the whole check per event), the details as their JSON text,
+    parsed by json.loads as the JSONField would. The same values either way, so the same hash.
+    """
+    query = (events.annotate(at_text=Cast("at", TextField()),
+                             details_text=Cast("details", TextField()))
+             .values_list("at_text", "id", *_CHAIN_FIELDS[2:7], "details_text",
+                          *_CHAIN_FIELDS[8:]))
+    sql, params = query.query.sql_with_params()
+    loads = json.loads
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            rows = _read_ahead(lambda: cursor.fetchmany(_CHUNK))
+        else:  # SQLite: one connection, one thread
+            rows = (row for chunk in iter(lambda: cursor.fetchmany(_CHUNK), []) for row in chunk)
+        try:
+            for at_text, pk, user, name, action, story, revision, details, *seal in rows:
+                at = datetime.fromisoformat(at_text)
+                # SQLite's text has no offset (it stores UTC); PostgreSQL's is in the session's
+                # zone.
+                at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+                yield _ChainRow(pk, at, user, name, action, story, revision,
+                                None if details is None else loads(details), *seal)
+        finally:
+            rows.close()
 
 
 def audit_verify(*, since_checkpoint: bool = False) -> ChainReport:
@@ -290,40 +351,52 @@ def audit_verify(*, since_checkpoint: bool = False) -> ChainReport:
 
     # Streamed (a server-side cursor on PostgreSQL) as plain rows: memory stays flat however
     # long the chain, and no model instance is built per event. The hash is the model's own,
-    # recomputed from each row's fields.
-    for row in _chain_rows(events):
-        if row.prev_hash != expected_prev:
-            return broken(row, "its link to the previous event is broken")
-        if Event.compute_hash(row) != row.hash:
-            return broken(row, "its content does not match its hash")
-        if row.mac:
-            key = keys.get(row.mac_key)
-            if key is None:
-                return broken(row, f"its MAC was made with key {row.mac_key!r}, which is "
-                                   "neither AUDIT_HMAC_KEY nor in AUDIT_HMAC_RETIRED_KEYS")
-            if not macs.mac_matches(key, row.hash, row.mac):
-                return broken(row, "its MAC does not match: the newsroom did not write this "
-                                   "event as it stands (forged, or rewritten and rehashed)")
-            sealed_before = True
-        elif sealed_before:
-            return broken(row, "it has no MAC, though events before it have one (an event "
-                               "inserted or rewritten without the key)")
-        elif latest is not None and checked >= latest.count:
-            return broken(row, "it has no MAC and is newer than the latest checkpoint (every "
-                               "event since MACs began carries one)")
-        else:
-            legacy += 1
-            legacy_ids[0] = legacy_ids[0] or row.id
-            legacy_ids[1] = row.id
-        checked += 1
-        checkpoint = at_position.get(checked)
-        if checkpoint is not None and (row.id, row.hash) != (checkpoint.head_id,
-                                                             checkpoint.head_hash):
-            return broken(row, f"{_describe(checkpoint)} has event #{checkpoint.head_id} "
-                               f"(hash {checkpoint.head_hash[:12]}…) as event number "
-                               f"{checked}: the chain up to here was rewritten, or events "
-                               "were removed from it")
-        expected_prev = row.hash
+    # recomputed from each row's fields. The first problem ends the walk; the event is read
+    # once the stream is closed (its reader thread done with the connection).
+    problem = None
+    with contextlib.closing(_chain_rows(events)) as rows:
+        for row in rows:
+            if row.prev_hash != expected_prev:
+                problem = row, "its link to the previous event is broken"
+                break
+            if Event.compute_hash(row) != row.hash:
+                problem = row, "its content does not match its hash"
+                break
+            if row.mac:
+                key = keys.get(row.mac_key)
+                if key is None:
+                    problem = row, (f"its MAC was made with key {row.mac_key!r}, which is "
+                                    "neither AUDIT_HMAC_KEY nor in AUDIT_HMAC_RETIRED_KEYS")
+                    break
+                if not macs.mac_matches(key, row.hash, row.mac):
+                    problem = row, ("its MAC does not match: the newsroom did not write this "
+                                    "event as it stands (forged, or rewritten and rehashed)")
+                    break
+                sealed_before = True
+            elif sealed_before:
+                problem = row, ("it has no MAC, though events before it have one (an event "
+                                "inserted or rewritten without the key)")
+                break
+            elif latest is not None and checked >= latest.count:
+                problem = row, ("it has no MAC and is newer than the latest checkpoint (every "
+                                "event since MACs began carries one)")
+                break
+            else:
+                legacy += 1
+                legacy_ids[0] = legacy_ids[0] or row.id
+                legacy_ids[1] = row.id
+            checked += 1
+            checkpoint = at_position.get(checked)
+            if checkpoint is not None and (row.id, row.hash) != (checkpoint.head_id,
+                                                                 checkpoint.head_hash):
+                problem = row, (f"{_describe(checkpoint)} has event #{checkpoint.head_id} "
+                                f"(hash {checkpoint.head_hash[:12]}…) as event number "
+                                f"{checked}: the chain up to here was rewritten, or events "
+                                "were removed from it")
+                break
+            expected_prev = row.hash
+    if problem is not None:
+        return broken(*problem)
 
     warnings = []
     if latest is not None and checked < latest.count:

@@ -180,7 +180,12 @@ def log_append(*, fields: dict, kind: str, story=None, revision_number: int | No
 
     Its cost does not grow with the log: the lock, one row (the last entry, which keeps the
     tree's frontier), one signature and the insert."""
+    # What does not depend on the tree is done before the lock, which the publishing
+    # transaction holds to its end: the key and the entry's bytes.
     key = signing_key()
+    data = encode_entry(fields)
+    leaf = data.encode()
+    timestamp = fields.get("at") or timestamp_now()
     if connection.vendor == "postgresql":
         # Held to the end of the publishing transaction: a second append waits here, then reads
         # the first one's row, so two publishes never compute the same leaf index.
@@ -188,13 +193,11 @@ def log_append(*, fields: dict, kind: str, story=None, revision_number: int | No
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOG_LOCK_ID])
     size, nodes = _frontier(TransparencyEntry.objects.order_by("-index").values_list(
         "index", "frontier").first())
-    data = encode_entry(fields)
-    made = merkle.appended(size, data.encode(), nodes)
+    made = merkle.appended(size, leaf, nodes)
     for level, digest in enumerate(made):
         nodes[(level, size >> level)] = digest
     root = merkle.tree_root(size + 1, nodes).hex()
-    head = tree_heads.sign(size=size + 1, root=root, timestamp=fields.get("at") or
-                           timestamp_now(), key=key)
+    head = tree_heads.sign(size=size + 1, root=root, timestamp=timestamp, key=key)
     entry = TransparencyEntry(
         index=size, data=data, nodes="".join(d.hex() for d in made),
         frontier=b"".join(nodes[node] for node in merkle.frontier(size + 1)), root=root,

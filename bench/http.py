@@ -29,6 +29,12 @@ VCL = ROOT / "deploy" / "varnish" / "default.vcl"
 WORKERS = 2
 MEMORY_REQUESTS = 10_000
 TOP_UP_SECONDS = 60
+# Before memory is read "after warm-up", each page is served this many times: a worker's RSS
+# settles only after some renders of every page (the allocator's arenas fill), and a 1 s warm-up
+# gave the 2,000-claim page two renders per worker. Measured in-process (the lead's note on
+# issue 7 / 13, session 5): RSS rose 137 -> 161 MB over the first 250 requests of every page,
+# then stayed between 149 and 164 MB for the next 2,750 (no trend).
+MEMORY_WARMUP_REQUESTS = 40
 FLOOR = "/robots.txt (floor)"
 MODES = ("fragment cold", "fragment warm", "Varnish")
 
@@ -171,6 +177,11 @@ def measure(env: dict[str, str], pages: list[tuple[str, str]], mode: str, *, run
         live = [p for p in plan if statuses[(p[2], p[1])] == 200]
         for _, path, _, port in live:  # warm-up: imports, templates, connections, caches
             loadgen.run(port, path, connections=connections, seconds=1)
+        if track_memory:  # ...and memory: every origin page rendered enough times to settle
+            for _, path, via, port in live:
+                if via == "origin":
+                    loadgen.run(port, path, connections=connections, seconds=30,
+                                max_requests=MEMORY_WARMUP_REQUESTS)
         before = memory.workers_rss(process.pid)
         served = 0
         rounds: dict[tuple[str, str], list] = {(via, path): [] for _, path, via, _ in live}

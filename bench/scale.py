@@ -3,19 +3,20 @@
     .venv/bin/python bench/scale.py                      # both sizes, writes results-scale.md
     SCALE_SIZES=1000 .venv/bin/python bench/scale.py     # one size (a quick look)
     SCALE_REUSE=1 .venv/bin/python bench/scale.py        # measure again, keep the loaded data
+    .venv/bin/python bench/scale.py --prepare            # load only (then SCALE_REUSE=1)
 
 Each size gets its own PostgreSQL database (nr_scale_1k, nr_scale_100k on SCALE_POSTGRES_URL,
-default postgres://postgres@127.0.0.1:5432), migrated, then filled by bench.scale_data with COPY
-in a child process (DEBUG off). `verify_audit` runs as its own process per archive (wall and CPU
-time, peak RSS; stopped after SCALE_VERIFY_SECONDS). Pages are measured in one more child that
-switches its connection between the archives page by page and round by round (SCALE_ROUNDS), so
-a busy machine slows each size alike. Requests go through Django's test client: "warm" repeats
-a request with the caches filled (SCALE_WARM a round); "cold" clears Django's cache before each
-request (SCALE_COLD). PostgreSQL's own buffers stay warm in both: this machine's server is
-shared. Every page also reports its query count and whether its plans use a sequential scan of
-a large table (EXPLAIN of each query it ran). Last, a time-boxed link sweep
-(SCALE_SWEEP_SECONDS) against a local HTTP server, with a reader loading a story page meanwhile.
-SCALE_SKIP_VERIFY=1 reuses the last verify_audit figures.
+default postgres://postgres@127.0.0.1:5432; SCALE_DB_PREFIX renames them), migrated, then filled
+by bench.scale_data with COPY in a child process (DEBUG off). `verify_audit` runs as its own
+process per archive (wall and CPU time, peak RSS; stopped after SCALE_VERIFY_SECONDS). Pages are
+measured in one more child that switches its connection between the archives page by page and
+round by round (SCALE_ROUNDS), so a busy machine slows each size alike. Requests go through
+Django's test client: "warm" repeats a request with the caches filled (SCALE_WARM a round);
+"cold" clears Django's cache before each request (SCALE_COLD). PostgreSQL's own buffers stay
+warm in both: this machine's server is shared. Every page also reports its query count and
+whether its plans use a sequential scan of a large table (EXPLAIN of each query it ran). Last, a
+time-boxed link sweep (SCALE_SWEEP_SECONDS) against a local HTTP server, with a reader loading a
+story page meanwhile. SCALE_SKIP_VERIFY=1 reuses the last verify_audit figures.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
 PG_SERVER = os.environ.get("SCALE_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+DB_PREFIX = os.environ.get("SCALE_DB_PREFIX", "nr_scale")  # one's own archives on a shared server
 SIZES = [int(s) for s in os.environ.get("SCALE_SIZES", "1000,100000").split(",")]
 REUSE = os.environ.get("SCALE_REUSE", "") == "1"
 WARM = int(os.environ.get("SCALE_WARM", "10"))  # requests a round, each archive
@@ -54,7 +56,7 @@ def label(stories: int) -> str:
 
 
 def database_name(stories: int) -> str:
-    return f"nr_scale_{label(stories)}"
+    return f"{DB_PREFIX}_{label(stories)}"
 
 
 def keys_for(name: str) -> dict[str, str]:
@@ -164,6 +166,11 @@ def main() -> int:
         return child_load(int(sys.argv[2]))
     if sys.argv[1:2] == ["--measure"]:
         return child_measure([int(s) for s in sys.argv[2:]])
+    if sys.argv[1:2] == ["--prepare"]:  # load the archives only, for a later SCALE_REUSE=1 run
+        for stories in SIZES:
+            step(f"{stories:,} stories: loading {database_name(stories)}")
+            step(f"  {prepare(stories)}")
+        return 0
     figures = {}
     for stories in SIZES:
         name = database_name(stories)

@@ -96,6 +96,9 @@ def _templates() -> list[Template]:
     return made
 
 
+STATE_PAGE = 100  # the longest page of stories a user opens (the admin changelist's)
+
+
 @dataclass
 class Plan:
     """Counts for an archive of `stories` published stories (everything scales with it)."""
@@ -111,7 +114,10 @@ class Plan:
         self.authors = max(10, round(300 * scale))
         self.sources = max(300, round(30_000 * scale))
         self.link_checks = round(500_000 * scale)
-        per_state = max(2, round(600 * scale))
+        # Enough of each unpublished state to fill an admin or API page at every size, so a
+        # page filtered by state compares like with like (a full page at 1,000 stories too);
+        # at 100,000 stories the archive's own proportion (600 a state) is larger anyway.
+        per_state = max(STATE_PAGE, round(600 * scale))
         self.other_states = {state: per_state for state in
                              ("draft", "in_review", "changes_requested", "approved",
                               "scheduled")}

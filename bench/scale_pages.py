@@ -157,9 +157,23 @@ class _Answer(BaseHTTPRequestHandler):
         pass
 
 
+def _per_second(rate: str) -> float:
+    """A Celery rate limit ("2/s", "60/m", "100/h") in tasks per second."""
+    count, _, unit = rate.partition("/")
+    return float(count) / {"s": 1, "m": 60, "h": 3600}[(unit or "s")[0]]
+
+
 def sweep(seconds: float, story_url: str) -> dict:
-    """The link sweep against a local HTTP server, time-boxed: sources per second, the time a
-    full sweep would take at that rate, and the story page's p95 while it runs."""
+    """The link sweep against a local HTTP server, time-boxed, as production runs each check:
+    the work of check_source_link (services.source_check_link) one after another, unpaced, with
+    the notifications its events cause queued for the workers (a Celery broker in memory here,
+    nobody consuming it), not sent inline. Sources per second at that rate and the story page's
+    p95 meanwhile; and the paced figures: NEWSROOM_LINK_CHECK_RATE is each worker's limit on
+    check_source_link, so production never goes faster than that per worker."""
+    from celery.signals import after_task_publish
+    from django.conf import settings
+
+    from newsroom.celery import app
     from sources import services
     from sources.tasks import cited_link_ids
 
@@ -173,6 +187,10 @@ def sweep(seconds: float, story_url: str) -> dict:
     done, started = 0, time.perf_counter()
     stop = threading.Event()
     page_samples: list[float] = []
+    queued: dict[str, int] = {}
+
+    def count(sender=None, **kwargs):
+        queued[sender] = queued.get(sender, 0) + 1
 
     def reader():
         client = Client()
@@ -182,8 +200,12 @@ def sweep(seconds: float, story_url: str) -> dict:
             page_samples.append(time.perf_counter() - began)
             time.sleep(0.02)
 
+    eager, broker = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.update(task_always_eager=False, broker_url="memory://")
+    after_task_publish.connect(count, weak=False)
     thread = threading.Thread(target=reader)
     thread.start()
+    cpu = time.process_time()
     try:
         for source_id in ids:
             services.source_check_link(source_id=source_id)
@@ -191,13 +213,21 @@ def sweep(seconds: float, story_url: str) -> dict:
             if time.perf_counter() - started > seconds:
                 break
     finally:
+        cpu = time.process_time() - cpu
         stop.set()
         thread.join()
         server.shutdown()
+        after_task_publish.disconnect(count)
+        app.conf.update(task_always_eager=eager, broker_url=broker)
     elapsed = time.perf_counter() - started
     rate = done / elapsed if elapsed else 0
+    paced = _per_second(settings.NEWSROOM_LINK_CHECK_RATE)
     return {"cited": len(ids), "listing_ms": listing * 1000, "checked": done,
             "per_second": rate, "full_sweep_s": len(ids) / rate if rate else None,
+            # the process's CPU: the checks' and the reader's (the reader's pages are timed)
+            "cpu_per_source_ms": cpu / done * 1000 if done else None,
+            "queued": queued, "rate_limit": settings.NEWSROOM_LINK_CHECK_RATE,
+            "paced_per_second": paced, "paced_full_sweep_h": len(ids) / paced / 3600,
             "page_during": _ms(page_samples) if page_samples else None}
 
 

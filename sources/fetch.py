@@ -21,8 +21,10 @@ status_code: the server gave no usable answer, and the error names the status it
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
+import ssl
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -285,10 +287,17 @@ class _DeadlineTransport(httpx.HTTPTransport):
     network backend as an argument, so the pool it built is replaced by an equivalent one)."""
 
     def __init__(self, deadline: float):
-        super().__init__(trust_env=False)
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
-            network_backend=_DeadlineBackend(deadline))
+        context = _ssl_context()
+        super().__init__(verify=context, trust_env=False)
+        self._pool = httpcore.ConnectionPool(ssl_context=context,
+                                             network_backend=_DeadlineBackend(deadline))
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """httpx's verifying context (certifi's CAs, no environment overrides), made once a process:
+    loading the CA bundle costs about 65 ms, and each fetch used to load it twice."""
+    return httpx.create_ssl_context(trust_env=False)
 
 
 # --- bounded decoding ------------------------------------------------------------------------

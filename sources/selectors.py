@@ -1,5 +1,6 @@
 """Reads about sources: evidence hints for a revision's claims, and snapshots by time."""
 
+import bisect
 import hashlib
 import sys
 import threading
@@ -238,7 +239,19 @@ def _claim_inputs(revision) -> list[evidence.ClaimInput]:
 
 
 def _evidence(revision, as_of: datetime | None):
-    """(claims, {ordinal: [(number, Evidence)]}), cached on the revision and snapshot ids."""
+    """(claims, {ordinal: [(number, Evidence)]}), cached on the revision and snapshot ids.
+    Against the pinned snapshots it is also kept on the revision object, which a saved
+    revision's claims and pins never change: a screen showing both the hints and the warnings
+    reads the claims and the snapshots' text once."""
+    if as_of is None:
+        kept = revision.__dict__.get("_pinned_evidence")
+        if kept is None:
+            kept = revision.__dict__["_pinned_evidence"] = _evidence_of(revision, None)
+        return kept
+    return _evidence_of(revision, as_of)
+
+
+def _evidence_of(revision, as_of: datetime | None):
     keys = list(revision.source_keys or [])
     claims = _claim_inputs(revision)
     if not claims:
@@ -334,3 +347,21 @@ def snapshot_at(source: Source, at: datetime | None) -> Snapshot | None:
     """The newest good snapshot fetched at or before `at` (the newest of all when at is None):
     what a reviewer approving at `at` checked against."""
     return source.snapshots.good(at).order_by("-fetched_at", "-id").first()
+
+
+def snapshots_at(source: Source, times: list[datetime]) -> list[Snapshot]:
+    """snapshot_at(source, at) for each of `times` (sorted), without repeats, in the order the
+    times first reach them: two queries however many times (a source cited by 10,000 stories
+    has as many approvals), the text read only for the snapshots returned."""
+    if not times:
+        return []
+    known = list(source.snapshots.good(times[-1]).order_by("fetched_at", "id")
+                 .values_list("pk", "fetched_at"))
+    moments = [fetched_at for _, fetched_at in known]
+    chosen = []
+    for at in times:
+        index = bisect.bisect_right(moments, at)  # the snapshots fetched at or before `at`
+        if index and known[index - 1][0] not in chosen:
+            chosen.append(known[index - 1][0])
+    found = Snapshot.objects.in_bulk(chosen)
+    return [found[pk] for pk in chosen]

@@ -254,9 +254,8 @@ def _drift(source: Source, current_text: str, *, exclude: Snapshot | None) -> st
     """Why the text differs materially from a snapshot a live story was approved against."""
     if not current_text:
         return ""
-    for at in citing.approval_times(source):
-        baseline = selectors.snapshot_at(source, at)
-        if baseline is None or (exclude is not None and baseline.pk == exclude.pk):
+    for baseline in selectors.snapshots_at(source, citing.approval_times(source)):
+        if exclude is not None and baseline.pk == exclude.pk:
             continue
         if not baseline.text:
             continue

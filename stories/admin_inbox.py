@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from . import services
-from .inbox import inbox
+from .inbox import inbox_of_request
 
 
 def inbox_urls(model_admin) -> list:
@@ -24,7 +24,7 @@ def inbox_view(model_admin, request):
         messages.success(request, f"Marked {count} stor{'y' if count == 1 else 'ies'} read."
                          if count else "Nothing was unread.")
         return HttpResponseRedirect(reverse("admin:stories_story_inbox"))
-    items = inbox(request.user)
+    items = inbox_of_request(request)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,

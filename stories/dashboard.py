@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.urls import reverse
 from django.utils import timezone
+
+from audit.admin_mixins import KeyUrls
 
 from . import review_selectors as selectors
 from .inbox import publish_overdue
@@ -35,13 +36,13 @@ class Section:
     empty: str
 
 
-def _row(story: Story, now: datetime) -> Row:
+def _row(story: Story, now: datetime, urls: KeyUrls) -> Row:
     due_at = getattr(story, "due_at", None)
     return Row(
         story=story,
-        change_url=reverse("admin:stories_story_change", args=[story.pk]),
-        review_url=reverse("admin:stories_story_review", args=[story.pk]),
-        workflow_url=reverse("admin:stories_story_workflow", args=[story.pk]),
+        change_url=urls("admin:stories_story_change", story.pk),
+        review_url=urls("admin:stories_story_review", story.pk),
+        workflow_url=urls("admin:stories_story_workflow", story.pk),
         assigned=bool(getattr(story, "assigned", False)),
         due_at=due_at,
         overdue=due_at is not None and due_at < now,
@@ -54,10 +55,11 @@ def dashboard(user) -> list[Section]:
     if not user.is_authenticated:
         return []
     now = timezone.now()
-    sections = []
+    sections, urls = [], KeyUrls()  # each kind of link reversed once, not once a row
 
     def add(key, title, queryset, empty):
-        sections.append(Section(key, title, [_row(s, now) for s in queryset[:LIMIT]], empty))
+        sections.append(Section(key, title, [_row(s, now, urls) for s in queryset[:LIMIT]],
+                                empty))
 
     if is_reviewer(user):
         add("waiting", "Waiting for my review", selectors.waiting_for_review(user),

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit import queueing
+from audit.admin_mixins import KeyUrls
 from audit.models import Event
 
 from . import tasks
@@ -164,20 +165,17 @@ def _is_source_problem(event: Event) -> bool:
 
 # --- items ----------------------------------------------------------------------------------
 
-def _urls(story_id: int) -> dict[str, str]:
-    return {
-        "change": reverse("admin:stories_story_change", args=[story_id]),
-        "review": reverse("admin:stories_story_review", args=[story_id]),
-        "workflow": reverse("admin:stories_story_workflow", args=[story_id]),
-    }
+_URL_NAMES = {"change": "admin:stories_story_change", "review": "admin:stories_story_review",
+              "workflow": "admin:stories_story_workflow"}
 
 
-def describe(event: Event, story: Story, *, editor: bool, author: bool
-             ) -> tuple[str, str, str, str]:
-    """(kind, label, text, url) of an event as it concerns a user (an editor, an author)."""
+def describe(event: Event, story: Story, *, editor: bool, author: bool,
+             key_urls: KeyUrls | None = None) -> tuple[str, str, str, str]:
+    """(kind, label, text, url) of an event as it concerns a user (an editor, an author).
+    `key_urls` reverses each kind of link once for a whole inbox."""
     who = event.actor_name or "The scheduler"
     title = story.title
-    urls = _urls(story.pk)
+    urls = _Links(key_urls or KeyUrls(), story.pk)
     action = event.action
     if action in SOURCE_ACTIONS:
         health = event.details.get("health", "")
@@ -225,6 +223,16 @@ def describe(event: Event, story: Story, *, editor: bool, author: bool
     return (action, action, f"{who}: {action} on \u201c{title}\u201d.", urls["workflow"])
 
 
+class _Links:
+    """A story's admin links, each reversed only if the line uses it."""
+
+    def __init__(self, key_urls: KeyUrls, story_id: int):
+        self.key_urls, self.story_id = key_urls, story_id
+
+    def __getitem__(self, which: str) -> str:
+        return self.key_urls(_URL_NAMES[which], self.story_id)
+
+
 def _format_when(value) -> str:
     if not value:
         return ""
@@ -244,7 +252,9 @@ def inbox(user, *, limit: int = LIMIT) -> list[Item]:
     if not user.is_authenticated:
         return []
     editor = is_editor(user)
-    events = list(events_for(user).select_related("story")[:limit])
+    # A line shows the story's title and, for a scheduling, whether it is overdue.
+    events = list(events_for(user).select_related("story")
+                  .defer("story__body", "story__dek")[:limit])
     source_keys = {e.details.get("key") for e in events if e.action in SOURCE_ACTIONS}
     citing: dict[str, list[Story]] = {}
     if source_keys:
@@ -258,7 +268,7 @@ def inbox(user, *, limit: int = LIMIT) -> list[Item]:
                  .values_list("story_id", "read_through"))
     authored = set(Story.objects.filter(authors=user, pk__in=story_ids)
                    .values_list("pk", flat=True))
-    items = []
+    items, key_urls = [], KeyUrls()
     for event in events:
         if event.action in SOURCE_ACTIONS:
             if not _is_source_problem(event):
@@ -269,16 +279,25 @@ def inbox(user, *, limit: int = LIMIT) -> list[Item]:
             stories = [event.story] if event.story_id else []
         for story in stories:
             kind, label, text, url = describe(event, story, editor=editor,
-                                              author=story.pk in authored)
+                                              author=story.pk in authored, key_urls=key_urls)
             items.append(Item(event_id=event.pk, kind=kind, label=label, at=event.at,
                               story_id=story.pk, title=story.title, text=text, url=url,
                               unread=event.pk > marks.get(story.pk, 0)))
     return items
 
 
-def unread_count(user) -> int:
-    """How many of the user's inbox items they have not opened (the header badge)."""
-    return sum(1 for item in inbox(user) if item.unread)
+def unread_count(request) -> int:
+    """How many of the signed-in user's inbox items they have not opened (the header badge)."""
+    return sum(1 for item in inbox_of_request(request) if item.unread)
+
+
+def inbox_of_request(request) -> list[Item]:
+    """The signed-in user's inbox, read once a request however many parts of the page show it
+    (the header's badge, the dashboard's section, the inbox page)."""
+    items = getattr(request, "_newsroom_inbox", None)
+    if items is None:
+        items = request._newsroom_inbox = inbox(request.user)
+    return items
 
 
 def latest_event_id() -> int:

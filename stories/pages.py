@@ -225,11 +225,10 @@ def top_stories_for(story_id: int | None = None,
     return shown[:settings.NEWSROOM_TOP_STORIES]
 
 
-def top_stories_stamp(story_id: int | None = None) -> tuple[str, list[int]]:
+def top_stories_stamp(generation: str, shown: list[tuple[int, str]]) -> tuple[str, list[int]]:
     """What a page's ETag takes of its top stories: which they are, and the generation their
-    teasers (headlines, reviewers) were built in (read once, for both)."""
-    generation = live_generation()
-    return generation, [pk for pk, _ in top_stories_for(story_id, generation)]
+    teasers (headlines, reviewers) were built in."""
+    return generation, [pk for pk, _ in shown]
 
 
 # Plain links to common networks' own share pages: no script, no tracker, nothing loaded

@@ -2,7 +2,7 @@
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
@@ -13,6 +13,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from audit.models import Event
+from audit.paging import Window, window
 from audit.services import display_name
 from sources.models import Health, Snapshot, Source
 from sources.pins import PinnedSource
@@ -387,6 +388,9 @@ MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 10
 # Matches ranked per search, newest first (see search_published).
 SEARCH_CANDIDATES = 200
+# Results a page shows: a reader scans a screen or two of teasers with their snippets, then
+# refines the query or goes on to the next page (most search pages show 10 to 20).
+SEARCH_PAGE_SIZE = 20
 _START, _STOP = "\x02", "\x03"
 _TERM = re.compile(r"\w[\w'-]*")
 
@@ -413,11 +417,14 @@ def _snippet(text: str, query: str, width: int = 220) -> SafeString:
     return _marked(("…" if start else "") + piece + ("…" if start + width < len(text) else ""))
 
 
-def search_published(query: str, *, limit: int = 50) -> list[SearchHit]:
-    """Full-text search over live title, dek and body; PostgreSQL ranks, SQLite matches text."""
+def search_published(query: str, *, page=1, per_page: int | None = None) -> Window:
+    """One page of a full-text search over live title, dek and body, best match first
+    (PostgreSQL ranks, SQLite matches text): a Window of SearchHit. Snippets are built for the
+    page shown only; pages stop at the SEARCH_CANDIDATES matches ranked."""
+    per_page = per_page or SEARCH_PAGE_SIZE
     query = (query or "").strip()[:MAX_QUERY_CHARS]
     if not query:
-        return []
+        return window([], page, per_page=per_page, limit=SEARCH_CANDIDATES)
     stories = published_stories()
     if connection.vendor == "postgresql":
         # The live revision's stored vector (stories.search), found through its GIN index.
@@ -426,21 +433,22 @@ def search_published(query: str, *, limit: int = 50) -> list[SearchHit]:
         search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         newest = (Story.objects.published().filter(live_revision__search_vector=search)
                   .order_by("-published_at", "-id").values("pk")[:SEARCH_CANDIDATES])
-        rows = list(
-            stories.filter(pk__in=newest)
-            .annotate(rank=SearchRank(F("live_revision__search_vector"), search))
-            .order_by("-rank", "-published_at", "-id")[:limit]
-        )
+        ranked = (stories.filter(pk__in=newest)
+                  .annotate(rank=SearchRank(F("live_revision__search_vector"), search))
+                  .order_by("-rank", "-published_at", "-id"))
     else:
         # Every word somewhere in the title, dek or text (as PostgreSQL's websearch does).
         for word in (_TERM.findall(query) or [query])[:MAX_QUERY_WORDS]:
             stories = stories.filter(
                 Q(live_revision__title__icontains=word) | Q(live_revision__dek__icontains=word)
                 | Q(live_revision__body__icontains=word))
-        rows = list(stories[:limit])
+        ranked = stories
+    found = window(ranked, page, per_page=per_page, limit=SEARCH_CANDIDATES)
+    rows = found.object_list
     # Snippets quote what readers read (the rendered text, citations as numbers), never markup.
     rendered = dict(Revision.objects.filter(pk__in=[s.live_revision_id for s in rows])
                     .values_list("pk", "html"))
     snippets = {s.pk: _snippet(" ".join(reader_lines(rendered.get(s.live_revision_id, ""))),
                                query) for s in rows}
-    return [SearchHit(item=item, snippet=snippets[item.story.pk]) for item in listing_items(rows)]
+    return replace(found, object_list=[SearchHit(item=item, snippet=snippets[item.story.pk])
+                                       for item in listing_items(rows)])

@@ -4,6 +4,7 @@ pages and the API make of it."""
 
 from dataclasses import dataclass
 
+from django.db.models import Subquery
 from django.urls import reverse
 
 from audit import transparency
@@ -98,6 +99,16 @@ def story_log(story: Story) -> list[LogRef]:
     """The story's entries, oldest first (one query)."""
     return [LogRef(*row) for row in TransparencyEntry.objects.filter(story=story).order_by(
         "index").values_list("index", "kind", "revision_number", "content_hash", "timestamp")]
+
+
+def publishing_entry_index(*, slug: str, number: int) -> int | None:
+    """The index of the entry that put revision `number` of the story `slug` before readers
+    (one query; the story's id is a subquery so that PostgreSQL reads the entry from the
+    (story, revision_number, index) index rather than walk the log in index order)."""
+    story = Story.objects.filter(slug=slug).order_by().values("pk")[:1]
+    return (TransparencyEntry.objects.filter(story=Subquery(story), revision_number=number,
+                                             kind__in=PUBLISHING_KINDS)
+            .order_by("index").values_list("index", flat=True).first())
 
 
 def published_entry(refs: list[LogRef], number: int) -> LogRef | None:

@@ -75,11 +75,22 @@ def live_story(request, slug) -> selectors.StoryPage | None:
     return found[1]
 
 
+def top_stories(request, story_id: int | None = None) -> tuple[str, list]:
+    """(live generation, teasers) of the top stories a page shows, read once per request: the
+    ETag and the page share them (one shared-cache read each, not two)."""
+    found = getattr(request, "_newsroom_top", None)
+    if found is None or found[0] != story_id:
+        generation = pages.live_generation()
+        found = (story_id, generation, pages.top_stories_for(story_id, generation))
+        request._newsroom_top = found
+    return found[1], found[2]
+
+
 def story_etag(request, slug, **kwargs):
     page = live_story(request, slug)
     if page is None:
         return None
-    return pages.story_etag(page, pages.top_stories_stamp(page.story.pk))
+    return pages.story_etag(page, pages.top_stories_stamp(*top_stories(request, page.story.pk)))
 
 
 def story_last_modified(request, slug, **kwargs):
@@ -122,7 +133,7 @@ def _home(request):
 def _home_etag(request):
     page, items = _home(request)
     return pages.listing_etag("home", page.number, page.has_next, items,
-                              pages.top_stories_stamp())
+                              pages.top_stories_stamp(*top_stories(request)))
 
 
 def _home_last_modified(request):
@@ -136,7 +147,7 @@ def home(request):
     page, items = _home(request)
     return render_page(request, "stories/home.html", {
         "page": page, "items": items, "origin": _origin(request),
-        "top_stories": pages.top_stories_for()})
+        "top_stories": top_stories(request)[1]})
 
 
 @require_safe
@@ -148,7 +159,7 @@ def story_detail(request, slug):
         raise Http404("No published story at this address.")
     response = render_page(request, "stories/story_detail.html", {
         **pages.page_context(page, origin=_origin(request)),
-        "top_stories": pages.top_stories_for(page.story.pk)})
+        "top_stories": top_stories(request, page.story.pk)[1]})
     return frontend_cache.tag(response, frontend_cache.story_page_tags(page))
 
 
@@ -198,8 +209,9 @@ def author_detail(request, username):
 @require_safe
 def search(request):
     query = request.GET.get("q", "").strip()
-    hits = selectors.search_published(query) if query else []
-    return render_page(request, "stories/search.html", {"query": query, "hits": hits})
+    hits = selectors.search_published(query, page=request.GET.get("page")) if query else []
+    return render_page(request, "stories/search.html", {"query": query, "hits": hits,
+                                                        "page": hits})
 
 
 @require_safe

@@ -21,6 +21,7 @@ import base64
 import binascii
 import contextlib
 import hashlib
+import http.client
 import json
 import os
 import sys
@@ -186,21 +187,35 @@ class Client:
                     raise Failed(f"{url} answered {int(length):,} bytes, over the limit of "
                                  f"{self.max_bytes:,} (--max-bytes)")
                 body = answer.read(self.max_bytes + 1)
+                if length and length.isdigit() and len(body) < int(length):
+                    raise Failed(f"{url} was cut short: {len(body):,} of the {int(length):,} "
+                                 "bytes it announced arrived")
         except urllib.error.HTTPError as exc:
             detail = ""
-            with contextlib.suppress(ValueError, AttributeError):
+            with contextlib.suppress(ValueError, AttributeError, RecursionError, OSError,
+                                     http.client.HTTPException):
                 detail = json.loads(exc.read(10_000)).get("detail", "")
             raise Failed(f"{url} answered {exc.code}" + (f": {detail}" if detail else "")) \
                 from exc
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+            # HTTPException: not HTTP at all (BadStatusLine), or cut short (IncompleteRead).
+            reason = getattr(exc, "reason", None) or repr(exc)
             raise Failed(f"could not fetch {url}: {reason}") from exc
         if len(body) > self.max_bytes:
             raise Failed(f"{url} answered more than {self.max_bytes:,} bytes (--max-bytes)")
         try:
-            return json.loads(body.decode("utf-8"))
+            return parse_json(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise Failed(f"{url} did not answer valid JSON ({exc})") from exc
+
+
+def parse_json(text: str):
+    """json.loads, with JSON nested too deep for Python's parser refused as invalid (a
+    ValueError, like any other malformed JSON) rather than raising RecursionError."""
+    try:
+        return json.loads(text)
+    except RecursionError as exc:
+        raise ValueError("it is nested too deep") from exc
 
 
 def _field(data, name: str, kind, where: str):
@@ -232,7 +247,10 @@ def key_id(raw: bytes) -> str:
 def read_keys(document: dict) -> dict[str, bytes]:
     """The published public keys by id; an id that is not its key's fingerprint is refused."""
     keys = {}
-    for item in document.get("keys") or []:
+    listed = document.get("keys") or []
+    if not isinstance(listed, list):
+        raise Failed("the well-known document does not list its keys")
+    for item in listed:
         try:
             raw = base64.b64decode(item["public_key"], validate=True)
         except (KeyError, TypeError, binascii.Error, ValueError) as exc:
@@ -277,7 +295,7 @@ def load_state(path: Path) -> dict:
     except OSError as exc:
         raise Failed(f"cannot read the state file {path}: {exc}") from exc
     try:
-        state = json.loads(text)
+        state = parse_json(text)
     except ValueError as exc:
         raise Failed(f"the state file {path} is not valid JSON: fix or remove it") from exc
     if not isinstance(state, dict):
@@ -313,8 +331,12 @@ def verify(url: str, *, client: Client, state_path: Path) -> str:
     keys = read_keys(document)
     state = load_state(state_path)
     seen = state.get(origin)
-    if isinstance(seen, dict):
-        dropped = sorted(set(seen.get("keys") or {}) - set(keys))
+    if seen is not None and not (isinstance(seen, dict)
+                                 and isinstance(seen.get("keys", {}), dict)):
+        raise Failed(f"the state file {state_path} does not hold a tree head and keys for "
+                     f"{origin}: fix or remove it")
+    if seen is not None:
+        dropped = sorted(set(seen.get("keys", {})) - set(keys))
         if dropped:
             raise Failed(f"the log no longer publishes key(s) {', '.join(dropped)} seen before: "
                          "old keys must stay published")
@@ -350,7 +372,7 @@ def verify(url: str, *, client: Client, state_path: Path) -> str:
         raise Failed(f"the log did not return entry {index}")
     data = _field(rows[0], "data", str, f"log entry {index}")
     try:
-        entry = json.loads(data)
+        entry = parse_json(data)
     except ValueError as exc:
         raise Failed(f"log entry {index} is not valid JSON") from exc
     if not isinstance(entry, dict):
@@ -375,7 +397,7 @@ def verify(url: str, *, client: Client, state_path: Path) -> str:
                      "moved)")
 
     notes = []
-    if isinstance(seen, dict):
+    if seen is not None:
         before = check_tree_head(seen.get("tree_head"), keys,
                                  f"the tree head seen before (in {state_path})")
         if before["size"] > head["size"]:

@@ -5,7 +5,6 @@
 import { history, historyKeymap, standardKeymap } from "@codemirror/commands";
 import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { lintGutter, lintKeymap } from "@codemirror/lint";
-import { highlightSelectionMatches, openSearchPanel, search, searchKeymap } from "@codemirror/search";
 import { EditorState } from "@codemirror/state";
 import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from "@codemirror/view";
 import { completionKeymap } from "@codemirror/autocomplete";
@@ -15,7 +14,8 @@ import { commentMarks } from "./comments.js";
 import { Keeper } from "./keep.js";
 import { cite, openGroup, Picker } from "./picker.js";
 import { markdownMode } from "./markdown.js";
-import { labelSourceList } from "./source-list.js";
+import { lazySearch } from "./search.js";
+import { labelSourceList, readSourceList, sourceLabels, writeSourceList } from "./source-list.js";
 import { debounce, el } from "./util.js";
 
 class Status {
@@ -31,20 +31,6 @@ class Status {
   check(text, kind) { this.checkLine.textContent = text; this.checkLine.dataset.kind = kind; }
   keep(text, kind) { this.keepLine.textContent = text; this.keepLine.dataset.kind = kind; }
   mountBanner(node) { this.banners.append(node); }
-}
-
-// The source list rows as the admin form will save them: by number, unnumbered ones last.
-function sourceIds() {
-  const rows = [...document.querySelectorAll(".source-list tr.form-row:not(.empty-form)")];
-  return rows.map((row, index) => {
-    const select = row.querySelector("select[name$='-source']");
-    const number = row.querySelector("input.source-number");
-    const deleted = row.querySelector("input[name$='-DELETE']");
-    const id = select && parseInt(select.value, 10);
-    if (!id || (deleted && deleted.checked)) return null;
-    const n = number && number.value ? parseInt(number.value, 10) : Infinity;
-    return { id, n: Number.isNaN(n) ? Infinity : n, index };
-  }).filter(Boolean).sort((a, b) => a.n - b.n || a.index - b.index).map((row) => row.id);
 }
 
 function start(textarea) {
@@ -97,6 +83,7 @@ function start(textarea) {
     },
   });
 
+  const finder = lazySearch();
   const labelId = label ? (label.id = label.id || "id_body_label") : null;
   const help = row.querySelector(".help, .helptext");
   view = new EditorView({
@@ -105,17 +92,20 @@ function start(textarea) {
       doc: textarea.value,
       extensions: [
         lineNumbers(), highlightActiveLineGutter(), history(), drawSelection(), highlightActiveLine(),
-        highlightSelectionMatches(), markdownMode(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-        EditorView.lineWrapping, search({ top: true }), lintGutter(), commentMarks(),
+        finder.extensions, markdownMode(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        EditorView.lineWrapping, lintGutter(), commentMarks(),
         config.cspNonce ? EditorView.cspNonce.of(config.cspNonce) : [],
         picker.extensions(),
-        keymap.of([...standardKeymap, ...historyKeymap, ...searchKeymap, ...completionKeymap, ...lintKeymap]),
+        keymap.of([...standardKeymap, ...historyKeymap, ...completionKeymap, ...lintKeymap]),
         EditorView.contentAttributes.of({
           "aria-multiline": "true", spellcheck: "true", autocorrect: "on",
           ...(labelId ? { "aria-labelledby": labelId } : { "aria-label": "Story body" }),
           ...(help && help.id ? { "aria-describedby": help.id } : {}),
         }),
-        EditorView.updateListener.of((update) => { if (update.docChanged) { sync(); onDocChange(); } }),
+        EditorView.updateListener.of((update) => {
+          if (update.docChanged) { sync(); onDocChange(); }
+          if (update.selectionSet && !update.state.selection.main.empty) finder.load(update.view);
+        }),
         EditorView.domEventHandlers({
           paste(event, v) {
             // A link pasted inside an open citation group becomes a source.
@@ -148,7 +138,7 @@ function start(textarea) {
     el("button", { type: "button", class: "button", "aria-keyshortcuts": "Control+Alt+C",
                    title: "Cite a source (Ctrl+Alt+C, ⌘⌥C on a Mac)", onclick: () => cite(view) }, "Cite a source [@"),
     el("button", { type: "button", class: "button", "aria-keyshortcuts": "Control+F",
-                   onclick: () => { openSearchPanel(view); } }, "Find and replace"),
+                   onclick: () => { finder.open(view); } }, "Find and replace"),
     el("button", { type: "button", class: "button", onclick: async () => {
       const created = await dialog.open({});
       if (created) { picker.cache.clear(); status.keep(`Source “${created}” added to the library: cite it with [@${created}].`, "ok"); }
@@ -156,10 +146,11 @@ function start(textarea) {
 
   const serverPanel = document.getElementById("claims-panel");
   const panel = new Panel({ view, mount: row, serverPanel });
-  checker = new Checker({ view, url: config.checkUrl, sourceIds, panel, status });
+  checker = new Checker({ view, url: config.checkUrl, sourceIds: readSourceList, panel, status });
 
   const fields = {
     base,
+    sources: { read: readSourceList, write: writeSourceList, labels: sourceLabels },
     read: () => ({ title: title ? title.value : "", dek: dek ? dek.value : "",
                    body: view.state.doc.toString(), base_revision: base ? base.value : "" }),
     write: (values) => {

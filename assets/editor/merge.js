@@ -2,7 +2,8 @@
 // started from), theirs (the revision saved since) and yours (the unsaved text). Changes that
 // touch different lines are combined at once; each passage both sides changed is a conflict,
 // shown on its own, where the writer keeps theirs or yours. The merged text is editable beside
-// theirs. "Show the differences" of a kept draft uses the same two-pane view, read-only.
+// theirs. The source list merges the same way (threeWayList). "Show the differences" of a kept
+// draft uses the same two-pane view, read-only.
 
 import { diff, MergeView } from "@codemirror/merge";
 import { EditorState, StateEffect, StateField } from "@codemirror/state";
@@ -151,6 +152,45 @@ export function threeWayField(base, theirs, yours) {
   return { value: yours, conflict: true };
 }
 
+// The source list (library ids in number order): a source either side removed is removed, one
+// either side added is added: after the source it follows on that side, or, added at the end,
+// at the end (theirs before yours: they were saved first); the order is yours, or theirs when
+// only they reordered the sources all three have. Both reordering them differently is a
+// conflict: { order: null, yours: [...], theirs: [...] }, each order with every change combined.
+export function threeWayList(base, theirs, yours) {
+  const [inBase, inTheirs, inYours] = [new Set(base), new Set(theirs), new Set(yours)];
+  const kept = (id) => !inBase.has(id) || (inTheirs.has(id) && inYours.has(id));
+  const shared = (list) => list.filter((id) => inBase.has(id) && inTheirs.has(id) && inYours.has(id));
+  const same = (x, y) => x.length === y.length && x.every((id, i) => id === y[i]);
+  // What a side added after its last source from the base: added at the end.
+  const tail = (list) => { let i = list.length; while (i > 0 && !inBase.has(list[i - 1])) i -= 1; return list.slice(i); };
+  const ends = { theirs: tail(theirs), yours: tail(yours) };
+  const added = { theirs: new Set(theirs.filter((id) => !inBase.has(id))),
+                  yours: new Set(yours.filter((id) => !inBase.has(id))) };
+  // One side's list (kept sources, and what it added in the middle), the other side's additions
+  // in the middle after the source they follow there, then both sides' additions at the end.
+  const combine = (first, firstName, other, otherName) => {
+    const list = [...new Set(first.slice(0, first.length - ends[firstName].length).filter(kept))];
+    let after = -1;
+    for (const id of other.slice(0, other.length - ends[otherName].length)) {
+      if (list.includes(id)) { after = list.indexOf(id); continue; }
+      if (!added[otherName].has(id)) continue;
+      let at = after + 1;
+      if (otherName === "yours") while (at < list.length && added.theirs.has(list[at]) && !added.yours.has(list[at])) at += 1;
+      list.splice(at, 0, id);
+      after = at;
+    }
+    for (const id of [...ends.theirs, ...ends.yours]) if (!list.includes(id)) list.push(id);
+    return list;
+  };
+  const yoursFirst = combine(yours, "yours", theirs, "theirs");
+  const theirsFirst = combine(theirs, "theirs", yours, "yours");
+  const [b, t, y] = [shared(base), shared(theirs), shared(yours)];
+  if (same(t, b) || same(t, y)) return { order: yoursFirst, conflict: false };
+  if (same(y, b)) return { order: theirsFirst, conflict: false };
+  return { order: null, conflict: true, yours: yoursFirst, theirs: theirsFirst };
+}
+
 // ---- conflicts in the merged editor ---------------------------------------------------------
 
 const chosen = StateEffect.define(); // { index, side }
@@ -199,6 +239,21 @@ export async function openStaleMerge({ view, config, fields, status, mount }) {
   const baseText = base ? base.body : "";
   const merged = threeWay(baseText, theirs.body || "", yours.body);
   const choices = {};
+  // Their source list, with library ids, from their revision (the story's own answer has keys).
+  let theirList = null;
+  try { theirList = (await request(`${config.storyUrl}revisions/${theirs.revision}/`)).sources; } catch (_) { theirList = null; }
+  const labels = new Map([...(base ? base.sources : []), ...(theirList || [])]
+    .filter((s) => s.id).map((s) => [s.id, s.label]));
+  for (const [id, label] of fields.sources.labels()) labels.set(id, label);
+  const yourList = fields.sources.read();
+  const ids = (list) => list.filter((s) => s.id).map((s) => s.id);
+  let lists = null; // null: their list could not be read, and the form keeps yours
+  if (theirList) {
+    lists = base ? threeWayList(ids(base.sources), ids(theirList), yourList)
+      : { order: null, conflict: true, yours: yourList, theirs: ids(theirList) };
+    if (lists.conflict && lists.yours.join() === lists.theirs.join()) lists = { order: lists.yours, conflict: false };
+  }
+  choices.sources = lists ? lists.order : yourList;
 
   const box = el("section", { class: "nr-merge nr-stale-merge", role: "region", "aria-labelledby": "nr-merge-title" });
   const title = el("h2", { id: "nr-merge-title" },
@@ -227,13 +282,32 @@ export async function openStaleMerge({ view, config, fields, status, mount }) {
       el("button", { type: "button", class: "button nr-take-theirs", onclick: () => pick(t, `Their ${label.toLowerCase()} taken.`) }, `Take their ${label.toLowerCase()}`), " ",
       state));
   }
-  const labels = el("div", { class: "nr-merge-labels" },
+  const named = (list) => list.map((id, i) => `${i + 1}. ${labels.get(id) || `source ${id}`}`).join("; ");
+  if (lists && lists.conflict) {
+    const state = el("span", { class: "nr-conflict-state", "aria-live": "polite" }, "Not chosen yet.");
+    const pick = (list, said) => { choices.sources = list; state.textContent = said; refresh(); };
+    fieldRows.push(el("li", { class: "nr-conflict-item nr-list-conflict" },
+      el("p", {}, el("strong", {}, "Source order changed on both sides. "),
+        "Sources either of you added or removed are combined in both orders. "),
+      el("div", { class: "nr-conflict-sides" },
+        el("div", {}, el("strong", {}, `Their order (revision ${theirs.revision_number})`), el("p", {}, named(lists.theirs))),
+        el("div", {}, el("strong", {}, "Your order"), el("p", {}, named(lists.yours)))),
+      el("button", { type: "button", class: "button nr-keep-yours", onclick: () => pick(lists.yours, "Your order kept.") }, "Keep your source order"), " ",
+      el("button", { type: "button", class: "button nr-take-theirs", onclick: () => pick(lists.theirs, "Their order taken.") }, "Take their source order"), " ",
+      state));
+  }
+  const listNote = el("p", { class: "nr-merge-sources" }, !lists
+    ? "Their source list could not be loaded: the form keeps yours."
+    : lists.conflict ? "The source list: both of you reordered it; choose an order below."
+      : lists.order.join() === yourList.join() ? "The source list: no changes of theirs to combine."
+        : `The source list, with their changes and yours: ${named(lists.order)}.`);
+  const sideLabels = el("div", { class: "nr-merge-labels" },
     el("span", {}, `Theirs: revision ${theirs.revision_number} (saved)`), el("span", {}, "Merged (yours with theirs; you can edit it)"));
   const host = el("div", { class: "nr-merge-host" });
   const conflictList = el("ol", { class: "nr-merge-conflicts", "aria-label": "Passages both of you changed" });
   const done = el("div", { class: "nr-dialog-buttons" });
   const pending = el("p", { class: "nr-merge-pending", "aria-live": "polite" });
-  box.append(title, summary, help, labels, host, el("h3", {}, "Changed on both sides"), conflictList, pending, done);
+  box.append(title, summary, help, listNote, sideLabels, host, el("h3", {}, "Changed on both sides"), conflictList, pending, done);
   mount.before(box);
 
   const mv = new MergeView({
@@ -279,7 +353,7 @@ export async function openStaleMerge({ view, config, fields, status, mount }) {
   const use = el("button", { type: "button", class: "button default nr-use-merged", onclick: () => finish(true) }, "Use the merged text");
   function refresh() {
     const open = mv.b.state.field(conflictRanges).filter((r) => !r.side).length
-      + ["title", "dek"].filter((name) => choices[name] === null).length;
+      + ["title", "dek", "sources"].filter((name) => choices[name] === null).length;
     use.disabled = open > 0;
     pending.textContent = open ? `Choose a side for ${open === 1 ? "the last conflict" : `each of the ${open} conflicts`} to use the merged text.` : "";
     summary.textContent = !total
@@ -292,6 +366,9 @@ export async function openStaleMerge({ view, config, fields, status, mount }) {
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: mv.b.state.doc.toString() },
                       userEvent: "merge" });
       fields.write({ ...fields.read(), title: choices.title ?? yours.title, dek: choices.dek ?? yours.dek });
+      if (choices.sources.join() !== yourList.join()) {
+        fields.sources.write(choices.sources.map((id) => ({ id, label: labels.get(id) || String(id) })));
+      }
       if (fields.base) fields.base.value = theirs.revision;
       status.keep(`Merged with revision ${theirs.revision_number}. Save the story to keep the merged text.`, "ok");
     } else {

@@ -6,13 +6,14 @@ import re
 
 from django.conf import settings
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
 from audit.api import STANDARD_ERRORS, LongTextField, NewsroomViewSet, error_responses
+from sources.selectors import numbered_sources
 from stories.models import Revision, Story
 from stories.services import editor
 
@@ -81,13 +82,29 @@ CHECK_RESPONSE = inline_serializer("EditorCheck", {
 })
 
 
+class RevisionSourceSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    id = serializers.IntegerField(source="library_id", allow_null=True,
+                                  help_text="The library source's id (null: no longer in it).")
+    label = serializers.SerializerMethodField(help_text="As the admin's source list names it.")
+
+    def get_label(self, entry) -> str:
+        return f"{entry.key}: {entry.pin.title}"
+
+
 class RevisionTextSerializer(serializers.ModelSerializer):
     hash = serializers.CharField(source="content_hash")
+    sources = serializers.SerializerMethodField()
 
     class Meta:
         model = Revision
-        fields = ["number", "hash", "title", "dek", "body"]
+        fields = ["number", "hash", "title", "dek", "body", "sources"]
         read_only_fields = fields
+
+    @extend_schema_field(RevisionSourceSerializer(many=True))
+    def get_sources(self, revision):
+        """The numbered source list, in number order (what the merge of lists reads)."""
+        return RevisionSourceSerializer(numbered_sources(revision.pins), many=True).data
 
 
 class _Utf16:
@@ -180,9 +197,10 @@ class EditorViewSet(NewsroomViewSet):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         keys = fields["sources"] or editor.source_keys_of(fields["source_ids"])
-        result = editor.story_check(user=request.user, body=fields["body"], source_keys=keys,
-                                    story_id=story_id)
-        return Response(check_body(result))
+        with editor.collector_paused():  # the check's objects go before the collector runs
+            answer = check_body(editor.story_check(user=request.user, body=fields["body"],
+                                                   source_keys=keys, story_id=story_id))
+        return Response(answer)
 
     @extend_schema(summary="Check a story's unsaved text: claims, numbers and problems, "
                    "with nothing saved", request=EditorCheckInputSerializer,

@@ -17,7 +17,7 @@ from audit import transparency as log
 from audit.api import NewsroomAPIView, error_responses
 from audit.models import TransparencyEntry
 
-from ..transparency import PUBLISHING_KINDS
+from ..transparency import publishing_entry_index
 from .views import IF_NONE_MATCH, _cacheable
 
 MAX_PAGE = 1000
@@ -205,9 +205,7 @@ class InclusionView(_Public):
         slug = request.query_params.get("story", "")
         if slug:
             number = whole(request, "revision", required=True)
-            index = TransparencyEntry.objects.filter(
-                story__slug=slug[:200], revision_number=number, kind__in=PUBLISHING_KINDS,
-            ).order_by("index").values_list("index", flat=True).first()
+            index = publishing_entry_index(slug=slug[:200], number=number)
             if index is None:
                 raise exceptions.NotFound(f"No log entry publishes revision {number} of "
                                           f"story {slug[:200]!r}.")

@@ -3,7 +3,7 @@
 from django import template
 
 from stories.dashboard import dashboard
-from stories.inbox import inbox, unread_count
+from stories.inbox import inbox_of_request, unread_count
 
 register = template.Library()
 
@@ -15,12 +15,12 @@ def newsroom_dashboard(user):
 
 
 @register.simple_tag
-def inbox_unread(user):
-    """How many inbox items `user` has not opened (the header badge)."""
-    return unread_count(user)
+def inbox_unread(request):
+    """How many inbox items the request's user has not opened (the header badge)."""
+    return unread_count(request)
 
 
 @register.simple_tag
-def inbox_items(user, limit=10):
-    """The newest items of `user`'s inbox (the dashboard's section)."""
-    return inbox(user, limit=limit)
+def inbox_items(request, limit=10):
+    """The newest items of the request's user's inbox (the dashboard's section)."""
+    return inbox_of_request(request)[:limit]

@@ -74,6 +74,17 @@ EVIDENCE_BODY = ("The port handled 4.2 million containers in 2024 [@port-annual]
                  "The harbour is busy [@port-annual].\n")
 
 
+@pytest.mark.parametrize("body", [BODY, "A NUL \x00 in the body [@port-annual]."])
+def test_check_leaves_the_garbage_collector_on_whatever_it_answers(writer, story, body):
+    import gc
+
+    response = client_for(writer).post(check_url(story), {"body": body,
+                                                          "sources": ["port-annual"]},
+                                       format="json")
+    assert response.status_code == (200 if "\x00" not in body else 400)
+    assert gc.isenabled()
+
+
 def test_check_warns_of_figures_the_cited_snapshot_does_not_have(writer, story):
     snapshot_of("port-annual", "In 2024 the port handled 4.2 million containers.")
     data = client_for(writer).post(check_url(story), {"body": EVIDENCE_BODY,
@@ -349,6 +360,23 @@ def test_a_revision_text_by_hash_gives_its_title_dek_and_body(writer, story):
     url = reverse("api-story-editor-revision-text", args=[story.pk, first])
     answer = client_for(writer).get(url).json()
     assert (answer["number"], answer["hash"], answer["body"]) == (1, first, "Old text.")
+
+
+def test_a_revision_text_gives_its_source_list_with_library_ids(writer, story):
+    from stories import services
+
+    first = latest_hash(story)
+    ledger = SourceFactory(key="ledger", title="The Ledger")
+    services.story_update(story_id=story.pk, user=writer, base_revision=first,
+                          source_keys=["ledger", "port-annual"])
+    story.refresh_from_db()
+    url = reverse("api-story-editor-revision-text", args=[story.pk, latest_hash(story)])
+    answer = client_for(writer).get(url).json()
+    assert answer["sources"] == [
+        {"key": "ledger", "id": ledger.pk, "label": "ledger: The Ledger"},
+        {"key": "port-annual", "id": story.source_entries.get(source__key="port-annual")
+         .source_id, "label": "port-annual: Annual report 2024"},
+    ]
 
 
 def test_a_revision_text_of_an_unknown_hash_is_404(writer, story):

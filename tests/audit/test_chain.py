@@ -115,3 +115,18 @@ def test_an_event_without_a_mac_after_sealed_ones_is_named(chain):
     with pytest.raises(CommandError, match=f"event #{chain[2].pk} .*has no MAC, though events "
                                            "before it have one"):
         call_command("verify_audit")
+
+
+@pytest.mark.parametrize("altered", [1, 9])
+def test_a_chain_read_in_many_chunks_is_checked_to_its_end_and_stops_at_an_alteration(
+        writer, monkeypatch, altered):
+    # Chunks of 2 rows: on PostgreSQL a second thread reads them ahead of the check. Stopping
+    # at an altered event mid-stream leaves the connection usable (the report reads the event).
+    monkeypatch.setattr("audit.services._CHUNK", 2)
+    events = [audit_record(action=f"step{i}", actor=writer, details={"n": i}) for i in range(11)]
+    total = Event.objects.count()  # the fixtures' own events too
+    assert audit_verify().checked == total
+    tamper("UPDATE audit_event SET details = %s WHERE id = %s", ['{"n": 99}', events[altered].pk])
+    report = audit_verify()
+    assert not report.intact and report.first_bad.pk == events[altered].pk
+    assert report.checked == Event.objects.filter(pk__lt=events[altered].pk).count()

@@ -494,3 +494,154 @@ def test_a_check_replaced_while_its_answer_is_read_is_not_reported_as_failed(
     assert not [s for s in statuses if s.startswith("Not checked")], statuses
     assert page.locator(".nr-live-panel").inner_text().count("Not checked") == 0
     assert errors(page) == []
+
+
+def test_find_and_replace_loads_when_first_used_and_finds(live_server, page_factory, writer,
+                                                          story):
+    page = open_form(page_factory, live_server, writer, story)
+    asked = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.wait_for_selector(".nr-live-panel .panel-sources li")
+    editor(page).click()
+    page.keyboard.press("Control+Home")
+    assert not [u for u in asked if "search-panel" in u]  # not loaded with the form
+    page.keyboard.press("Control+f")
+    field = page.locator(".cm-search input[name=search]")
+    field.wait_for()
+    assert [u for u in asked if "search-panel" in u]
+    page.keyboard.type("emissions")  # the panel reads its query on each key
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => { const v = document.querySelector('textarea#id_body').newsroomEditor;"
+        " const s = v.state.selection.main;"
+        " return v.state.sliceDoc(s.from, s.to) === 'emissions'; }")
+    page.keyboard.press("Escape")
+    field.wait_for(state="detached")
+    page.get_by_role("button", name="Find and replace").click()
+    field.wait_for()
+    assert errors(page) == []
+
+
+def test_a_selected_word_highlights_its_other_occurrences(live_server, page_factory, writer,
+                                                          story):
+    page = open_form(page_factory, live_server, writer, story)
+    page.wait_for_selector(".nr-live-panel .panel-sources li")
+    page.locator(".cm-line").first.dblclick(position={"x": 5, "y": 5})  # "The", line 1
+    match = page.locator(".cm-selectionMatch")
+    match.first.wait_for()
+    assert match.all_inner_texts() == ["The"]  # "The authority ..." on line 3
+    assert errors(page) == []
+
+
+def pick_source(page, row, text):
+    """Choose a library source in a source-list row's autocomplete box, by keyboard."""
+    row.locator(".select2-selection").click()
+    page.locator(".select2-search__field").fill(text)
+    page.locator(".select2-results__option", has_text=text).first.wait_for()
+    page.wait_for_timeout(300)
+    page.keyboard.press("Enter")
+
+
+def test_two_tabs_changing_the_source_list_combine_both_changes(live_server, page_factory,
+                                                                writer, story):
+    from stories import services
+    from tests.factories import latest_hash
+
+    for key in ("old-survey", "tide-tables", "harbour-plan"):
+        SourceFactory(key=key, title=key.replace("-", " ").title())
+    services.story_update(story_id=story.pk, user=writer, base_revision=latest_hash(story),
+                          source_keys=["ledger-cranes", "port-annual", "council-minutes",
+                                       "old-survey"])
+    page = open_form(page_factory, live_server, writer, story)
+    page.wait_for_selector(".nr-live-panel .panel-claims")
+    page.wait_for_load_state("networkidle")
+    # Their save, meanwhile: council-minutes off the list, tide-tables on.
+    services.story_update(story_id=story.pk, user=writer, base_revision=latest_hash(story),
+                          source_keys=["ledger-cranes", "port-annual", "old-survey",
+                                       "tide-tables"])
+    # Yours: old-survey off, harbour-plan on.
+    rows = page.locator(".source-list tr.form-row:not(.empty-form)")
+    rows.filter(has_text="old-survey").locator("input[name$='-DELETE']").check()
+    with page.expect_response(lambda r: "/check/" in r.url):
+        pick_source(page, page.locator(".source-list tr.form-row:not(.empty-form)"
+                                       ":not(.has_original)").first, "harbour-plan")
+    page.click("input[name=_continue]")
+    merge = page.locator(".nr-stale-merge")
+    merge.wait_for()
+    note = page.locator(".nr-merge-sources").inner_text()
+    assert "1. ledger-cranes" in note and "2. port-annual" in note
+    assert "3. tide-tables" in note and "4. harbour-plan" in note
+    assert "council-minutes" not in note and "old-survey" not in note
+    assert "No conflicts" in page.locator(".nr-merge-summary").inner_text()
+    use_merged(page)
+    merge.wait_for(state="detached")
+    page.click("input[name=_continue]")
+    page.locator(".messagelist .success").wait_for()
+    story.refresh_from_db()
+    assert story.latest_revision.source_keys == ["ledger-cranes", "port-annual", "tide-tables",
+                                                 "harbour-plan"]
+    assert not errors(page)
+
+
+def test_two_tabs_reordering_the_source_list_differently_are_offered_the_conflict(
+        live_server, page_factory, writer, story):
+    from stories import services
+    from tests.factories import latest_hash
+
+    services.story_update(story_id=story.pk, user=writer, base_revision=latest_hash(story),
+                          source_keys=["ledger-cranes", "port-annual", "council-minutes"])
+    page = open_form(page_factory, live_server, writer, story)
+    page.wait_for_selector(".nr-live-panel .panel-claims")
+    page.wait_for_load_state("networkidle")
+    services.story_update(story_id=story.pk, user=writer, base_revision=latest_hash(story),
+                          source_keys=["council-minutes", "ledger-cranes", "port-annual"])
+    rows = page.locator(".source-list tr.form-row:not(.empty-form)")
+    rows.filter(has_text="port-annual").locator("input.source-number").fill("1")
+    with page.expect_response(lambda r: "/check/" in r.url):
+        rows.filter(has_text="ledger-cranes").locator("input.source-number").fill("2")
+    page.click("input[name=_continue]")
+    merge = page.locator(".nr-stale-merge")
+    merge.wait_for()
+    conflict = page.locator(".nr-list-conflict")
+    assert "Source order changed on both sides" in conflict.inner_text()
+    theirs, yours = conflict.locator(".nr-conflict-sides > div").all_inner_texts()
+    assert theirs.index("1. council-minutes") < theirs.index("2. ledger-cranes")
+    assert yours.index("1. port-annual") < yours.index("2. ledger-cranes")
+    assert page.locator(".nr-use-merged").is_disabled()
+    page.locator("text=Take their source order").press("Enter")
+    assert "Their order taken." in conflict.inner_text()
+    use_merged(page)
+    merge.wait_for(state="detached")
+    page.click("input[name=_continue]")
+    page.locator(".messagelist .success").wait_for()
+    story.refresh_from_db()
+    assert story.latest_revision.source_keys == ["council-minutes", "ledger-cranes",
+                                                 "port-annual"]
+    assert not errors(page)
+
+
+LIST_MERGES = [  # base, theirs, yours -> merged order (None: both reordered, a conflict)
+    ([1, 2, 3], [1, 2, 3], [1, 2, 3], [1, 2, 3]),
+    ([1, 2], [1, 2, 3], [1, 2, 4], [1, 2, 3, 4]),  # both added at the end: theirs first
+    ([1, 2, 3, 4], [1, 2, 4, 5], [1, 2, 3, 6], [1, 2, 5, 6]),  # each removed one, added one
+    ([1, 2, 3], [1, 5, 2, 3], [1, 2, 6, 3], [1, 5, 2, 6, 3]),  # added in the middle
+    ([1, 2, 3], [3, 1, 2], [1, 2, 3, 4], [3, 1, 2, 4]),  # only they reordered
+    ([1, 2, 3], [1, 2, 3, 4], [2, 1, 3], [2, 1, 3, 4]),  # only you reordered
+    ([1, 2, 3], [2, 1, 3], [2, 1, 3], [2, 1, 3]),  # the same reorder on both sides
+    ([1, 2, 3], [3, 1, 2], [2, 1, 3], None),
+    ([1, 2, 3], [1, 3], [2, 1], [1]),  # removals from both sides win over your reordering
+]
+
+
+def test_source_list_merge_table(live_server, page_factory, writer, story):
+    page = open_form(page_factory, live_server, writer, story)
+    chunk = next((Path(__file__).resolve().parents[2] / "stories" / "static" / "stories"
+                  / "editor").glob("merge-*.js")).name
+    results = page.evaluate(
+        "async ([url, cases]) => { const { threeWayList } = await import(url);"
+        " return cases.map(([b, t, y]) => threeWayList(b, t, y)); }",
+        [f"{live_server.url}/static/stories/editor/{chunk}",
+         [case[:3] for case in LIST_MERGES]])
+    assert [r["order"] for r in results] == [case[3] for case in LIST_MERGES]
+    conflict = results[LIST_MERGES.index(next(c for c in LIST_MERGES if c[3] is None))]
+    assert (conflict["theirs"], conflict["yours"]) == ([3, 1, 2], [2, 1, 3])

@@ -95,6 +95,23 @@ def test_search_finds_published_stories_with_snippet(client, writer, reviewer, e
     assert "1 result for" in page
 
 
+def test_search_pages_its_results_with_a_snippet_for_each_shown(client, writer, reviewer,
+                                                                 editor, monkeypatch):
+    monkeypatch.setattr("stories.selectors.SEARCH_PAGE_SIZE", 2)
+    for n in range(3):
+        publish_story(writer, reviewer, editor, title=f"Gantry number {n}",
+                      body=f"Gantry {n} came from Shanghai [@g{n}].",
+                      sources=[SourceFactory(key=f"g{n}")])
+    first = text(client.get("/search/", {"q": "gantry"}))
+    second = text(client.get("/search/", {"q": "gantry", "page": "2"}))
+    assert first.count('class="snippet"') == 2 and second.count('class="snippet"') == 1
+    assert "best match first: page 1." in first
+    assert 'href="?q=gantry&amp;page=2">More results →</a>' in first
+    assert 'href="?q=gantry&amp;page=1">← Better matches</a>' in second
+    shown = {f"Gantry number {n}" for n in range(3) if f"Gantry number {n}" in first + second}
+    assert len(shown) == 3  # every match on one page or the other
+
+
 def test_search_escapes_the_query_and_snippets(client, writer, reviewer, editor):
     publish_story(writer, reviewer, editor, title="Cranes",
                   body="Use <b>bold</b> claims [@e1].", sources=[SourceFactory(key="e1")])

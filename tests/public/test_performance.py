@@ -86,3 +86,24 @@ def test_top_stories_cost_a_fixed_number_of_queries_once_a_minute(client, writer
     with CaptureQueriesContext(connection) as captured:
         pages.top_stories()
     assert len(captured) == 0
+
+
+@pytest.mark.parametrize("url", ["story", "home"])
+def test_a_page_reads_the_shared_cache_for_its_top_stories_once(client, monkeypatch, writer,
+                                                               reviewer, editor, url):
+    """The ETag and the page share one read of the live generation and the teasers: with Redis
+    as the cache, each read is a network round trip."""
+    from django.core.cache import cache
+
+    story = publish_story(writer, reviewer, editor, title="Read once")
+    reads = []
+    real_get = cache.get
+
+    def counting_get(key, *args, **kwargs):
+        reads.append(key)
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", counting_get)
+    response = client.get(story.get_absolute_url() if url == "story" else "/")
+    assert response.status_code == 200
+    assert reads.count(pages.LIVE_GENERATION_KEY) == 1

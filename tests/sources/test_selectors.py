@@ -83,6 +83,23 @@ def test_snapshot_at_picks_the_newest_good_one_before(db):
     assert selectors.snapshot_at(source, old.fetched_at.replace(year=2000)) is None
 
 
+def test_snapshots_at_many_times_are_snapshot_at_each_without_repeats_in_two_queries(db):
+    from datetime import timedelta
+
+    source = SourceFactory()
+    start = snapshot(source).fetched_at
+    first = Snapshot.objects.filter(source=source).get()
+    broken = snapshot(source, status_code=500, fetched_at=start + timedelta(days=1))
+    second = snapshot(source, text="Later text.", fetched_at=start + timedelta(days=2))
+    times = [start - timedelta(days=1), start, start + timedelta(hours=1),
+             start + timedelta(days=1), start + timedelta(days=3), start + timedelta(days=4)]
+    expected = [s for s in dict.fromkeys(selectors.snapshot_at(source, t) for t in times) if s]
+    with CaptureQueriesContext(connection) as queries:
+        found = selectors.snapshots_at(source, times)
+    assert found == expected == [first, second] and broken not in found
+    assert found[1].text == "Later text." and len(queries) == 2
+
+
 MANY_CLAIMS = [
     ("Shares rose over 6%, the highest since 2021", ("wire",)),
     ("The plan exceeds the 380 billion yuan commitment", ("paper",)),

@@ -93,12 +93,14 @@ def test_an_answer_over_the_size_limit_is_refused(live_server, story, run):
 
 class _Serve(BaseHTTPRequestHandler):
     body = b"{}"
+    status = 200
+    length: int | None = None  # the Content-Length to claim, when not the body's
 
     def do_GET(self):  # noqa: N802 - http.server's name
-        self.send_response(200)
+        self.send_response(self.status)
         self.send_header("Content-Type", "application/json")
         if self.path != "/no-length":
-            self.send_header("Content-Length", str(len(self.body)))
+            self.send_header("Content-Length", str(self.length or len(self.body)))
         self.end_headers()
         self.wfile.write(self.body)
 
@@ -110,8 +112,8 @@ class _Serve(BaseHTTPRequestHandler):
 def serving():
     servers = []
 
-    def serve(body: bytes) -> str:
-        handler = type("Handler", (_Serve,), {"body": body})
+    def serve(body: bytes, **answer) -> str:
+        handler = type("Handler", (_Serve,), {"body": body, **answer})
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
@@ -138,6 +140,44 @@ def test_a_malformed_answer_is_refused_with_a_clear_message(serving, run, body, 
     assert message in err
 
 
+@pytest.mark.parametrize(("body", "message"), [
+    (b"[" * 100_000, "did not answer valid JSON"),  # nested deeper than Python's parser goes
+    (b'{"keys": 5}', "does not list its keys"),
+    (b'{"keys": [5]}', "not base64"),
+])
+def test_a_hostile_answer_is_refused_with_a_clear_message(serving, run, body, message):
+    code, _, err = run(serving(body), "--allow-http")
+    assert (code, message in err) == (1, True), err
+
+
+def test_an_error_answer_nested_too_deep_is_reported_by_its_status(serving, run):
+    code, _, err = run(serving(b"[" * 9_000, status=500), "--allow-http")
+    assert code == 1 and "answered 500" in err
+
+
+def test_an_answer_cut_short_is_refused(serving, run):
+    code, _, err = run(serving(b'{"keys": []', length=5_000), "--allow-http")
+    assert code == 1 and "was cut short: 11 of the 5,000 bytes it announced arrived" in err
+
+
+def test_a_server_that_does_not_speak_http_is_refused(run):
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def babble():
+        with listener:
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"hello, this is not HTTP\r\n\r\n")
+
+    threading.Thread(target=babble, daemon=True).start()
+    code, _, err = run(f"http://127.0.0.1:{listener.getsockname()[1]}/stories/some-story/",
+                       "--allow-http")
+    assert code == 1 and "could not fetch" in err
+
+
 def test_a_forged_key_list_with_a_bad_tree_head_is_refused(serving, run):
     import base64
     import hashlib
@@ -153,10 +193,17 @@ def test_a_forged_key_list_with_a_bad_tree_head_is_refused(serving, run):
 
 
 @LIVE
-def test_a_malformed_state_file_is_refused(live_server, story, run):
-    run.state.write_text("{broken")
+@pytest.mark.parametrize(("state", "message"), [
+    ("{broken", "is not valid JSON: fix or remove it"),
+    ("[" * 100_000, "is not valid JSON: fix or remove it"),
+    ("[]", "is not a JSON object: fix or remove it"),
+    ('{"ORIGIN": 5}', "does not hold a tree head and keys for"),
+    ('{"ORIGIN": {"keys": 5}}', "does not hold a tree head and keys for"),
+])
+def test_a_malformed_state_file_is_refused(live_server, story, run, state, message):
+    run.state.write_text(state.replace("ORIGIN", live_server.url))
     code, _, err = run(_url(live_server, story), "--allow-http")
-    assert code == 1 and "is not valid JSON: fix or remove it" in err
+    assert code == 1 and message in err
 
 
 # --- the verifier's own copies of the definitions -------------------------------------------
