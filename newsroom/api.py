@@ -181,7 +181,7 @@ def bad_request(request, exception):
         return defaults.bad_request(request, exception)
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": too_large_message()}, status=413)
-    return render(request, "400.html", {"reason": too_large_message()}, status=413)
+    return render(request, "400.html", {"reason": too_large_message(), "kept": True}, status=413)
 
 
 def server_error(request):

@@ -494,3 +494,11 @@ def test_the_csl_and_evidence_downloads_give_their_files(live_server, page_facto
             "editor   Sources (CSL-JSON)                 -> application/json, 1 source",
             "editor   Evidence (WACZ)                    -> application/wacz, PK zip",
             "reader   Download the evidence              -> application/wacz, PK zip"]))
+
+
+def test_a_nul_in_the_address_is_refused_on_a_clean_page_of_the_site(live_server, page_factory):
+    page = page_factory()
+    response = page.goto(live_server.url + "/search/?q=locks%00")
+    assert response.status == 400
+    assert page_problems(page, response) == []
+    assert "NUL character (%00)" in page.locator("[role=alert]").inner_text()

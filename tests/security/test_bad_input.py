@@ -284,6 +284,16 @@ def test_a_story_form_too_large_to_read_says_so_on_a_page_of_the_site(client, wo
     assert "the story editor keeps your unsaved text" in text
 
 
+@pytest.mark.parametrize("path", ["/search/?q=cranes%00", "/admin/stories/story/?q=%00"])
+def test_a_nul_in_the_address_is_refused_on_a_page_of_the_site(client, world, path):
+    login(client, world["writer"])
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert '<header class="site-header"' in response.content.decode()  # not bare text
+    assert "NUL character (%00)" in response.content.decode()
+
+
 def test_a_refused_admin_form_keeps_the_text(client, world):
     login(client, world["writer"])
     body = "Cranes arrived on Friday.\x00 The port says 40%."
