@@ -90,7 +90,9 @@ class EventAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
     list_select_related = ("story",)
     # No date_hierarchy: its year links are a DISTINCT over every event. The "at" filter
     # (today, past 7 days, this month, this year) costs an index range scan.
-    fields = ("at", "actor", "actor_username", "actor_name", "action", "story",
+    # The actor by name, not as a link to the user admin: only superusers may open that, and
+    # everyone else who reads the trail got a 403 there.
+    fields = ("at", "actor_username", "actor_name", "action", "story",
               "revision_hash", "details_readable", "prev_hash", "hash")
     readonly_fields = fields
     ordering = ("-id",)  # newest first; the "at" column sorts either way
@@ -140,6 +142,9 @@ class NewsroomUserAdmin(BoundedChangelist, UserAdmin):
     # Last login and date joined as every other date-time of the admin: YYYY-MM-DD HH:MM with
     # the server's time zone named, not Django's calendar and "N hours ahead" note.
     formfield_overrides = DATE_FIELDS
+    # Plain multiple selects for groups and permissions: Django's two-pane filter widget puts
+    # aria-labels on bare spans, which screen readers ignore (axe-core: aria-prohibited-attr).
+    filter_horizontal = ()
 
     @admin.action(description="Deactivate selected users", permissions=["change"])
     def deactivate_users(self, request, queryset):

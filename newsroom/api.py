@@ -8,6 +8,7 @@ from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -170,6 +171,17 @@ class AuthTokenView(NewsroomAPIView):
         Token.objects.filter(user=request.user).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+
+
+def bad_request(request, exception):
+    """handler400: a request refused before any view read it. A body too large answers 413
+    with the limit (JSON under /api/, the site's page saying so elsewhere), never Django's bare
+    "Bad Request (400)"; any other refusal (a forged Host, say) stays Django's."""
+    if not isinstance(exception, RequestDataTooBig):
+        return defaults.bad_request(request, exception)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": too_large_message()}, status=413)
+    return render(request, "400.html", {"reason": too_large_message(), "kept": True}, status=413)
 
 
 def server_error(request):

@@ -1,7 +1,8 @@
 """Security plumbing: the login-lockout audit handler and a guard against NUL in addresses."""
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import JsonResponse
+from django.shortcuts import render
 
 from audit.services import audit_record
 
@@ -65,5 +66,6 @@ class RefuseNulMiddleware:
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": NUL_MESSAGE}, status=400)
-            return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain")
+            # The site's page, saying why: never a bare text answer in a reader's browser.
+            return render(request, "400.html", {"reason": NUL_MESSAGE}, status=400)
         return self.get_response(request)

@@ -33,3 +33,5 @@ urlpatterns = [
 
 # A 500 under /api/ answers JSON like every other API error.
 handler500 = "newsroom.api.server_error"
+# A body over DATA_UPLOAD_MAX_MEMORY_SIZE (a huge paste into the story form) says so on a page.
+handler400 = "newsroom.api.bad_request"

@@ -6,7 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from audit.admin_mixins import BoundedChangelist, RefusedFormAnswers400, SavedByServiceAdmin
+from audit.admin_mixins import (
+    BoundedChangelist,
+    RefusedFormAnswers400,
+    SavedByServiceAdmin,
+    person,
+)
 from audit.errors import ActionDenied, InvalidInput
 from audit.forms import DATE_FIELDS
 
@@ -84,7 +89,8 @@ class SourceAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400,
     list_display = ("key", "title", "outlet", "kind", "health", "cited_by")
     list_filter = ("kind", "health", ("outlet", OutletFilter))
     search_fields = ("key", "title", "outlet", "url")
-    readonly_fields = ("added_by", "created_at", "updated_at", "health", "health_checked_at")
+    readonly_fields = ("added_by_name", "created_at", "updated_at", "health", "health_checked_at")
+    added_by_name = person("added_by", "added by")
 
     class Media:
         # Paste a link on the add form and fetch the page's details (sources.proposals).
@@ -94,7 +100,7 @@ class SourceAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400,
         (None, {"fields": ("key", "title", "url", "outlet", "author", "published_on", "kind")}),
         ("Without a link", {"fields": ("description",)}),
         ("Internal", {"fields": ("notes",)}),
-        ("Record", {"fields": ("added_by", "created_at", "updated_at", "health",
+        ("Record", {"fields": ("added_by_name", "created_at", "updated_at", "health",
                                "health_checked_at")}),
     )
 

@@ -26,6 +26,7 @@ from audit.admin_mixins import (
     ReadOnlyAdmin,
     RefusedFormAnswers400,
     SavedByServiceAdmin,
+    person,
 )
 from audit.services import display_name
 from sources.archive import NotArchived
@@ -470,9 +471,10 @@ class RevisionAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("story", "number", "short_hash", "created_by", "created_at", "error_count")
     list_select_related = ("story", "created_by")
     search_fields = ("story__title", "content_hash")
-    fields = ("story", "number", "content_hash", "created_by", "created_at", "restored_from",
-              "title", "dek", "body", "source_keys", "errors", "warnings")
+    fields = ("story", "number", "content_hash", "created_by_name", "created_at",
+              "restored_from", "title", "dek", "body", "source_keys", "errors", "warnings")
     readonly_fields = fields
+    created_by_name = person("created_by", "created by")
 
     def get_queryset(self, request):
         visible = Story.objects.visible_to(request.user).values("pk")
@@ -492,7 +494,8 @@ class ImageAdmin(BoundedChangelist, RefusedFormAnswers400, admin.ModelAdmin):
     list_display = ("thumbnail_alt", "caption", "credit", "size", "snippet")
     search_fields = ("alt", "caption", "credit")
     autocomplete_fields = ("credit_source",)
-    readonly_fields = ("snippet", "size", "uploaded_by", "created_at")
+    readonly_fields = ("snippet", "size", "uploaded_by_name", "created_at")
+    uploaded_by_name = person("uploaded_by", "uploaded by")
 
     class Media:
         css = {"all": ("newsroom/admin.css",)}
@@ -500,7 +503,7 @@ class ImageAdmin(BoundedChangelist, RefusedFormAnswers400, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         fields = ["file", "alt", "caption", "credit", "credit_source"]
-        return fields + (["snippet", "size", "uploaded_by", "created_at"] if obj else [])
+        return fields + (["snippet", "size", "uploaded_by_name", "created_at"] if obj else [])
 
     def save_model(self, request, obj, form, change):
         if not change:

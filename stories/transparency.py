@@ -105,7 +105,7 @@ def publishing_entry_index(*, slug: str, number: int) -> int | None:
     """The index of the entry that put revision `number` of the story `slug` before readers
     (one query; the story's id is a subquery so that PostgreSQL reads the entry from the
     (story, revision_number, index) index rather than walk the log in index order)."""
-    story = Story.objects.filter(slug=slug).values("pk")[:1]
+    story = Story.objects.filter(slug=slug).order_by().values("pk")[:1]
     return (TransparencyEntry.objects.filter(story=Subquery(story), revision_number=number,
                                              kind__in=PUBLISHING_KINDS)
             .order_by("index").values_list("index", flat=True).first())

@@ -197,9 +197,10 @@ class EditorViewSet(NewsroomViewSet):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         keys = fields["sources"] or editor.source_keys_of(fields["source_ids"])
-        result = editor.story_check(user=request.user, body=fields["body"], source_keys=keys,
-                                    story_id=story_id)
-        return Response(check_body(result))
+        with editor.collector_paused():  # the check's objects go before the collector runs
+            answer = check_body(editor.story_check(user=request.user, body=fields["body"],
+                                                   source_keys=keys, story_id=story_id))
+        return Response(answer)
 
     @extend_schema(summary="Check a story's unsaved text: claims, numbers and problems, "
                    "with nothing saved", request=EditorCheckInputSerializer,

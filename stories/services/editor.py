@@ -47,13 +47,15 @@ def _story_for_editor(*, user, story_id: int | None, action: str) -> Story | Non
 
 
 @contextmanager
-def _collector_paused():
-    """No cyclic garbage collection during one check. A 2,000-claim body makes some 100,000
-    markdown-it tokens (and the evidence match as many small objects) that live until the
-    check ends, long enough for the collector to promote them and then sweep the whole process
-    again and again: 40% of the check's CPU time (bench/editor.py). Reference counting frees
-    them when the check ends, so nothing is kept longer; if another thread paused it first,
-    that thread turns it back on."""
+def collector_paused():
+    """No cyclic garbage collection while a check runs and its answer is built. A 2,000-claim
+    body makes some 100,000 markdown-it tokens (and the evidence match as many small objects)
+    that live until the check ends, long enough for the collector to promote them and then
+    sweep the whole process again and again: 40% of the check's CPU time. Its answer is built
+    inside too, so the parsed document (some 10,000 objects more) is freed by reference
+    counting before the collector runs again; promoted instead, it set off a full collection of
+    the process (100-180 ms) about every tenth long check (bench/editor.py). Nothing is kept
+    longer; if another thread paused it first, that thread turns it back on."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -74,18 +76,17 @@ def story_check(*, user, body: str, source_keys: list[str], story_id: int | None
                 ) -> CheckResult:
     """Parse unsaved text as a save would (same engine, same limits), with the evidence
     warnings a review would show, without saving anything; only the story's authors and
-    editors (or, for a new story, writers) may ask."""
+    editors (or, for a new story, writers) may ask. Run it, and build the answer from it,
+    inside collector_paused()."""
     _story_for_editor(user=user, story_id=story_id, action="check")
     validate_body(body)
     keys = list(dict.fromkeys(k.strip() for k in source_keys if k and k.strip()))
     library, figures = parse_inputs(body=body, source_keys=keys)
-    with _collector_paused():
-        doc = citations.parse(body, source_list=keys, library=library, images=figures,
-                              html=False)
-        claims = [evidence.ClaimInput(ordinal=c.ordinal, text=c.text, sources=c.numbers)
-                  for c in doc.claims]
-        found = unsaved_evidence_warnings(claims, list(doc.numbered),
-                                          {c.ordinal: (c.line, c.column) for c in doc.claims})
+    doc = citations.parse(body, source_list=keys, library=library, images=figures, html=False)
+    claims = [evidence.ClaimInput(ordinal=c.ordinal, text=c.text, sources=c.numbers)
+              for c in doc.claims]
+    found = unsaved_evidence_warnings(claims, list(doc.numbered),
+                                      {c.ordinal: (c.line, c.column) for c in doc.claims})
     return CheckResult(body=body, document=doc, library=library, listed=tuple(keys),
                        renumbered=citations.first_citation_order(doc),
                        reading_order=citations.reading_order(doc), evidence=tuple(found))

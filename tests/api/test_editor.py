@@ -74,6 +74,17 @@ EVIDENCE_BODY = ("The port handled 4.2 million containers in 2024 [@port-annual]
                  "The harbour is busy [@port-annual].\n")
 
 
+@pytest.mark.parametrize("body", [BODY, "A NUL \x00 in the body [@port-annual]."])
+def test_check_leaves_the_garbage_collector_on_whatever_it_answers(writer, story, body):
+    import gc
+
+    response = client_for(writer).post(check_url(story), {"body": body,
+                                                          "sources": ["port-annual"]},
+                                       format="json")
+    assert response.status_code == (200 if "\x00" not in body else 400)
+    assert gc.isenabled()
+
+
 def test_check_warns_of_figures_the_cited_snapshot_does_not_have(writer, story):
     snapshot_of("port-annual", "In 2024 the port handled 4.2 million containers.")
     data = client_for(writer).post(check_url(story), {"body": EVIDENCE_BODY,

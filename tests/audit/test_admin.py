@@ -213,3 +213,31 @@ def test_event_list_filter_offers_each_recorded_action_without_a_distinct_scan(
     assert filters.count("?action=submit") == 1
     assert not [q for q in captured.captured_queries
                 if "DISTINCT" in q["sql"] and '"audit_event"' in q["sql"]]
+
+
+def test_event_detail_names_its_actor_without_a_link_an_editor_cannot_open(client, editor,
+                                                                           event):
+    editor.is_staff = True
+    editor.save(update_fields=["is_staff"])
+    client.force_login(editor)
+    page = client.get(reverse("admin:audit_event_change", args=[event.pk])).text
+    assert "/admin/auth/user/" not in page
+    assert f"<div class=\"readonly\">{event.actor_username}</div>" in page
+    assert client.get(reverse("admin:auth_user_change", args=[event.actor_id])).status_code == 403
+
+
+def test_read_only_pages_name_people_without_a_link_to_the_user_admin(client, writer):
+    from tests.factories import SourceFactory, make_story
+
+    writer.is_staff = True
+    writer.save(update_fields=["is_staff"])
+    source = SourceFactory(key="named", added_by=writer)
+    story = make_story(writer, title="Named", body="Fees rise by 3% [@named].", sources=["named"])
+    client.force_login(writer)
+    for url in (reverse("admin:stories_revision_change", args=[story.latest_revision_id]),
+                reverse("admin:sources_source_change", args=[source.pk])):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "/admin/auth/user/" not in page.text, url  # a link the writer gets a 403 from
+        assert f'<div class="readonly">{writer.get_full_name() or writer.username}</div>' \
+            in page.text, url

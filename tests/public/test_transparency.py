@@ -59,6 +59,31 @@ def test_a_correction_and_a_retraction_each_append_an_entry(story, writer, revie
     assert kinds[2]["reason"] == "The source recanted."
 
 
+def test_a_scheduled_publish_appends_its_entry_when_it_goes_public(writer, reviewer, editor):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import SourceFactory, make_story
+
+    source = SourceFactory()
+    story = make_story(writer, title="Tide tables", body=f"The tide turns [@{source.key}].",
+                       sources=[source])
+    services.story_submit(story_id=story.pk, user=writer)
+    approve(story, reviewer)
+    when = timezone.now() + timedelta(hours=1)
+    services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor,
+                           publish_at=when)
+    assert not TransparencyEntry.objects.exists()  # scheduled: readers see nothing yet
+    assert services.publish_due(now=when + timedelta(seconds=1)) == [story.pk]
+    (entry,) = TransparencyEntry.objects.all()
+    fields = json.loads(entry.data)
+    story.refresh_from_db()
+    assert (fields["kind"], fields["story"], fields["revision"], fields["content_hash"]) == (
+        "publish", "/stories/tide-tables/", 1, story.live_revision.content_hash)
+    assert fields["reviewers"] == ["First Reviewer"]
+
+
 def test_a_publish_whose_entry_cannot_be_signed_does_not_happen(writer, reviewer, editor,
                                                                 settings):
     story = publish_story(writer, reviewer, editor)

@@ -245,7 +245,8 @@ ADMIN = [
     Bad("admin: source URL javascript:", "POST", SOURCE_ADD,
         source_form(key="js", url="javascript:alert(1)"), says="Enter a valid URL"),
     Bad("admin: request over DATA_UPLOAD_MAX_MEMORY_SIZE", "POST", STORY_ADD,
-        story_form(body="a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)), expect=(400,)),
+        story_form(body="a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)), expect=(413,),
+        says="The request body is over 4,194,304 bytes"),
     Bad("admin: NUL in the changelist search", "GET", "/admin/stories/story/?q=%00",
         expect=(400,), says="NUL"),
     Bad("public: NUL in search", "GET", "/search/?q=cranes%00", expect=(400,), says="NUL"),
@@ -271,6 +272,26 @@ def test_admin_and_public_pages_refuse_bad_input_cleanly(client, world, bad):
         assert response.status_code in bad.expect, text[:300]
     assert bad.says in text
     assert snapshot_counts() == before
+
+
+def test_a_story_form_too_large_to_read_says_so_on_a_page_of_the_site(client, world):
+    login(client, world["writer"])
+    response = client.post(STORY_ADD, story_form(
+        body="a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)))
+    text = response.content.decode()
+    assert response.status_code == 413
+    assert '<header class="site-header"' in text  # not Django's bare "Bad Request (400)"
+    assert "the story editor keeps your unsaved text" in text
+
+
+@pytest.mark.parametrize("path", ["/search/?q=cranes%00", "/admin/stories/story/?q=%00"])
+def test_a_nul_in_the_address_is_refused_on_a_page_of_the_site(client, world, path):
+    login(client, world["writer"])
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert '<header class="site-header"' in response.content.decode()  # not bare text
+    assert "NUL character (%00)" in response.content.decode()
 
 
 def test_a_refused_admin_form_keeps_the_text(client, world):
