@@ -20,6 +20,7 @@ from audit.admin_mixins import BoundedChangelist, ReadOnlyAdmin
 from .details import readable_details
 from .forms import DATE_FIELDS
 from .models import Event
+from .paging import distinct_values
 from .services import audit_record
 from .signals import acting_as
 
@@ -53,16 +54,8 @@ class ActionFilter(admin.SimpleListFilter):
 
     @staticmethod
     def actions() -> list[tuple[str, str]]:
-        actions, last = [], None
-        while len(actions) < MAX_ACTIONS:
-            following = Event.objects.order_by("action")
-            if last is not None:
-                following = following.filter(action__gt=last)
-            last = following.values_list("action", flat=True).first()
-            if last is None:
-                break
-            actions.append((last, last))
-        return actions
+        return [(action, action) for action in
+                distinct_values(Event.objects.all(), "action", limit=MAX_ACTIONS)]
 
     def queryset(self, request, queryset):
         return queryset.filter(action=self.value()) if self.value() else queryset

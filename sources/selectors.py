@@ -11,16 +11,33 @@ from datetime import datetime
 from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
 
+from audit.paging import distinct_values
+
 from . import evidence
 from .models import Health, Snapshot, Source
 from .pins import PinnedSource
 
 EVIDENCE_CACHE_SECONDS = 3600
+# The outlets the admin's filter lists: a bound, not a limit (its search box finds any outlet).
+MAX_OUTLETS = 200
+OUTLETS_CACHE_KEY, OUTLETS_CACHED = "sources:outlets", 300
 
 
 def good_snapshots():
     """Snapshots that got a page: no error and a status below 400."""
     return Snapshot.objects.good()
+
+
+def outlets() -> list[str]:
+    """The library's outlet names in order (at most MAX_OUTLETS), each found by one lookup in
+    the outlet index and kept in the cache; a save that names a new outlet forgets them."""
+    return cache.get_or_set(OUTLETS_CACHE_KEY, lambda: distinct_values(
+        Source.objects.filter(outlet__gt=""), "outlet", limit=MAX_OUTLETS), OUTLETS_CACHED)
+
+
+def forget_outlets() -> None:
+    """Read the outlet names afresh next time (a source was saved with a changed outlet)."""
+    cache.delete(OUTLETS_CACHE_KEY)
 
 
 def _pin(source: Source) -> PinnedSource:

@@ -60,6 +60,8 @@ def source_create(*, user, **fields) -> Source:
     source.save()
     audit_record(action="source_create", actor=user,
                  details={"key": source.key, "url": source.url, "title": source.title})
+    if source.outlet:
+        transaction.on_commit(selectors.forget_outlets)
     _queue_capture(source)
     return source
 
@@ -109,6 +111,8 @@ def source_update(*, source_id: int, user, **fields) -> Source:
     if changed:
         audit_record(action="source_update", actor=user,
                      details={"key": source.key, "changed": changed})
+    if "outlet" in changed:
+        transaction.on_commit(selectors.forget_outlets)
     if "url" in changed:
         _queue_capture(source)
     return source

@@ -165,7 +165,8 @@ def test_source_create_search_and_filter(writer, django_capture_on_commit_callba
             "key": "reuters-wu", "url": "https://www.reuters.com/a", "title": "Capex plan",
             "outlet": "Reuters", "kind": "report"}, format="json")
     assert response.status_code == 201
-    assert len(callbacks) == 1  # a snapshot is queued
+    queued = [c.args[0].name for c in callbacks if getattr(c, "args", None)]
+    assert queued == ["sources.tasks.capture_source"]  # a snapshot is queued
     SourceFactory(key="other", outlet="Bloomberg")
     assert [s["key"] for s in client.get("/api/v1/sources/?q=capex").json()["results"]] == [
         "reuters-wu"]

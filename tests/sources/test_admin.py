@@ -156,3 +156,42 @@ def test_change_form_lists_the_stories_citing_it(client, writer, other_writer):
     assert "Cranes for the harbour" in page
     assert "A draft you may not see" not in page
     assert "1 other story you cannot open" in page
+
+
+def test_changelist_shows_how_many_stories_cite_each_source_in_the_same_queries_for_more_rows(
+        client, writer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    SourceFactory(key="minutes-may")
+    make_story(writer, title="One", body="They came [@minutes-may].")
+    make_story(writer, title="Two", body="They went [@minutes-may].")
+    login(client, writer)
+    url = reverse("admin:sources_source_changelist")
+    client.get(url)  # the outlet filter's list is cached
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(url).content.decode()
+    assert '<td class="field-cited_by">2</td>' in page
+
+    for n in range(5):
+        SourceFactory(key=f"more-{n}", outlet=f"Outlet {n}")
+        make_story(writer, title=f"More {n}", body=f"Yes [@more-{n}].")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert page.count('<td class="field-cited_by">1</td>') == 5
+    assert len(many) == len(few)
+
+
+def test_a_new_outlet_is_in_the_outlet_filter_at_once(
+        client, writer, django_capture_on_commit_callbacks):
+    SourceFactory(key="wire-story", outlet="Example Wire")
+    login(client, writer)
+    url = reverse("admin:sources_source_changelist")
+    assert "Harbour Board" not in client.get(url).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse(ADD), source_data())
+
+    page = client.get(url).content.decode()
+    assert "?outlet=Harbour+Board" in page and "?outlet=Example+Wire" in page
+    assert "harbour-board" in client.get(url, {"outlet": "Harbour Board"}).content.decode()
