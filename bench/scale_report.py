@@ -144,7 +144,9 @@ def write(figures: dict, sizes: list[int]) -> str:
         "| link sweep: story page p95 meanwhile, unpaced (ms) | " + " | ".join(
             _f((w.get("page_during") or {}).get("p95")) for w in sweeps) + " | |",
         "| link sweep: paced, each worker (NEWSROOM_LINK_CHECK_RATE) | " + " | ".join(
-            f"{w['rate_limit']}: a full sweep in {_f(w['paced_full_sweep_h'])} h"
+            f"{w['rate_limit']}: a full sweep in " + (
+                f"{_f(w['paced_full_sweep_h'])} h" if w["paced_full_sweep_h"] >= 1
+                else f"{_f(w['paced_full_sweep_h'] * 60)} min")
             if w.get("rate_limit") else "—" for w in sweeps) + " | never starves the web |",
     ]
     lines += [
