@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
+from django.utils import timezone
 
 from sources.models import Source
 
@@ -177,6 +178,8 @@ class StoryAdminForm(forms.ModelForm):
             "data-story-url": reverse("api-story-detail", args=[pk]) if pk else "",
             "data-sources-url": reverse("api-source-list"),
             "data-source-admin-url": reverse("admin:sources_source_add"),
+            # The editor's "Checked at" and "kept at" times, like every other time on the page.
+            "data-time-zone": timezone.get_current_timezone_name(),
         }
 
     def _post_clean(self):

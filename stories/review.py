@@ -31,8 +31,41 @@ class IllegalTransition(Conflict):
 
     def __init__(self, state: str, action: str):
         self.state, self.action = state, action
-        super().__init__(f'A story that is {state.replace("_", " ")} cannot be sent to '
-                         f'"{action.replace("_", " ")}".')
+        super().__init__(refusal(state, action))
+
+
+# What each action does to a story, as a refusal says it: "cannot be <done>".
+DONE = {
+    "submit": "submitted for review", "withdraw": "withdrawn from review",
+    "request_changes": "sent back for changes", "approve": "approved", "publish": "published",
+    "schedule": "scheduled", "retract": "retracted", "edit": "edited",
+    "comment": "reviewed with a comment",
+}
+
+
+# A state as a refusal says it: "This story is <…>".
+STATE_TEXT = {DRAFT: "a draft", IN_REVIEW: "in review", CHANGES_REQUESTED: "sent back for changes",
+              APPROVED: "approved", SCHEDULED: "scheduled", PUBLISHED: "published",
+              RETRACTED: "retracted"}
+
+
+def _state_text(state: str) -> str:
+    return STATE_TEXT.get(state, state.replace("_", " "))
+
+
+def refusal(state: str, action: str) -> str:
+    """Why `action` is refused in `state`, in words: already done, or from which states it
+    can be done (e.g. 'This story is in review, so it cannot be published: only an approved or
+    scheduled story can.')."""
+    done = DONE.get(action, f'sent to "{action.replace("_", " ")}"')
+    targets = {target for (_, act), target in TRANSITIONS.items() if act == action}
+    if state in targets and state != DRAFT:
+        return f"This story is already {_state_text(state)}."
+    allowed = sorted({_state_text(frm) for (frm, act) in TRANSITIONS if act == action})
+    reason = f"This story is {_state_text(state)}, so it cannot be {done}"
+    if not allowed:
+        return reason + "."
+    return reason + f": only a story that is {' or '.join(allowed)} can."
 
 
 TRANSITIONS: dict[tuple[str, Action], str] = {

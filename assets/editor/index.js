@@ -16,7 +16,7 @@ import { cite, openGroup, Picker } from "./picker.js";
 import { markdownMode } from "./markdown.js";
 import { lazySearch } from "./search.js";
 import { labelSourceList, readSourceList, sourceLabels, writeSourceList } from "./source-list.js";
-import { debounce, el } from "./util.js";
+import { debounce, el, useTimeZone } from "./util.js";
 
 class Status {
   constructor(mount) {
@@ -35,6 +35,7 @@ class Status {
 
 function start(textarea) {
   const config = textarea.dataset;
+  useTimeZone(config.timeZone);
   const form = textarea.form;
   const row = textarea.closest(".form-row") || textarea.parentElement;
   const title = form.querySelector("#id_title");

@@ -4,7 +4,7 @@
 // story, with its differences; leaving with unsaved changes asks first; an expired session or
 // a lost connection keeps the text here and saves it once the writer is back.
 
-import { clock, debounce, el, request } from "./util.js";
+import { clock, debounce, el, request, stamp } from "./util.js";
 
 const SERVER_PAUSE_MS = 3000;
 const LOCAL_PAUSE_MS = 500;
@@ -140,7 +140,7 @@ export class Keeper {
     const close = () => box.remove();
     box.append(
       el("p", {}, el("strong", {}, "You have unsaved text for this story. "),
-        `It was kept ${kept.where} at ${kept.at.toLocaleString()} and differs from what this form shows.`),
+        `It was kept ${kept.where} at ${stamp(kept.at)} and differs from what this form shows.`),
       el("div", { class: "nr-restore-buttons" },
         el("button", { type: "button", class: "button default", onclick: () => {
           this.fields.write(kept);

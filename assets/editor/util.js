@@ -68,8 +68,30 @@ export async function request(url, { method = "GET", body, signal } = {}) {
   return data;
 }
 
+// The newsroom's time zone (the form's data-time-zone): every other time on the admin's pages
+// is in it, so the editor's are too, whatever the writer's computer is set to.
+let timeZone;
+
+export function useTimeZone(name) {
+  timeZone = name || undefined;
+}
+
+function inZone(date, options) {
+  try {
+    return date.toLocaleString("en-GB", { ...options, hourCycle: "h23", timeZone });
+  } catch (_) { // an unknown zone name: the browser's own rather than nothing
+    return date.toLocaleString("en-GB", { ...options, hourCycle: "h23" });
+  }
+}
+
+// "14:05:09", in the newsroom's time zone.
 export function clock(date) {
-  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return inZone(date, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+// "2 Dec 2026, 14:05", as the admin writes dates, in the newsroom's time zone.
+export function stamp(date) {
+  return inZone(date, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
 export function debounce(fn, ms) {

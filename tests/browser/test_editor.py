@@ -645,3 +645,24 @@ def test_source_list_merge_table(live_server, page_factory, writer, story):
     assert [r["order"] for r in results] == [case[3] for case in LIST_MERGES]
     conflict = results[LIST_MERGES.index(next(c for c in LIST_MERGES if c[3] is None))]
     assert (conflict["theirs"], conflict["yours"]) == ([3, 1, 2], [2, 1, 3])
+
+
+def test_the_editor_tells_times_in_the_newsrooms_zone_not_the_browsers(live_server,
+                                                                       page_factory, writer,
+                                                                       story):
+    """A writer abroad reads "Checked at" in the zone of every other time on the page."""
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    page = open_form(page_factory, live_server, writer, story, timezone_id="Pacific/Kiritimati")
+    type_at_end(page, "\nOne more line.")
+    status = page.locator(".nr-status-check")
+    page.wait_for_function(
+        "() => document.querySelector('.nr-status-check').textContent.startsWith('Checked at')")
+    shown = status.inner_text().removeprefix("Checked at ")[:8]  # "HH:MM:SS"
+    newsroom_now = datetime.now(tz=timezone.get_default_timezone())  # TIME_ZONE
+    # (Kiritimati is UTC+14: the test's TIME_ZONE, UTC, is nowhere near it.)
+    candidates = {(newsroom_now + timedelta(seconds=s)).strftime("%H:%M") for s in (-60, 0, 60)}
+    assert shown[:5] in candidates, (shown, candidates)
+    assert not errors(page)

@@ -171,6 +171,10 @@ SAYS = (".messagelist li, .errornote, .errorlist li, [role=status], [role=alert]
         ".form-errors, .field-errors")
 
 
+# A button's label as the user reads it (a <button>'s text, an <input>'s value).
+LABEL = "b => (b.tagName === 'BUTTON' ? b.textContent : b.value) || b.textContent"
+
+
 class Walker:
     """One signed-in browser page; `press` clicks a button and checks where it ends."""
 
@@ -195,7 +199,7 @@ class Walker:
     def press(self, button, *, says: str | None = None, shows: str | None = None) -> str:
         """Click `button` (a locator); the page it ends on has no problem and says something
         (containing `says`, when given), or, for a button that opens a page, `shows` it."""
-        label = button.first.evaluate("b => b.value || b.textContent").strip()
+        label = button.first.evaluate(LABEL).strip()
         with self.page.expect_navigation() as navigation:
             button.first.click()
         response = navigation.value
@@ -225,7 +229,7 @@ class Walker:
         url = self.page.url
         button.first.click()
         assert self.page.url == url
-        label = button.first.evaluate("b => b.value || b.textContent").strip()
+        label = button.first.evaluate(LABEL).strip()
         self.log.append(f"{self.name:8} {label[:34]:34} -> (browser) {message}")
         return message
 

@@ -63,9 +63,21 @@ def test_a_retracted_story_cannot_be_retracted_again():
         next_state("retracted", Action.RETRACT, live=True)
 
 
-def test_illegal_transition_message_is_readable():
-    with pytest.raises(IllegalTransition, match="in review cannot be sent to \"publish\""):
-        next_state("in_review", Action.PUBLISH)
+@pytest.mark.parametrize("state, action, message", [
+    ("in_review", Action.PUBLISH, "This story is in review, so it cannot be published: only a "
+                                  "story that is approved or scheduled can."),
+    ("draft", Action.APPROVE, "This story is a draft, so it cannot be approved: only a story "
+                              "that is in review can."),
+    ("retracted", Action.RETRACT, "This story is already retracted."),
+    ("in_review", Action.SUBMIT, "This story is already in review."),
+    ("published", Action.SUBMIT, "This story is published, so it cannot be submitted for "
+                                 "review: only a story that is a draft or sent back for changes "
+                                 "can."),
+])
+def test_a_refused_transition_says_why_in_words(state, action, message):
+    with pytest.raises(IllegalTransition) as refused:
+        next_state(state, action, live=state == "retracted")
+    assert str(refused.value) == message
 
 
 PRIOR = [
