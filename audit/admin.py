@@ -15,7 +15,7 @@ from django.utils.html import format_html_join
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 
-from audit.admin_mixins import BoundedChangelist, ReadOnlyAdmin
+from audit.admin_mixins import BoundedChangelist, PageChangeList, ReadOnlyAdmin
 
 from .details import readable_details
 from .forms import DATE_FIELDS
@@ -69,6 +69,15 @@ SEARCH_WORDS = 10
 SEARCH_MATCHES = 1_000
 
 
+class EventChangeList(PageChangeList):
+    """The event list reads what its columns show: not each story's text nor each event's
+    details (a page of 100 events carried 100 story bodies, 22 ms at 100,000 stories)."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).defer(
+            "details", "story__body", "story__dek")
+
+
 @admin.register(Event)
 class EventAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
     """Events can be read and filtered, never added, changed or deleted, even by superusers;
@@ -89,6 +98,9 @@ class EventAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
               "revision_hash", "details_readable", "prev_hash", "hash")
     readonly_fields = fields
     ordering = ("-id",)  # newest first; the "at" column sorts either way
+
+    def get_changelist(self, request, **kwargs):
+        return EventChangeList
 
     def get_queryset(self, request):
         return visible_events(request.user, super().get_queryset(request))
