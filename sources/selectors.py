@@ -250,8 +250,7 @@ def _claim_inputs(revision) -> list[evidence.ClaimInput]:
     return [
         evidence.ClaimInput(ordinal=ordinal, text=text,
                             sources=tuple(numbers[k] for k in keys or [] if k in numbers))
-        for ordinal, text, keys in revision.claims.order_by("ordinal")
-        .values_list("ordinal", "text", "keys")
+        for ordinal, text, keys in ((c.ordinal, c.text, c.keys) for c in revision.ordered_claims)
     ]
 
 
@@ -334,10 +333,7 @@ def evidence_warnings(revision) -> list[dict]:
     """A figures_not_found warning for each claim with a figure or quotation that no cited
     snapshot contains (claims whose sources have no snapshot yet are not judged)."""
     claims, result = _evidence(revision, None)
-    positions = dict(
-        (o, (line, column)) for o, line, column in
-        revision.claims.values_list("ordinal", "line", "column")
-    )
+    positions = {c.ordinal: (c.line, c.column) for c in revision.ordered_claims}
     return [warning for _, warning in _figures_not_found(claims, result, positions)]
 
 

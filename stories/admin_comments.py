@@ -91,8 +91,7 @@ def comments_context(request, story, *, revision=None) -> dict:
     return {
         "comment_threads": comment_threads(story, revision),
         "comment_revision": revision,
-        "comment_claims": list(revision.claims.order_by("ordinal")
-                               .only("id", "revision", "ordinal", "text")) if revision else [],
+        "comment_claims": revision.ordered_claims if revision else [],
         "comments_url": reverse("admin:stories_story_comments", args=[story.pk]),
         "comment_next": request.get_full_path(),
         "can_start_comment": revision is not None and (is_reviewer(user) or is_editor(user)),

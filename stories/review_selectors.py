@@ -156,7 +156,7 @@ def highlight(html: str, states: dict[int, str]) -> SafeString:
 def review_screen(*, story: Story, user) -> ReviewScreen:
     """Everything the reviewer's screen shows for the story's latest revision."""
     revision = story.latest_revision
-    claims = list(revision.claims.order_by("ordinal"))
+    claims = revision.ordered_claims
     latest: dict[int, ClaimCheck] = {}
     mine: dict[int, ClaimCheck] = {}  # this reviewer's own work on this revision, carried
     for check in (ClaimCheck.objects.filter(claim__revision=revision)

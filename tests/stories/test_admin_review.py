@@ -243,6 +243,21 @@ def test_review_screen_has_a_constant_number_of_queries(client, sources, writer,
     assert counts[10] == counts[200]
 
 
+def test_review_screen_reads_the_claims_once_for_rows_hints_warnings_and_comments(
+        client, sources, writer, reviewer):
+    story = submitted(_story_with_claims(writer, 3), writer)
+    client.force_login(staff(reviewer))
+    client.get(review_url(story))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(review_url(story))
+    assert response.status_code == 200
+    assert response.text.count('class="claim-row') == 3
+    assert "Claim 3: Shipment number 2 arrived on time" in response.text  # the comment panel
+    claim_reads = [q["sql"] for q in queries.captured_queries
+                   if 'FROM "stories_claim" ' in q["sql"]]
+    assert len(claim_reads) == 1, claim_reads
+
+
 # --- dashboards ------------------------------------------------------------------------------
 
 
