@@ -1,6 +1,7 @@
 """Admin forms for stories: they validate input and hand it to the workflow in one call."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
@@ -180,6 +181,8 @@ class StoryAdminForm(forms.ModelForm):
             "data-source-admin-url": reverse("admin:sources_source_add"),
             # The editor's "Checked at" and "kept at" times, like every other time on the page.
             "data-time-zone": timezone.get_current_timezone_name(),
+            # A longer body is not sent at all (the form could not keep it): the editor says so.
+            "data-body-limit": settings.NEWSROOM_MAX_BODY_BYTES,
         }
 
     def _post_clean(self):

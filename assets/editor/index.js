@@ -133,7 +133,23 @@ function start(textarea) {
     }),
   });
   if (label) label.addEventListener("click", (event) => { event.preventDefault(); view.focus(); });
-  form.addEventListener("submit", () => { sync.cancel(); textarea.value = view.state.doc.toString(); }, true);
+  form.addEventListener("submit", (event) => {
+    sync.cancel();
+    const text = view.state.doc.toString();
+    const size = new TextEncoder().encode(text).length;
+    const limit = Number(config.bodyLimit) || Infinity;
+    if (size > limit) {
+      // Not sent: a body this long would be refused (over the upload limit, before the form
+      // could keep it), so the writer stays here with every word still in the editor.
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      status.check(`Not saved: the body is ${size.toLocaleString("en-GB")} bytes; the limit is ${limit.toLocaleString("en-GB")} bytes (about 1 MB). Split the story or move material to a linked document.`, "error");
+      status.node.scrollIntoView({ block: "nearest" });
+      view.focus();
+      return;
+    }
+    textarea.value = text;
+  }, true);
 
   toolbar.append(
     el("button", { type: "button", class: "button", "aria-keyshortcuts": "Control+Alt+C",

@@ -666,3 +666,30 @@ def test_the_editor_tells_times_in_the_newsrooms_zone_not_the_browsers(live_serv
     candidates = {(newsroom_now + timedelta(seconds=s)).strftime("%H:%M") for s in (-60, 0, 60)}
     assert shown[:5] in candidates, (shown, candidates)
     assert not errors(page)
+
+
+def test_a_body_over_the_limit_is_not_sent_and_stays_in_the_editor(live_server, page_factory,
+                                                                  writer, story):
+    """A 4.8 MB paste is over the upload limit: sent, it would be refused before the form could
+    keep it. The editor refuses to send it instead, says why, and keeps every word."""
+    page = open_form(page_factory, live_server, writer, story)
+    form_url = page.url
+    editor(page).click()
+    page.keyboard.press("Control+End")
+    pasted = ("A long pasted paragraph that says the port moved 42 tonnes. " * 80 + "\n\n") * 1000
+    page.evaluate("""(text) => {
+        const data = new DataTransfer();
+        data.setData('text/plain', text);
+        document.querySelector('.nr-editor .cm-content').dispatchEvent(new ClipboardEvent(
+            'paste', {clipboardData: data, bubbles: true, cancelable: true}));
+    }""", pasted)
+    page.locator("input[name=_continue]").click()
+    status = page.locator(".nr-status-check")
+    page.wait_for_function("() => document.querySelector('.nr-status-check')"
+                           ".textContent.startsWith('Not saved')")
+    assert "the limit is 1,000,000 bytes" in status.inner_text()
+    assert page.url == form_url
+    length = page.evaluate("() => document.querySelector('.nr-editor .cm-content')"
+                           ".cmView.view.state.doc.length")
+    assert length > len(pasted)
+    assert Story.objects.get(pk=story.pk).body == story.body
