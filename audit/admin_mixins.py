@@ -1,9 +1,12 @@
 """Behaviour shared by the newsroom's admin pages."""
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from .paging import BoundedPaginator
 from .services import display_name
@@ -96,10 +99,18 @@ class SavedByServiceAdmin:
 
 class BoundedChangelist:
     """A changelist that never counts a whole large table: counts stop at audit.paging.LIMIT
-    (the page count shows that many) and the unfiltered total is not counted at all."""
+    (the page count shows that many) and the unfiltered total is not counted at all; each
+    row's selection box is written directly, not rendered through a widget template."""
 
     paginator = BoundedPaginator
     show_full_result_count = False
 
     def get_changelist(self, request, **kwargs):
         return PageChangeList
+
+    def action_checkbox(self, obj):
+        # The same HTML as Django's CheckboxInput render, which costs a template render a row
+        # (a third of a 100-row page's time).
+        label = format_html(_("Select this object for an action - {}"), str(obj))
+        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" '
+                           'aria-label="{}">', helpers.ACTION_CHECKBOX_NAME, str(obj.pk), label)

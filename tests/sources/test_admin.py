@@ -195,3 +195,15 @@ def test_a_new_outlet_is_in_the_outlet_filter_at_once(
     page = client.get(url).content.decode()
     assert "?outlet=Harbour+Board" in page and "?outlet=Example+Wire" in page
     assert "harbour-board" in client.get(url, {"outlet": "Harbour Board"}).content.decode()
+
+
+@pytest.mark.parametrize("title", ["Plain", 'Quotes " and <b>tags</b> & ampersands', "Ünïcode"])
+def test_a_changelist_row_selection_box_is_the_html_django_renders(title):
+    from django.contrib import admin
+
+    from sources.admin import SourceAdmin
+
+    source = Source(pk=42, key="k", title=title)
+    model_admin = SourceAdmin(Source, admin.site)
+    assert model_admin.action_checkbox(source) == admin.ModelAdmin.action_checkbox(
+        model_admin, source)
