@@ -4,10 +4,10 @@ import bisect
 import hashlib
 import sys
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
+from cachetools import LRUCache
 from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
 
@@ -164,43 +164,34 @@ def _refs(snapshots) -> dict[str, SnapshotRef]:
 
 class IndexCache:
     """Snapshots' text indexes (evidence.index_text), least recently used first out once their
-    estimated size passes max_bytes. A snapshot never changes, so an index never goes stale."""
+    estimated size passes max_bytes (cachetools' LRUCache, sized by _index_bytes; a lock, as
+    gunicorn may run threads). A snapshot never changes, so an index never goes stale."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self.size = 0
-        self._items: OrderedDict[tuple, tuple[evidence.TextIndex, int]] = OrderedDict()
+        self._items = LRUCache(maxsize=max_bytes, getsizeof=_index_bytes)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._items)
 
+    @property
+    def size(self) -> int:
+        return self._items.currsize
+
     def get(self, key: tuple) -> evidence.TextIndex | None:
         with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            self._items.move_to_end(key)
-            return item[0]
+            return self._items.get(key)
 
     def put(self, key: tuple, index: evidence.TextIndex) -> None:
-        size = _index_bytes(index)
-        if size > self.max_bytes:
-            return
+        if _index_bytes(index) > self.max_bytes:
+            return  # larger than the whole cache: not kept
         with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self.size -= old[1]
-            self._items[key] = (index, size)
-            self.size += size
-            while self.size > self.max_bytes:
-                _, (_, dropped) = self._items.popitem(last=False)
-                self.size -= dropped
+            self._items[key] = index
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-            self.size = 0
 
 
 def _index_bytes(index: evidence.TextIndex) -> int:
