@@ -55,8 +55,8 @@ def _state_text(state: str) -> str:
 
 def refusal(state: str, action: str) -> str:
     """Why `action` is refused in `state`, in words: already done, or from which states it
-    can be done (e.g. 'This story is in review, so it cannot be published: only an approved or
-    scheduled story can.')."""
+    can be done (e.g. 'This story is in review, so it cannot be published: only a story that is
+    approved or scheduled can.')."""
     done = DONE.get(action, f'sent to "{action.replace("_", " ")}"')
     targets = {target for (_, act), target in TRANSITIONS.items() if act == action}
     if state in targets and state != DRAFT:
