@@ -107,6 +107,7 @@ class Plan:
     authors: int = 0
     sources: int = 0
     link_checks: int = 0
+    broken_every: int = 0
     other_states: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -114,6 +115,10 @@ class Plan:
         self.authors = max(10, round(300 * scale))
         self.sources = max(300, round(30_000 * scale))
         self.link_checks = round(500_000 * scale)
+        # One source in 53 has a broken link, but never fewer than a full API page of them,
+        # so the library filtered by health compares like with like too (a full page at
+        # 1,000 stories, where 300 sources would hold only 6 broken links at that rate).
+        self.broken_every = min(53, self.sources // (STATE_PAGE // 2))
         # Enough of each unpublished state to fill an admin or API page at every size, so a
         # page filtered by state compares like with like (a full page at 1,000 stories too);
         # at 100,000 stories the archive's own proportion (600 a state) is larger anyway.
@@ -274,7 +279,7 @@ def _load_sources(plan, rng, vocabulary, counts) -> list[dict]:
             url = f"https://{code}.example/{index // 100}/{key}"
             title = (f"{vocabulary[index % len(vocabulary)].title()} "
                      f"{vocabulary[(index * 7) % len(vocabulary)]} report {index}")
-            health = "broken" if index % 53 == 7 else "ok"
+            health = "broken" if index % plan.broken_every == 7 % plan.broken_every else "ok"
             published = (EPOCH - timedelta(days=rng.randint(0, 400))).date()
             sources.write((pk, key, url, title, outlet, "", published, "report", "", "",
                            health, fetched, fetched, fetched))

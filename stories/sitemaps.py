@@ -4,8 +4,8 @@ Stories go to files by id (ids 0-499 in /sitemap-stories-0.xml, 500-999 in -1, .
 file is one range scan of the primary key and costs the same in any archive; the protocol
 allows 50,000 URLs a file, and 500 keep each file quick to render. The index lists the files
 that hold a published story, each with the newest change among its stories; it is one grouped
-query, cached until any story changes (its key holds the newest Story.updated_at, an indexed
-look-up).
+query, rendered once and cached until any story changes (its key holds the newest
+Story.updated_at, an indexed look-up), so an unchanged index costs the same in any archive.
 """
 
 from django.contrib.sitemaps import Sitemap
@@ -13,8 +13,8 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.core.cache import cache
 from django.db.models import F, Max
 from django.db.models.functions import Coalesce
-from django.http import Http404
-from django.template.response import TemplateResponse
+from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -59,28 +59,33 @@ class PagesSitemap(Sitemap):
 
 def _story_files() -> list[tuple[int, object]]:
     """(file number, newest change) of every file holding a published story."""
-    newest = Story.objects.aggregate(at=Max("updated_at"))["at"]
-    key = f"sitemap-files:{STORIES_PER_FILE}:{newest.isoformat() if newest else '-'}"
-    files = cache.get(key)
-    if files is None:
-        files = list(Story.objects.published().annotate(file=F("pk") / STORIES_PER_FILE)
-                     .values("file").annotate(last=Max(LAST_CHANGE)).order_by("file")
-                     .values_list("file", "last"))
-        cache.set(key, files, 24 * 3600)
-    return files
+    return list(Story.objects.published().annotate(file=F("pk") / STORIES_PER_FILE)
+                .values("file").annotate(last=Max(LAST_CHANGE)).order_by("file")
+                .values_list("file", "last"))
 
 
 @require_safe
 def sitemap_index(request):
-    """/sitemap.xml: the pages file, then one file per 500 story ids, each with lastmod."""
+    """/sitemap.xml: the pages file, then one file per 500 story ids, each with lastmod.
+
+    The index grows with the archive (one entry per 500 ids), so the rendered XML is cached,
+    keyed by the address it was asked on and the newest Story.updated_at: any change to any
+    story makes a new key, and an unchanged archive is answered from the cache."""
     origin = f"{request.scheme}://{request.get_host()}"
-    entries = [sitemap_views.SitemapIndexItem(origin + reverse("sitemap-pages"), None)]
-    entries += [
-        sitemap_views.SitemapIndexItem(origin + reverse("sitemap-stories", args=[file]), last)
-        for file, last in _story_files()
-    ]
-    return TemplateResponse(request, "sitemap_index.xml", {"sitemaps": entries},
-                            content_type="application/xml")
+    newest = Story.objects.aggregate(at=Max("updated_at"))["at"]
+    key = (f"sitemap-index:{STORIES_PER_FILE}:{origin}:"
+           f"{newest.isoformat() if newest else '-'}")
+    xml = cache.get(key)
+    if xml is None:
+        entries = [sitemap_views.SitemapIndexItem(origin + reverse("sitemap-pages"), None)]
+        entries += [
+            sitemap_views.SitemapIndexItem(origin + reverse("sitemap-stories", args=[file]),
+                                           last)
+            for file, last in _story_files()
+        ]
+        xml = render_to_string("sitemap_index.xml", {"sitemaps": entries}, request)
+        cache.set(key, xml, 24 * 3600)
+    return HttpResponse(xml, content_type="application/xml")
 
 
 @require_safe
