@@ -537,9 +537,11 @@ def pick_source(page, row, text):
     """Choose a library source in a source-list row's autocomplete box, by keyboard."""
     row.locator(".select2-selection").click()
     page.locator(".select2-search__field").fill(text)
-    page.locator(".select2-results__option", has_text=text).first.wait_for()
-    page.wait_for_timeout(300)
+    # Enter picks the highlighted option: wait until the search has answered and the option
+    # asked for is the one highlighted (not a "Searching…" line or an earlier answer).
+    page.locator(".select2-results__option--highlighted", has_text=text).wait_for()
     page.keyboard.press("Enter")
+    row.locator(".select2-selection__rendered", has_text=text).wait_for()
 
 
 def test_two_tabs_changing_the_source_list_combine_both_changes(live_server, page_factory,
