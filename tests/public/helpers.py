@@ -46,13 +46,22 @@ def republish(story: Story, writer, reviewer, editor, *, note="Fixed a figure.",
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
+def sitemap_index(client, **extra) -> dict[str, str]:
+    """The sitemap index at /sitemap.xml as a crawler reads it: each file's address and
+    lastmod."""
+    import xml.etree.ElementTree as ET  # noqa: S405 - our own sitemap
+
+    index = ET.fromstring(client.get("/sitemap.xml", **extra).content)  # noqa: S314  # nosec B314
+    return {entry.findtext(f"{SITEMAP_NS}loc"): entry.findtext(f"{SITEMAP_NS}lastmod")
+            for entry in index.iter(f"{SITEMAP_NS}sitemap")}
+
+
 def sitemap_urls(client) -> list[str]:
     """Every page URL the sitemap lists: the index at /sitemap.xml, then each file it names."""
     import xml.etree.ElementTree as ET  # noqa: S405 - our own sitemap
 
-    index = ET.fromstring(client.get("/sitemap.xml").content)  # noqa: S314  # nosec B314
     urls = []
-    for loc in index.iter(f"{SITEMAP_NS}loc"):
-        file = ET.fromstring(client.get(loc.text).content)  # noqa: S314  # nosec B314
+    for file_url in sitemap_index(client):
+        file = ET.fromstring(client.get(file_url).content)  # noqa: S314  # nosec B314
         urls += [url.text for url in file.iter(f"{SITEMAP_NS}loc")]
     return urls

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audit import paging
 from tests.factories import SourceFactory
-from tests.public.helpers import publish_story, republish, sitemap_urls
+from tests.public.helpers import publish_story, republish, sitemap_index, sitemap_urls
 from tests.security.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -81,17 +81,6 @@ def test_the_sitemap_index_splits_the_stories_into_files_by_id(client, archive):
     assert STORIES_PER_FILE <= 50_000  # the protocol's limit per file
 
 
-def index_entries(client, **extra) -> dict[str, str]:
-    """The sitemap index as a reader's crawler reads it: each file's address and lastmod."""
-    import xml.etree.ElementTree as ET  # noqa: S405 - our own sitemap
-
-    from tests.public.helpers import SITEMAP_NS
-
-    index = ET.fromstring(client.get("/sitemap.xml", **extra).content)  # noqa: S314  # nosec B314
-    return {entry.findtext(f"{SITEMAP_NS}loc"): entry.findtext(f"{SITEMAP_NS}lastmod")
-            for entry in index.iter(f"{SITEMAP_NS}sitemap")}
-
-
 def test_the_cached_sitemap_index_shows_a_retraction_on_the_next_request(
         client, archive, editor):
     from stories import services
@@ -99,27 +88,27 @@ def test_the_cached_sitemap_index_shows_a_retraction_on_the_next_request(
 
     story = archive(1)
     file = f"http://testserver/sitemap-stories-{story.pk // STORIES_PER_FILE}.xml"
-    before = index_entries(client)[file]
-    assert index_entries(client)[file] == before  # answered again, unchanged
+    before = sitemap_index(client)[file]
+    assert sitemap_index(client)[file] == before  # answered again, unchanged
     services.story_retract(story_id=story.pk, user=editor, reason="The figures were wrong.")
-    assert index_entries(client)[file] > before
+    assert sitemap_index(client)[file] > before
 
 
 def test_the_cached_sitemap_index_names_a_new_file_once_a_story_lands_in_it(
         client, archive, monkeypatch):
     monkeypatch.setattr("stories.sitemaps.STORIES_PER_FILE", 1)
     first = archive(1)
-    assert len(index_entries(client)) == 2  # the pages file and the first story's
+    assert len(sitemap_index(client)) == 2  # the pages file and the first story's
     second = archive(1)
-    assert f"http://testserver/sitemap-stories-{second.pk}.xml" in index_entries(client)
-    assert f"http://testserver/sitemap-stories-{first.pk}.xml" in index_entries(client)
+    assert f"http://testserver/sitemap-stories-{second.pk}.xml" in sitemap_index(client)
+    assert f"http://testserver/sitemap-stories-{first.pk}.xml" in sitemap_index(client)
 
 
 def test_the_sitemap_index_names_the_address_it_was_asked_on(client, archive, settings):
     settings.ALLOWED_HOSTS = ["testserver", "news.example"]
     archive(1)
-    index_entries(client)  # cached for testserver
-    other = index_entries(client, HTTP_HOST="news.example")
+    sitemap_index(client)  # cached for testserver
+    other = sitemap_index(client, HTTP_HOST="news.example")
     assert other and all(loc.startswith("http://news.example/") for loc in other)
 
 
