@@ -5,14 +5,15 @@
 import { setDiagnostics } from "@codemirror/lint";
 import { EditorSelection } from "@codemirror/state";
 import { EditorView } from "@codemirror/view";
-import { clock, el, request } from "./util.js";
+import { clock, el, request, tooLong } from "./util.js";
 
 const PAUSE_MS = 300;
 
 export class Checker {
-  constructor({ view, url, sourceIds, panel, status }) {
+  constructor({ view, url, limit, sourceIds, panel, status }) {
     this.view = view;
     this.url = url;
+    this.limit = limit;
     this.sourceIds = sourceIds;
     this.panel = panel;
     this.status = status;
@@ -35,11 +36,22 @@ export class Checker {
     this.timer = setTimeout(() => this.run(), ms);
   }
 
+  // A check waiting for its pause, or on its way, is dropped (the save refusal says more).
+  cancel() {
+    clearTimeout(this.timer);
+    if (this.controller) this.controller.abort();
+  }
+
   async run() {
     const version = this.version;
     if (this.controller) this.controller.abort();
-    const controller = this.controller = new AbortController();
     const body = this.view.state.doc.toString();
+    const why = tooLong(body, this.limit);
+    if (why) {
+      this.refuse(`Not checked: ${why}`);
+      return;
+    }
+    const controller = this.controller = new AbortController();
     try {
       const data = await request(this.url, {
         method: "POST", signal: controller.signal,
@@ -63,12 +75,16 @@ export class Checker {
         return;
       }
       // A refusal with a message (too large, too many markers, NUL, no permission).
-      this.view.dispatch(setDiagnostics(this.view.state, []));
-      this.status.check(`Not checked: ${error.message}`, "error");
-      this.panel.refused(error.message);
+      this.refuse(`Not checked: ${error.message}`);
     } finally {
       if (this.controller === controller) this.controller = null;
     }
+  }
+
+  refuse(message) {
+    this.view.dispatch(setDiagnostics(this.view.state, []));
+    this.status.check(message, "error");
+    this.panel.refused(message.replace(/^Not checked: /, ""));
   }
 
   apply(data) {

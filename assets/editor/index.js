@@ -16,7 +16,7 @@ import { cite, openGroup, Picker } from "./picker.js";
 import { markdownMode } from "./markdown.js";
 import { lazySearch } from "./search.js";
 import { labelSourceList, readSourceList, sourceLabels, writeSourceList } from "./source-list.js";
-import { debounce, el, useTimeZone } from "./util.js";
+import { debounce, el, tooLong, useTimeZone } from "./util.js";
 
 class Status {
   constructor(mount) {
@@ -36,6 +36,7 @@ class Status {
 function start(textarea) {
   const config = textarea.dataset;
   useTimeZone(config.timeZone);
+  const bodyLimit = Number(config.bodyLimit) || Infinity;
   const form = textarea.form;
   const row = textarea.closest(".form-row") || textarea.parentElement;
   const title = form.querySelector("#id_title");
@@ -136,14 +137,14 @@ function start(textarea) {
   form.addEventListener("submit", (event) => {
     sync.cancel();
     const text = view.state.doc.toString();
-    const size = new TextEncoder().encode(text).length;
-    const limit = Number(config.bodyLimit) || Infinity;
-    if (size > limit) {
+    const why = tooLong(text, bodyLimit);
+    if (why) {
       // Not sent: a body this long would be refused (over the upload limit, before the form
       // could keep it), so the writer stays here with every word still in the editor.
       event.preventDefault();
       event.stopImmediatePropagation();
-      status.check(`Not saved: the body is ${size.toLocaleString("en-GB")} bytes; the limit is ${limit.toLocaleString("en-GB")} bytes (about 1 MB). Split the story or move material to a linked document.`, "error");
+      checker.cancel();
+      status.check(`Not saved: ${why}`, "error");
       status.node.scrollIntoView({ block: "nearest" });
       view.focus();
       return;
@@ -163,7 +164,7 @@ function start(textarea) {
 
   const serverPanel = document.getElementById("claims-panel");
   const panel = new Panel({ view, mount: row, serverPanel });
-  checker = new Checker({ view, url: config.checkUrl, sourceIds: readSourceList, panel, status });
+  checker = new Checker({ view, url: config.checkUrl, limit: bodyLimit, sourceIds: readSourceList, panel, status });
 
   const fields = {
     base,

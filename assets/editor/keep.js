@@ -4,7 +4,7 @@
 // story, with its differences; leaving with unsaved changes asks first; an expired session or
 // a lost connection keeps the text here and saves it once the writer is back.
 
-import { clock, debounce, el, request, stamp } from "./util.js";
+import { clock, debounce, el, request, stamp, tooLong } from "./util.js";
 
 const SERVER_PAUSE_MS = 3000;
 const LOCAL_PAUSE_MS = 500;
@@ -17,6 +17,7 @@ function same(a, b) {
 export class Keeper {
   constructor({ config, fields, status, form, showDiff }) {
     this.url = config.draftUrl;
+    this.limit = Number(config.bodyLimit) || Infinity;
     this.storeKey = `newsroom:story-draft:${config.user || "anon"}:${config.story || "new"}`;
     this.fields = fields; // { read(), write(values), base }
     this.status = status;
@@ -84,6 +85,13 @@ export class Keeper {
     if (!this.dirty() || this.submitting) return;
     const values = this.fields.read();
     if (same(values, this.lastServer)) return;
+    const why = tooLong(values.body, this.limit);
+    if (why) {
+      // The server would refuse it unread: kept here, sent once it is short enough.
+      this.writeLocal();
+      this.status.keep(`Kept in this browser only: ${why}`, "warning");
+      return;
+    }
     try {
       await request(this.url, { method: "PUT", body: values });
       this.lastServer = values;

@@ -101,3 +101,12 @@ export function debounce(fn, ms) {
   run.cancel = () => { clearTimeout(timer); timer = null; };
   return run;
 }
+
+// Why a body cannot be sent (checked, kept on the server or saved), or null when it can: over
+// the limit the server would refuse it before reading it, so the editor keeps it here instead.
+export function tooLong(text, limit) {
+  const size = new TextEncoder().encode(text).length;
+  if (!(size > limit)) return null;
+  return `the body is ${size.toLocaleString("en-GB")} bytes; the limit is `
+    + `${limit.toLocaleString("en-GB")} bytes (about 1 MB). Split the story or move material to a linked document.`;
+}

@@ -673,9 +673,12 @@ def test_the_editor_tells_times_in_the_newsrooms_zone_not_the_browsers(live_serv
 def test_a_body_over_the_limit_is_not_sent_and_stays_in_the_editor(live_server, page_factory,
                                                                   writer, story):
     """A 4.8 MB paste is over the upload limit: sent, it would be refused before the form could
-    keep it. The editor refuses to send it instead, says why, and keeps every word."""
+    keep it. The editor refuses to send it instead (to be saved, checked or kept on the server),
+    says why, and keeps every word."""
     page = open_form(page_factory, live_server, writer, story)
     form_url = page.url
+    sent = []
+    page.on("request", lambda request: sent.append(len(request.post_data_buffer or b"")))
     editor(page).click()
     page.keyboard.press("Control+End")
     pasted = ("A long pasted paragraph that says the port moved 42 tonnes. " * 80 + "\n\n") * 1000
@@ -695,3 +698,10 @@ def test_a_body_over_the_limit_is_not_sent_and_stays_in_the_editor(live_server, 
                            ".cmView.view.state.doc.length")
     assert length > len(pasted)
     assert Story.objects.get(pk=story.pk).body == story.body
+    page.keyboard.type(" More.")
+    page.wait_for_function("() => document.querySelector('.nr-status-check')"
+                           ".textContent.startsWith('Not checked: the body is')")
+    assert "the limit is 1,000,000 bytes" in page.locator(".nr-live-panel").inner_text()
+    page.wait_for_function("() => document.querySelector('.nr-status-keep')"
+                           ".textContent.startsWith('Kept in this browser only: the body is')")
+    assert max(sent, default=0) < len(pasted)
