@@ -49,6 +49,11 @@ SOURCES_PER_STORY = 5
 RARE_WORD = "quillmoor"  # in the summary of exactly RARE_STORIES stories, at any size
 RARE_STORIES = 5
 COMMON_WORD = "investment"  # in the text of nearly every story
+# In the title of one story in TITLE_EVERY at any size: the admin's title search finds a full
+# page at 1,000 stories too, so its figures compare like with like (a word of the vocabulary
+# is in about 2 titles at 1,000 stories and 175 at 100,000: one row shown against 50).
+TITLE_WORD = "harbour"
+TITLE_EVERY = 20
 CORRECTED_MANY = 200  # one story corrected this many times
 _SLOT_KEYS = [f"zzz-{i:05d}" for i in range(SOURCES_PER_STORY)]
 _SLOT_TITLES = [f"QQTITLE{i}QQ" for i in range(SOURCES_PER_STORY)]
@@ -357,8 +362,11 @@ def _load_stories(plan, rng, vocabulary, templates, pins, authors, reviewers,
             keys = [pins[i]["key"] for i in numbered]
             words = rng.sample(vocabulary, 60)
             title = " ".join(words[:7]).capitalize()
+            if index % TITLE_EVERY == 3:
+                title = f"{title} {TITLE_WORD}"
             dek = " ".join(words[7:25]).capitalize() + "."
             if index in rare:
+                title = f"{title} near {RARE_WORD}"
                 dek = f"{dek[:-1]} near {RARE_WORD}."
             lead = " ".join(words[25:60]).capitalize() + "."
             body = template.body

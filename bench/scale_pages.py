@@ -22,7 +22,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from bench.scale_data import COMMON_WORD, RARE_WORD
+from bench.scale_data import COMMON_WORD, RARE_WORD, TITLE_WORD
 from sources.models import Source
 from stories.models import Revision, State, Story
 from stories.sitemaps import STORIES_PER_FILE
@@ -80,7 +80,6 @@ def targets() -> list[tuple[str, str, object]]:
               .order_by("-n").first())
     cited = (Source.objects.annotate(n=Count("story_entries")).order_by("-n").first())
     in_review = Story.objects.filter(state=State.IN_REVIEW).order_by("id").first()
-    word = typical.title.split()[1]
     return [
         ("robots.txt (floor)", "/robots.txt", None),
         ("home", "/", None),
@@ -99,7 +98,10 @@ def targets() -> list[tuple[str, str, object]]:
         ("admin inbox", reverse("admin:stories_story_inbox"), editor),
         ("admin story changelist", "/admin/stories/story/", editor),
         ("admin changelist, state filter", "/admin/stories/story/?state__exact=in_review", editor),
-        ("admin changelist, search", f"/admin/stories/story/?q={word}", editor),
+        (f"admin changelist, search, common title word ({TITLE_WORD})",
+         f"/admin/stories/story/?q={TITLE_WORD}", editor),
+        (f"admin changelist, search, rare title word ({RARE_WORD})",
+         f"/admin/stories/story/?q={RARE_WORD}", editor),
         ("admin audit events", "/admin/audit/event/", editor),
         ("admin source changelist", "/admin/sources/source/", editor),
         ("review screen", f"/admin/stories/story/{in_review.pk}/review/", editor),

@@ -64,7 +64,7 @@ class StorySerializer(serializers.ModelSerializer):
                                           allow_null=True,
                                           help_text="Content hash of what readers see.")
     etag = serializers.SerializerMethodField(help_text="Send it back as If-Match to edit.")
-    authors = PersonSerializer(many=True, read_only=True)
+    authors = PersonSerializer(source="author_list", many=True, read_only=True)
 
     class Meta:
         model = Story
