@@ -33,6 +33,8 @@ def _verdict(name: str, warm_p95: float, ratio: float | None) -> str:
 
 def write(figures: dict, sizes: list[int]) -> str:
     small, large = sizes[0], sizes[-1]
+    first = next(iter(figures[small]["pages"].values()))
+    warm_n, cold_n = first["warm"]["n"], first["cold"]["n"]
     head = " | ".join(f"{s:,}" for s in sizes)
     lines = [
         "# The archive benchmark (bench/scale.py)",
@@ -56,8 +58,9 @@ def write(figures: dict, sizes: list[int]) -> str:
         "",
         "## Pages and API calls",
         "",
-        "Warm: caches filled, the same request repeated. Cold: Django's cache cleared before "
-        "each request (PostgreSQL's buffers stay warm). Queries: the number one request runs. "
+        f"Warm: caches filled, the same request repeated ({warm_n} times a page at each "
+        f"size). Cold: Django's cache cleared before each request ({cold_n} times; "
+        "PostgreSQL's buffers stay warm). Queries: the number one request runs. "
         "Seq scans: large tables a query of the request reads with a sequential scan; "
         "filtered: plan nodes on large tables that read 1,000 or more rows only to drop them "
         "by a filter (EXPLAIN ANALYZE of every query). Load: the machine's 1-minute load "

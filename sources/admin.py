@@ -86,6 +86,10 @@ class SourceAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400,
     actions = (capture_selected,)
     inlines = (SnapshotInline, LinkCheckInline)
     list_display = ("key", "title", "outlet", "kind", "health", "cited_by")
+    # As the story list: a source is found in a library of thousands by searching or filtering,
+    # not by scanning a long page, and half the rows is half the page's rendering (Django's
+    # changelist costs about a quarter of a millisecond a row here).
+    list_per_page = 50
     list_filter = ("kind", "health", ("outlet", OutletFilter))
     search_fields = ("key", "title", "outlet", "url")
     readonly_fields = ("added_by_name", "created_at", "updated_at", "health", "health_checked_at")
