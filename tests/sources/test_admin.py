@@ -207,3 +207,13 @@ def test_a_changelist_row_selection_box_is_the_html_django_renders(title):
     model_admin = SourceAdmin(Source, admin.site)
     assert model_admin.action_checkbox(source) == admin.ModelAdmin.action_checkbox(
         model_admin, source)
+
+
+def test_the_library_lists_fifty_sources_a_page_and_the_rest_on_the_next(client, writer):
+    SourceFactory.create_batch(51)
+    login(client, writer)
+    first = client.get(reverse("admin:sources_source_changelist")).content.decode()
+    second = client.get(reverse("admin:sources_source_changelist") + "?p=2").content.decode()
+    assert first.count('class="action-select"') == 50
+    assert "?p=2" in first
+    assert second.count('class="action-select"') == 1
