@@ -64,21 +64,31 @@ def fragment_seconds() -> int:
     return FRAGMENT_SECONDS if settings.NEWSROOM_PAGE_CACHE_SECONDS > 0 else 0
 
 
-def _etag(*parts) -> str:
+def _hexdigest(*parts) -> str:
     raw = "|".join(str(p) for p in (template_version(), settings.NEWSROOM_SITE_NAME, *parts))
-    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _etag(*parts) -> str:
+    return '"' + _hexdigest(*parts) + '"'
+
+
+def story_version(page: selectors.StoryPage) -> str:
+    """A digest of everything the story page shows but today's top stories: the live
+    revision, any story save (workflow step, retraction, author change, a new log entry),
+    names, notes and link health. It keys the page's cached fragments and its ETag."""
+    story = page.story
+    return _hexdigest(
+        "story", story.pk, page.revision.pk, story.updated_at, story.live_updated_at,
+        story.retracted_at, page.link_stamp, [display_name(a) for a in page.authors],
+        page.reviewers, [(c.pk, c.note) for c in page.corrections],
+    )
 
 
 def story_etag(page: selectors.StoryPage, *extra) -> str:
-    """Changes whenever anything on the story page can: the live revision, any story save
-    (workflow step, retraction, author change), names, notes and link health (and `extra`:
-    what else the page shows, e.g. today's top stories)."""
-    story = page.story
-    return _etag(
-        "story", story.pk, page.revision.pk, story.updated_at, story.live_updated_at,
-        story.retracted_at, page.link_stamp, [display_name(a) for a in page.authors],
-        page.reviewers, [(c.pk, c.note) for c in page.corrections], *extra,
-    )
+    """Changes whenever anything on the story page can (story_version, and `extra`: what else
+    the page shows, e.g. today's top stories)."""
+    return _etag(story_version(page), *extra)
 
 
 def story_last_modified(page: selectors.StoryPage):
@@ -158,25 +168,28 @@ def reportable_body(page: selectors.StoryPage) -> str:
 
 
 def page_context(page: selectors.StoryPage, *, origin: str, preview=None) -> dict:
-    """What story_detail.html and its parts need, for the public page and for previews."""
+    """What story_detail.html and its parts need, for the public page and for previews. What
+    only the cached fragments show is passed as functions the template calls on a miss."""
     body = (mark_safe(page.revision.html) if preview  # noqa: S308  # nosec B308 B703 - sanitised when the revision was saved
-            else partial(reportable_body, page))  # a template calls it on a fragment miss
+            else partial(reportable_body, page))
+    url = origin + page.story.get_absolute_url()
     return {
         "page": page, "story": page.story, "revision": page.revision,
         "body": body,
-        "json_ld": json_ld(page, origin=origin),
+        "json_ld": partial(json_ld, page, origin=origin),
         "preview": preview,
         # Readers download the snapshots approved with the live revision (a preview has none).
         # (From the pins the revision already holds: reading page.sources here would cost the
         # warm page, whose source list is a cached fragment, a query.)
         "evidence": not preview and any(pin.snapshot_id for pin in page.revision.pins),
-        "canonical": mark_safe(origin + escape(page.story.get_absolute_url())),  # noqa: S308  # nosec B308 B703
+        "canonical": mark_safe(escape(url)),  # noqa: S308  # nosec B308 B703
+        "origin": origin,
         "site_name": settings.NEWSROOM_SITE_NAME,
         "template_version": template_version(),
+        "page_version": None if preview else story_version(page),
         "fragment_seconds": fragment_seconds(),
-        "lead_image": lead_image(page.revision, origin=origin),
-        "share": [] if preview else share_links(origin + page.story.get_absolute_url(),
-                                                page.revision.title),
+        "lead_image": partial(lead_image, page.revision, origin=origin),
+        "share": partial(share_links, url, page.revision.title) if not preview else [],
     }
 
 

@@ -4,6 +4,7 @@ import difflib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -120,12 +121,21 @@ class StoryPage:
     reviewers: list[str]
     sources: list[CitedSource]
     corrections: list[Correction] = field(default_factory=list)
-    # The story's entries in the public transparency log, oldest first (stories.transparency).
-    log: list = field(default_factory=list)
+    # Whether the page lists the story's entries in the public transparency log (a preview's
+    # revision is not in it).
+    logged: bool = False
 
     @property
     def source_count(self) -> int:
         return len(self.sources)
+
+    @cached_property
+    def log(self) -> list:
+        """The story's entries in the public transparency log, oldest first
+        (stories.transparency), read when first asked for: a page whose cached fragment holds
+        them costs no query. An entry is appended only by a publish, a correction or a
+        retraction, and each saves the story, whose ``updated_at`` keys that fragment."""
+        return story_log(self.story) if self.logged else []
 
     @property
     def link_stamp(self) -> str:
@@ -153,40 +163,46 @@ def cited_sources(revision: Revision) -> list[CitedSource]:
     ]
 
 
-def _revision_page(story: Story, revision: Revision, *, corrections: bool) -> StoryPage:
-    approvals = list(_approving_reviews().filter(revision=revision))
+def _revision_page(story: Story, revision: Revision, *, public: bool) -> StoryPage:
     return StoryPage(
-        # Only the public page: a preview's revision is not in the log.
-        log=story_log(story) if corrections else [],
         story=story, revision=revision, authors=list(story.authors.all()),
-        reviewers=reviewer_names(approvals),
+        reviewers=approving_reviewers(revision),
         sources=cited_sources(revision),
         # A story never republished has no corrections: skip the query.
         # Only notes that came with this revision or an earlier one: a publish landing
         # between these queries cannot put its note on the previous revision's page.
         corrections=list(story.corrections.filter(revision__number__lte=revision.number))
-        if corrections and story.live_updated_at != story.published_at else [],
+        if public and story.live_updated_at != story.published_at else [],
+        logged=public,
     )
+
+
+# What a byline shows of an author (audit.services.display_name).
+_BYLINE_FIELDS = ("username", "first_name", "last_name")
 
 
 def story_page(slug: str) -> StoryPage | None:
-    """A published story's page from its live revision, in six queries at most. The story
-    and its live revision are read in one query, so everything on the page comes from the
-    same revision whatever is published meanwhile."""
+    """A published story's page from its live revision, in four queries (five once it has been
+    corrected). The story and its live revision are read in one query, so everything on the
+    page comes from the same revision whatever is published meanwhile. The revision's HTML
+    is read only when a fragment holding it has to be rendered (a revision is immutable:
+    reading it later reads the same text)."""
     story = (
         Story.objects.published().select_related("live_revision")
         .defer("body", "live_revision__body", "live_revision__errors", "live_revision__warnings",
-               "live_revision__search_vector")
-        .prefetch_related("authors").filter(slug=slug).first()
+               "live_revision__search_vector", "live_revision__html")
+        .prefetch_related(Prefetch("authors", queryset=get_user_model().objects.only(
+            *_BYLINE_FIELDS)))
+        .filter(slug=slug).first()
     )
     if story is None:
         return None
-    return _revision_page(story, story.live_revision, corrections=True)
+    return _revision_page(story, story.live_revision, public=True)
 
 
 def revision_page(revision: Revision) -> StoryPage:
     """Any revision laid out like the story page (for preview links; never cached)."""
-    return _revision_page(revision.story, revision, corrections=False)
+    return _revision_page(revision.story, revision, public=False)
 
 
 # --- review trail -----------------------------------------------------------------------

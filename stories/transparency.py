@@ -147,6 +147,9 @@ def backfill() -> int:
                           selectors.approving_reviewers(story.live_revision),
                           story.retraction_reason, story.retracted_at)
                 appended += 1
+            # The story page lists its entries: a new updated_at keys its cached fragments
+            # afresh (selectors.StoryPage.log).
+            story.save(update_fields=["updated_at"])
     return appended
 
 

@@ -1,10 +1,12 @@
+import io
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 
 from sources.models import Source
-from stories import pages, services
+from stories import pages, services, transparency
 from stories.models import ImmutableRevision, Revision
 from tests.factories import SourceFactory
 from tests.public.helpers import publish_story, republish
@@ -105,6 +107,35 @@ def test_an_author_change_shows_on_the_next_request(client, story, editor, other
     services.story_update(story_id=story.pk, user=editor, authors=[story.authors.first(),
                                                                     other_writer])
     assert other_writer.get_full_name() in text(client, story.get_absolute_url())
+
+
+@pytest.mark.parametrize("who", ["author", "reviewer"])
+def test_a_rename_shows_on_the_next_request(client, story, writer, reviewer, who):
+    text(client, story.get_absolute_url())
+    person = writer if who == "author" else reviewer
+    person.first_name, person.last_name = "Ingrid", "Solberg"
+    person.save()
+    page = text(client, story.get_absolute_url())
+    assert "Ingrid Solberg" in page.split('<header class="story-header">')[1].split("</header>")[0]
+
+
+def test_a_correction_adds_its_log_entry_on_the_next_request(client, story, writer, reviewer,
+                                                            editor):
+    assert "In the public log: 1 entry" in text(client, story.get_absolute_url())
+    republish(story, writer, reviewer, editor, body="Four cranes arrived [@c1].")
+    assert "In the public log: 2 entries" in text(client, story.get_absolute_url())
+
+
+def test_backfilled_log_entries_show_on_a_page_viewed_before(client, writer, reviewer, editor,
+                                                            monkeypatch):
+    from django.core.management import call_command
+
+    monkeypatch.setattr(transparency, "log_revision", lambda **kwargs: None)
+    story = publish_story(writer, reviewer, editor, title="Logged late")
+    monkeypatch.undo()
+    assert "In the public log" not in text(client, story.get_absolute_url())
+    call_command("transparency_backfill", stdout=io.StringIO())
+    assert "In the public log: 1 entry" in text(client, story.get_absolute_url())
 
 
 # --- HTTP caching ---------------------------------------------------------------------------
