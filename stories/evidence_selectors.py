@@ -23,7 +23,7 @@ def revision_snapshots(revision: Revision | None) -> list[Snapshot]:
 def public_evidence(slug: str) -> tuple[Story, list[Snapshot]] | None:
     """A published story and the snapshots approved with its live revision; None when the
     story is not public."""
-    story = published_stories().filter(slug=slug).select_related("live_revision").first()
+    story = published_stories(pins=True).filter(slug=slug).first()
     if story is None or story.live_revision is None:
         return None
     return story, revision_snapshots(story.live_revision)

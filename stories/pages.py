@@ -97,13 +97,20 @@ def story_last_modified(page: selectors.StoryPage):
                                           if s.library_updated_at)])
 
 
+def listing_version(kind: str, number: int, has_next: bool,
+                    items: list[selectors.ListingItem]) -> str:
+    """A digest of what a page of a listing shows: its teasers and its link to older ones. It
+    keys the listing's cached fragment and its ETag."""
+    return _hexdigest(kind, number, has_next, [
+        (i.story.pk, i.story.updated_at, i.revision.pk, i.reviewers,
+         [display_name(a) for a in i.authors]) for i in items])
+
+
 def listing_etag(kind: str, number: int, has_next: bool, items: list[selectors.ListingItem],
                  *extra) -> str:
     """Changes whenever a teaser on that page of the listing, or its link to older ones, can
     (or `extra`, what else the page shows)."""
-    return _etag(kind, number, has_next, *extra, [
-        (i.story.pk, i.story.updated_at, i.revision.pk, i.reviewers,
-         [display_name(a) for a in i.authors]) for i in items])
+    return _etag(listing_version(kind, number, has_next, items), *extra)
 
 
 def corrections_etag(entries) -> str:

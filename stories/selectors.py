@@ -30,20 +30,32 @@ _LISTING_DEFER = ("body", "live_revision__html", "live_revision__body", "live_re
                   "live_revision__warnings", "live_revision__search_vector")
 
 
+# What a byline or a "Reviewed by" line shows of a person (audit.services.display_name).
+_NAME_FIELDS = ("username", "first_name", "last_name")
+
+
+def _bylines():
+    """Authors as bylines show them (for prefetching a story's authors)."""
+    return get_user_model().objects.only(*_NAME_FIELDS)
+
+
 def _approving_reviews():
-    return Review.objects.filter(decision=Decision.APPROVE).select_related("reviewer").order_by(
-        "created_at", "id"
-    )
+    """Approvals in sign-off order, with what reviewer_names needs of each."""
+    return (Review.objects.filter(decision=Decision.APPROVE).select_related("reviewer")
+            .only("revision", "created_at", *(f"reviewer__{name}" for name in _NAME_FIELDS))
+            .order_by("created_at", "id"))
 
 
-def published_stories():
-    """Published (and retracted) stories, newest first, ready for a listing: 3 queries."""
+def published_stories(*, pins: bool = False):
+    """Published (and retracted) stories, newest first, ready for a listing: 3 queries. `pins`:
+    also read each live revision's pinned sources (a teaser counts its sources from the keys;
+    the pins of a 300-source story are ~100 KB of JSON)."""
     return (
         Story.objects.published()
         .select_related("live_revision")
-        .defer(*_LISTING_DEFER)
+        .defer(*_LISTING_DEFER, *(() if pins else ("live_revision__pinned_sources",)))
         .prefetch_related(
-            "authors",
+            Prefetch("authors", queryset=_bylines()),
             Prefetch("live_revision__reviews", queryset=_approving_reviews(),
                      to_attr="approvals"),
         )
@@ -62,8 +74,7 @@ def reviewer_names(reviews) -> list[str]:
 def approving_reviewers(revision: Revision) -> list[str]:
     """Display names of the reviewers who approved this revision, in sign-off order (the names
     only: a publish reads them for its log entry)."""
-    return reviewer_names(_approving_reviews().filter(revision=revision).only(
-        "reviewer", "reviewer__first_name", "reviewer__last_name", "reviewer__username"))
+    return reviewer_names(_approving_reviews().filter(revision=revision))
 
 
 def listing_items(stories) -> list["ListingItem"]:
@@ -177,10 +188,6 @@ def _revision_page(story: Story, revision: Revision, *, public: bool) -> StoryPa
     )
 
 
-# What a byline shows of an author (audit.services.display_name).
-_BYLINE_FIELDS = ("username", "first_name", "last_name")
-
-
 def story_page(slug: str) -> StoryPage | None:
     """A published story's page from its live revision, in four queries (five once it has been
     corrected). The story and its live revision are read in one query, so everything on the
@@ -191,8 +198,7 @@ def story_page(slug: str) -> StoryPage | None:
         Story.objects.published().select_related("live_revision")
         .defer("body", "live_revision__body", "live_revision__errors", "live_revision__warnings",
                "live_revision__search_vector", "live_revision__html")
-        .prefetch_related(Prefetch("authors", queryset=get_user_model().objects.only(
-            *_BYLINE_FIELDS)))
+        .prefetch_related(Prefetch("authors", queryset=_bylines()))
         .filter(slug=slug).first()
     )
     if story is None:

@@ -147,6 +147,8 @@ def home(request):
     page, items = _home(request)
     return render_page(request, "stories/home.html", {
         "page": page, "items": items, "origin": _origin(request),
+        "fragment_seconds": pages.fragment_seconds(),
+        "listing_version": pages.listing_version("home", page.number, page.has_next, items),
         "top_stories": top_stories(request)[1]})
 
 
