@@ -34,8 +34,7 @@ class PinnedSource:
 
     @classmethod
     def from_dict(cls, data: dict) -> "PinnedSource":
-        known = {f.name for f in fields(cls)}
-        return cls(**{name: value for name, value in data.items() if name in known})
+        return cls(**{name: value for name, value in data.items() if name in _FIELD_NAMES})
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -60,6 +59,10 @@ class PinnedSource:
         if current.snapshot_id is not None and current.snapshot_id != self.snapshot_id:
             changed.append(FIELD_LABELS["snapshot"])
         return changed
+
+
+# What a stored pin may carry (a stored list may hold keys an older version wrote).
+_FIELD_NAMES = frozenset(f.name for f in fields(PinnedSource))
 
 
 def pinned(rows: list[dict] | None) -> list[PinnedSource]:

@@ -238,9 +238,10 @@ class Revision(models.Model):
     def short_hash(self) -> str:
         return self.content_hash[:12]
 
-    @property
+    @cached_property
     def pins(self) -> list:
-        """The pinned copies of the numbered sources, in number order."""
+        """The pinned copies of the numbered sources, in number order (read once for this
+        object: a saved revision's pins never change)."""
         return pinned(self.pinned_sources)
 
     @cached_property
