@@ -119,6 +119,17 @@ def test_a_rename_shows_on_the_next_request(client, story, writer, reviewer, who
     assert "Ingrid Solberg" in page.split('<header class="story-header">')[1].split("</header>")[0]
 
 
+@pytest.mark.parametrize("who", ["author", "reviewer"])
+def test_a_rename_shows_on_the_home_page_on_the_next_request(client, story, writer, reviewer,
+                                                             who):
+    text(client, "/")
+    person = writer if who == "author" else reviewer
+    person.first_name, person.last_name = "Ingrid", "Solberg"
+    person.save()
+    teasers = text(client, "/").split('<div class="teasers">')[1].split("</div>")[0]
+    assert "Ingrid Solberg" in teasers
+
+
 def test_a_correction_adds_its_log_entry_on_the_next_request(client, story, writer, reviewer,
                                                             editor):
     assert "In the public log: 1 entry" in text(client, story.get_absolute_url())
