@@ -73,6 +73,11 @@ def _etag(*parts) -> str:
     return '"' + _hexdigest(*parts) + '"'
 
 
+def _bylines(authors) -> list[tuple[str, str]]:
+    """What a byline shows of each author: the name, and the username its link is made of."""
+    return [(a.get_username(), display_name(a)) for a in authors]
+
+
 def story_version(page: selectors.StoryPage) -> str:
     """A digest of everything the story page shows but today's top stories: the live
     revision, any story save (workflow step, retraction, author change, a new log entry),
@@ -80,7 +85,7 @@ def story_version(page: selectors.StoryPage) -> str:
     story = page.story
     return _hexdigest(
         "story", story.pk, page.revision.pk, story.updated_at, story.live_updated_at,
-        story.retracted_at, page.link_stamp, [display_name(a) for a in page.authors],
+        story.retracted_at, page.link_stamp, _bylines(page.authors),
         page.reviewers, [(c.pk, c.note) for c in page.corrections],
     )
 
@@ -103,7 +108,7 @@ def listing_version(kind: str, number: int, has_next: bool,
     keys the listing's cached fragment and its ETag."""
     return _hexdigest(kind, number, has_next, [
         (i.story.pk, i.story.updated_at, i.revision.pk, i.reviewers,
-         [display_name(a) for a in i.authors]) for i in items])
+         _bylines(i.authors)) for i in items])
 
 
 def listing_etag(kind: str, number: int, has_next: bool, items: list[selectors.ListingItem],

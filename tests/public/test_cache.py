@@ -130,6 +130,16 @@ def test_a_rename_shows_on_the_home_page_on_the_next_request(client, story, writ
     assert "Ingrid Solberg" in teasers
 
 
+def test_an_authors_new_username_reaches_the_byline_links_on_the_next_request(client, story,
+                                                                              writer):
+    text(client, story.get_absolute_url())
+    text(client, "/")
+    writer.username = "ingrid-solberg"
+    writer.save()
+    assert 'href="/authors/ingrid-solberg/"' in text(client, story.get_absolute_url())
+    assert 'href="/authors/ingrid-solberg/"' in text(client, "/")
+
+
 def test_a_correction_adds_its_log_entry_on_the_next_request(client, story, writer, reviewer,
                                                             editor):
     assert "In the public log: 1 entry" in text(client, story.get_absolute_url())
