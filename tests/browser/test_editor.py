@@ -442,18 +442,23 @@ def test_add_source_in_the_admin_fills_itself_from_a_pasted_link(live_server, pa
 
 def test_a_check_replaced_while_its_answer_is_read_is_not_reported_as_failed(
         live_server, page_factory, writer, story, monkeypatch):
-    # The first check's answer stops after its headers and first bytes; a change of the source
-    # list then replaces that check (same text, so the same version) while the browser is still
-    # reading the answer. The replaced answer must be dropped, not shown as "Not checked".
+    # Once the form's own checks have settled, a check's answer stops after its headers and first
+    # bytes; a change of the source list then replaces that check (same text, so the same
+    # version) while the browser is still reading the answer. The replaced answer must be
+    # dropped, not shown as "Not checked". (The stall waits for the page to settle: on a busy
+    # machine the form may replace its first check itself while loading.)
     from django.http import StreamingHttpResponse
 
     from stories.api import editor as editor_api
 
     real_check = editor_api.EditorViewSet._check
-    answered, release, calls = threading.Event(), threading.Event(), []
+    stall, answered, release, calls = (threading.Event(), threading.Event(), threading.Event(),
+                                       [])
 
-    def first_answer_stalls(self, request, story_id):
+    def next_answer_stalls(self, request, story_id):
         response = real_check(self, request, story_id)
+        if not stall.is_set():
+            return response
         calls.append(story_id)
         if len(calls) > 1:
             return response
@@ -467,7 +472,7 @@ def test_a_check_replaced_while_its_answer_is_read_is_not_reported_as_failed(
 
         return StreamingHttpResponse(stream(), content_type="application/json")
 
-    monkeypatch.setattr(editor_api.EditorViewSet, "_check", first_answer_stalls)
+    monkeypatch.setattr(editor_api.EditorViewSet, "_check", next_answer_stalls)
     if not writer.is_staff:
         writer.is_staff = True
         writer.save(update_fields=["is_staff"])
@@ -478,15 +483,20 @@ def test_a_check_replaced_while_its_answer_is_read_is_not_reported_as_failed(
         " if (s && s.textContent !== window.__statuses.at(-1))"
         "   window.__statuses.push(s.textContent); })"
         ".observe(document, {subtree: true, childList: true, characterData: true});")
+    checked = ("() => document.querySelector('.nr-status-check').textContent"
+               ".startsWith('Checked')")
+    page.goto(live_server.url + reverse("admin:stories_story_change", args=[story.pk]))
+    page.wait_for_function(checked)
+    page.evaluate("document.querySelector('.nr-status-check').textContent = 'Waiting'")
+    stall.set()
     try:
         checks = lambda r: r.url.endswith("/check/")  # noqa: E731
-        with page.expect_response(checks):  # the first answer's headers are in
-            page.goto(live_server.url + reverse("admin:stories_story_change", args=[story.pk]))
+        with page.expect_response(checks):  # the stalled answer's headers are in
+            page.locator(".source-list").dispatch_event("change")
         assert answered.wait(10)
         with page.expect_event("requestfailed", checks):  # the replaced check is aborted
             page.locator(".source-list").dispatch_event("change")
-        page.wait_for_function(
-            "() => document.querySelector('.nr-status-check').textContent.startsWith('Checked')")
+        page.wait_for_function(checked)
     finally:
         release.set()
     statuses = page.evaluate("window.__statuses")
