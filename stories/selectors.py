@@ -34,8 +34,8 @@ _LISTING_DEFER = ("body", "live_revision__html", "live_revision__body", "live_re
 _NAME_FIELDS = ("username", "first_name", "last_name")
 
 
-def _bylines():
-    """Authors as bylines show them (for prefetching a story's authors)."""
+def _named_users():
+    """Users with only what their names are made of (for prefetching bylines)."""
     return get_user_model().objects.only(*_NAME_FIELDS)
 
 
@@ -55,7 +55,7 @@ def published_stories(*, pins: bool = False):
         .select_related("live_revision")
         .defer(*_LISTING_DEFER, *(() if pins else ("live_revision__pinned_sources",)))
         .prefetch_related(
-            Prefetch("authors", queryset=_bylines()),
+            Prefetch("authors", queryset=_named_users()),
             Prefetch("live_revision__reviews", queryset=_approving_reviews(),
                      to_attr="approvals"),
         )
@@ -198,7 +198,7 @@ def story_page(slug: str) -> StoryPage | None:
         Story.objects.published().select_related("live_revision")
         .defer("body", "live_revision__body", "live_revision__errors", "live_revision__warnings",
                "live_revision__search_vector", "live_revision__html")
-        .prefetch_related(Prefetch("authors", queryset=_bylines()))
+        .prefetch_related(Prefetch("authors", queryset=_named_users()))
         .filter(slug=slug).first()
     )
     if story is None:
