@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from audit.admin_mixins import BoundedChangelist
+from audit.admin_mixins import BoundedChangelist, ReadOnlyAdmin
 from audit.errors import Conflict
 
 from . import reader_selectors, services
@@ -69,7 +69,7 @@ def _may_use_desk(user) -> bool:
 
 
 @admin.register(ErrorReport)
-class ErrorReportAdmin(BoundedChangelist, admin.ModelAdmin):
+class ErrorReportAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
     """Readers' reports, grouped by story and claim, for editors and the story's reviewers."""
 
     def has_module_permission(self, request):
@@ -79,15 +79,6 @@ class ErrorReportAdmin(BoundedChangelist, admin.ModelAdmin):
         if obj is not None:
             return can_handle_reports(request.user, obj.story)
         return _may_use_desk(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return reports_visible_to(request.user, ErrorReport.objects.all())
@@ -165,7 +156,7 @@ class ErrorReportAdmin(BoundedChangelist, admin.ModelAdmin):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(BoundedChangelist, admin.ModelAdmin):
+class SubscriberAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
     """The daily digest for editors: subscriber counts and the next digest as it will go out
     (no addresses are listed)."""
 
@@ -174,15 +165,6 @@ class SubscriberAdmin(BoundedChangelist, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request) and obj is None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):

@@ -26,8 +26,9 @@ class PersonSerializer(serializers.Serializer):
         return display_name(user)
 
 
-class NumberedSourceSerializer(serializers.Serializer):
-    """One source on the numbered list as the revision pins it; its number is its position."""
+class PinnedSourceFields(serializers.Serializer):
+    """What the desk and the public API both say of a numbered source, as the revision pins
+    it; its number is its position on the list."""
 
     number = serializers.IntegerField()
     key = serializers.CharField()
@@ -36,6 +37,11 @@ class NumberedSourceSerializer(serializers.Serializer):
     url = serializers.CharField()
     author = serializers.CharField(allow_blank=True)
     published_on = serializers.CharField(allow_blank=True, help_text="ISO date, or empty.")
+
+
+class NumberedSourceSerializer(PinnedSourceFields):
+    """One source on the numbered list as the revision pins it; its number is its position."""
+
     snapshot = serializers.IntegerField(allow_null=True,
                                         help_text="Id of the snapshot the revision pins.")
     outdated = serializers.ListField(
@@ -306,16 +312,9 @@ class DiffSerializer(serializers.Serializer):
 # --- public ------------------------------------------------------------------------------
 
 
-class PublicSourceSerializer(serializers.Serializer):
+class PublicSourceSerializer(PinnedSourceFields):
     """A numbered source of the live revision, as that revision pins it."""
 
-    number = serializers.IntegerField()
-    key = serializers.CharField()
-    title = serializers.CharField()
-    outlet = serializers.CharField()
-    url = serializers.CharField()
-    author = serializers.CharField(allow_blank=True)
-    published_on = serializers.CharField(allow_blank=True, help_text="ISO date, or empty.")
     snapshot_sha256 = serializers.CharField(
         allow_blank=True, help_text="SHA-256 of the archived copy the reviewer checked.")
     archive_url = serializers.URLField(allow_null=True)

@@ -128,3 +128,21 @@ def test_a_report_on_no_story_is_a_json_404(db, slug):
 def test_a_post_to_no_endpoint_is_a_json_404_not_a_csrf_page(db):
     response = APIClient(enforce_csrf_checks=True).post("/api/v1/no/such/thing/", {})
     assert response.status_code == 404 and "detail" in response.json()
+
+
+@pytest.mark.parametrize("slug", ["a%20b", "%0A%09x", "x" * 300])
+def test_a_report_on_a_hostile_address_works_on_a_cache_that_refuses_unsafe_keys(
+        db, slug, settings):
+    # Memcached refuses keys with spaces, control characters or over 250 characters; Django's
+    # other backends only warn of them, so a warning made an error stands for memcached here.
+    import warnings
+
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "strict-keys"}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        response = APIClient().post(f"/api/v1/public/stories/{slug}/reports/",
+                                    {"claim": 1, "note": NOTE}, format="json")
+    assert response.status_code == 404 and "detail" in response.json()
