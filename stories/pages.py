@@ -1,11 +1,17 @@
 """What the public story page, the home page and the public API detail are built from, and the
-validators (ETag, Last-Modified) that let browsers and the edge cache revalidate them.
+validators (ETags) that let browsers and the edge cache revalidate them.
 
 Templates render the pages on every request. The expensive part, the article's body and its
 numbered sources, is a ``{% cache %}`` fragment keyed by the live revision, the cited sources'
 link-health stamp and the template version (a digest of the templates' own source), so a
 designer's template change or a broken link found later never serves an old fragment, and
 nothing needs a version number bumped by hand.
+
+These pages send an ETag and no Last-Modified: part of what they show has no modification
+date (a person's name, today's top stories, which teasers a page of the listing holds), so no
+date could move whenever the page does, and a client revalidating with If-Modified-Since alone
+would be told its old copy is current (RFC 9110 8.8.2: send none rather than one that is not
+to be trusted).
 """
 
 from __future__ import annotations
@@ -96,12 +102,6 @@ def story_etag(page: selectors.StoryPage, *extra) -> str:
     return _etag(story_version(page), *extra)
 
 
-def story_last_modified(page: selectors.StoryPage):
-    """The latest change to the story or to a cited source's library entry."""
-    return max([page.story.updated_at, *(s.library_updated_at for s in page.sources
-                                          if s.library_updated_at)])
-
-
 def listing_version(kind: str, number: int, has_next: bool,
                     items: list[selectors.ListingItem]) -> str:
     """A digest of what a page of a listing shows: its teasers and its link to older ones. It
@@ -122,10 +122,6 @@ def corrections_etag(entries) -> str:
     """Changes whenever an entry of the public corrections log, or a headline in it, can."""
     return _etag("corrections", [(e.key, e.at, e.note, e.story.live_revision.title)
                                  for e in entries])
-
-
-def listing_last_modified(items: list[selectors.ListingItem]):
-    return max((i.story.updated_at for i in items), default=None)
 
 
 def json_ld(page: selectors.StoryPage, *, origin: str) -> str:

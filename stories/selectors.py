@@ -111,7 +111,6 @@ class CitedSource:
     snapshot_id: int | None = None
     snapshot_fetched_at: datetime | None = None
     health: str = Health.UNKNOWN
-    library_updated_at: datetime | None = None  # the library entry's last change
 
     @property
     def link_broken(self) -> bool:
@@ -161,14 +160,13 @@ def cited_sources(revision: Revision) -> list[CitedSource]:
     pins = revision.pins
     if not pins:
         return []
-    live = {key: (health, updated_at) for key, health, updated_at in Source.objects.filter(
-        key__in=[p.key for p in pins]).values_list("key", "health", "updated_at")}
+    health = dict(Source.objects.filter(key__in=[p.key for p in pins])
+                  .values_list("key", "health"))
     return [
         CitedSource(
             number=number, key=pin.key, source=None if pin.missing else pin,
             snapshot_id=pin.snapshot_id, snapshot_fetched_at=pin.snapshot_at,
-            health=live.get(pin.key, (Health.UNKNOWN,))[0],
-            library_updated_at=live.get(pin.key, (None, None))[1],
+            health=health.get(pin.key, Health.UNKNOWN),
         )
         for number, pin in enumerate(pins, start=1)
     ]

@@ -1,6 +1,7 @@
 """The public reader site: thin views over stories.selectors, rendered by templates per request.
 
-Public pages answer conditional GETs (ETag and Last-Modified via Django's ``condition``) and
+Public pages answer conditional GETs (an ETag via Django's ``condition``; see pages.py for why
+the story page, the home page and the API detail send no Last-Modified) and
 tell shared caches how long they may keep them (``public_page``); the edge cache in front
 (deploy/varnish) is purged on commit after every change that reaches a public page
 (stories.frontend_cache).
@@ -93,11 +94,6 @@ def story_etag(request, slug, **kwargs):
     return pages.story_etag(page, pages.top_stories_stamp(*top_stories(request, page.story.pk)))
 
 
-def story_last_modified(request, slug, **kwargs):
-    page = live_story(request, slug)
-    return None if page is None else pages.story_last_modified(page)
-
-
 # --- pages ----------------------------------------------------------------------------------
 
 
@@ -136,13 +132,9 @@ def _home_etag(request):
                               pages.top_stories_stamp(*top_stories(request)))
 
 
-def _home_last_modified(request):
-    return pages.listing_last_modified(_home(request)[1])
-
-
 @require_safe
 @public_page
-@condition(etag_func=_home_etag, last_modified_func=_home_last_modified)
+@condition(etag_func=_home_etag)
 def home(request):
     page, items = _home(request)
     return render_page(request, "stories/home.html", {
@@ -154,7 +146,7 @@ def home(request):
 
 @require_safe
 @public_page
-@condition(etag_func=story_etag, last_modified_func=story_last_modified)
+@condition(etag_func=story_etag)
 def story_detail(request, slug):
     page = live_story(request, slug)
     if page is None:

@@ -33,7 +33,7 @@ from sources.csl import story_sources_csl
 from sources.selectors import evidence_warnings
 from stories import frontend_cache, selectors, services, transparency
 from stories.models import ClaimCheck, Revision, State, Story
-from stories.pages import story_etag, story_last_modified
+from stories.pages import story_etag
 from stories.services import CheckInput, StaleRevision
 from stories.source_views import story_evidence
 from stories.views import cache_headers, live_story, public_page
@@ -491,11 +491,6 @@ def _public_etag(request, slug=None):
     return None if page is None else story_etag(page).replace('"', '"api-', 1)
 
 
-def _public_last_modified(request, slug=None):
-    page = live_story(request, slug)
-    return None if page is None else story_last_modified(page)
-
-
 @extend_schema_view(
     list=extend_schema(summary="Published stories, newest first", auth=[],
                        parameters=[IF_NONE_MATCH],
@@ -527,7 +522,7 @@ class PublicStoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Newsr
         return _cacheable(request, self.get_paginated_response(items).data)
 
     @method_decorator(public_page)
-    @method_decorator(condition(etag_func=_public_etag, last_modified_func=_public_last_modified))
+    @method_decorator(condition(etag_func=_public_etag))
     def retrieve(self, request, slug=None):
         page = live_story(request, slug)  # read once: the validators above used it too
         if page is None:

@@ -1,0 +1,69 @@
+"""Conditional GET as clients send it: a 304 only while the client's copy is what the page
+would show now, whichever validator the client sends back (some crawlers and proxies send
+only If-Modified-Since)."""
+
+import pytest
+
+from tests.factories import SourceFactory
+from tests.public.helpers import publish_story
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _cache_on(settings):
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
+    settings.NEWSROOM_PAGE_STALE_SECONDS = 60
+
+
+@pytest.fixture
+def story(writer, reviewer, editor):
+    return publish_story(writer, reviewer, editor, title="Harbour cranes arrive",
+                         body="Five cranes arrived [@c1].", sources=[SourceFactory(key="c1")])
+
+
+def urls(story) -> dict[str, str]:
+    return {"story": story.get_absolute_url(), "home": "/",
+            "api": f"/api/v1/public/stories/{story.slug}/"}
+
+
+def revalidate(client, url, first):
+    """Ask again the way a client holding `first` does: with every validator it was given."""
+    headers = {}
+    if first.has_header("ETag"):
+        headers["HTTP_IF_NONE_MATCH"] = first["ETag"]
+    if first.has_header("Last-Modified"):
+        headers["HTTP_IF_MODIFIED_SINCE"] = first["Last-Modified"]
+    return client.get(url, **headers)
+
+
+def revalidate_by_date(client, url, first):
+    """Ask again the way a crawler that keeps only dates does: If-Modified-Since alone."""
+    if not first.has_header("Last-Modified"):
+        return client.get(url)
+    return client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+
+
+@pytest.mark.parametrize("which", ["story", "home", "api"])
+@pytest.mark.parametrize("who", ["author", "reviewer"])
+def test_a_client_revalidating_by_date_reads_a_rename(client, story, writer, reviewer, which,
+                                                      who):
+    url = urls(story)[which]
+    first = client.get(url)
+    person = writer if who == "author" else reviewer
+    person.first_name, person.last_name = "Ingrid", "Solberg"
+    person.save()
+    again = revalidate_by_date(client, url, first)
+    assert again.status_code == 200
+    assert "Ingrid Solberg" in again.content.decode()
+
+
+def test_a_client_revalidating_by_date_reads_the_top_stories_of_now(
+        client, story, writer, reviewer, editor, django_capture_on_commit_callbacks):
+    first = client.get(story.get_absolute_url())
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_story(writer, reviewer, editor, title="Ferry timetable changes")
+    again = revalidate_by_date(client, story.get_absolute_url(), first)
+    assert again.status_code == 200
+    assert "Ferry timetable changes" in again.content.decode()
+
