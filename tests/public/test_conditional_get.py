@@ -67,3 +67,35 @@ def test_a_client_revalidating_by_date_reads_the_top_stories_of_now(
     assert again.status_code == 200
     assert "Ferry timetable changes" in again.content.decode()
 
+
+def top_box(page: str) -> str:
+    return page.split('<section class="top-stories"')[1].split("</section>")[0]
+
+
+@pytest.mark.parametrize("which", ["story", "home"])
+def test_a_reviewers_rename_reaches_todays_top_stories_on_the_next_request(
+        client, story, writer, reviewer, editor, which, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_story(writer, reviewer, editor, title="Ferry timetable changes")
+    url = story.get_absolute_url() if which == "story" else "/"
+    first = client.get(url)
+    assert "First Reviewer" in top_box(first.content.decode())
+    with django_capture_on_commit_callbacks(execute=True):
+        reviewer.first_name, reviewer.last_name = "Ingrid", "Solberg"
+        reviewer.save()
+    assert "Ingrid Solberg" in top_box(client.get(url).content.decode())
+
+
+def test_a_client_revalidating_a_page_whose_only_change_is_a_top_storys_reviewer_reads_it(
+        client, story, writer, second_reviewer, reviewer, editor,
+        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        checked = publish_story(writer, second_reviewer, editor, title="Ferry timetable changes")
+    first = client.get(checked.get_absolute_url())
+    assert "First Reviewer" in top_box(first.content.decode())
+    with django_capture_on_commit_callbacks(execute=True):
+        reviewer.first_name, reviewer.last_name = "Ingrid", "Solberg"
+        reviewer.save()
+    again = revalidate(client, checked.get_absolute_url(), first)
+    assert again.status_code == 200
+    assert "Ingrid Solberg" in top_box(again.content.decode())
