@@ -6,10 +6,12 @@ from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.contrib.syndication.views import Feed, add_domain
 from django.urls import reverse
+from django.views.decorators.http import conditional_page, require_safe
 
 from audit.services import display_name
 
 from . import selectors
+from .views import public_page
 
 
 class LatestStoriesFeed(Feed):
@@ -57,6 +59,15 @@ class LatestStoriesFeed(Feed):
                 entry["unique_id"] = add_domain(domain, entry["unique_id"], request.is_secure())
         return feed
 
+    def __call__(self, request, *args, **kwargs):
+        # Django dates the feed by its newest item's publication or correction, but a feed
+        # also changes with a retraction (the title's prefix) and a byline (an author added or
+        # renamed): a cache comparing that date would keep the old feed. The ETag (a digest of
+        # the feed, see latest_stories_feed) is its validator.
+        response = super().__call__(request, *args, **kwargs)
+        del response.headers["Last-Modified"]
+        return response
+
     def item_pubdate(self, item):
         return item.published_at
 
@@ -65,3 +76,7 @@ class LatestStoriesFeed(Feed):
 
     def item_author_name(self, item):
         return ", ".join(display_name(a) for a in item.authors.all()) or None
+
+
+# Cached like every public page; a 304 when the reader's copy is the feed as it is now.
+latest_stories_feed = require_safe(public_page(conditional_page(LatestStoriesFeed())))

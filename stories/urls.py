@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import reader_views, sitemaps, source_views, transparency_views, views
-from .feeds import LatestStoriesFeed
+from .feeds import latest_stories_feed
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,7 +34,7 @@ urlpatterns = [
     path(f".well-known/{transparency_views.WELL_KNOWN}", transparency_views.well_known,
          name="well-known-transparency"),
     path("preview/<str:token>/", views.preview, name="preview"),
-    path("feed/", LatestStoriesFeed(), name="feed"),
+    path("feed/", latest_stories_feed, name="feed"),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     path("sitemap-pages.xml", sitemaps.sitemap_pages, name="sitemap-pages"),
     path("sitemap-stories-<int:file>.xml", sitemaps.sitemap_stories, name="sitemap-stories"),

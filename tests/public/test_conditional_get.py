@@ -99,3 +99,40 @@ def test_a_client_revalidating_a_page_whose_only_change_is_a_top_storys_reviewer
     again = revalidate(client, checked.get_absolute_url(), first)
     assert again.status_code == 200
     assert "Ingrid Solberg" in top_box(again.content.decode())
+
+
+# --- the RSS feed ----------------------------------------------------------------------------
+
+
+def test_browsers_revalidate_the_feed_and_shared_caches_keep_it_briefly(client, story):
+    response = client.get("/feed/")
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    assert {"public", "max-age=0", "s-maxage=300"} <= directives
+    assert {"Cookie", "Accept-Encoding"} <= {v.strip() for v in response["Vary"].split(",")}
+
+
+@pytest.mark.parametrize("change", ["retraction", "rename"])
+def test_a_feed_reader_revalidating_reads_the_change(client, story, editor, writer, change):
+    first = client.get("/feed/")
+    if change == "retraction":
+        from stories import services
+
+        services.story_retract(story_id=story.pk, user=editor, reason="Forged source.")
+        expected = "Retracted: Harbour cranes arrive"
+    else:
+        writer.first_name, writer.last_name = "Ingrid", "Solberg"
+        writer.save()
+        expected = "Ingrid Solberg"
+    again = client.get("/feed/")
+    assert expected in again.content.decode()
+    # What any cache holding the first copy (the edge, a proxy, the reader's own) compares.
+    for header in ("ETag", "Last-Modified"):
+        assert not again.has_header(header) or again[header] != first[header], header
+    assert revalidate(client, "/feed/", first).status_code == 200
+    assert revalidate_by_date(client, "/feed/", first).status_code == 200
+
+
+def test_an_unchanged_feed_answers_304(client, story):
+    first = client.get("/feed/")
+    again = client.get("/feed/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and "s-maxage=300" in again["Cache-Control"]
