@@ -40,15 +40,16 @@ from audit.services import display_name
 from . import selectors
 from .report_links import with_report_links
 
-# Every template the public story and home pages are made of: their source is the template
-# version, part of the fragment-cache key and of every ETag.
+# Every template the public pages answering 304 are made of (story, home, corrections,
+# transparency): their source is the template version, part of the fragment-cache key and of
+# every ETag, so a release with new templates is never answered "not modified".
 TEMPLATES = (
     "base.html", "stories/story_detail.html", "stories/_story_meta.html",
     "stories/_story_article.html", "stories/_story_text.html", "stories/_reviewers.html",
     "stories/_log_entries.html",
     "stories/home.html", "stories/_teaser.html", "stories/_pagination.html",
     "stories/_report_control.html", "stories/_reader_extras.html", "stories/_top_teaser.html",
-    "stories/_bring_back.html",
+    "stories/_bring_back.html", "stories/corrections.html", "stories/transparency.html",
 )
 # A day: a fragment's key names everything it depends on, so it is never stale, only unused.
 FRAGMENT_SECONDS = 24 * 3600
@@ -79,7 +80,9 @@ def _hexdigest(*parts) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def _etag(*parts) -> str:
+def page_etag(*parts) -> str:
+    """A strong ETag over `parts` and what every public page shows besides them (the
+    templates' source, the site's name)."""
     return '"' + _hexdigest(*parts) + '"'
 
 
@@ -103,7 +106,7 @@ def story_version(page: selectors.StoryPage) -> str:
 def story_etag(page: selectors.StoryPage, *extra) -> str:
     """Changes whenever anything on the story page can (story_version, and `extra`: what else
     the page shows, e.g. today's top stories)."""
-    return _etag(story_version(page), *extra)
+    return page_etag(story_version(page), *extra)
 
 
 def listing_version(kind: str, number: int, has_next: bool,
@@ -119,12 +122,12 @@ def listing_etag(kind: str, number: int, has_next: bool, items: list[selectors.L
                  *extra) -> str:
     """Changes whenever a teaser on that page of the listing, or its link to older ones, can
     (or `extra`, what else the page shows)."""
-    return _etag(listing_version(kind, number, has_next, items), *extra)
+    return page_etag(listing_version(kind, number, has_next, items), *extra)
 
 
 def corrections_etag(entries) -> str:
     """Changes whenever an entry of the public corrections log, or a headline in it, can."""
-    return _etag("corrections", [(e.key, e.at, e.note, e.story.live_revision.title)
+    return page_etag("corrections", [(e.key, e.at, e.note, e.story.live_revision.title)
                                  for e in entries])
 
 

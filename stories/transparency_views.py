@@ -10,7 +10,7 @@ from audit import transparency as log
 from audit.models import TransparencyEntry
 
 from .api.transparency import entry_body, log_document
-from .pages import template_version
+from .pages import page_etag
 from .views import _page_number, public_page, render_page
 
 PAGE_SIZE = 50
@@ -32,7 +32,7 @@ def _endpoints(request) -> dict:
 def _log_etag(request, **kwargs):
     # The log only grows; keys change with the configuration (a rotation).
     keys = "-".join(sorted(log.public_keys()))
-    return f'"log-{log.log_size()}-{_page_number(request)}-{keys}-{template_version()}"'
+    return page_etag("log", log.log_size(), _page_number(request), keys)
 
 
 @require_safe

@@ -136,3 +136,30 @@ def test_an_unchanged_feed_answers_304(client, story):
     first = client.get("/feed/")
     again = client.get("/feed/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304 and "s-maxage=300" in again["Cache-Control"]
+
+
+# --- a new release's templates ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url,template", [("/", "home.html"),
+                                          ("/corrections/", "corrections.html"),
+                                          ("/transparency/", "transparency.html")])
+def test_a_page_revalidated_after_its_template_changed_is_sent_again(client, settings, story,
+                                                                    tmp_path, url, template):
+    first = client.get(url)
+    (tmp_path / "stories").mkdir()
+    (tmp_path / "stories" / template).write_text(
+        '{% extends "base.html" %}{% block content %}The new layout{% endblock %}')
+    settings.TEMPLATES = [{**settings.TEMPLATES[0],
+                           "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and "The new layout" in again.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/", "/corrections/", "/transparency/", "/feed/"])
+def test_a_page_revalidated_after_the_site_was_renamed_is_sent_again(client, settings, story,
+                                                                    url):
+    first = client.get(url)
+    settings.NEWSROOM_SITE_NAME = "The Eastmere Ledger"
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and "The Eastmere Ledger" in again.content.decode()
