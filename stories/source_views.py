@@ -21,7 +21,7 @@ from sources import archive, extraction, wacz
 from sources.models import Snapshot
 
 from . import evidence_selectors, frontend_cache, selectors
-from .views import cache_headers, listing_page, render_page
+from .views import cache_headers, listing_page, public_page, render_page
 
 # The archived page runs nothing and loads nothing: no script, no request to the original
 # site or to us (images and styles inline only), and it may be framed by our own page only.
@@ -180,6 +180,7 @@ def _evidence_etag(request, slug):
 
 
 @require_safe
+@public_page  # outside condition(): a 304 repeats the 200's Cache-Control and Vary
 @condition(etag_func=_evidence_etag)
 def story_evidence(request, slug):
     """A published story's evidence: the snapshots approved with its live revision, as WACZ."""
@@ -191,7 +192,7 @@ def story_evidence(request, slug):
         response = evidence_response(story, story.live_revision, snapshots)
     except archive.NotArchived as exc:
         raise Http404("This story has no archived sources.") from exc
-    return cache_headers(request, response)
+    return response
 
 
 def staff_notice(request, title: str, message: str, status: int = 404) -> HttpResponse:

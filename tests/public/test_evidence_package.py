@@ -106,6 +106,17 @@ def test_evidence_answers_304_to_a_current_copy(client, published):
     assert again.status_code == 304
 
 
+@pytest.mark.parametrize("name", ["story-evidence", "api-public-story-evidence"])
+def test_evidence_304_repeats_the_caching_headers_of_its_200(client, settings, published, name):
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
+    url = reverse(name, args=[published[0].slug])
+    first = client.get(url)
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    for header in ("ETag", "Cache-Control", "Vary"):
+        assert again.get(header) == first[header], header
+
+
 def test_evidence_covers_only_snapshots_approved_with_the_live_revision(client, published,
                                                                         site, writer):
     story, approved = published
