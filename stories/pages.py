@@ -261,10 +261,12 @@ def top_stories_for(story_id: int | None = None,
     return shown[:settings.NEWSROOM_TOP_STORIES]
 
 
-def top_stories_stamp(generation: str, shown: list[tuple[int, str]]) -> tuple[str, list[int]]:
-    """What a page's ETag takes of its top stories: which they are, and the generation their
-    teasers (headlines, reviewers) were built in."""
-    return generation, [pk for pk, _ in shown]
+def top_stories_stamp(shown: list[tuple[int, str]]) -> list[str]:
+    """What a page's ETag takes of its top stories: the teasers it shows. (Not the generation
+    they were built in: a generation another process's local cache never started, or a write
+    the shared cache dropped, would keep a rebuilt list's ETag, and so an old headline, for
+    good.)"""
+    return [html for _, html in shown]
 
 
 # Plain links to common networks' own share pages: no script, no tracker, nothing loaded

@@ -76,22 +76,21 @@ def live_story(request, slug) -> selectors.StoryPage | None:
     return found[1]
 
 
-def top_stories(request, story_id: int | None = None) -> tuple[str, list]:
-    """(live generation, teasers) of the top stories a page shows, read once per request: the
-    ETag and the page share them (one shared-cache read each, not two)."""
+def top_stories(request, story_id: int | None = None) -> list:
+    """The teasers of the top stories a page shows, read once per request: the ETag and the
+    page share them (one shared-cache read each, not two)."""
     found = getattr(request, "_newsroom_top", None)
     if found is None or found[0] != story_id:
-        generation = pages.live_generation()
-        found = (story_id, generation, pages.top_stories_for(story_id, generation))
+        found = (story_id, pages.top_stories_for(story_id))
         request._newsroom_top = found
-    return found[1], found[2]
+    return found[1]
 
 
 def story_etag(request, slug, **kwargs):
     page = live_story(request, slug)
     if page is None:
         return None
-    return pages.story_etag(page, pages.top_stories_stamp(*top_stories(request, page.story.pk)))
+    return pages.story_etag(page, pages.top_stories_stamp(top_stories(request, page.story.pk)))
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -129,7 +128,7 @@ def _home(request):
 def _home_etag(request):
     page, items = _home(request)
     return pages.listing_etag("home", page.number, page.has_next, items,
-                              pages.top_stories_stamp(*top_stories(request)))
+                              pages.top_stories_stamp(top_stories(request)))
 
 
 @require_safe
@@ -141,7 +140,7 @@ def home(request):
         "page": page, "items": items, "origin": _origin(request),
         "fragment_seconds": pages.fragment_seconds(),
         "listing_version": pages.listing_version("home", page.number, page.has_next, items),
-        "top_stories": top_stories(request)[1]})
+        "top_stories": top_stories(request)})
 
 
 @require_safe
@@ -153,7 +152,7 @@ def story_detail(request, slug):
         raise Http404("No published story at this address.")
     response = render_page(request, "stories/story_detail.html", {
         **pages.page_context(page, origin=_origin(request)),
-        "top_stories": top_stories(request, page.story.pk)[1]})
+        "top_stories": top_stories(request, page.story.pk)})
     return frontend_cache.tag(response, frontend_cache.story_page_tags(page))
 
 
