@@ -62,11 +62,30 @@ def _digest(sources: tuple[str, ...]) -> str:
     return hashlib.sha256("\x00".join(sources).encode()).hexdigest()[:12]
 
 
+# The project's own packages: what they render goes into the public pages.
+_CODE = ("audit", "sources", "stories", "newsroom")
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A digest of the project's Python source, read once per process: a release whose code
+    renders something differently (JSON-LD, share links, report controls, names) is a new
+    version, as a changed template is."""
+    digest = hashlib.sha256()
+    for package in _CODE:
+        for path in sorted((settings.BASE_DIR / package).rglob("*.py")):
+            digest.update(str(path.relative_to(settings.BASE_DIR)).encode() + b"\x00")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def template_version() -> str:
-    """A digest of the public templates' source: a changed template is a new version."""
+    """A digest of the public templates' source and of the code (code_version): a changed
+    template or a new release is a new version, in every fragment key and ETag."""
     # The loaders keep compiled templates (and reload them in development), so this reads
     # strings already in memory; equal strings hash once (lru_cache).
-    return _digest(tuple(get_template(name).template.source for name in TEMPLATES))
+    return _digest((code_version(),
+                    *(get_template(name).template.source for name in TEMPLATES)))
 
 
 def fragment_seconds() -> int:

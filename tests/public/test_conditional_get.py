@@ -178,3 +178,26 @@ def test_the_etag_follows_the_top_stories_shown_even_when_no_new_generation_was_
     again = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 200
     assert "Ferry timetable stays" in top_box(again.content.decode())
+
+
+def test_a_release_that_renders_differently_reaches_a_revalidating_client(client, story,
+                                                                          monkeypatch):
+    from stories import pages
+
+    first = client.get(story.get_absolute_url())
+    # The release: new code (a share network more) and so a new digest of the code.
+    network = ("threads", "Threads", "https://www.threads.net/intent/post?{q}",
+               lambda url, title: {"text": f"{title} {url}"})
+    monkeypatch.setattr(pages, "_SHARE", (*pages._SHARE, network))
+    monkeypatch.setattr(pages, "code_version", lambda: "the-next-release", raising=False)
+    again = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and 'class="share-threads"' in again.content.decode()
+
+
+def test_the_code_version_comes_from_the_code(monkeypatch):
+    from stories import pages
+
+    assert pages.code_version() == pages.code_version()
+    before = pages.template_version()
+    monkeypatch.setattr(pages, "code_version", lambda: "the-next-release")
+    assert pages.template_version() != before
