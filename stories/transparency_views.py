@@ -30,8 +30,9 @@ def _endpoints(request) -> dict:
 
 
 def _log_etag(request, **kwargs):
-    # The log only grows; keys change with the configuration (a rotation).
-    keys = "-".join(sorted(log.public_keys()))
+    # The log only grows; the keys, and which one is current, change with the configuration
+    # (a rotation, or one rolled back: the same keys, another one current).
+    keys = [(key["id"], key["current"]) for key in log.published_keys()]
     return page_etag("log", log.log_size(), _page_number(request), keys)
 
 

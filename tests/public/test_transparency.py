@@ -134,6 +134,20 @@ def test_a_rotated_key_is_still_published_and_its_heads_still_verify(client, sto
     tree_heads.read(old, _keys(client))
 
 
+@pytest.mark.parametrize("url", ["/transparency/", "/.well-known/newsroom-transparency.json"])
+def test_a_rotation_rolled_back_is_not_answered_304(client, story, settings, url):
+    # Rotate to a new key, then back: the same two keys are published, the other one current.
+    old = log.signing_key()
+    new = Ed25519PrivateKey.generate()
+    settings.TRANSPARENCY_SIGNING_KEY = checkpoints.private_key_text(new)
+    settings.TRANSPARENCY_VERIFY_KEYS = [checkpoints.public_key_text(old)]
+    rotated = client.get(url)
+    settings.TRANSPARENCY_SIGNING_KEY = checkpoints.private_key_text(old)
+    settings.TRANSPARENCY_VERIFY_KEYS = [checkpoints.public_key_text(new)]
+    back = client.get(url, HTTP_IF_NONE_MATCH=rotated["ETag"])
+    assert back.status_code == 200 and back.content != rotated.content
+
+
 def test_a_tree_head_signed_with_another_key_is_refused(client, story):
     head = client.get(reverse("api-transparency-tree-head")).json()
     forged = tree_heads.sign(size=head["size"], root=head["root"], timestamp=head["timestamp"],
