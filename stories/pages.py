@@ -147,7 +147,7 @@ def listing_etag(kind: str, number: int, has_next: bool, items: list[selectors.L
 def corrections_etag(entries) -> str:
     """Changes whenever an entry of the public corrections log, or a headline in it, can."""
     return page_etag("corrections", [(e.key, e.at, e.note, e.story.live_revision.title)
-                                 for e in entries])
+                                     for e in entries])
 
 
 def json_ld(page: selectors.StoryPage, *, origin: str) -> str:

@@ -1,10 +1,9 @@
 """The public reader site: thin views over stories.selectors, rendered by templates per request.
 
-Public pages answer conditional GETs (an ETag via Django's ``condition``; see pages.py for why
-the story page, the home page and the API detail send no Last-Modified) and
-tell shared caches how long they may keep them (``public_page``); the edge cache in front
-(deploy/varnish) is purged on commit after every change that reaches a public page
-(stories.frontend_cache).
+Public pages answer conditional GETs (an ETag via Django's ``condition``; pages.py says why
+the story page, the home page and the API detail send no Last-Modified) and tell shared
+caches how long they may keep them (``public_page``); the edge cache in front (deploy/varnish)
+is purged on commit after every change that reaches a public page (stories.frontend_cache).
 """
 
 from functools import wraps
