@@ -14,7 +14,26 @@ from . import selectors
 from .views import public_page
 
 
-class LatestStoriesFeed(Feed):
+class ReaderFeed(Feed):
+    """A public feed validated by its ETag alone (see public_feed), without Django's date."""
+
+    def __call__(self, request, *args, **kwargs):
+        # Django dates a feed by its newest item, to the second. A feed also changes with what
+        # has no newer date (a retraction's title prefix, a byline, a headline) and with a
+        # second item dated in the same second: a cache comparing that date would keep the
+        # old feed.
+        response = super().__call__(request, *args, **kwargs)
+        del response.headers["Last-Modified"]
+        return response
+
+
+def public_feed(feed: ReaderFeed):
+    """The feed's view: cached like every public page, with an ETag (a digest of the feed) and
+    a 304 when the reader's copy is the feed as it is now."""
+    return require_safe(public_page(conditional_page(feed)))
+
+
+class LatestStoriesFeed(ReaderFeed):
     """The 30 most recently published stories, as readers see them."""
 
     description_template = None
@@ -59,15 +78,6 @@ class LatestStoriesFeed(Feed):
                 entry["unique_id"] = add_domain(domain, entry["unique_id"], request.is_secure())
         return feed
 
-    def __call__(self, request, *args, **kwargs):
-        # Django dates the feed by its newest item's publication or correction, but a feed
-        # also changes with a retraction (the title's prefix) and a byline (an author added or
-        # renamed): a cache comparing that date would keep the old feed. The ETag (a digest of
-        # the feed, see latest_stories_feed) is its validator.
-        response = super().__call__(request, *args, **kwargs)
-        del response.headers["Last-Modified"]
-        return response
-
     def item_pubdate(self, item):
         return item.published_at
 
@@ -78,5 +88,4 @@ class LatestStoriesFeed(Feed):
         return ", ".join(display_name(a) for a in item.authors.all()) or None
 
 
-# Cached like every public page; a 304 when the reader's copy is the feed as it is now.
-latest_stories_feed = require_safe(public_page(conditional_page(LatestStoriesFeed())))
+latest_stories_feed = public_feed(LatestStoriesFeed())

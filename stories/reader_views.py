@@ -9,7 +9,6 @@ import hashlib
 import re
 
 from django.conf import settings
-from django.contrib.syndication.views import Feed
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -20,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import condition, require_http_methods, require_POST, require_safe
 
 from . import pages, reader_selectors, selectors, services
+from .feeds import ReaderFeed, public_feed
 from .models import Claim, Story
 from .reader_forms import ReportForm, SubscribeForm
 from .services.digest import BadLink, subscriber_for_confirmation, subscriber_for_unsubscribe
@@ -119,18 +119,16 @@ def _log_etag(request):
     return pages.corrections_etag(_log(request))
 
 
-def _log_last_modified(request):
-    return max((e.at for e in _log(request)), default=None)
-
-
+# No Last-Modified: entries are dated to the second, and a second entry in the same second
+# would leave the date of a page that changed as it was.
 @require_safe
 @public_page
-@condition(etag_func=_log_etag, last_modified_func=_log_last_modified)
+@condition(etag_func=_log_etag)
 def corrections(request):
     return render_page(request, "stories/corrections.html", {"entries": _log(request)})
 
 
-class CorrectionsFeed(Feed):
+class CorrectionsFeed(ReaderFeed):
     """Every correction, update and retraction, newest first."""
 
     def title(self):
@@ -165,7 +163,7 @@ class CorrectionsFeed(Feed):
         return entry.at
 
 
-corrections_feed = require_safe(public_page(CorrectionsFeed()))
+corrections_feed = public_feed(CorrectionsFeed())
 
 
 # --- page views ---------------------------------------------------------------------------

@@ -201,3 +201,29 @@ def test_the_code_version_comes_from_the_code(monkeypatch):
     before = pages.template_version()
     monkeypatch.setattr(pages, "code_version", lambda: "the-next-release")
     assert pages.template_version() != before
+
+
+# --- the corrections log -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/corrections/", "/corrections/feed/"])
+def test_a_second_correction_in_the_same_second_reaches_a_client_revalidating(
+        client, story, writer, reviewer, editor, monkeypatch, url):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    second = timezone.now().replace(microsecond=0)
+    moments = iter([second + timedelta(microseconds=100 * n) for n in range(1, 5000)])
+    monkeypatch.setattr(timezone, "now", lambda: next(moments))
+    republish(story, writer, reviewer, editor, body="Four cranes arrived [@c1].",
+              note="Four cranes, not five.")
+    first = client.get(url)
+    republish(story, writer, reviewer, editor, body="Three cranes arrived [@c1].",
+              note="Three cranes, not four.")
+    now = client.get(url)
+    # What any cache holding the first copy (the edge, a proxy, the reader's own) compares.
+    for header in ("ETag", "Last-Modified"):
+        assert not now.has_header(header) or now[header] != first.get(header), header
+    for again in (revalidate(client, url, first), revalidate_by_date(client, url, first)):
+        assert again.status_code == 200 and "Three cranes, not four." in again.content.decode()
