@@ -133,6 +133,7 @@ def story_tag(story_id: int) -> str:
 
 
 def author_tag(user_id: int) -> str:
+    """A user a page names: as an author (byline) or as a reviewer ("Reviewed by")."""
     return f"author-{user_id}"
 
 
@@ -149,10 +150,22 @@ def tag(response, tags) -> object:
     return response
 
 
-def story_page_tags(page) -> list[str]:
-    """A story page shows the story, its authors' names and its sources' link health."""
+def story_page_tags(page, history=()) -> list[str]:
+    """A story page shows the story, its authors' and reviewers' names (and, on its history,
+    those of the earlier versions shown) and its sources' link health."""
     return [story_tag(page.story.pk), *(author_tag(user.pk) for user in page.authors),
+            *(author_tag(user_id) for user_id in page.reviewer_ids),
+            *(author_tag(user_id) for entry in history for user_id in entry.reviewer_ids),
             *(source_tag(cited.key) for cited in page.sources)]
+
+
+def teaser_tags(items) -> list[str]:
+    """A list of teasers (an author's or a source's page) names each story's authors, co-authors
+    included, and reviewers: a rename of any of them bans it. (Which stories it lists changes
+    only with a publish or a byline change, which purge it by path: story_paths.)"""
+    return [tag for item in items for tag in (
+        *(author_tag(user.pk) for user in item.authors),
+        *(author_tag(user_id) for user_id in item.reviewer_ids))]
 
 
 def _path(name: str, *args) -> list[str]:

@@ -71,6 +71,12 @@ def reviewer_names(reviews) -> list[str]:
     return list(names.values())
 
 
+def reviewer_ids(reviews) -> tuple[int, ...]:
+    """The ids of those reviewers, in the same order (the edge cache labels a page with the
+    people it names, so a rename purges it: stories.frontend_cache)."""
+    return tuple(dict.fromkeys(review.reviewer_id for review in reviews))
+
+
 def approving_reviewers(revision: Revision) -> list[str]:
     """Display names of the reviewers who approved this revision, in sign-off order (the names
     only: a publish reads them for its log entry)."""
@@ -84,6 +90,7 @@ def listing_items(stories) -> list["ListingItem"]:
             story=s, revision=s.live_revision, authors=list(s.authors.all()),
             reviewers=reviewer_names(getattr(s.live_revision, "approvals", [])),
             source_count=len(s.live_revision.source_keys or []),
+            reviewer_ids=reviewer_ids(getattr(s.live_revision, "approvals", [])),
         )
         for s in stories
     ]
@@ -98,6 +105,7 @@ class ListingItem:
     authors: list
     reviewers: list[str]
     source_count: int
+    reviewer_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +142,7 @@ class StoryPage:
     # Whether the page lists the story's entries in the public transparency log (a preview's
     # revision is not in it).
     logged: bool = False
+    reviewer_ids: tuple[int, ...] = ()
 
     @property
     def source_count(self) -> int:
@@ -173,9 +182,10 @@ def cited_sources(revision: Revision) -> list[CitedSource]:
 
 
 def _revision_page(story: Story, revision: Revision, *, public: bool) -> StoryPage:
+    approvals = list(_approving_reviews().filter(revision=revision))
     return StoryPage(
         story=story, revision=revision, authors=list(story.authors.all()),
-        reviewers=approving_reviewers(revision),
+        reviewers=reviewer_names(approvals), reviewer_ids=reviewer_ids(approvals),
         sources=cited_sources(revision),
         # A story never republished has no corrections: skip the query.
         # Only notes that came with this revision or an earlier one: a publish landing
@@ -222,6 +232,7 @@ class PublishedRevision:
     corrections: list[Correction]
     diff: SafeString | None
     log_entry: LogRef | None = None  # the transparency log entry that published it
+    reviewer_ids: tuple[int, ...] = ()
 
 
 def published_history(story: Story, *, newest: int | None = None,
@@ -250,6 +261,7 @@ def published_history(story: Story, *, newest: int | None = None,
         if position >= start:
             history.append(PublishedRevision(
                 revision=revision, published_at=at, reviewers=reviewer_names(revision.approvals),
+                reviewer_ids=reviewer_ids(revision.approvals),
                 corrections=corrections.get(revision.pk, []),
                 diff=revision_diff(previous, revision) if previous else None,
                 log_entry=published_entry(log, number),

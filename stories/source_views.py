@@ -37,9 +37,10 @@ def source_detail(request, key):
         raise Http404("No published story cites this source.")
     source, stories = found
     page, items = listing_page(request, stories)
-    return render_page(request, "sources/source_detail.html", {
+    response = render_page(request, "sources/source_detail.html", {
         "source": source, "page": page, "items": items,
     })
+    return frontend_cache.tag(response, frontend_cache.teaser_tags(items))
 
 
 def _archived_snapshot(request, snapshot_id: int) -> Snapshot:

@@ -170,7 +170,7 @@ def story_history(request, slug):
         "current_on_page": trail.number == 1,
         "reader_corrections": reader_selectors.report_corrections_count(page.story),
     })
-    return frontend_cache.tag(response, frontend_cache.story_page_tags(page))
+    return frontend_cache.tag(response, frontend_cache.story_page_tags(page, history))
 
 
 @require_safe
@@ -193,9 +193,10 @@ def author_detail(request, username):
         raise Http404("No published stories by this author.")
     user, stories = found
     page, items = listing_page(request, stories)
-    return render_page(request, "stories/author_detail.html", {
+    response = render_page(request, "stories/author_detail.html", {
         "author": user, "author_name": display_name(user), "page": page, "items": items,
     })
+    return frontend_cache.tag(response, frontend_cache.teaser_tags(items))
 
 
 @require_safe

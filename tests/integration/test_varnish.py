@@ -232,3 +232,36 @@ def test_a_reader_who_reported_an_error_still_shares_the_cached_pages(varnish, s
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     headers, page = get(url, cookie=cookie)
     assert is_hit(headers) and "Five cranes arrived" in page
+
+
+def test_a_reviewer_rename_is_visible_on_the_story_page_through_varnish(varnish, story,
+                                                                       reviewer):
+    url = varnish + story.get_absolute_url()
+    history = varnish + f"/stories/{story.slug}/history/"
+    api = varnish + f"/api/v1/public/stories/{story.slug}/"
+    for address in (url, history, api):
+        get(address)
+        assert is_hit(get(address)[0])
+    reviewer.first_name, reviewer.last_name = "Renamed", "Sign-Off"
+    reviewer.save()
+    for address in (url, history, api):
+        assert "Renamed Sign-Off" in get(address)[1], address
+
+
+def test_a_rename_reaches_the_teasers_on_author_and_source_pages_through_varnish(
+        varnish, roles, writer, other_writer, reviewer, editor):
+    publish_story(writer, reviewer, editor, title="Five cranes arrive",
+                  body="Five cranes arrived [@c1].", sources=[SourceFactory(key="c1")],
+                  authors=[other_writer])
+    pages = [varnish + f"/authors/{writer.username}/", varnish + "/sources/c1/"]
+    for address in pages:
+        get(address)
+        assert is_hit(get(address)[0]) and "Five cranes arrive" in get(address)[1]
+    other_writer.first_name, other_writer.last_name = "Renamed", "Co-Author"
+    other_writer.save()
+    reviewer.first_name, reviewer.last_name = "Renamed", "Sign-Off"
+    reviewer.save()
+    for address in pages:
+        page = get(address)[1]
+        assert "Renamed Co-Author" in page and "Renamed Sign-Off" in page, address
+
