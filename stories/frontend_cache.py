@@ -193,9 +193,14 @@ def story_paths(story) -> list[str]:
     for username in story.authors.values_list("username", flat=True):
         paths += _path("author-detail", username)
     live = story.live_revision
-    for key in (live.source_keys or []) if live else []:
-        paths += _path("source-detail", key)
-    return paths + revision_snapshot_paths(live)
+    return paths + revision_source_paths(live) + revision_snapshot_paths(live)
+
+
+def revision_source_paths(revision) -> list[str]:
+    """The pages of the sources this revision cites: replacing it with one that no longer
+    cites a source takes the story off that source's page."""
+    keys = (revision.source_keys or []) if revision is not None else []
+    return [path for key in keys for path in _path("source-detail", key)]
 
 
 def revision_snapshot_paths(revision) -> list[str]:
@@ -245,7 +250,14 @@ def _user_saved(sender, instance, created, update_fields=None, **kwargs):
 
 
 @receiver(m2m_changed, sender="stories.Story_authors", dispatch_uid="frontend-cache-byline")
-def _byline_changed(sender, instance, action, **kwargs):
-    if action in ("post_add", "post_remove", "post_clear") and getattr(
-            instance, "live_revision_id", None):
+def _byline_changed(sender, instance, action, pk_set=None, **kwargs):
+    if not getattr(instance, "live_revision_id", None):
+        return
+    if action == "pre_clear":  # who is about to leave the byline (post_clear does not say)
+        pk_set = set(instance.authors.values_list("pk", flat=True))
+    if action in ("post_add", "post_remove", "post_clear"):
         _queue("page_published", instance.pk)
+    if action in ("post_remove", "pre_clear"):
+        # An author taken off the byline: their page no longer lists the story.
+        for user_id in sorted(pk_set or ()):
+            _queue("author_changed", user_id)

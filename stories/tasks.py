@@ -67,10 +67,12 @@ def notify_event(self, event_id: int) -> int:
 @shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
 def page_published(story_id: int, previous_revision_id: int | None = None) -> None:
     """After a publish, correction, retraction or byline change: purge the story's public pages
-    and the listings from the edge cache, and the archived copies the replaced live revision
-    pinned (readers may no longer open them). The origin needs no invalidation here: its
-    fragment cache is keyed by the live revision, the ETags by everything a page shows, and
-    what is cached across stories by the live generation the service started on commit."""
+    and the listings from the edge cache, and the pages of the sources the replaced live
+    revision cited and of the archived copies it pinned (a correction may have dropped them:
+    those pages no longer list the story, readers may no longer open the copies). The origin
+    needs no invalidation here: its fragment cache is keyed by the live revision, the ETags by
+    everything a page shows, and what is cached across stories by the live generation the
+    service started on commit."""
     story = Story.objects.published().select_related("live_revision").filter(
         pk=story_id).first()
     if story is None:
@@ -78,6 +80,7 @@ def page_published(story_id: int, previous_revision_id: int | None = None) -> No
     paths = frontend_cache.story_paths(story)
     if previous_revision_id and previous_revision_id != story.live_revision_id:
         previous = Revision.objects.filter(pk=previous_revision_id, story=story).first()
+        paths += frontend_cache.revision_source_paths(previous)
         paths += frontend_cache.revision_snapshot_paths(previous)
     frontend_cache.purge(paths)
 
@@ -94,7 +97,8 @@ def source_changed(source_id: int) -> None:
 
 @shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
 def author_changed(user_id: int) -> None:
-    """After a user was renamed: purge the pages showing them as an author."""
+    """After a user was renamed, or taken off a byline: purge the pages naming them (as an
+    author or a reviewer) and their author page."""
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is not None:
         frontend_cache.purge_author(user)

@@ -265,3 +265,31 @@ def test_a_rename_reaches_the_teasers_on_author_and_source_pages_through_varnish
         page = get(address)[1]
         assert "Renamed Co-Author" in page and "Renamed Sign-Off" in page, address
 
+
+def test_an_author_taken_off_the_byline_loses_the_story_from_their_page_through_varnish(
+        varnish, roles, writer, other_writer, reviewer, editor):
+    story = publish_story(writer, reviewer, editor, title="Five cranes arrive",
+                          body="Five cranes arrived [@c1].", sources=[SourceFactory(key="c1")],
+                          authors=[other_writer])
+    url = varnish + f"/authors/{other_writer.username}/"
+    get(url)
+    assert is_hit(get(url)[0])
+    services.story_update(story_id=story.pk, user=writer, authors=[writer])
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        get(url)
+    assert gone.value.code == 404
+
+
+def test_a_source_a_correction_dropped_no_longer_lists_the_story_through_varnish(
+        varnish, roles, writer, reviewer, editor):
+    story = publish_story(writer, reviewer, editor, title="Five cranes arrive",
+                          body="Five cranes arrived [@c1]. The port agrees [@c2].",
+                          sources=[SourceFactory(key="c1"), SourceFactory(key="c2")])
+    url = varnish + "/sources/c2/"
+    get(url)
+    assert is_hit(get(url)[0])
+    republish(story, writer, reviewer, editor, body="Five cranes arrived [@c1].",
+              source_keys=["c1"])
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        get(url)
+    assert gone.value.code == 404

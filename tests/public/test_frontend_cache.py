@@ -106,6 +106,16 @@ def test_an_author_rename_purges_their_stories(edge, story, writer,
     assert banned(edge, story.get_absolute_url()) and banned(edge, "/authors/writer/")
 
 
+def test_an_author_cleared_off_the_byline_has_their_page_purged(
+        edge, story, writer, other_writer, django_capture_on_commit_callbacks):
+    story.authors.add(other_writer)
+    edge.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        story.authors.clear()  # what remove() says with its ids, clear() does not
+        story.authors.add(writer)
+    assert banned(edge, "/authors/writer2/") and banned(edge, "/authors/writer2/?page=2")
+
+
 def test_no_edge_cache_configured_queues_nothing(settings, story,
                                                  django_capture_on_commit_callbacks):
     settings.NEWSROOM_FRONTEND_CACHE = None
