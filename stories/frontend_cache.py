@@ -159,6 +159,14 @@ def story_page_tags(page, history=()) -> list[str]:
             *(source_tag(cited.key) for cited in page.sources)]
 
 
+def top_stories_tags(shown) -> list[str]:
+    """Today's top stories a page shows (stories.pages.top_stories_for): each one's headline
+    and its reviewers' names, so a correction, a retraction or a rename bans every page
+    showing them."""
+    return [tag for pk, _html, reviewers in shown
+            for tag in (story_tag(pk), *(author_tag(user_id) for user_id in reviewers))]
+
+
 def teaser_tags(items) -> list[str]:
     """A list of teasers (an author's or a source's page) names each story's authors, co-authors
     included, and reviewers: a rename of any of them bans it. (Which stories it lists changes

@@ -252,40 +252,41 @@ def _user_saved(sender, instance, created, update_fields=None, **kwargs):
         transaction.on_commit(live_changed, robust=True)
 
 
-def _top_stories() -> list[tuple[int, str]]:
+def _top_stories() -> list[tuple[int, str, tuple[int, ...]]]:
     from . import reader_selectors
 
     ids = reader_selectors.top_story_ids(count=settings.NEWSROOM_TOP_STORIES + 1)
-    return [(item.story.pk, render_to_string("stories/_top_teaser.html", {"item": item}))
+    return [(item.story.pk, render_to_string("stories/_top_teaser.html", {"item": item}),
+             item.reviewer_ids)
             for item in reader_selectors.top_stories(ids)]
 
 
-def top_stories(generation: str | None = None) -> list[tuple[int, str]]:
-    """Today's top stories as (story id, teaser HTML), one more than are shown so a story's
-    own page can leave itself out; built at most once a minute and after every publish,
-    correction or retraction (no query when kept). `generation`: live_generation(), when the
-    caller has read it already."""
+def top_stories(generation: str | None = None) -> list[tuple[int, str, tuple[int, ...]]]:
+    """Today's top stories as (story id, teaser HTML, the ids of the reviewers it names), one
+    more than are shown so a story's own page can leave itself out; built at most once a minute
+    and after every publish, correction or retraction (no query when kept). `generation`:
+    live_generation(), when the caller has read it already."""
     if settings.NEWSROOM_TOP_STORIES <= 0:
         return []
-    key = (f"reader:top-stories:{template_version()}:{settings.NEWSROOM_TOP_STORIES}:"
+    key = (f"reader:top-stories:2:{template_version()}:{settings.NEWSROOM_TOP_STORIES}:"
            f"{generation or live_generation()}")
     return cache.get_or_set(key, _top_stories, TOP_STORIES_SECONDS) or []
 
 
 def top_stories_for(story_id: int | None = None,
-                    generation: str | None = None) -> list[tuple[int, str]]:
+                    generation: str | None = None) -> list[tuple[int, str, tuple[int, ...]]]:
     """The top stories a page shows: without the story itself, at most the configured number."""
-    shown = [(pk, mark_safe(html)) for pk, html in top_stories(generation)  # noqa: S308  # nosec B308 B703 - rendered by our template
-             if pk != story_id]
+    shown = [(pk, mark_safe(html), reviewers)  # noqa: S308  # nosec B308 B703 - rendered by our template
+             for pk, html, reviewers in top_stories(generation) if pk != story_id]
     return shown[:settings.NEWSROOM_TOP_STORIES]
 
 
-def top_stories_stamp(shown: list[tuple[int, str]]) -> list[str]:
+def top_stories_stamp(shown: list[tuple]) -> list[str]:
     """What a page's ETag takes of its top stories: the teasers it shows. (Not the generation
     they were built in: a generation another process's local cache never started, or a write
     the shared cache dropped, would keep a rebuilt list's ETag, and so an old headline, for
     good.)"""
-    return [html for _, html in shown]
+    return [html for _, html, *_ in shown]
 
 
 # Plain links to common networks' own share pages: no script, no tracker, nothing loaded

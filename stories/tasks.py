@@ -82,7 +82,8 @@ def page_published(story_id: int, previous_revision_id: int | None = None) -> No
         previous = Revision.objects.filter(pk=previous_revision_id, story=story).first()
         paths += frontend_cache.revision_source_paths(previous)
         paths += frontend_cache.revision_snapshot_paths(previous)
-    frontend_cache.purge(paths)
+    # ...and every page showing it among today's top stories (labelled with its key).
+    frontend_cache.purge(paths, [frontend_cache.story_tag(story.pk)])
 
 
 @shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)

@@ -149,10 +149,11 @@ def story_detail(request, slug):
     page = live_story(request, slug)
     if page is None:
         raise Http404("No published story at this address.")
+    shown = top_stories(request, page.story.pk)
     response = render_page(request, "stories/story_detail.html", {
-        **pages.page_context(page, origin=_origin(request)),
-        "top_stories": top_stories(request, page.story.pk)})
-    return frontend_cache.tag(response, frontend_cache.story_page_tags(page))
+        **pages.page_context(page, origin=_origin(request)), "top_stories": shown})
+    return frontend_cache.tag(response, [*frontend_cache.story_page_tags(page),
+                                         *frontend_cache.top_stories_tags(shown)])
 
 
 @require_safe

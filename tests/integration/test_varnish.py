@@ -293,3 +293,25 @@ def test_a_source_a_correction_dropped_no_longer_lists_the_story_through_varnish
     with pytest.raises(urllib.error.HTTPError) as gone:
         get(url)
     assert gone.value.code == 404
+
+
+def test_a_correction_of_a_top_story_reaches_the_other_story_pages_through_varnish(
+        varnish, story, writer, second_reviewer, editor):
+    from stories.services.digest import page_view_record
+
+    other = publish_story(writer, second_reviewer, editor, title="Harbour reopens",
+                          body="The harbour reopened [@c1].", sources=["c1"])
+    page_view_record(story_id=other.pk)
+    url = varnish + story.get_absolute_url()
+    get(url)
+    headers, page = get(url)
+    assert is_hit(headers) and "Harbour reopens" in page  # in today's top stories
+    republish(other, writer, second_reviewer, editor, title="Harbour stays shut",
+              body="The harbour stayed shut [@c1].")
+    page = get(url)[1]
+    assert "Harbour stays shut" in page and "Harbour reopens" not in page
+    get(url)
+    assert is_hit(get(url)[0])
+    second_reviewer.first_name, second_reviewer.last_name = "Renamed", "Sign-Off"
+    second_reviewer.save()  # named in that top story's teaser only
+    assert "Renamed Sign-Off" in get(url)[1]

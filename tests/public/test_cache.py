@@ -140,6 +140,23 @@ def test_an_authors_new_username_reaches_the_byline_links_on_the_next_request(cl
     assert 'href="/authors/ingrid-solberg/"' in text(client, "/")
 
 
+def test_a_rename_shows_in_the_top_stories_of_other_pages_on_the_next_request(
+        client, story, writer, second_reviewer, editor, django_capture_on_commit_callbacks):
+    from stories.services.digest import page_view_record
+
+    other = publish_story(writer, second_reviewer, editor, title="Harbour reopens",
+                          body="The harbour reopened [@c1].", sources=["c1"])
+    page_view_record(story_id=other.pk)
+    pages.live_changed()
+    first = client.get(story.get_absolute_url())
+    assert "Second Reviewer" in first.content.decode()  # only in the top stories' teaser
+    with django_capture_on_commit_callbacks(execute=True):
+        second_reviewer.first_name, second_reviewer.last_name = "Ingrid", "Solberg"
+        second_reviewer.save()
+    again = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and "Ingrid Solberg" in again.content.decode()
+
+
 def test_a_correction_adds_its_log_entry_on_the_next_request(client, story, writer, reviewer,
                                                             editor):
     assert "In the public log: 1 entry" in text(client, story.get_absolute_url())
