@@ -273,9 +273,12 @@ NEWSROOM_PAGE_STALE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_STALE_SECONDS", 
 # The edge cache the app purges on commit after publish, correction, retraction and source or
 # author changes (stories.frontend_cache), e.g. {"BACKEND":
 # "stories.frontend_cache.VarnishBackend", "LOCATION": "http://127.0.0.1:6081"}. Default: none.
+# Each purge is sent again REPEAT_AFTER seconds later, for a page that was being fetched while
+# the change committed (stories.tasks._purge).
 NEWSROOM_FRONTEND_CACHE = (
     {"BACKEND": "stories.frontend_cache.VarnishBackend",
-     "LOCATION": os.environ["NEWSROOM_FRONTEND_CACHE_URL"]}
+     "LOCATION": os.environ["NEWSROOM_FRONTEND_CACHE_URL"],
+     "REPEAT_AFTER": int(os.environ.get("NEWSROOM_FRONTEND_CACHE_REPEAT_AFTER", "10"))}
     if os.environ.get("NEWSROOM_FRONTEND_CACHE_URL") else None
 )
 NEWSROOM_MAX_BODY_BYTES = 1_000_000

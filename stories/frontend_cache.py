@@ -115,6 +115,14 @@ def backend() -> BaseBackend | None:
     return _backend(config["BACKEND"], config.get("LOCATION", ""))
 
 
+def repeat_after() -> int:
+    """Seconds after which each purge is sent again (the config's REPEAT_AFTER, 10 by default;
+    0: never): longer than a page takes to render, so a copy the first purge missed because
+    it was still being fetched is gone by then."""
+    config = settings.NEWSROOM_FRONTEND_CACHE or {}
+    return int(config.get("REPEAT_AFTER", 10))
+
+
 def purge(paths: list[str], tags: list[str] = ()) -> None:
     """Purge these paths, and the answers labelled with these surrogate keys, from the edge
     cache, if one is configured (raises OSError when it cannot be reached: tasks retry)."""
@@ -222,16 +230,17 @@ def revision_snapshot_paths(revision) -> list[str]:
     return paths
 
 
-def purge_source(source) -> None:
-    """The source's page, and every story page citing it (one ban by surrogate key)."""
-    purge(_path("source-detail", source.key), [source_tag(source.key)])
+def source_purge(source) -> tuple[list[str], list[str]]:
+    """(paths, tags) of a source edit: the source's page, and every page citing it (one ban by
+    surrogate key)."""
+    return _path("source-detail", source.key), [source_tag(source.key)]
 
 
-def purge_author(user) -> None:
-    """The author's page, the listings (their bylines) and every story page crediting them
-    (one ban by surrogate key)."""
-    purge([*_path("author-detail", user.get_username()), *listing_paths()],
-          [author_tag(user.pk)])
+def author_purge(user) -> tuple[list[str], list[str]]:
+    """(paths, tags) of a rename: the author's page, the listings (their bylines) and every
+    page naming them (one ban by surrogate key)."""
+    return ([*_path("author-detail", user.get_username()), *listing_paths()],
+            [author_tag(user.pk)])
 
 
 # --- what else changes a live page: library entries (link health), names, bylines ------------

@@ -63,6 +63,22 @@ def notify_event(self, event_id: int) -> int:
     return sent
 
 
+def _purge(paths: list[str], tags: list[str]) -> None:
+    """Purge now, and again REPEAT_AFTER seconds later (frontend_cache.repeat_after): a page
+    Varnish was fetching while the change committed was read before it and is stored after
+    the first ban (a ban drops only the copies it finds), so it would stay for s-maxage."""
+    frontend_cache.purge(paths, tags)
+    delay = frontend_cache.repeat_after()
+    if delay:
+        purge_again.apply_async(args=(paths, tags), countdown=delay)
+
+
+@shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
+def purge_again(paths: list[str], tags: list[str]) -> None:
+    """The second purge of a change (see _purge)."""
+    frontend_cache.purge(paths, tags)
+
+
 # Purges retry while the edge cache is unreachable (OSError) or the database went away.
 @shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
 def page_published(story_id: int, previous_revision_id: int | None = None) -> None:
@@ -83,7 +99,7 @@ def page_published(story_id: int, previous_revision_id: int | None = None) -> No
         paths += frontend_cache.revision_source_paths(previous)
         paths += frontend_cache.revision_snapshot_paths(previous)
     # ...and every page showing it among today's top stories (labelled with its key).
-    frontend_cache.purge(paths, [frontend_cache.story_tag(story.pk)])
+    _purge(paths, [frontend_cache.story_tag(story.pk)])
 
 
 @shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
@@ -93,7 +109,7 @@ def source_changed(source_id: int) -> None:
 
     source = Source.objects.filter(pk=source_id).first()
     if source is not None:
-        frontend_cache.purge_source(source)
+        _purge(*frontend_cache.source_purge(source))
 
 
 @shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
@@ -102,7 +118,7 @@ def author_changed(user_id: int) -> None:
     author or a reviewer) and their author page."""
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is not None:
-        frontend_cache.purge_author(user)
+        _purge(*frontend_cache.author_purge(user))
 
 
 @shared_task(autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)

@@ -315,3 +315,41 @@ def test_a_correction_of_a_top_story_reaches_the_other_story_pages_through_varni
     second_reviewer.first_name, second_reviewer.last_name = "Renamed", "Sign-Off"
     second_reviewer.save()  # named in that top story's teaser only
     assert "Renamed Sign-Off" in get(url)[1]
+
+
+def test_a_page_varnish_was_fetching_while_a_correction_committed_is_purged_again(
+        varnish, story, writer, reviewer, editor, monkeypatch):
+    import threading
+
+    from stories import pages, tasks
+
+    # The first reader's page is read from the database before the correction commits, and
+    # reaches Varnish only after the purge: a ban drops the copies it finds, not later ones.
+    reading, release = threading.Event(), threading.Event()
+    page_context = pages.page_context
+
+    def slow_page_context(page, **kwargs):
+        context = page_context(page, **kwargs)
+        if not reading.is_set():
+            reading.set()
+            release.wait(20)
+        return context
+
+    monkeypatch.setattr(pages, "page_context", slow_page_context)
+    later = []  # the purges queued with a delay, run below once it has passed
+    monkeypatch.setattr(tasks.purge_again, "apply_async",
+                        lambda args, countdown: later.append((args, countdown)))
+    url = varnish + story.get_absolute_url()
+    first = []
+    reader = threading.Thread(target=lambda: first.append(get(url)[1]))
+    reader.start()
+    assert reading.wait(20)
+    republish(story, writer, reviewer, editor, title="Three cranes arrive",
+              body="Three cranes arrived [@c1].", note="Corrected the number of cranes.")
+    release.set()
+    reader.join(20)
+    assert "Five cranes arrived" in first[0]
+    assert later and all(countdown == 10 for _args, countdown in later)
+    for args, _countdown in later:
+        tasks.purge_again(*args)
+    assert "Three cranes arrived" in get(url)[1]
