@@ -104,14 +104,16 @@ def varnish_binary() -> str | None:
 
 
 @contextmanager
-def varnish(backend_port: int):
+def varnish(backend_port: int, purge_port: int | None = None):
     """varnishd with the shipped VCL in front of 127.0.0.1:`backend_port`, on a free port with
-    its own -n work directory (as tests/integration/test_varnish.py runs it)."""
+    its own -n work directory (as tests/integration/test_varnish.py runs it), and its purge
+    listener on `purge_port` (a free one if not given)."""
     with tempfile.TemporaryDirectory(prefix="newsroom-bench-varnish-") as work:
         vcl = Path(work) / "default.vcl"
         vcl.write_text(VCL.read_text().replace('.port = "8000"', f'.port = "{backend_port}"'))
         port = free_port()
         command = [varnish_binary(), "-F", "-j", "none", "-a", f"127.0.0.1:{port}",
+                   "-a", f"purge=127.0.0.1:{purge_port or free_port()}",
                    "-f", str(vcl), "-n", str(Path(work) / "varnish"), "-s", "malloc,128m"]
         with tempfile.TemporaryFile() as log:
             process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)

@@ -115,9 +115,10 @@ def _front(via: str, origin: int):
         return
     from django.test import override_settings
 
-    with http.varnish(origin) as port, override_settings(NEWSROOM_FRONTEND_CACHE={
+    purge_port = http.free_port()  # the VCL takes PURGE and BAN on its purge listener only
+    with http.varnish(origin, purge_port) as port, override_settings(NEWSROOM_FRONTEND_CACHE={
             "BACKEND": "stories.frontend_cache.VarnishBackend",
-            "LOCATION": f"http://127.0.0.1:{port}"}):
+            "LOCATION": f"http://127.0.0.1:{purge_port}"}):
         yield port
 
 

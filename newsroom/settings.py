@@ -272,7 +272,8 @@ NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", 
 NEWSROOM_PAGE_STALE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_STALE_SECONDS", "60"))
 # The edge cache the app purges on commit after publish, correction, retraction and source or
 # author changes (stories.frontend_cache), e.g. {"BACKEND":
-# "stories.frontend_cache.VarnishBackend", "LOCATION": "http://127.0.0.1:6081"}. Default: none.
+# "stories.frontend_cache.VarnishBackend", "LOCATION": "http://127.0.0.1:6082"} (Varnish's
+# purge listener, deploy/varnish/default.vcl). Default: none.
 # Each purge is sent again REPEAT_AFTER seconds later, for a page that was being fetched while
 # the change committed (stories.tasks._purge).
 NEWSROOM_FRONTEND_CACHE = (

@@ -2,9 +2,10 @@
 
 Like Wagtail's ``frontend_cache``: ``settings.NEWSROOM_FRONTEND_CACHE`` names a backend class
 and its options (``{"BACKEND": "stories.frontend_cache.VarnishBackend", "LOCATION":
-"http://127.0.0.1:6081"}``); unset, nothing is purged. Purges run in tasks queued on commit
-(``stories.tasks``), so a page is purged only once the change it shows is visible to the next
-request, and a cache that is down retries instead of failing the editor's action.
+"http://127.0.0.1:6082"}``, Varnish's purge listener); unset, nothing is purged. Purges run in
+tasks queued on commit (``stories.tasks``), so a page is purged only once the change it shows
+is visible to the next request, and a cache that is down retries instead of failing the
+editor's action.
 
 A story's own change purges its pages by path. A library entry or a user shows on as many
 story pages as cite or credit them (a source cited by 10,000 stories): those pages carry

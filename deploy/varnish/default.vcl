@@ -6,10 +6,12 @@
 # an Authorization header. The app purges on commit after publish, correction, retraction and
 # source or author changes (stories.frontend_cache.VarnishBackend): a BAN whose X-Ban-Url
 # header is a regular expression over paths; PURGE of one URL works too. Both only from the
-# `purgers` ACL.
+# `purgers` ACL, and only on the `purge` listener: readers reach Varnish through nginx, so on
+# the readers' port every request comes from nginx's address (127.0.0.1 on one host, in the
+# ACL), and a reader's BAN would pass the ACL. Never point nginx at the purge port.
 #
-#   varnishd -a :6081 -f /etc/varnish/default.vcl -s malloc,256m
-#   NEWSROOM_FRONTEND_CACHE_URL=http://127.0.0.1:6081   (in the app's environment)
+#   varnishd -a :6081 -a purge=127.0.0.1:6082 -f /etc/varnish/default.vcl -s malloc,256m
+#   NEWSROOM_FRONTEND_CACHE_URL=http://127.0.0.1:6082   (in the app's environment)
 #
 # The backend address is replaced by the integration test (tests/integration/test_varnish.py).
 vcl 4.1;
@@ -28,16 +30,14 @@ acl purgers {
 }
 
 sub vcl_recv {
+    if ((req.method == "PURGE" || req.method == "BAN")
+            && (local.socket != "purge" || !client.ip ~ purgers)) {
+        return (synth(403, "Not allowed"));
+    }
     if (req.method == "PURGE") {
-        if (!client.ip ~ purgers) {
-            return (synth(403, "Not allowed"));
-        }
         return (purge);
     }
     if (req.method == "BAN") {
-        if (!client.ip ~ purgers) {
-            return (synth(403, "Not allowed"));
-        }
         if (!req.http.X-Ban-Url && !req.http.X-Ban-Tags) {
             return (synth(400, "X-Ban-Url or X-Ban-Tags required"));
         }

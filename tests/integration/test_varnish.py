@@ -37,10 +37,11 @@ def varnish(live_server, settings, tmp_path):
     backend_port = live_server.url.rsplit(":", 1)[1]
     vcl = tmp_path / "default.vcl"
     vcl.write_text(VCL.read_text().replace('.port = "8000"', f'.port = "{backend_port}"'))
-    port = free_port()
+    port, purge_port = free_port(), free_port()
     log = open(tmp_path / "varnishd.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(  # noqa: S603 - a fixed binary and arguments
-        [binary, "-F", "-j", "none", "-a", f"127.0.0.1:{port}", "-f", str(vcl),
+        [binary, "-F", "-j", "none", "-a", f"127.0.0.1:{port}",
+         "-a", f"purge=127.0.0.1:{purge_port}", "-f", str(vcl),
          "-n", str(tmp_path / "varnish"), "-s", "malloc,32m"],
         stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -57,7 +58,8 @@ def varnish(live_server, settings, tmp_path):
         settings.SECURE_SSL_REDIRECT = False
         settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
         settings.NEWSROOM_FRONTEND_CACHE = {
-            "BACKEND": "stories.frontend_cache.VarnishBackend", "LOCATION": base}
+            "BACKEND": "stories.frontend_cache.VarnishBackend",
+            "LOCATION": f"http://127.0.0.1:{purge_port}"}
         yield base
     finally:
         process.terminate()
@@ -169,10 +171,28 @@ def status_from(varnish: str, method: str, source: str, headers: dict) -> int:
 
 
 @pytest.mark.parametrize("method", ["PURGE", "BAN"])
-def test_only_allowed_addresses_may_purge(varnish, method):
+def test_only_allowed_addresses_may_purge(varnish, settings, method):
     headers = {"X-Ban-Url": "^/$"}
-    assert status_from(varnish, method, "127.0.0.1", headers) == 200  # in the purgers ACL
-    assert status_from(varnish, method, "127.0.0.2", headers) == 403  # not in it
+    purge_port = settings.NEWSROOM_FRONTEND_CACHE["LOCATION"]
+    assert status_from(purge_port, method, "127.0.0.1", headers) == 200  # in the purgers ACL
+    assert status_from(purge_port, method, "127.0.0.2", headers) == 403  # not in it
+
+
+@pytest.mark.parametrize("method", ["PURGE", "BAN"])
+def test_a_reader_cannot_purge_through_the_proxy_on_the_same_host(varnish, story, method):
+    # nginx on the same host connects from 127.0.0.1, which the purgers ACL allows: on the
+    # readers' port that address says nothing about who sent the request.
+    url = varnish + story.get_absolute_url()
+    get(url)
+    host, port = varnish.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5,
+                                            source_address=("127.0.0.1", 0))
+    try:
+        connection.request(method, story.get_absolute_url(), headers={"X-Ban-Url": "."})
+        assert connection.getresponse().status == 403
+    finally:
+        connection.close()
+    assert is_hit(get(url)[0])
 
 
 def test_an_archived_copy_a_correction_replaced_is_gone_through_varnish(
