@@ -69,6 +69,12 @@ sub vcl_recv {
 }
 
 sub vcl_backend_response {
+    # A refresh in the background (the stale copy is served meanwhile, for at most
+    # stale-while-revalidate) that fails keeps that copy: readers go on reading the page, not
+    # an error kept for everyone. Bans and purges drop stale copies too, so none outlives them.
+    if (beresp.status >= 500 && bereq.is_bgfetch) {
+        return (abandon);
+    }
     # Remember the path for bans (stories.frontend_cache bans by path, every host).
     set beresp.http.X-Url = bereq.url;
     # A page that sets a cookie, or is private, is never shared (Varnish's built-in rules

@@ -373,3 +373,55 @@ def test_a_page_varnish_was_fetching_while_a_correction_committed_is_purged_agai
     for args, _countdown in later:
         tasks.purge_again(*args)
     assert "Three cranes arrived" in get(url)[1]
+
+
+def test_a_scheduled_story_s_cached_404_gives_way_when_the_task_publishes_it(
+        varnish, roles, writer, reviewer, editor):
+    from django.utils import timezone
+
+    from stories import tasks
+    from stories.models import Story
+    from tests.factories import approved_hash, make_story
+    from tests.public.helpers import approve
+
+    story = make_story(writer, title="Cranes at dawn", body="Five cranes arrived [@c1].",
+                       sources=[SourceFactory(key="c1")])
+    services.story_submit(story_id=story.pk, user=writer)
+    approve(story, reviewer)
+    services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor,
+                           publish_at=timezone.now() + timezone.timedelta(hours=1))
+    urls = [varnish + f"/stories/{story.slug}/", varnish + "/authors/writer/",
+            varnish + "/sources/c1/"]
+    for url in urls:
+        for _ in range(2):
+            with pytest.raises(urllib.error.HTTPError) as missing:
+                get(url)
+            assert missing.value.code == 404
+        assert is_hit(missing.value.headers), url  # the 404 is cached
+    Story.objects.filter(pk=story.pk).update(publish_at=timezone.now())
+    assert tasks.publish_due() == [story.pk]
+    for url in urls:
+        assert "Cranes at dawn" in get(url)[1], url
+
+
+def test_a_failing_refresh_does_not_replace_the_cached_page_with_an_error(
+        varnish, story, settings, monkeypatch):
+    from stories import views
+
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 1
+    url = varnish + story.get_absolute_url()
+    get(url)
+    time.sleep(1.5)  # past s-maxage, within stale-while-revalidate
+
+    def broken(request, slug):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(views, "live_story", broken)
+    statuses = []
+    for _ in range(3):
+        try:
+            statuses.append(get(url)[1].count("Five cranes arrived") and 200)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+        time.sleep(0.3)
+    assert statuses == [200, 200, 200]  # the stale copy, while the origin fails
