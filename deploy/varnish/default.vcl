@@ -57,9 +57,15 @@ sub vcl_recv {
     }
     # Signed-in users, and anyone with a message waiting (Django's messages cookie), go to the
     # app every time. A CSRF cookie alone does not: a reader who once opened the report form
-    # still shares the cached pages (they hold no form token), and the form pages themselves
-    # are private, so the app answers them with a token matching the reader's cookie.
+    # still shares the cached pages (they hold no form token).
     if (req.http.Authorization || req.http.Cookie ~ "(^|;\s*)(sessionid|messages)=") {
+        return (pass);
+    }
+    # The pages with a form (a report, the digest, the admin's sign-in) are private, and go to
+    # the app with the reader's cookies: it answers with a token matching the CSRF cookie the
+    # reader has, so a form opened earlier in another tab still submits (dropped, the cookie
+    # was replaced by a new one on every such page).
+    if (req.url ~ "^/(admin/|digest/|stories/[^/?]+/report/)") {
         return (pass);
     }
     # Other cookies (analytics and the like) do not change the page: drop them, so every

@@ -425,3 +425,32 @@ def test_a_failing_refresh_does_not_replace_the_cached_page_with_an_error(
             statuses.append(error.code)
         time.sleep(0.3)
     assert statuses == [200, 200, 200]  # the stale copy, while the origin fails
+
+
+def test_a_reader_s_earlier_form_still_submits_after_opening_another_through_varnish(
+        varnish, story):
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    from stories.models import ErrorReport
+
+    jar = http.cookiejar.CookieJar()
+    reader = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def form(url):
+        with reader.open(url, timeout=10) as response:  # noqa: S310 - the local varnishd
+            return dict(re.findall(r'name="(csrfmiddlewaretoken|revision)" value="([^"]*)"',
+                                   response.read().decode()))
+
+    first_url = varnish + f"/stories/{story.slug}/report/?claim=1"
+    first = form(first_url)  # one tab
+    form(varnish + "/digest/")  # another tab, opened later
+    data = urllib.parse.urlencode({**first, "claim": "1", "email": "", "website": "",
+                                   "suggested_url": "",
+                                   "note": "Four cranes arrived, not five: see the port log."})
+    request = urllib.request.Request(first_url, data=data.encode(),  # noqa: S310
+                                     headers={"Referer": first_url})
+    with reader.open(request, timeout=10) as response:  # noqa: S310
+        assert response.status == 200 and "/report/sent/" in response.url
+    assert ErrorReport.objects.filter(story=story).count() == 1
