@@ -151,6 +151,11 @@ def source_tag(key: str) -> str:
     return "source-" + quote(key.lower(), safe="")
 
 
+def snapshot_tag(snapshot_id: int) -> str:
+    """An archived copy, on the evidence packages holding it."""
+    return f"snapshot-{snapshot_id}"
+
+
 def tag(response, tags) -> object:
     """Label a public answer with the surrogate keys of what it shows."""
     if tags:
@@ -223,12 +228,13 @@ def revision_source_paths(revision) -> list[str]:
 def revision_snapshot_paths(revision) -> list[str]:
     """The archived-copy pages of every snapshot this revision pins: publishing it makes them
     public, and replacing it (a correction) can make them private again."""
-    paths = []
-    for pin in revision.pins if revision is not None else []:
-        if pin.snapshot_id:
-            for name in SNAPSHOT_PAGES:
-                paths += _path(name, pin.snapshot_id)
-    return paths
+    return [path for pin in (revision.pins if revision is not None else [])
+            if pin.snapshot_id for path in snapshot_paths(pin.snapshot_id)]
+
+
+def snapshot_paths(snapshot_id: int) -> list[str]:
+    """The pages of one archived copy (SNAPSHOT_PAGES)."""
+    return [path for name in SNAPSHOT_PAGES for path in _path(name, snapshot_id)]
 
 
 def source_purge(source) -> tuple[list[str], list[str]]:
@@ -259,6 +265,12 @@ def _queue(task_name: str, *args) -> None:
 def _source_saved(sender, instance, created, **kwargs):
     if not created:  # a new source is cited by no live page yet
         _queue("source_changed", instance.pk)
+
+
+@receiver(post_save, sender="sources.Snapshot", dispatch_uid="frontend-cache-snapshot")
+def _snapshot_saved(sender, instance, created, **kwargs):
+    if not created:  # archived later: a WARC written for an old capture, a screenshot taken
+        _queue("snapshot_changed", instance.pk)
 
 
 @receiver(post_save, sender=get_user_model(), dispatch_uid="frontend-cache-author")

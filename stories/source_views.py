@@ -193,7 +193,7 @@ def story_evidence(request, slug):
         response = evidence_response(story, story.live_revision, snapshots)
     except archive.NotArchived as exc:
         raise Http404("This story has no archived sources.") from exc
-    return response
+    return frontend_cache.tag(response, [frontend_cache.snapshot_tag(s.pk) for s in snapshots])
 
 
 def staff_notice(request, title: str, message: str, status: int = 404) -> HttpResponse:

@@ -113,6 +113,13 @@ def source_changed(source_id: int) -> None:
 
 
 @shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
+def snapshot_changed(snapshot_id: int) -> None:
+    """After an archived copy gained its WARC or its screenshot: purge its pages and the
+    evidence packages holding it."""
+    _purge(frontend_cache.snapshot_paths(snapshot_id), [frontend_cache.snapshot_tag(snapshot_id)])
+
+
+@shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
 def author_changed(user_id: int) -> None:
     """After a user was renamed, or taken off a byline: purge the pages naming them (as an
     author or a reviewer) and their author page."""

@@ -454,3 +454,28 @@ def test_a_reader_s_earlier_form_still_submits_after_opening_another_through_var
     with reader.open(request, timeout=10) as response:  # noqa: S310
         assert response.status == 200 and "/report/sent/" in response.url
     assert ErrorReport.objects.filter(story=story).count() == 1
+
+
+def test_a_screenshot_taken_after_publication_shows_through_varnish(
+        varnish, roles, writer, reviewer, editor, settings):
+    from django.core.files.base import ContentFile
+
+    from sources import services as source_services
+    from sources.models import Snapshot
+    from tests.sources.fixture_server import Page, fixture_server
+
+    settings.SOURCE_FETCH_ALLOW_PRIVATE = True
+    page = "<html><head><title>Crane count</title></head><body><p>Five cranes.</p></body></html>"
+    with fixture_server({"/cranes": Page(page)}) as (base, _):
+        source = SourceFactory(key="d1", url=f"{base}/cranes")
+        snapshot = source_services.source_capture(source_id=source.pk)
+    publish_story(writer, reviewer, editor, body="Five cranes arrived [@d1].", sources=[source])
+    detail = varnish + f"/sources/snapshots/{snapshot.pk}/"
+    get(detail)
+    headers, shown = get(detail)
+    assert is_hit(headers) and "Download the WARC file" in shown and "Screenshot" not in shown
+    # The screenshot worker, once Chromium is done (sources.services.snapshot_screenshot).
+    snapshot = Snapshot.objects.get(pk=snapshot.pk)
+    snapshot.screenshot.save("crane-count.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
+    snapshot.save(update_fields=["screenshot", "screenshot_note"])
+    assert "Screenshot" in get(detail)[1]
