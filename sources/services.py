@@ -240,7 +240,9 @@ def _record(source_id: int, url: str, result: fetch.FetchResult, *, user, action
         )
         was = source.health
         source.health, source.health_checked_at = health, timezone.now()
-        source.save(update_fields=["health", "health_checked_at", "updated_at"])
+        # The same health again is no change to the entry (readers' pages, their purge).
+        source.save(update_fields=["health", "health_checked_at", "updated_at"]
+                    if health != was else ["health_checked_at"])
         audit_record(action=action, actor=user, details={
             "key": source.key, "url": url, "health": health, "was": was,
             "status_code": result.status_code,

@@ -262,8 +262,10 @@ def _queue(task_name: str, *args) -> None:
 
 
 @receiver(post_save, sender="sources.Source", dispatch_uid="frontend-cache-source")
-def _source_saved(sender, instance, created, **kwargs):
-    if not created:  # a new source is cited by no live page yet
+def _source_saved(sender, instance, created, update_fields=None, **kwargs):
+    # A new source is cited by no live page yet; a link check finding the same health again
+    # (a sweep checks the whole library) changes none: no purge, no ban for Varnish to keep.
+    if not created and update_fields != frozenset({"health_checked_at"}):
         _queue("source_changed", instance.pk)
 
 

@@ -97,6 +97,29 @@ def test_a_source_edit_purges_the_stories_citing_it(edge, story,
     assert banned(edge, story.get_absolute_url()) and banned(edge, "/sources/c1/")
 
 
+def test_a_link_check_that_finds_the_same_health_purges_nothing(
+        edge, settings, writer, reviewer, editor, django_capture_on_commit_callbacks):
+    from sources import services as source_services
+    from tests.sources.fixture_server import Page, fixture_server
+
+    settings.SOURCE_FETCH_ALLOW_PRIVATE = True
+    page = "<html><head><title>Crane count</title></head><body><p>Five cranes.</p></body></html>"
+    with fixture_server({"/cranes": Page(page)}) as (base, _):
+        source = SourceFactory(key="d1", url=f"{base}/cranes")
+        source_services.source_capture(source_id=source.pk)
+        story = publish_story(writer, reviewer, editor, body="Five cranes arrived [@d1].",
+                              sources=[source])
+        edge.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert source_services.source_check_link(source_id=source.pk).health == "ok"
+        # A sweep checks the whole library: only a change readers see purges their pages.
+        assert not banned(edge, story.get_absolute_url()) and not banned(edge, "/sources/d1/")
+        Source.objects.filter(pk=source.pk).update(health="broken")
+        with django_capture_on_commit_callbacks(execute=True):
+            assert source_services.source_check_link(source_id=source.pk).health == "ok"
+        assert banned(edge, story.get_absolute_url()) and banned(edge, "/sources/d1/")
+
+
 def test_an_author_rename_purges_their_stories(edge, story, writer,
                                                django_capture_on_commit_callbacks):
     edge.clear()
