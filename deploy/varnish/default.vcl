@@ -2,10 +2,12 @@
 #
 # Caches anonymous GET and HEAD for as long as the app's `Cache-Control: s-maxage` says (the
 # app sends `public, max-age=0, s-maxage=N, stale-while-revalidate=M` for anonymous readers and
-# `private` for signed-in ones); passes every request that carries a session or CSRF cookie or
-# an Authorization header. The app purges on commit after publish, correction, retraction and
+# `private` for signed-in ones); passes every request that carries a session or messages
+# cookie or an Authorization header, and the form pages. One copy per scheme (vcl_hash). The
+# app purges on commit after publish, correction, retraction and
 # source or author changes (stories.frontend_cache.VarnishBackend): a BAN whose X-Ban-Url
-# header is a regular expression over paths; PURGE of one URL works too. Both only from the
+# header is a regular expression over paths; PURGE of one URL works too (it drops the copy of
+# the scheme its X-Forwarded-Proto names, see vcl_hash). Both only from the
 # `purgers` ACL, and only on the `purge` listener: readers reach Varnish through nginx, so on
 # the readers' port every request comes from nginx's address (127.0.0.1 on one host, in the
 # ACL), and a reader's BAN would pass the ACL. Never point nginx at the purge port.
@@ -72,6 +74,14 @@ sub vcl_recv {
     # anonymous reader shares one copy (the app answers `Vary: Cookie`).
     unset req.http.Cookie;
     return (hash);
+}
+
+sub vcl_hash {
+    # The app answers each scheme nginx reports (X-Forwarded-Proto) its own way: absolute links
+    # (canonical, JSON-LD, share links) and, with SSL redirect on, a redirect to HTTPS that an
+    # HTTPS reader would follow round in a loop. One copy per scheme; Varnish's built-in
+    # vcl_hash adds the URL and host after this.
+    hash_data(req.http.X-Forwarded-Proto);
 }
 
 sub vcl_backend_response {

@@ -2,6 +2,7 @@
 app (pytest-django's live server), purged on commit by stories.frontend_cache."""
 
 import http.client
+import re
 import shutil
 import socket
 import subprocess
@@ -227,7 +228,6 @@ def test_an_archived_copy_a_correction_replaced_is_gone_through_varnish(
 
 def test_a_reader_who_reported_an_error_still_shares_the_cached_pages(varnish, story):
     import http.cookiejar
-    import re
     import urllib.parse
 
     from stories.models import ErrorReport
@@ -430,7 +430,6 @@ def test_a_failing_refresh_does_not_replace_the_cached_page_with_an_error(
 def test_a_reader_s_earlier_form_still_submits_after_opening_another_through_varnish(
         varnish, story):
     import http.cookiejar
-    import re
     import urllib.parse
 
     from stories.models import ErrorReport
@@ -479,3 +478,21 @@ def test_a_screenshot_taken_after_publication_shows_through_varnish(
     snapshot.screenshot.save("crane-count.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
     snapshot.save(update_fields=["screenshot", "screenshot_note"])
     assert "Screenshot" in get(detail)[1]
+
+
+
+def test_an_https_reader_never_gets_the_answer_made_for_plain_http(varnish, story):
+    # nginx says which scheme the reader used (X-Forwarded-Proto); the app's answer depends on
+    # it: absolute links (canonical, JSON-LD, share links), and with DJANGO_SECURE_SSL_REDIRECT
+    # a redirect to HTTPS, which served to an HTTPS reader would loop.
+    url = varnish + story.get_absolute_url()
+    host = varnish.removeprefix("http://")
+
+    def canonical(proto):
+        request = urllib.request.Request(url, headers={"X-Forwarded-Proto": proto})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return re.search(r'<link rel="canonical" href="([^"]+)"', response.read().decode())[1]
+
+    assert canonical("http") == f"http://{host}{story.get_absolute_url()}"
+    assert canonical("https") == f"https://{host}{story.get_absolute_url()}"
+    assert canonical("http") == f"http://{host}{story.get_absolute_url()}"
