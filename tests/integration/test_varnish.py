@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 
 from stories import services
 from tests.conftest import need
@@ -58,6 +59,9 @@ def varnish(live_server, settings, tmp_path):
                 time.sleep(0.2)
         settings.SECURE_SSL_REDIRECT = False
         settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
+        # An empty origin cache too: fragments another test in this process wrote behind the
+        # application's back (tests/public/test_cache.py) are keyed like this test's pages.
+        cache.clear()
         settings.NEWSROOM_FRONTEND_CACHE = {
             "BACKEND": "stories.frontend_cache.VarnishBackend",
             "LOCATION": f"http://127.0.0.1:{purge_port}"}
