@@ -134,7 +134,7 @@ class SourceAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400,
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
-        source = Source.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        source = Source.objects.filter(pk=object_id).first() if object_id.isdecimal() else None
         if source is not None:
             cited = citing.cited_in(source, request.user)
             extra_context["cited_in"] = cited.visible

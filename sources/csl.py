@@ -238,7 +238,7 @@ def from_bibtex_entry(kind: str, key: str, fields: dict[str, str]) -> SourceFiel
         found = re.search(r"https?://\S+", get.get("howpublished", "") + " " + get.get("note", ""))
         url = found.group(0).rstrip(".,;") if found else ""
     month = get.get("month", "").strip().lower()[:3]
-    month_number = MONTHS.get(month) or (int(month) if month.isdigit() else None)
+    month_number = MONTHS.get(month) or (int(month) if month.isdecimal() else None)
     published = None
     if get.get("date"):
         match = re.match(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", get["date"])

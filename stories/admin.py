@@ -133,7 +133,9 @@ class KnownSourceSelect(AutocompleteSelect):
     def optgroups(self, name, value, attr=None):
         chosen = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
         if any(v not in self.known for v in chosen):
-            return super().optgroups(name, value, attr)
+            # A posted id no source can have (a tampered row) is shown as no choice: Django's
+            # own select would look it up as a number and fail (a 500 instead of the form).
+            return super().optgroups(name, [v for v in chosen if v.isdecimal()], attr)
         options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
         label = self.choices.field.label_from_instance
         for v in chosen[:1]:
@@ -379,7 +381,7 @@ class StoryAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400, 
         # A story the user may not see is a refusal (audited, with its reason), not the
         # admin's "doesn't exist. Perhaps it was deleted?".
         story = super().get_object(request, object_id, from_field)
-        if story is None and from_field is None and str(object_id).isdigit():
+        if story is None and from_field is None and str(object_id).isdecimal():
             hidden = Story.objects.filter(pk=object_id).first()
             if hidden is not None:
                 refuse(request.user, hidden, "open", record=False)  # in the form's atomic

@@ -76,7 +76,7 @@ class StorySourceFormSet(BaseInlineFormSet):
         if not hasattr(self, "_library_cache"):
             ids = [self.data.get(f"{self.add_prefix(i)}-source") for i in
                    range(self.total_form_count())] if self.is_bound else []
-            ids = [i for i in ids if i and str(i).isdigit()]
+            ids = [i for i in ids if i and str(i).isdecimal()]
             self._library_cache = {str(pk): s for pk, s in Source.objects.in_bulk(ids).items()}
         return self._library_cache
 

@@ -192,7 +192,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
                 "Use open, correcting, corrected, dismissed or unresolved."]})
         story = self.request.query_params.get("story", "")
         if story:
-            if not story.isdigit():
+            if not story.isdecimal():
                 raise serializers.ValidationError({"story": ["A story id is a number."]})
             reports = reports.filter(story_id=int(story))
         return reports.order_by("-created_at", "-id")

@@ -77,6 +77,13 @@ def test_writers_and_other_reviewers_see_no_reports(live_story, writer, second_r
     assert client_for(None).get("/api/v1/reports/").status_code == 401
 
 
+@pytest.mark.parametrize("story", ["%C2%B2", "abc", "-1"])
+def test_a_story_filter_that_is_not_an_id_is_a_400_naming_it(live_story, editor, story):
+    response = client_for(editor).get(f"/api/v1/reports/?story={story}")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"story": ["A story id is a number."]}
+
+
 def test_the_desks_actions_over_the_api(live_story, reviewer, django_capture_on_commit_callbacks):
     from django.core import mail
 

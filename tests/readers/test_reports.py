@@ -53,6 +53,15 @@ def test_the_form_page_preselects_the_claim_and_says_how_the_address_is_kept(cli
     assert "no-cache" in response["Cache-Control"] or "private" in response["Cache-Control"]
 
 
+@pytest.mark.parametrize("claim", ["%C2%B2", "%E2%91%A0"])  # superscript two, circled one
+def test_a_claim_number_in_digits_python_cannot_count_opens_the_form_unchosen(client,
+                                                                              live_story, claim):
+    # str.isdigit() says yes to "²" and "①"; int() does not.
+    response = client.get(f"{report_url(live_story)}?claim={claim}")
+    assert response.status_code == 200
+    assert "\" checked" not in response.content.decode()  # no claim preselected
+
+
 def test_a_report_is_stored_tied_to_the_claim_revision_and_hash(client, live_story):
     response = post(client, live_story, claim=2, email="Reader@Example.org",
                     suggested_url="https://stats.example.org/table-2")

@@ -50,6 +50,12 @@ def test_read_bibtex_maps_fields():
     assert book.problem.startswith("no URL")
 
 
+def test_read_bibtex_takes_a_month_python_cannot_count_as_no_month():
+    [entry] = csl.read_bibtex("@misc{k, title = {T}, year = {2024}, month = {\u00b2},"
+                              " url = {https://x.org}}")
+    assert entry.published_on == date(2024, 1, 1)
+
+
 @pytest.mark.parametrize("text, message", [
     ("@article{a, title = {unbalanced}", "line 1: Unexpectedly reached end of file"),
     ("@article{a, title = \"open", "line 1: Unexpectedly reached end of file"),

@@ -6,7 +6,7 @@ from PIL import Image as PILImage
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from stories.images import image_make_variants
-from stories.models import Image
+from stories.models import Image, Story
 from tests.factories import SourceFactory, make_story
 
 
@@ -61,3 +61,14 @@ def test_an_unknown_image_id_is_an_error_with_line_and_column(writer):
     assert [(e["code"], e["line"], e["column"]) for e in story.latest_revision.errors] == [
         ("unknown_image", 3, 1),
     ]
+
+
+@pytest.mark.parametrize("image_id", ["\u00b2", "\u2460"])  # "²" and "①": isdigit(), not int()
+def test_an_image_id_in_digits_python_cannot_count_is_an_unknown_image(writer, image_id):
+    from tests.api.conftest import client_for
+
+    response = client_for(writer).post("/api/v1/stories/", {
+        "title": "Cranes", "body": f"Intro.\n\n![Missing](image:{image_id})"}, format="json")
+    assert response.status_code == 201
+    story = Story.objects.get(pk=response.json()["id"])
+    assert [e["code"] for e in story.latest_revision.errors] == ["unknown_image"]
