@@ -14,6 +14,7 @@ class NewsroomConfig(AppConfig):
         from . import security
 
         security.connect()
+        admin.site.login_form = security.LoginForm
         # The admin says whose desk it is, not "Django administration".
         admin.site.site_header = f"{settings.NEWSROOM_SITE_NAME} desk"
         admin.site.site_title = f"{settings.NEWSROOM_SITE_NAME} desk"

@@ -1,6 +1,9 @@
-"""Security plumbing: the login-lockout audit handler and a guard against NUL in addresses."""
+"""Security plumbing: the login-lockout audit handler, the admin's sign-in form and a guard
+against NUL in addresses."""
 
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.http import JsonResponse
 from django.shortcuts import render
 
@@ -38,6 +41,20 @@ def _count_refusal(username: str, ip: str) -> int | None:
     if failures is None:
         return None
     return max(1, failures - int(settings.AXES_FAILURE_LIMIT) + 1)
+
+
+class LoginForm(AdminAuthenticationForm):
+    """The admin's sign-in form; a username longer than any account's is refused as such.
+
+    Django's form advertises the length (maxlength) without checking it, and django-axes stores
+    the name of every failed sign-in in a 255-character column: on PostgreSQL a longer one
+    ended the request in a 500.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
 
 
 def connect() -> None:

@@ -100,3 +100,11 @@ def test_admin_refuses_to_set_a_weak_password(client, admin_user, writer):
     assert "This password is too common." in response.content.decode()
     writer.refresh_from_db()
     assert writer.check_password(RIGHT)
+
+
+def test_an_admin_login_with_a_username_longer_than_any_account_says_so(client, db):
+    # Django's sign-in form does not check the length it advertises; django-axes then stored
+    # the whole name in a 255-character column (on PostgreSQL a 500).
+    response = admin_login(client, "a" * 10_000, WRONG)
+    assert response.status_code == 200
+    assert "at most 150 characters" in response.content.decode()
