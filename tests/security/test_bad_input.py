@@ -334,3 +334,13 @@ def test_json_parser_stops_reading_at_the_upload_limit(settings):
     with pytest.raises(RequestTooLarge):
         BoundedJSONParser().parse(io.BytesIO(b'{"body": "' + b"a" * 2000 + b'"}'))
     assert BoundedJSONParser().parse(io.BytesIO(b'{"body": "ok"}')) == {"body": "ok"}
+
+
+@pytest.mark.parametrize("path, status", [("/", 200), ("/admin/login/", 200),
+                                          ("/api/v1/stories/", 401)])
+def test_a_forged_session_cookie_holding_a_nul_is_no_session(client, db, path, status):
+    # The test client sends it as a cookie escape ("\000"), which Django decodes to a NUL;
+    # PostgreSQL refuses NUL in the session look-up (the 500 only showed there).
+    client.cookies[settings.SESSION_COOKIE_NAME] = "\x00" * 8 + "abcdefgh"
+    response = client.get(path)
+    assert response.status_code == status
