@@ -3,12 +3,20 @@ JSON 500 and 404, and the token endpoint. What API views share lives in audit.ap
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.core.exceptions import (
+    DisallowedHost,
+    ObjectDoesNotExist,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -173,15 +181,36 @@ class AuthTokenView(NewsroomAPIView):
 
 
 
+UNKNOWN_HOST = ("This server does not serve the site named in the request (its Host header); "
+                "check the address.")
+TOO_MANY_FIELDS = (f"The request carries more fields than any form here has (at most "
+                   f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,}).")
+UNREADABLE = "The request could not be read; check the address and try again."
+
+
+def _refusal(exception) -> str:
+    if isinstance(exception, DisallowedHost):
+        return UNKNOWN_HOST  # never the Host itself: it is the sender's text
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        return TOO_MANY_FIELDS
+    return UNREADABLE
+
+
 def bad_request(request, exception):
-    """handler400: a request refused before any view read it. A body too large answers 413
-    with the limit (JSON under /api/, the site's page saying so elsewhere), never Django's bare
-    "Bad Request (400)"; any other refusal (a forged Host, say) stays Django's."""
-    if not isinstance(exception, RequestDataTooBig):
-        return defaults.bad_request(request, exception)
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": too_large_message()}, status=413)
-    return render(request, "400.html", {"reason": too_large_message(), "kept": True}, status=413)
+    """handler400: a request refused before any view read it, with the reason: JSON under
+    /api/, the site's page elsewhere, never Django's bare "Bad Request (400)". A body too large
+    answers 413 with the limit."""
+    api = request.path.startswith("/api/")
+    if isinstance(exception, RequestDataTooBig):
+        if api:
+            return JsonResponse({"detail": too_large_message()}, status=413)
+        return render(request, "400.html", {"reason": too_large_message(), "kept": True},
+                      status=413)
+    if api:
+        return JsonResponse({"detail": _refusal(exception)}, status=400)
+    # Rendered without the request: with a forged Host, anything that asks for the host
+    # (an absolute URL in a context processor) would raise again.
+    return HttpResponseBadRequest(render_to_string("400.html", {"reason": _refusal(exception)}))
 
 
 def server_error(request):

@@ -344,3 +344,36 @@ def test_a_forged_session_cookie_holding_a_nul_is_no_session(client, db, path, s
     client.cookies[settings.SESSION_COOKIE_NAME] = "\x00" * 8 + "abcdefgh"
     response = client.get(path)
     assert response.status_code == status
+
+
+@pytest.mark.parametrize("path", ["/", "/stories/harbour-cranes-arrive/", "/admin/login/"])
+def test_a_host_the_site_does_not_serve_is_a_page_saying_so(client, db, path):
+    response = client.get(path, HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert '<header class="site-header"' in response.content.decode()
+    assert "does not serve the site named in the request" in response.content.decode()
+    assert "evil.example" not in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/public/stories/", "/api/v1/stories/",
+                                  "/api/v1/no-such-endpoint/"])
+def test_a_host_the_site_does_not_serve_is_a_json_400_under_the_api(client, db, path):
+    response = client.get(path, HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "does not serve the site named in the request" in response.json()["detail"]
+
+
+FIELDS = "&".join(f"f{i}=1" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+
+
+def test_a_form_with_more_fields_than_any_form_has_is_a_page_saying_so(client, db):
+    response = client.post("/digest/", FIELDS, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert '<header class="site-header"' in response.content.decode()
+    assert "more fields than any form" in response.content.decode()
+
+
+def test_a_query_with_more_fields_than_any_form_has_is_a_json_400_under_the_api(client, db):
+    response = client.get(f"/api/v1/public/stories/?{FIELDS}")
+    assert response.status_code == 400
+    assert "more fields than any form" in response.json()["detail"]
