@@ -377,3 +377,13 @@ def test_a_query_with_more_fields_than_any_form_has_is_a_json_400_under_the_api(
     response = client.get(f"/api/v1/public/stories/?{FIELDS}")
     assert response.status_code == 400
     assert "more fields than any form" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/digest/", "/stories/any-story/report/", "/admin/login/"])
+def test_a_form_sent_without_its_csrf_token_is_a_page_saying_what_to_do(db, path):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(path, {"email": "reader@example.org"})
+    assert response.status_code == 403
+    assert '<header class="site-header"' in response.content.decode()  # not Django's page
+    assert "reload the page" in response.content.decode()
