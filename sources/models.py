@@ -16,7 +16,11 @@ def normalise_url(url: str) -> str:
     url = (url or "").strip()
     if not url:
         return ""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # an unclosed "[" of an IPv6 host, a port past 65535
+        raise ValidationError("This link's host or port is not valid.", code="invalid") from exc
     scheme = parts.scheme.lower()
     if scheme not in {"http", "https"}:
         raise ValidationError("Only http:// and https:// links can be sources.", code="scheme")
@@ -26,10 +30,8 @@ def normalise_url(url: str) -> str:
     if ":" in host:  # an IPv6 literal: urlsplit drops its brackets, a URL needs them
         host = f"[{host}]"
     netloc = host
-    if parts.port and not (
-        (scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)
-    ):
-        netloc = f"{host}:{parts.port}"
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        netloc = f"{host}:{port}"
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 

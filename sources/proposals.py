@@ -95,7 +95,10 @@ def source_propose(*, user, url: str) -> Proposal:
     if not is_writer(user):
         raise ActionDenied("source_lookup", "Only newsroom staff can look up sources.", actor=user)
     url = (url or "").strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed "[" of an IPv6 host
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
         raise InvalidInput({"url": ["Paste a full http:// or https:// link (at most 2,000 "
                                     "characters)."]})

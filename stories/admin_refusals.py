@@ -53,7 +53,10 @@ def nearest_page(user, story_id: int | None, refused_path: str) -> str:
 
 
 def _came_from_admin(request, admin_root: str) -> bool:
-    referer = urlsplit(request.headers.get("referer", ""))
+    try:
+        referer = urlsplit(request.headers.get("referer", ""))
+    except ValueError:  # the browser's text: "http://[" is no page of ours
+        return False
     return referer.netloc == request.get_host() and referer.path.startswith(admin_root)
 
 

@@ -72,6 +72,7 @@ def _field_errors(*, note: str, suggested_url: str, email: str) -> dict:
             if _NOT_IN_URL.search(suggested_url):
                 raise ValidationError("Enter a valid URL.")
             _url(suggested_url)
+            normalise_url(suggested_url)  # the form the library stores it in (add-source)
         except ValidationError as exc:
             errors["suggested_url"] = [exc.messages[0] if exc.messages[0] != "Enter a valid URL."
                                        else "Enter a full http:// or https:// link."]

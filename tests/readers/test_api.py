@@ -84,6 +84,17 @@ def test_a_story_filter_that_is_not_an_id_is_a_400_naming_it(live_story, editor,
     assert response.json()["errors"] == {"story": ["A story id is a number."]}
 
 
+def test_adding_a_suggested_link_the_library_cannot_take_is_a_400(live_story, reviewer):
+    # A report stored before the form refused such links (a port past 65535).
+    report(live_story, suggested_url="https://stats.example.org/t2")
+    ErrorReport.objects.update(suggested_url="https://stats.example.org:99999/t2")
+    pk = ErrorReport.objects.get().pk
+    response = client_for(reviewer).post(f"/api/v1/reports/{pk}/add-source/", {},
+                                         format="json")
+    assert response.status_code == 400
+    assert "port" in response.json()["errors"]["suggested_url"][0]
+
+
 def test_the_desks_actions_over_the_api(live_story, reviewer, django_capture_on_commit_callbacks):
     from django.core import mail
 

@@ -107,6 +107,7 @@ def test_a_report_of_the_version_read_before_a_correction_is_tied_to_that_versio
     ({"suggested_url": "javascript:alert(1)"}, "suggested_url", "http:// or https://"),
     ({"suggested_url": "ftp://example.org/x"}, "suggested_url", "http:// or https://"),
     ({"suggested_url": "https://example.org/" + "a" * 2000}, "suggested_url", "2000"),
+    ({"suggested_url": "https://stats.example.org:99999/t2"}, "suggested_url", "port"),
     ({"email": "not-an-address"}, "email", "valid e-mail"),
     ({"email": "a@b.c" + "c" * 300}, "email", "at most 254"),
     ({"claim": 99}, "claim", "does not exist"),

@@ -127,7 +127,7 @@ def test_source_propose_refuses_a_private_address(writer_user, settings):
 
 
 @pytest.mark.parametrize("url", ["ftp://x.example/a", "not a link", "http://", "https://e.x/"
-                                 + "a" * 2001])
+                                 + "a" * 2001, "http://[::1"])
 def test_source_propose_refuses_what_is_not_a_link(writer_user, url):
     with pytest.raises(InvalidInput):
         source_propose(user=writer_user, url=url)

@@ -104,6 +104,15 @@ def test_a_refused_approval_stays_on_the_screen_with_what_was_typed(client, stor
     assert Story.objects.get(pk=story.pk).state == "in_review"
 
 
+def test_a_refusal_with_a_referer_that_is_no_url_answers_the_403_page(client, story,
+                                                                     other_writer):
+    # The Referer is the browser's text; "http://[::1" made urlsplit raise (a 500).
+    client.force_login(staff(other_writer))
+    response = client.get(workflow_url(story), HTTP_REFERER="http://[::1")
+    assert response.status_code == 403
+    assert REASON in response.text
+
+
 def test_a_guessed_address_still_answers_the_403_page(client, story, other_writer):
     client.force_login(staff(other_writer))
     response = client.get(workflow_url(story))
