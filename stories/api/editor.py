@@ -37,7 +37,8 @@ class EditorCheckInputSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=200), required=False, default=list,
         max_length=2000, help_text="The source list's keys in number order.")
     source_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list,
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False,
+        default=list,
         max_length=2000, help_text="Or the source list as library ids (the admin form's rows).")
 
 

@@ -154,6 +154,8 @@ API = [
         who="editor", says="reason"),
     Bad("diff revisions not numbers", "GET", "STORY/revisions/diff/?from=a&to=b",
         says="from"),
+    Bad("check: a source id past any id", "POST", "/api/v1/stories/check/",
+        {"body": "Cranes [@port-annual].", "source_ids": [2**63]}, says="source_ids: Ensure"),
     Bad("token username as object", "POST", "/api/v1/auth/token/",
         {"username": {"$ne": ""}, "password": "x"}, who="anonymous", says="username"),
 ]
