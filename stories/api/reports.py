@@ -194,7 +194,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
         if story:
             if not story.isdecimal():
                 raise serializers.ValidationError({"story": ["A story id is a number."]})
-            reports = reports.filter(story_id=int(story))
+            # An id past any id matches nothing (SQLite cannot even compare it: OverflowError).
+            reports = reports.filter(story_id=int(story)) if int(story) < 2**63 else reports.none()
         return reports.order_by("-created_at", "-id")
 
     def _answer(self, report_id: int) -> Response:

@@ -84,6 +84,13 @@ def test_a_story_filter_that_is_not_an_id_is_a_400_naming_it(live_story, editor,
     assert response.json()["errors"] == {"story": ["A story id is a number."]}
 
 
+def test_a_story_filter_past_any_id_lists_no_reports(live_story, editor):
+    report(live_story)
+    response = client_for(editor).get(f"/api/v1/reports/?story={10**20}")
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
 def test_adding_a_suggested_link_the_library_cannot_take_is_a_400(live_story, reviewer):
     # A report stored before the form refused such links (a port past 65535).
     report(live_story, suggested_url="https://stats.example.org/t2")
