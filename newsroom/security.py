@@ -57,6 +57,17 @@ class LoginForm(AdminAuthenticationForm):
         field.validators.append(MaxLengthValidator(field.max_length))
 
 
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the site's page (403_csrf.html) saying why a form was refused. Django's
+    own view renders a custom template without its reasons, so the page could not tell a
+    reader with cookies blocked from one whose form had expired."""
+    from django.middleware.csrf import REASON_NO_CSRF_COOKIE, REASON_NO_REFERER
+
+    return render(request, "403_csrf.html", {"no_cookie": reason == REASON_NO_CSRF_COOKIE,
+                                             "no_referer": reason == REASON_NO_REFERER},
+                  status=403)
+
+
 def connect() -> None:
     from axes.signals import user_locked_out
 

@@ -37,6 +37,8 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+# The site's page for a refused form, saying why (newsroom/templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "newsroom.security.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -416,3 +416,23 @@ def test_a_changelist_lookup_by_an_id_past_any_id_is_never_a_500(client, world, 
     # SQLite cannot compare it (OverflowError: the bad-filter notice); PostgreSQL finds none.
     login(client, world["editor"])
     assert client.get(path).status_code in (200, 302)
+
+
+def test_a_form_refused_for_want_of_its_cookie_says_to_allow_cookies(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/digest/", {"email": "reader@example.org"})
+    assert response.status_code == 403
+    assert "allow cookies for this site" in response.content.decode()
+
+
+def test_a_form_with_a_wrong_token_says_it_expired(db):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.get("/digest/")  # the form page sets the CSRF cookie
+    response = client.post("/digest/", {"email": "reader@example.org",
+                                        "csrfmiddlewaretoken": "x" * 64})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "The form has expired" in body and "allow cookies" not in body
