@@ -14,3 +14,11 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def page_cache_on(settings):
+    """The page caches on whatever the environment sets: fragments kept, answers cacheable for
+    300 s (the defaults)."""
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
+    settings.NEWSROOM_PAGE_STALE_SECONDS = 60

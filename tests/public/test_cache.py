@@ -11,13 +11,7 @@ from stories.models import ImmutableRevision, Revision
 from tests.factories import SourceFactory
 from tests.public.helpers import publish_story, republish
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _cache_on(settings):
-    settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
-    settings.NEWSROOM_PAGE_STALE_SECONDS = 60
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
 
 @pytest.fixture
