@@ -9,9 +9,9 @@ class StoriesConfig(AppConfig):
         # Sources sit below stories: the library learns who cites a source through this hook.
         from sources import citing
 
-        # Importing connects the edge purges and the inbox's e-mails to the audit events, and
-        # renames to a new generation of today's top stories.
-        from . import frontend_cache, inbox, pages, review_selectors  # noqa: F401
+        # Importing connects the edge purges (and a rename's new generation of today's top
+        # stories) and the inbox's e-mails to the audit events.
+        from . import frontend_cache, inbox, review_selectors  # noqa: F401
 
         citing.register(approval_times=review_selectors.source_approval_times,
                         cited_in=review_selectors.source_cited_in)

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
@@ -30,6 +31,7 @@ from django.utils.module_loading import import_string
 
 from audit import queueing
 
+from . import pages
 from .sitemaps import STORIES_PER_FILE
 
 log = logging.getLogger(__name__)
@@ -277,7 +279,12 @@ def _snapshot_saved(sender, instance, created, **kwargs):
 
 @receiver(post_save, sender=get_user_model(), dispatch_uid="frontend-cache-author")
 def _user_saved(sender, instance, created, update_fields=None, **kwargs):
+    # A rename (any save but a sign-in's last_login stamp) reaches every page naming the user
+    # on the next request, as a publish does (services.workflow): once committed, a new
+    # generation of what is cached across stories (today's top stories show reviewers' names,
+    # and the pages' ETags take them), and the edge purge.
     if not created and update_fields != frozenset({"last_login"}):
+        transaction.on_commit(pages.live_changed, robust=True)
         _queue("author_changed", instance.pk)
 
 

@@ -24,12 +24,8 @@ from functools import lru_cache, partial
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils.html import escape
@@ -242,14 +238,6 @@ def live_generation() -> str:
 def live_changed() -> None:
     """Start a new generation: what was cached across stories is not read again."""
     cache.set(LIVE_GENERATION_KEY, uuid.uuid4().hex, None)
-
-
-@receiver(post_save, sender=get_user_model(), dispatch_uid="pages-top-stories-names")
-def _user_saved(sender, instance, created, update_fields=None, **kwargs):
-    # Today's top stories show their reviewers' names: a rename (any save but a sign-in's
-    # last_login stamp) must not wait up to TOP_STORIES_SECONDS, nor keep the pages' ETags.
-    if not created and update_fields != frozenset({"last_login"}):
-        transaction.on_commit(live_changed, robust=True)
 
 
 def _top_stories() -> list[tuple[int, str, tuple[int, ...]]]:
