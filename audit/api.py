@@ -68,6 +68,9 @@ def error_responses(*codes: int) -> dict:
 
 
 STANDARD_ERRORS = (400, 401, 403, 404)
+# The largest id a primary key holds (64-bit): an id past it names nothing, and SQLite cannot
+# even compare it (OverflowError), so input ids are bounded by it.
+LARGEST_ID = 2**63 - 1
 
 
 # --- base views --------------------------------------------------------------------------

@@ -12,7 +12,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
-from audit.api import STANDARD_ERRORS, LongTextField, NewsroomViewSet, error_responses
+from audit.api import (
+    LARGEST_ID,
+    STANDARD_ERRORS,
+    LongTextField,
+    NewsroomViewSet,
+    error_responses,
+)
 from sources.selectors import numbered_sources
 from stories.models import Revision, Story
 from stories.services import editor
@@ -37,9 +43,9 @@ class EditorCheckInputSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=200), required=False, default=list,
         max_length=2000, help_text="The source list's keys in number order.")
     source_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False,
-        default=list,
-        max_length=2000, help_text="Or the source list as library ids (the admin form's rows).")
+        child=serializers.IntegerField(min_value=1, max_value=LARGEST_ID), required=False,
+        default=list, max_length=2000,
+        help_text="Or the source list as library ids (the admin form's rows).")
 
 
 class DraftSerializer(serializers.Serializer):

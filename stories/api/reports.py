@@ -16,7 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from audit.api import STANDARD_ERRORS, NewsroomViewSet, error_responses
+from audit.api import LARGEST_ID, STANDARD_ERRORS, NewsroomViewSet, error_responses
 from sources.api.serializers import archive_url
 from stories import reader_selectors, services
 from stories.models import Claim, ErrorReport, ReportStatus, Story
@@ -194,8 +194,10 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
         if story:
             if not story.isdecimal():
                 raise serializers.ValidationError({"story": ["A story id is a number."]})
-            # An id past any id matches nothing (SQLite cannot even compare it: OverflowError).
-            reports = reports.filter(story_id=int(story)) if int(story) < 2**63 else reports.none()
+            story_id = int(story)
+            # An id past any id matches nothing (LARGEST_ID).
+            reports = (reports.filter(story_id=story_id) if story_id <= LARGEST_ID
+                       else reports.none())
         return reports.order_by("-created_at", "-id")
 
     def _answer(self, report_id: int) -> Response:

@@ -4,7 +4,7 @@ it accepts. Serializers validate shapes and types; every rule lives in stories.s
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from audit.api import LongTextField
+from audit.api import LARGEST_ID, LongTextField
 from audit.models import Event
 from audit.services import display_name
 from sources.api.serializers import archive_url
@@ -188,7 +188,7 @@ REVISION_HASH = r"^[0-9a-f]{64}$"
 
 
 class CheckInputSerializer(serializers.Serializer):
-    claim = serializers.IntegerField(min_value=1, max_value=2**63 - 1,
+    claim = serializers.IntegerField(min_value=1, max_value=LARGEST_ID,
                                      help_text="The claim's `id` from GET /claims/.")
     verdict = serializers.ChoiceField(choices=Verdict.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
