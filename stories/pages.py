@@ -249,23 +249,21 @@ def _top_stories() -> list[tuple[int, str, tuple[int, ...]]]:
             for item in reader_selectors.top_stories(ids)]
 
 
-def top_stories(generation: str | None = None) -> list[tuple[int, str, tuple[int, ...]]]:
+def top_stories() -> list[tuple[int, str, tuple[int, ...]]]:
     """Today's top stories as (story id, teaser HTML, the ids of the reviewers it names), one
     more than are shown so a story's own page can leave itself out; built at most once a minute
-    and after every publish, correction or retraction (no query when kept). `generation`:
-    live_generation(), when the caller has read it already."""
+    and after every publish, correction, retraction or rename (no query when kept)."""
     if settings.NEWSROOM_TOP_STORIES <= 0:
         return []
     key = (f"reader:top-stories:2:{template_version()}:{settings.NEWSROOM_TOP_STORIES}:"
-           f"{generation or live_generation()}")
+           f"{live_generation()}")
     return cache.get_or_set(key, _top_stories, TOP_STORIES_SECONDS) or []
 
 
-def top_stories_for(story_id: int | None = None,
-                    generation: str | None = None) -> list[tuple[int, str, tuple[int, ...]]]:
+def top_stories_for(story_id: int | None = None) -> list[tuple[int, str, tuple[int, ...]]]:
     """The top stories a page shows: without the story itself, at most the configured number."""
     shown = [(pk, mark_safe(html), reviewers)  # noqa: S308  # nosec B308 B703 - rendered by our template
-             for pk, html, reviewers in top_stories(generation) if pk != story_id]
+             for pk, html, reviewers in top_stories() if pk != story_id]
     return shown[:settings.NEWSROOM_TOP_STORIES]
 
 
