@@ -1,4 +1,5 @@
-"""Audit trail admin: read-only for all; users in it are deactivated, not deleted."""
+"""Audit trail admin: read-only for all; users it or a byline names are deactivated, not
+deleted (audit.keeping)."""
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -17,6 +18,7 @@ from django.utils.safestring import mark_safe
 
 from audit.admin_mixins import BoundedChangelist, PageChangeList, ReadOnlyAdmin
 
+from . import keeping
 from .details import readable_details
 from .forms import DATE_FIELDS
 from .models import Event
@@ -24,7 +26,8 @@ from .paging import distinct_values
 from .services import audit_record
 from .signals import acting_as
 
-IN_AUDIT_TRAIL = "This user appears in the audit trail; deactivate them instead."
+# A user the record or a byline names (audit.keeping says which): deactivated, not deleted.
+KEEP = "This user cannot be deleted; deactivate them instead."
 
 
 def visible_events(user, events):
@@ -141,7 +144,8 @@ if admin.site.is_registered(User):
 
 @admin.register(User)
 class NewsroomUserAdmin(BoundedChangelist, UserAdmin):
-    """Django's user admin, except that people in the audit trail are deactivated, not deleted."""
+    """Django's user admin, except that people the audit trail or a byline names are
+    deactivated, not deleted (audit.keeping)."""
 
     actions = ["deactivate_users"]
     # Last login and date joined as every other date-time of the admin: YYYY-MM-DD HH:MM with
@@ -167,16 +171,15 @@ class NewsroomUserAdmin(BoundedChangelist, UserAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         user = self.get_object(request, unquote(object_id))
-        if user is None or not Event.objects.filter(actor=user).exists():
-            return super().delete_view(request, object_id, extra_context)
-        if not self.has_delete_permission(request, user):
+        kept = keeping.reasons(self.model._default_manager.filter(pk=user.pk)) if user else {}
+        if not kept or not self.has_delete_permission(request, user):
             return super().delete_view(request, object_id, extra_context)
         can_change = self.has_change_permission(request, user)
         if request.method == "POST" and "deactivate" in request.POST and can_change:
             if user.is_active:
                 self._deactivate(request, user)
             self.message_user(request, f"{user.get_username()} is deactivated and can no longer "
-                              "sign in; their audit trail is kept.", messages.SUCCESS)
+                              "sign in; the records naming them are kept.", messages.SUCCESS)
             return HttpResponseRedirect(
                 reverse("admin:auth_user_change", args=[user.pk], current_app=self.admin_site.name)
             )
@@ -186,24 +189,27 @@ class NewsroomUserAdmin(BoundedChangelist, UserAdmin):
             "original": user,
             "object": user,
             "title": "Cannot delete this user",
-            "message": IN_AUDIT_TRAIL,
+            "message": KEEP,
+            "reasons": kept[user.pk],
             "can_change": can_change,
-            "events": Event.objects.filter(actor=user).count(),
         }
         return TemplateResponse(request, "admin/auth/user/delete_refused.html", context)
 
     def delete_model(self, request, obj):
-        if Event.objects.filter(actor=obj).exists():
-            self.message_user(request, IN_AUDIT_TRAIL, messages.ERROR)
+        kept = keeping.reasons(self.model._default_manager.filter(pk=obj.pk)).get(obj.pk)
+        if kept:
+            self.message_user(request, f"{KEEP} {' '.join(kept)}", messages.ERROR)
             return
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        kept = queryset.filter(audit_events__isnull=False).distinct()
-        if kept.exists():
-            names = ", ".join(u.get_username() for u in kept)
-            self.message_user(request, f"Not deleted: {names}. {IN_AUDIT_TRAIL}", messages.ERROR)
-        super().delete_queryset(request, queryset.exclude(pk__in=kept.values("pk")))
+        kept = keeping.reasons(queryset)
+        if kept:
+            names = ", ".join(sorted(queryset.filter(pk__in=list(kept)).values_list(
+                self.model.USERNAME_FIELD, flat=True)))
+            self.message_user(request, f"Not deleted: {names}. Users named in the audit trail or "
+                              "on a byline are kept; deactivate them instead.", messages.ERROR)
+        super().delete_queryset(request, queryset.exclude(pk__in=list(kept)))
 
     def save_related(self, request, form, formsets, change):
         # Group changes made here are audited with the admin user as the actor.

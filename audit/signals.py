@@ -1,12 +1,14 @@
-"""Role changes are audited: adding a user to or removing them from a group."""
+"""Role changes are audited (adding a user to or removing them from a group), and users the
+record or a byline names are kept (audit.keeping)."""
 
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models.signals import m2m_changed, post_save, pre_delete
 
+from . import keeping
 from .services import audit_record
 
 # Who is making the change, when an interface (e.g. the user admin) knows; else "system".
@@ -72,3 +74,5 @@ def connect() -> None:
                       dispatch_uid="audit_mark_fixture_load")
     m2m_changed.connect(groups_changed, sender=get_user_model().groups.through,
                         dispatch_uid="audit_role_change")
+    pre_delete.connect(keeping.refuse_deletion, sender=get_user_model(),
+                       dispatch_uid="audit_keep_users")

@@ -32,6 +32,7 @@ from django.utils.module_loading import import_string
 from audit import queueing
 
 from . import pages
+from .models import Story
 from .sitemaps import STORIES_PER_FILE
 
 log = logging.getLogger(__name__)
@@ -289,14 +290,28 @@ def _user_saved(sender, instance, created, update_fields=None, **kwargs):
 
 
 @receiver(m2m_changed, sender="stories.Story_authors", dispatch_uid="frontend-cache-byline")
-def _byline_changed(sender, instance, action, pk_set=None, **kwargs):
-    if not getattr(instance, "live_revision_id", None):
+def _byline_changed(sender, instance, action, reverse, pk_set=None, **kwargs):
+    # From either side: story.authors.remove(user) or user.stories.remove(story).
+    if backend() is None:
         return
-    if action == "pre_clear":  # who is about to leave the byline (post_clear does not say)
-        pk_set = set(instance.authors.values_list("pk", flat=True))
-    if action in ("post_add", "post_remove", "post_clear"):
-        _queue("page_published", instance.pk)
-    if action in ("post_remove", "pre_clear"):
-        # An author taken off the byline: their page no longer lists the story.
-        for user_id in sorted(pk_set or ()):
+    if action == "pre_clear":  # who (or what) is about to leave: post_clear does not say
+        related = instance.stories if reverse else instance.authors
+        instance._bylines_cleared = set(related.values_list("pk", flat=True))
+        return
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if action == "post_clear":
+        pk_set = instance.__dict__.pop("_bylines_cleared", set())
+    if reverse:  # instance is the user, pk_set the stories
+        live = sorted(Story.objects.filter(pk__in=pk_set or (), live_revision__isnull=False)
+                      .values_list("pk", flat=True))
+        users = [instance.pk]
+    else:
+        live = [instance.pk] if instance.live_revision_id else []
+        users = sorted(pk_set or ())
+    for story_id in live:  # its page, and the pages of the authors it now has
+        _queue("page_published", story_id)
+    if live and action != "post_add":
+        # An author taken off a live byline: their page no longer lists the story.
+        for user_id in users:
             _queue("author_changed", user_id)

@@ -9,7 +9,7 @@ from functools import cached_property
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -484,3 +484,17 @@ def search_published(query: str, *, page=1, per_page: int | None = None) -> Wind
                                query) for s in rows}
     return replace(found, object_list=[SearchHit(item=item, snippet=snippets[item.story.pk])
                                        for item in listing_items(rows)])
+
+
+def byline_holders(users) -> dict[int, str]:
+    """Of these users, those on a story's byline, each with why deleting them is refused (a
+    keeper for audit.keeping: taking someone off a byline is an editor's decision, never the
+    side effect of deleting their account)."""
+    counts = (users.annotate(bylines=Count("stories", distinct=True),
+                             live=Count("stories", distinct=True,
+                                        filter=Q(stories__live_revision__isnull=False)))
+              .filter(bylines__gt=0).values_list("pk", "bylines", "live"))
+    return {pk: f"They are on the byline of {bylines} stor{'ies' if bylines != 1 else 'y'}"
+                f"{f' ({live} published)' if live else ''}; deleting them would change "
+                f"{'those bylines' if bylines != 1 else 'that byline'}. Take them off first."
+            for pk, bylines, live in counts}

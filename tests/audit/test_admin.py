@@ -112,7 +112,8 @@ def test_deleting_a_user_in_the_audit_trail_offers_deactivation(client, admin_us
     url = reverse("admin:auth_user_delete", args=[writer.pk])
     page = client.get(url)
     assert page.status_code == 200
-    assert "This user appears in the audit trail; deactivate them instead." in page.text
+    assert "This user cannot be deleted; deactivate them instead." in page.text
+    assert "They are named in 1 audit event," in page.text
     assert "Deactivate writer" in page.text
     client.post(url, {"post": "yes"})
     assert type(writer).objects.filter(pk=writer.pk).exists()

@@ -222,3 +222,24 @@ def test_a_source_edit_purges_its_archived_copy_pages(edge, story,
         source.title = "Harbour crane census, corrected title"
         source.save()
     assert banned(edge, f"/sources/snapshots/{snapshot.pk}/")
+
+
+@pytest.mark.parametrize("change", ["remove", "clear"])
+def test_a_byline_changed_from_the_authors_side_purges_the_story_and_their_page(
+        edge, story, other_writer, change, django_capture_on_commit_callbacks):
+    story.authors.add(other_writer)
+    edge.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        if change == "remove":
+            other_writer.stories.remove(story)
+        else:
+            other_writer.stories.clear()
+    assert banned(edge, story.get_absolute_url()) and banned(edge, "/authors/writer2/")
+
+
+def test_a_user_added_to_a_byline_from_their_side_purges_the_story(
+        edge, story, other_writer, django_capture_on_commit_callbacks):
+    edge.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        other_writer.stories.add(story)
+    assert banned(edge, story.get_absolute_url()) and banned(edge, "/authors/writer2/")

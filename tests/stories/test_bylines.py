@@ -1,0 +1,81 @@
+"""A byline keeps its people: a co-author who never acted cannot be deleted out of it."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.urls import reverse
+
+from tests.factories import SourceFactory, UserFactory, make_story
+from tests.public.helpers import publish_story
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def co_author(db):
+    # Added to the byline by the writer; never signs in, never acts: no audit event names them.
+    return UserFactory(username="coauthor", first_name="Dana", last_name="Okafor",
+                       roles=["Writers"])
+
+
+@pytest.fixture
+def story(writer, reviewer, editor, co_author):
+    return publish_story(writer, reviewer, editor, body="Five cranes arrived [@c1].",
+                         sources=[SourceFactory(key="c1")], authors=[co_author])
+
+
+@pytest.fixture
+def superuser(db):
+    return get_user_model().objects.create_superuser("chief", "chief@example.org", "pw-chief-1")
+
+
+def still_there(user) -> bool:
+    return get_user_model().objects.filter(pk=user.pk).exists()
+
+
+def test_the_admin_refuses_to_delete_a_co_author_and_says_why(client, superuser, story,
+                                                               co_author):
+    client.force_login(superuser)
+    url = reverse("admin:auth_user_delete", args=[co_author.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Cannot delete this user" in page.text
+    assert "on the byline of 1 story" in page.text
+    assert "Deactivate coauthor" in page.text
+    client.post(url, {"post": "yes"})
+    assert still_there(co_author)
+    assert "Dana Okafor" in client.get(story.get_absolute_url()).text
+
+
+def test_bulk_delete_in_the_admin_keeps_co_authors(client, superuser, story, co_author):
+    someone = UserFactory(username="temp-account")
+    client.force_login(superuser)
+    response = client.post(reverse("admin:auth_user_changelist"), {
+        "action": "delete_selected", "_selected_action": [co_author.pk, someone.pk],
+        "post": "yes"}, follow=True)
+    assert still_there(co_author) and not still_there(someone)
+    assert "Not deleted: coauthor" in response.text
+
+
+def test_deleting_a_co_author_in_code_is_refused(story, co_author):
+    # Refused from inside the delete's transaction: the caller's block is rolled back.
+    with pytest.raises(ProtectedError), transaction.atomic():
+        co_author.delete()
+    with pytest.raises(ProtectedError), transaction.atomic():
+        get_user_model().objects.filter(pk=co_author.pk).delete()
+    assert story.authors.filter(pk=co_author.pk).exists()
+
+
+def test_a_draft_co_author_is_kept_too(writer, co_author):
+    make_story(writer, title="Quay wall repairs", authors=[co_author])
+    with pytest.raises(ProtectedError), transaction.atomic():
+        co_author.delete()
+
+
+def test_someone_taken_off_every_byline_can_be_deleted(client, superuser, writer, co_author):
+    story = make_story(writer, title="Quay wall repairs", authors=[co_author])
+    story.authors.remove(co_author)
+    client.force_login(superuser)
+    client.post(reverse("admin:auth_user_delete", args=[co_author.pk]), {"post": "yes"})
+    assert not still_there(co_author)
