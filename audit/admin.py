@@ -195,6 +195,16 @@ class NewsroomUserAdmin(BoundedChangelist, UserAdmin):
         }
         return TemplateResponse(request, "admin/auth/user/delete_refused.html", context)
 
+    def get_deleted_objects(self, objs, request):
+        # The bulk "Delete selected users" refuses the whole batch, as Django does for protected
+        # objects, naming each kept user and why (not a confirmation, then "Not deleted").
+        to_delete, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        users = self.model._default_manager.filter(pk__in=[obj.pk for obj in objs])
+        names = dict(users.values_list("pk", self.model.USERNAME_FIELD))
+        kept = [f"{names[pk]}: {' '.join(reasons)}"
+                for pk, reasons in sorted(keeping.reasons(users).items())]
+        return to_delete, counts, perms_needed, [*protected, *kept]
+
     def delete_model(self, request, obj):
         kept = keeping.reasons(self.model._default_manager.filter(pk=obj.pk)).get(obj.pk)
         if kept:

@@ -48,14 +48,17 @@ def test_the_admin_refuses_to_delete_a_co_author_and_says_why(client, superuser,
     assert "Dana Okafor" in client.get(story.get_absolute_url()).text
 
 
-def test_bulk_delete_in_the_admin_keeps_co_authors(client, superuser, story, co_author):
+def test_bulk_delete_in_the_admin_refuses_and_names_the_co_author(client, superuser, story,
+                                                                  co_author):
     someone = UserFactory(username="temp-account")
     client.force_login(superuser)
-    response = client.post(reverse("admin:auth_user_changelist"), {
-        "action": "delete_selected", "_selected_action": [co_author.pk, someone.pk],
-        "post": "yes"}, follow=True)
-    assert still_there(co_author) and not still_there(someone)
-    assert "Not deleted: coauthor" in response.text
+    selected = {"action": "delete_selected", "_selected_action": [co_author.pk, someone.pk]}
+    page = client.post(reverse("admin:auth_user_changelist"), selected)
+    assert "would require deleting the following protected related objects" in page.text
+    assert "coauthor: They are on the byline of 1 story (1 published)" in page.text
+    assert "Are you sure" not in page.text
+    client.post(reverse("admin:auth_user_changelist"), {**selected, "post": "yes"})
+    assert still_there(co_author) and still_there(someone)
 
 
 def test_deleting_a_co_author_in_code_is_refused(story, co_author):
