@@ -396,8 +396,9 @@ def public_snapshot(snapshot_id: int) -> Snapshot | None:
 
 
 def public_author(username: str):
-    """A user with at least one published story, and those stories; None otherwise."""
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    """A user with at least one published story, and those stories; None otherwise. A
+    deactivated account keeps its page: its bylines still link there (audit.keeping)."""
+    user = get_user_model().objects.filter(username=username).first()
     if user is None:
         return None
     stories = published_stories().filter(authors=user)

@@ -82,3 +82,15 @@ def test_someone_taken_off_every_byline_can_be_deleted(client, superuser, writer
     client.force_login(superuser)
     client.post(reverse("admin:auth_user_delete", args=[co_author.pk]), {"post": "yes"})
     assert not still_there(co_author)
+
+
+def test_a_deactivated_co_authors_byline_still_leads_to_their_page(client, story, co_author):
+    # Deactivation is what the admin offers instead of deleting: a former colleague's stories
+    # stay theirs, and the byline's link must not become a dead end.
+    co_author.is_active = False
+    co_author.save()
+    page = client.get(story.get_absolute_url()).text
+    assert 'href="/authors/coauthor/"' in page
+    author_page = client.get("/authors/coauthor/")
+    assert author_page.status_code == 200
+    assert "Dana Okafor" in author_page.text and story.title in author_page.text
