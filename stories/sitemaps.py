@@ -6,6 +6,11 @@ allows 50,000 URLs a file, and 500 keep each file quick to render. The index lis
 that hold a published story, each with the newest change among its stories; it is one grouped
 query, rendered once and cached until any story changes (its key holds the newest
 Story.updated_at, an indexed look-up), so an unchanged index costs the same in any archive.
+
+Each answer is cached like every public page (``public_page``) and validated by a digest of
+it (``conditional_page``), with no Last-Modified: a file changes with what has no newer date
+to the second (a second story published in the same second), and a crawler revalidating by
+that date alone would be told its old copy is current.
 """
 
 from django.contrib.sitemaps import Sitemap
@@ -16,9 +21,10 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import conditional_page, require_safe
 
 from .models import Story
+from .views import public_page
 
 STORIES_PER_FILE = 500
 # What readers last saw change on a story page: a retraction, a correction, the publication.
@@ -64,7 +70,12 @@ def _story_files() -> list[tuple[int, object]]:
                 .values_list("file", "last"))
 
 
-@require_safe
+def public_sitemap(view):
+    """A sitemap view cached like every public page (see the module's docstring)."""
+    return require_safe(public_page(conditional_page(view)))
+
+
+@public_sitemap
 def sitemap_index(request):
     """/sitemap.xml: the pages file, then one file per 500 story ids, each with lastmod.
 
@@ -88,13 +99,20 @@ def sitemap_index(request):
     return HttpResponse(xml, content_type="application/xml")
 
 
-@require_safe
+def _sitemap(request, sitemaps: dict):
+    # Django dates the file by its newest entry, to the second: no validator (see above).
+    response = sitemap_views.sitemap(request, sitemaps)
+    del response.headers["Last-Modified"]
+    return response
+
+
+@public_sitemap
 def sitemap_pages(request):
-    return sitemap_views.sitemap(request, {"pages": PagesSitemap})
+    return _sitemap(request, {"pages": PagesSitemap})
 
 
-@require_safe
+@public_sitemap
 def sitemap_stories(request, file: int):
     if file > 10**9:  # past any id: answered without a query
         raise Http404("No such sitemap file.")
-    return sitemap_views.sitemap(request, {"stories": StorySitemap(file)})
+    return _sitemap(request, {"stories": StorySitemap(file)})

@@ -14,14 +14,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import condition, conditional_page, require_safe
 
 from audit.roles import is_writer
 from sources import archive, extraction, wacz
 from sources.models import Snapshot
 
 from . import evidence_selectors, frontend_cache, selectors
-from .views import cache_headers, listing_page, public_page, render_page
+from .views import listing_page, public_page, render_page
 
 # The archived page runs nothing and loads nothing: no script, no request to the original
 # site or to us (images and styles inline only), and it may be framed by our own page only.
@@ -31,6 +31,8 @@ REPLAY_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 
 
 @require_safe
+@public_page
+@conditional_page
 def source_detail(request, key):
     found = selectors.public_source(key)
     if found is None:
@@ -91,6 +93,8 @@ def _snapshot(snapshot_id: int) -> Snapshot:
 
 
 @require_safe
+@public_page
+@conditional_page
 def snapshot_detail(request, snapshot_id):
     # Newsroom staff check snapshots of sources no published story cites yet (review).
     staff = is_writer(request.user)
@@ -112,6 +116,8 @@ def snapshot_detail(request, snapshot_id):
 
 
 @require_safe
+@public_page  # outermost: staff notices are private too, and a 304 repeats Cache-Control
+@conditional_page
 @xframe_options_sameorigin
 @_archived
 def snapshot_replay(request, snapshot):
@@ -128,10 +134,12 @@ def snapshot_replay(request, snapshot):
     response["Content-Security-Policy"] = REPLAY_POLICY
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
-    return cache_headers(request, response)
+    return response
 
 
 @require_safe
+@public_page
+@conditional_page
 @_archived
 def snapshot_warc(request, snapshot):
     """The snapshot's WARC file."""
@@ -140,10 +148,12 @@ def snapshot_warc(request, snapshot):
     name = f"{slugify(snapshot.source.key) or 'source'}-snapshot-{snapshot.pk}.warc.gz"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Robots-Tag"] = "noindex"
-    return cache_headers(request, response)
+    return response
 
 
 @require_safe
+@public_page
+@conditional_page
 @_archived
 def snapshot_screenshot(request, snapshot):
     """The full-page screenshot taken of the archived page, when one was taken."""
@@ -156,7 +166,7 @@ def snapshot_screenshot(request, snapshot):
         raise archive.NotArchived("The screenshot file cannot be read.") from exc
     response = HttpResponse(data, content_type="image/png")
     response["X-Robots-Tag"] = "noindex"
-    return cache_headers(request, response)
+    return response
 
 
 def evidence_response(story, revision, snapshots) -> HttpResponse:

@@ -1,9 +1,11 @@
 """The public reader site: thin views over stories.selectors, rendered by templates per request.
 
-Public pages answer conditional GETs (an ETag via Django's ``condition``; pages.py says why
-the story page, the home page and the API detail send no Last-Modified) and tell shared
-caches how long they may keep them (``public_page``); the edge cache in front (deploy/varnish)
-is purged on commit after every change that reaches a public page (stories.frontend_cache).
+Public pages answer conditional GETs (an ETag via Django's ``condition`` where a cheap one
+covers all the page shows; elsewhere ``conditional_page``, a digest of the rendered answer;
+pages.py says why the pages send no Last-Modified) and tell shared caches how long they may
+keep them (``public_page``, outermost, so that a 304 says it too); the edge cache in front
+(deploy/varnish) is purged on commit after every change that reaches a public page
+(stories.frontend_cache).
 """
 
 from functools import wraps
@@ -15,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import condition, conditional_page, require_safe
 
 from audit.paging import page_number, window
 from audit.services import display_name
@@ -157,6 +159,8 @@ def story_detail(request, slug):
 
 
 @require_safe
+@public_page
+@conditional_page
 def story_history(request, slug):
     page = selectors.story_page(slug)
     if page is None:
@@ -188,6 +192,8 @@ def preview(request, token):
 
 
 @require_safe
+@public_page
+@conditional_page
 def author_detail(request, username):
     found = selectors.public_author(username)
     if found is None:
@@ -197,10 +203,15 @@ def author_detail(request, username):
     response = render_page(request, "stories/author_detail.html", {
         "author": user, "author_name": display_name(user), "page": page, "items": items,
     })
-    return frontend_cache.tag(response, frontend_cache.teaser_tags(items))
+    # Their own key too: a page past the end of the list shows their name and no teaser, and
+    # a new username leaves the old address to be banned by key.
+    return frontend_cache.tag(response, [frontend_cache.author_tag(user.pk),
+                                         *frontend_cache.teaser_tags(items)])
 
 
 @require_safe
+@public_page
+@conditional_page
 def search(request):
     query = request.GET.get("q", "").strip()
     hits = selectors.search_published(query, page=request.GET.get("page")) if query else []
@@ -209,6 +220,8 @@ def search(request):
 
 
 @require_safe
+@public_page
+@conditional_page
 def robots_txt(request):
     lines = [
         "User-agent: *",
