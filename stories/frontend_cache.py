@@ -30,8 +30,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 from audit import queueing
+from sources.models import Snapshot, Source
 
-from . import pages
+from . import pages, selectors
 from .models import Story
 from .sitemaps import STORIES_PER_FILE
 
@@ -233,6 +234,18 @@ def revision_snapshot_paths(revision) -> list[str]:
     public, and replacing it (a correction) can make them private again."""
     return [path for pin in (revision.pins if revision is not None else [])
             if pin.snapshot_id for path in snapshot_paths(pin.snapshot_id)]
+
+
+def uncited_snapshot_paths(previous, live) -> list[str]:
+    """The archived-copy pages of the sources `previous` cited and `live` does not, when no
+    published story cites them any more: readers may no longer open any copy of them (pinned
+    or not: selectors.public_snapshot)."""
+    dropped = (set(previous.source_keys or []) if previous is not None else set()) - set(
+        (live.source_keys or []) if live is not None else [])
+    uncited = [source.pk for source in Source.objects.filter(key__in=dropped)
+               if not selectors.stories_citing(source).exists()]
+    ids = Snapshot.objects.filter(source__in=uncited).order_by("pk").values_list("pk", flat=True)
+    return [path for snapshot_id in ids for path in snapshot_paths(snapshot_id)]
 
 
 def snapshot_paths(snapshot_id: int) -> list[str]:

@@ -85,7 +85,8 @@ def page_published(story_id: int, previous_revision_id: int | None = None) -> No
     """After a publish, correction, retraction or byline change: purge the story's public pages
     and the listings from the edge cache, and the pages of the sources the replaced live
     revision cited and of the archived copies it pinned (a correction may have dropped them:
-    those pages no longer list the story, readers may no longer open the copies). The origin
+    those pages no longer list the story, readers may no longer open the copies), and of every
+    archived copy of a source it dropped that no published story cites any more. The origin
     needs no invalidation here: its fragment cache is keyed by the live revision, the ETags by
     everything a page shows, and what is cached across stories by the live generation the
     service started on commit."""
@@ -98,6 +99,7 @@ def page_published(story_id: int, previous_revision_id: int | None = None) -> No
         previous = Revision.objects.filter(pk=previous_revision_id, story=story).first()
         paths += frontend_cache.revision_source_paths(previous)
         paths += frontend_cache.revision_snapshot_paths(previous)
+        paths += frontend_cache.uncited_snapshot_paths(previous, story.live_revision)
     # ...and every page showing it among today's top stories (labelled with its key).
     _purge(paths, [frontend_cache.story_tag(story.pk)])
 

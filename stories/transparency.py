@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Subquery
 from django.urls import reverse
 
-from audit import transparency
+from audit import queueing, transparency
 from audit.models import TransparencyEntry
 
 from .canonical import covered_sources
@@ -126,7 +126,7 @@ def backfill() -> int:
     logged."""
     from django.db import transaction
 
-    from . import selectors
+    from . import selectors, tasks
 
     appended = 0
     pending = (Story.objects.published().filter(transparency_entries__isnull=True)
@@ -150,6 +150,8 @@ def backfill() -> int:
             # The story page lists its entries: a new updated_at keys its cached fragments
             # afresh (selectors.StoryPage.log).
             story.save(update_fields=["updated_at"])
+            # ...and so do its review trail and the log's pages: the edge cache drops them.
+            queueing.on_commit(tasks.page_published, story.pk)
     return appended
 
 

@@ -243,3 +243,80 @@ def test_a_user_added_to_a_byline_from_their_side_purges_the_story(
     with django_capture_on_commit_callbacks(execute=True):
         other_writer.stories.add(story)
     assert banned(edge, story.get_absolute_url()) and banned(edge, "/authors/writer2/")
+
+
+def test_a_rename_purges_the_search_results_naming_them(edge, story, reviewer,
+                                                        django_capture_on_commit_callbacks):
+    edge.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        reviewer.first_name = "Renamed"
+        reviewer.save()
+    assert banned(edge, "/search/?q=cranes") and banned(edge, "/search/?q=cranes&page=2")
+
+
+def test_publish_purges_the_sitemap_index_and_the_file_listing_the_story(
+        edge, writer, reviewer, editor, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        story = publish_story(writer, reviewer, editor)
+    assert banned(edge, "/sitemap.xml")
+    assert banned(edge, f"/sitemap-stories-{story.pk // 500}.xml")
+
+
+def test_a_new_username_purges_every_page_of_the_old_author_address(
+        edge, client, story, writer, django_capture_on_commit_callbacks):
+    # What the edge holds: the old address, past the end of the list too (no teaser on it).
+    held = {path: client.get(path).get("Surrogate-Key", "")
+            for path in ("/authors/writer/", "/authors/writer/?page=9")}
+    edge.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        writer.username = "ingrid-solberg"
+        writer.save()
+    tag_bans = [pattern for header, pattern in edge if header == "X-Ban-Tags"]
+    assert [path for path, keys in held.items()
+            if not any(re.search(pattern, keys) for pattern in tag_bans)] == []
+
+
+def test_a_correction_citing_a_source_no_more_purges_its_archived_copies_readers_lose(
+        edge, story, writer, reviewer, editor, django_capture_on_commit_callbacks):
+    # Taken after the publish: readers may open it (its source is cited), none pins it.
+    later = Snapshot.objects.create(source=Source.objects.get(key="c1"),
+                                    requested_url="https://example.org/", status_code=200)
+    assert Client().get(f"/sources/snapshots/{later.pk}/").status_code == 200
+    edge.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        republish(story, writer, reviewer, editor, body="Five cranes arrived [@c2].",
+                  source_keys=[SourceFactory(key="c2").key])
+    assert Client().get(f"/sources/snapshots/{later.pk}/").status_code == 404
+    assert banned(edge, f"/sources/snapshots/{later.pk}/")
+
+
+def test_a_correction_leaves_the_archived_copies_of_a_source_other_stories_cite(
+        edge, story, writer, reviewer, editor, django_capture_on_commit_callbacks):
+    publish_story(writer, reviewer, editor, title="Tugboats", body="Two tugs [@c1].",
+                  sources=["c1"])
+    later = Snapshot.objects.create(source=Source.objects.get(key="c1"),
+                                    requested_url="https://example.org/", status_code=200)
+    edge.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        republish(story, writer, reviewer, editor, body="Five cranes arrived [@c2].",
+                  source_keys=[SourceFactory(key="c2").key])
+    assert not banned(edge, f"/sources/snapshots/{later.pk}/")
+
+
+def test_log_entries_backfilled_for_a_story_purge_its_pages(
+        edge, writer, reviewer, editor, monkeypatch, django_capture_on_commit_callbacks):
+    import io
+
+    from django.core.management import call_command
+
+    from stories import transparency
+
+    monkeypatch.setattr(transparency, "log_revision", lambda **kwargs: None)
+    story = publish_story(writer, reviewer, editor, title="Logged late")
+    monkeypatch.undo()
+    edge.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("transparency_backfill", stdout=io.StringIO())
+    for path in (story.get_absolute_url(), f"{story.get_absolute_url()}history/",
+                 "/transparency/"):
+        assert banned(edge, path), path
