@@ -500,3 +500,31 @@ def test_an_https_reader_never_gets_the_answer_made_for_plain_http(varnish, stor
     assert canonical("http") == f"http://{host}{story.get_absolute_url()}"
     assert canonical("https") == f"https://{host}{story.get_absolute_url()}"
     assert canonical("http") == f"http://{host}{story.get_absolute_url()}"
+
+
+def test_an_archived_copy_of_a_source_no_story_cites_any_more_is_gone_through_varnish(
+        varnish, story, writer, reviewer, editor):
+    from sources.models import Snapshot, Source
+
+    # Taken after the publish: readers may open it (its source is cited), no revision pins it.
+    later = Snapshot.objects.create(source=Source.objects.get(key="c1"),
+                                    requested_url="https://example.org/", status_code=200)
+    url = varnish + f"/sources/snapshots/{later.pk}/"
+    get(url)
+    assert is_hit(get(url)[0])
+    republish(story, writer, reviewer, editor, body="Five cranes arrived [@c2].",
+              source_keys=[SourceFactory(key="c2").key])
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        get(url)
+    assert gone.value.code == 404
+
+
+def test_a_reviewer_rename_reaches_the_search_results_through_varnish(varnish, story,
+                                                                      reviewer):
+    url = varnish + "/search/?q=cranes"
+    get(url)
+    headers, page = get(url)
+    assert is_hit(headers) and "Five cranes arrive" in page
+    reviewer.first_name, reviewer.last_name = "Renamed", "Sign-Off"
+    reviewer.save()
+    assert "Renamed Sign-Off" in get(url)[1]
