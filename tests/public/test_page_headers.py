@@ -1,6 +1,6 @@
 """HTTP caching of the public pages beyond the story, home, corrections and transparency pages
-(tests/public/test_cache.py): the review trail, author and source pages, search, the sitemap,
-robots.txt and the archived copies. Shared caches may keep an anonymous answer; a signed-in
+(tests/public/test_cache.py): the review trail, author and source pages, search, the sitemap and
+the archived copies. Shared caches may keep an anonymous answer; a signed-in
 one is private; a client holding the page as it is now gets a 304 that repeats how long it may
 be kept, and one holding an older page gets the new one."""
 
@@ -55,7 +55,6 @@ PAGES = {
     "sitemap": lambda story: reverse("sitemap"),
     "sitemap-pages": lambda story: reverse("sitemap-pages"),
     "sitemap-stories": lambda story: reverse("sitemap-stories", args=[story.pk // 500]),
-    "robots": lambda story: reverse("robots-txt"),
     "snapshot": lambda story: reverse("snapshot-detail", args=[snapshot_id()]),
     "replay": lambda story: reverse("snapshot-replay", args=[snapshot_id()]),
     "warc": lambda story: reverse("snapshot-warc", args=[snapshot_id()]),
