@@ -179,6 +179,23 @@ class ImmutableRevision(Exception):
     """Raised when code tries to change a saved revision."""
 
 
+class RevisionQuerySet(models.QuerySet):
+    """Revisions are inserted, never changed: no update, bulk_update or upsert."""
+
+    def update(self, **kwargs):
+        raise ImmutableRevision("Saved revisions are immutable; save a new revision.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise ImmutableRevision("Saved revisions are immutable; save a new revision.")
+
+    def bulk_create(self, objs, batch_size=None, ignore_conflicts=False, update_conflicts=False,
+                    update_fields=None, unique_fields=None):
+        if update_conflicts:
+            raise ImmutableRevision("Saved revisions are immutable; save a new revision.")
+        return super().bulk_create(objs, batch_size=batch_size, ignore_conflicts=ignore_conflicts,
+                                   unique_fields=unique_fields)
+
+
 class Revision(models.Model):
     """An immutable saved version of a story's title, dek, body and source list."""
 
@@ -212,6 +229,8 @@ class Revision(models.Model):
         expression=RevisionSearchVector(), output_field=SearchVectorField(), db_persist=True,
         help_text="What search matches: headline, summary and text (made by the database).",
     )
+
+    objects = RevisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["story", "-number"]

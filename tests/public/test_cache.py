@@ -8,7 +8,7 @@ from django.utils.http import http_date
 from sources.models import Source
 from stories import pages, services, transparency
 from stories.models import ImmutableRevision, Revision
-from tests.factories import SourceFactory
+from tests.factories import SourceFactory, tamper_revision
 from tests.public.helpers import publish_story, republish
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
@@ -26,7 +26,7 @@ def text(client, url) -> str:
 
 def behind_the_cache(story, html: str) -> None:
     # Revisions are immutable; only a test writes one behind the application's back.
-    Revision.objects.filter(pk=story.live_revision_id).update(html=html)
+    tamper_revision(story.live_revision_id, html=html)
 
 
 # --- the article fragment -------------------------------------------------------------------
@@ -258,3 +258,29 @@ def test_a_saved_revision_cannot_be_saved_again(story):
     with pytest.raises(ImmutableRevision):
         revision.save()
     assert Revision.objects.get(pk=revision.pk).html != "<p>Rewritten</p>"
+
+
+def test_a_saved_revision_cannot_be_changed_through_a_queryset(story):
+    with pytest.raises(ImmutableRevision):
+        Revision.objects.filter(pk=story.live_revision_id).update(html="<p>Rewritten</p>")
+    with pytest.raises(ImmutableRevision):
+        story.revisions.update(title="Rewritten")
+    assert "Rewritten" not in Revision.objects.get(pk=story.live_revision_id).html
+
+
+def test_a_saved_revision_cannot_be_changed_by_bulk_update(story):
+    revision = Revision.objects.get(pk=story.live_revision_id)
+    revision.title = "Rewritten"
+    with pytest.raises(ImmutableRevision):
+        Revision.objects.bulk_update([revision], ["title"])
+    assert Revision.objects.get(pk=revision.pk).title != "Rewritten"
+
+
+def test_a_saved_revision_cannot_be_overwritten_by_an_upserting_bulk_create(story):
+    revision = Revision.objects.get(pk=story.live_revision_id)
+    copy = Revision(story_id=story.pk, number=revision.number, title="Rewritten",
+                    content_hash=revision.content_hash)
+    with pytest.raises(ImmutableRevision):
+        Revision.objects.bulk_create([copy], update_conflicts=True,
+                                     unique_fields=["story", "number"], update_fields=["title"])
+    assert Revision.objects.get(pk=revision.pk).title != "Rewritten"

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from sources.models import Snapshot
 from stories import services
-from tests.factories import SourceFactory, approved_hash
+from tests.factories import SourceFactory, approved_hash, tamper_revision
 from tests.public.helpers import publish_story, republish
 
 pytestmark = pytest.mark.django_db
@@ -52,8 +52,8 @@ def test_story_page_lists_sources_in_number_order_with_links(client, writer, rev
 
 def test_story_page_body_is_the_stored_html(client, writer, reviewer, editor):
     story = publish_story(writer, reviewer, editor)
-    story.live_revision.__class__.objects.filter(pk=story.live_revision_id).update(
-        html='<p>Stored <span class="claim" id="claim-1">html</span></p>')
+    tamper_revision(story.live_revision_id,
+                    html='<p>Stored <span class="claim" id="claim-1">html</span></p>')
     assert "Stored <span" in html(client.get(story.get_absolute_url()))
 
 

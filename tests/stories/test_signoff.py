@@ -11,7 +11,14 @@ from sources.models import Snapshot
 from stories import canonical, services
 from stories.models import Revision, State, Story
 from tests.api.conftest import client_for
-from tests.factories import SourceFactory, UserFactory, approved_hash, latest_hash, make_story
+from tests.factories import (
+    SourceFactory,
+    UserFactory,
+    approved_hash,
+    latest_hash,
+    make_story,
+    tamper_revision,
+)
 from tests.public.helpers import approve, publish_story
 
 BODY = "The port handled 4.2 million containers in 2024 [@port-annual]."
@@ -151,7 +158,7 @@ def test_api_publish_without_naming_the_revision_is_400(in_review, reviewer, edi
 def test_a_revision_row_altered_behind_the_app_cannot_be_approved_or_published(
         in_review, reviewer, editor):
     revision = in_review.latest_revision
-    Revision.objects.filter(pk=revision.pk).update(body="Forged text [@port-annual].")
+    tamper_revision(revision.pk, body="Forged text [@port-annual].")
     checks = [services.CheckInput(claim=c.ordinal, verdict="supported")
               for c in revision.claims.all()]
     with pytest.raises(services.RevisionAltered):
@@ -163,7 +170,7 @@ def test_a_revision_row_altered_behind_the_app_cannot_be_approved_or_published(
 
 def test_api_answers_409_for_an_altered_approved_revision(in_review, reviewer, editor):
     approve(in_review, reviewer)
-    Revision.objects.filter(pk=in_review.latest_revision_id).update(title="Forged headline")
+    tamper_revision(in_review.latest_revision_id, title="Forged headline")
     response = client_for(editor).post(f"/api/v1/stories/{in_review.pk}/publish/",
                                        {"revision": approved_hash(in_review)}, format="json")
     assert response.status_code == 409
@@ -324,7 +331,7 @@ def test_existing_revisions_keep_their_version_1_hash_after_pinning(writer, sour
     revision = Story.objects.get(pk=story.pk).latest_revision
     legacy = canonical.content_hash(title=revision.title, dek=revision.dek, body=revision.body,
                                     sources=[{"key": "port-annual"}], version=1)
-    Revision.objects.filter(pk=revision.pk).update(content_hash=legacy, hash_version=1)
+    tamper_revision(revision.pk, content_hash=legacy, hash_version=1)
     revision.refresh_from_db()
     assert revision.computed_hash() == legacy
 
