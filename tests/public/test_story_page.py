@@ -50,6 +50,20 @@ def test_story_page_lists_sources_in_number_order_with_links(client, writer, rev
     assert '<sup class="cite"><a href="#source-2" aria-label="Source 2: Port authority annual report" title="p. 4">2</a></sup>' in page  # noqa: E501
 
 
+@pytest.mark.parametrize("first, last, shown", [("Staff", "Writer", "Staff Writer"),
+                                               ("", "", "writer")])
+def test_bylines_name_the_author_by_full_name_else_username(client, writer, reviewer, editor,
+                                                            first, last, shown):
+    writer.first_name, writer.last_name = first, last
+    writer.save()
+    story = publish_story(writer, reviewer, editor)
+    page = html(client.get(story.get_absolute_url()))
+    assert f'<a rel="author" href="/authors/writer/">{shown}</a>' in page
+    assert f'<meta property="article:author" content="{shown}">' in page
+    home = html(client.get("/"))
+    assert f'<a href="/authors/writer/">{shown}</a>' in home
+
+
 def test_story_page_body_is_the_stored_html(client, writer, reviewer, editor):
     story = publish_story(writer, reviewer, editor)
     tamper_revision(story.live_revision_id,
