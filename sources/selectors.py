@@ -23,11 +23,6 @@ MAX_OUTLETS = 200
 OUTLETS_CACHE_KEY, OUTLETS_CACHED = "sources:outlets", 300
 
 
-def good_snapshots():
-    """Snapshots that got a page: no error and a status below 400."""
-    return Snapshot.objects.good()
-
-
 def outlets() -> list[str]:
     """The library's outlet names in order (at most MAX_OUTLETS), each found by one lookup in
     the outlet index and kept in the cache; a save that names a new outlet forgets them."""
@@ -143,10 +138,8 @@ def latest_snapshots(keys: list[str], *, as_of: datetime | None = None) -> dict[
     """{key: its newest good snapshot (at or before as_of)}, in one query, without texts."""
     if not keys:
         return {}
-    newest = good_snapshots().filter(source=OuterRef("pk"))
-    if as_of is not None:
-        newest = newest.filter(fetched_at__lte=as_of)
-    newest = newest.order_by("-fetched_at", "-id").values("pk")[:1]
+    newest = Snapshot.objects.good(as_of).filter(source=OuterRef("pk")).order_by(
+        "-fetched_at", "-id").values("pk")[:1]
     ids = Source.objects.filter(key__in=keys).annotate(snap=Subquery(newest)).values("snap")
     return _refs(Snapshot.objects.filter(pk__in=ids))
 
