@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from audit.errors import Conflict
 
 from . import services
-from .admin_review import _visible_story
+from .admin_screens import screen_story
 from .permissions import is_editor, is_reviewer
 from .review_selectors import comment_threads
 
@@ -45,7 +45,7 @@ def comments_view(model_admin, request, story_id: int):
     user came from and what they typed is put back in the form."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    story = _visible_story(request, story_id, "comment_add")
+    story = screen_story(request, story_id, "comment_add")
     op = request.POST.get("op", "")
     text = request.POST.get("text", "")
     thread_id = _int(request.POST.get("thread"))

@@ -15,6 +15,8 @@ from django.utils.safestring import mark_safe
 from sources.evidence import locate
 from sources.models import Snapshot
 
+from .admin_screens import TEMPLATES, screen_context, screen_story
+
 MAX_TEXT_CHARS = 400_000  # a reviewer reads around the matches; the WARC holds the rest
 KIND_LABELS = {"figure": "figure", "name": "name", "quote": "quotation"}
 
@@ -100,9 +102,7 @@ def _fragment(story, revision, claim, number: int) -> str:
 
 def source_text_view(model_admin, request, story_id: int, ordinal: int, number: int):
     """A claim's cited source text with its figures, names and quotations marked."""
-    from . import admin_review  # its story check and page context; it imports us for the rows
-
-    story = admin_review._visible_story(request, story_id, "review")
+    story = screen_story(request, story_id, "review")
     revision = story.latest_revision
     if revision is None:
         raise Http404("This story has no revision yet.")
@@ -114,7 +114,7 @@ def source_text_view(model_admin, request, story_id: int, ordinal: int, number: 
         response = HttpResponse(fragment, content_type="text/html; charset=utf-8")
         response["Cache-Control"] = "private, no-store"
         return response
-    context = admin_review._context(
+    context = screen_context(
         model_admin, request, story, f"Claim {ordinal} in source {number}", claim=claim,
         fragment=mark_safe(fragment))  # noqa: S308  # nosec B308 B703 - every value escaped above
-    return TemplateResponse(request, admin_review.TEMPLATES + "source_text.html", context)
+    return TemplateResponse(request, TEMPLATES + "source_text.html", context)

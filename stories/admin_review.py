@@ -25,8 +25,9 @@ from audit.forms import DateTimeTextField
 from audit.services import display_name
 
 from . import reader_selectors, services
+from .admin_comments import comments_context
 from .admin_evidence import in_place_html
-from .admin_refusals import visible_story
+from .admin_screens import TEMPLATES, screen_context, screen_story
 from .models import Correction, Decision, PreviewLink, Revision, Story, Verdict
 from .permissions import REVIEWERS, is_author, is_editor
 from .review import Action, IllegalTransition, next_state
@@ -35,8 +36,6 @@ from .review_selectors import (
     revision_warnings,
     workflow_page,
 )
-
-TEMPLATES = "admin/stories/review/"
 
 
 def review_urls(model_admin) -> list:
@@ -48,25 +47,6 @@ def review_urls(model_admin) -> list:
         path("<int:story_id>/workflow/", wrap(partial(workflow_view, model_admin)),
              name="stories_story_workflow"),
     ]
-
-
-def _visible_story(request, story_id: int, action: str) -> Story:
-    return visible_story(request, story_id, action,
-                         Story.objects.select_related("latest_revision"))
-
-
-def _context(model_admin, request, story: Story, title: str, **extra) -> dict:
-    return {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.model._meta,
-        "original": story,
-        "story": story,
-        "title": title,
-        "change_url": reverse("admin:stories_story_change", args=[story.pk]),
-        "review_url": reverse("admin:stories_story_review", args=[story.pk]),
-        "workflow_url": reverse("admin:stories_story_workflow", args=[story.pk]),
-        **extra,
-    }
 
 
 def _denied(request, exc: services.ActionDenied) -> int:
@@ -222,10 +202,8 @@ def sources_html(screen) -> SafeString:
 
 
 def review_view(model_admin, request, story_id: int):
-    from .admin_comments import comments_context
-
     """Check each claim of the latest revision against its sources and record a review."""
-    story = _visible_story(request, story_id, "review")
+    story = screen_story(request, story_id, "review")
     if story.latest_revision is None:
         raise Http404("This story has no revision yet.")
     screen = review_screen(story=story, user=request.user)
@@ -261,7 +239,7 @@ def review_view(model_admin, request, story_id: int):
                 messages.success(request, f"Your review is recorded ({decision}). "
                                  f"The story is {state}.")
                 return HttpResponseRedirect(request.path)
-    context = _context(
+    context = screen_context(
         model_admin, request, story, f"Review: {story.title}", screen=screen, form=form,
         warnings=revision_warnings(story.latest_revision),
         claim_rows=claim_rows_html(screen, verdicts=Verdict.choices),
@@ -426,7 +404,7 @@ def _submit_refusal(story: Story, exc: services.InvalidInput) -> SafeString:
 
 def workflow_view(model_admin, request, story_id: int):
     """State, revisions, reviews, assignments, preview links and timeline, with the buttons."""
-    story = _visible_story(request, story_id, "workflow")
+    story = screen_story(request, story_id, "workflow")
     op = request.POST.get("op", "") if request.method == "POST" else ""
     forms_by_op = _workflow_forms(story, request.POST if op else None, op)
     status = 200
@@ -458,7 +436,7 @@ def workflow_view(model_admin, request, story_id: int):
     live = story.live_revision_id is not None
     editor = is_editor(user)
     author = is_author(user, story)
-    context = _context(
+    context = screen_context(
         model_admin, request, story, f"Workflow: {story.title}", page=page, forms=forms_by_op,
         errors_for=op,
         can={

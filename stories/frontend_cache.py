@@ -32,7 +32,7 @@ from django.utils.module_loading import import_string
 from audit import queueing
 from sources.models import Snapshot, Source
 
-from . import pages, selectors
+from . import pages, selectors, tasks
 from .models import Story
 from .sitemaps import STORIES_PER_FILE
 
@@ -272,8 +272,6 @@ def author_purge(user) -> tuple[list[str], list[str]]:
 def _queue(task_name: str, *args) -> None:
     if backend() is None:  # no edge cache: nothing to purge, no task to queue
         return
-    from . import tasks
-
     queueing.on_commit(getattr(tasks, task_name), *args)
 
 

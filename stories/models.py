@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.roles import is_editor, is_reviewer
 from sources.pins import pinned
 
 from .canonical import content_hash
@@ -78,8 +79,6 @@ class StoryQuerySet(models.QuerySet):
         """Stories a signed-in user may see: their own; all for editors; for reviewers, those in
         review or approved, and every story they reviewed or were assigned, whatever its state
         since (they keep read access to their work)."""
-        from .permissions import is_editor, is_reviewer
-
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser or is_editor(user):

@@ -4,6 +4,8 @@ from django.db.models import Q
 
 from audit.roles import EDITORS, REVIEWERS, WRITERS, is_editor, is_reviewer, is_writer
 
+from .models import Story
+
 __all__ = ["EDITORS", "REVIEWERS", "WRITERS", "events_visible_to", "is_author", "is_editor",
            "is_reviewer", "is_writer"]
 
@@ -24,9 +26,6 @@ def events_visible_to(user, events):
     logins and lockouts, refusals outside any story) is visible to editors and superusers only.
     Anyone else (anonymous, inactive, staff without a newsroom role) sees nothing.
     """
-    # Imported here so that stories.models can import these role checks at any level.
-    from .models import Story
-
     if not is_writer(user):
         return events.none()
     if is_editor(user):
@@ -48,8 +47,6 @@ def can_handle_reports(user, story) -> bool:
         return False
     if user.is_superuser or is_editor(user):
         return True
-    from .models import Story
-
     return is_reviewer(user) and Story.objects.filter(
         story_reviewer_q(user), pk=story.pk).exists()
 

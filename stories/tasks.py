@@ -14,7 +14,6 @@ from django.core.mail import send_mass_mail
 
 from audit.queueing import RETRY_ON
 
-from . import frontend_cache
 from .models import Revision, Story
 
 log = logging.getLogger(__name__)
@@ -67,6 +66,8 @@ def _purge(paths: list[str], tags: list[str]) -> None:
     """Purge now, and again REPEAT_AFTER seconds later (frontend_cache.repeat_after): a page
     Varnish was fetching while the change committed was read before it and is stored after
     the first ban (a ban drops only the copies it finds), so it would stay for s-maxage."""
+    from . import frontend_cache
+
     frontend_cache.purge(paths, tags)
     delay = frontend_cache.repeat_after()
     if delay:
@@ -76,6 +77,8 @@ def _purge(paths: list[str], tags: list[str]) -> None:
 @shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=8)
 def purge_again(paths: list[str], tags: list[str]) -> None:
     """The second purge of a change (see _purge)."""
+    from . import frontend_cache
+
     frontend_cache.purge(paths, tags)
 
 
@@ -90,6 +93,8 @@ def page_published(story_id: int, previous_revision_id: int | None = None) -> No
     needs no invalidation here: its fragment cache is keyed by the live revision, the ETags by
     everything a page shows, and what is cached across stories by the live generation the
     service started on commit."""
+    from . import frontend_cache
+
     story = Story.objects.published().select_related("live_revision").filter(
         pk=story_id).first()
     if story is None:
@@ -109,6 +114,8 @@ def source_changed(source_id: int) -> None:
     """After a library entry changed (link health shows on live pages): purge its pages."""
     from sources.models import Source
 
+    from . import frontend_cache
+
     source = Source.objects.filter(pk=source_id).first()
     if source is not None:
         _purge(*frontend_cache.source_purge(source))
@@ -118,6 +125,8 @@ def source_changed(source_id: int) -> None:
 def snapshot_changed(snapshot_id: int) -> None:
     """After an archived copy gained its WARC or its screenshot: purge its pages and the
     evidence packages holding it."""
+    from . import frontend_cache
+
     _purge(frontend_cache.snapshot_paths(snapshot_id), [frontend_cache.snapshot_tag(snapshot_id)])
 
 
@@ -125,6 +134,8 @@ def snapshot_changed(snapshot_id: int) -> None:
 def author_changed(user_id: int) -> None:
     """After a user was renamed, or taken off a byline: purge the pages naming them (as an
     author or a reviewer) and their author page."""
+    from . import frontend_cache
+
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is not None:
         _purge(*frontend_cache.author_purge(user))

@@ -2,6 +2,8 @@
 
 Every module of a lower app is read with `ast`; an import of a higher app anywhere in it (at
 module level, inside a function, or by name through import_module / import_string) fails.
+Nor do modules import each other in a circle, at any level: the one way back is a task
+importing what it calls inside its body (services import their tasks at module level).
 """
 
 import ast
@@ -84,3 +86,88 @@ def test_the_checker_sees_an_import_inside_a_function(tmp_path):
                       "    import_string('newsroom.api.x')\n")
     names = [name for _, name in imported_names(module)]
     assert names == ["stories.models", "newsroom.api.x"]
+
+
+# --- no import cycles ---------------------------------------------------------------------
+
+APPS = ("audit", "sources", "stories", "newsroom")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _project_modules() -> dict[str, Path]:
+    return {_module_name(p): p for app in APPS for p in _modules(app)
+            if "migrations" not in p.parts}
+
+
+def _imports(name: str, path: Path, modules) -> list[tuple[str, bool]]:
+    """(project module imported, whether the import sits inside a function) for each import
+    in module `name`; `from . import x` names module x when x is one."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    inner = {id(node) for fn in ast.walk(tree)
+             if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+             for node in ast.walk(fn)}
+    package = name.split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = ".".join([*package[: len(package) - node.level + 1], *filter(None, [
+                node.module])]) if node.level else node.module
+            names = [f"{base}.{a.name}" for a in node.names]
+            targets = [n if n in modules else base for n in names]
+        elif isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        else:
+            continue
+        for target in targets:
+            while target and target not in modules:
+                target = target.rpartition(".")[0]
+            if target:
+                found.append((target, id(node) in inner))
+    return found
+
+
+def import_cycles(modules: dict[str, Path]) -> list[list[str]]:
+    """Cycles among the project's modules, at any level, except through a task importing what
+    it calls inside its body (STYLE.md: services import their tasks at module level)."""
+    graph = {
+        name: {target for target, in_function in _imports(name, path, modules)
+               if target != name and not (in_function and path.name == "tasks.py")}
+        for name, path in modules.items()
+    }
+    cycles, done = [], set()
+
+    def visit(name, trail):
+        if name in trail:
+            cycles.append(trail[trail.index(name):] + [name])
+            return
+        if name in done:
+            return
+        for target in sorted(graph[name]):
+            visit(target, [*trail, name])
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name, [])
+    return cycles
+
+
+def test_no_module_imports_itself_through_others_at_any_level():
+    assert import_cycles(_project_modules()) == []
+
+
+def test_the_cycle_checker_sees_a_cycle_closed_inside_a_function(tmp_path):
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "a.py").write_text("from . import b\n")
+    (app / "b.py").write_text("def f():\n    from .a import x\n")
+    (app / "tasks.py").write_text("def t():\n    from . import a\n")
+    (app / "c.py").write_text("from . import tasks\n")
+    modules = {f"app.{p.stem}": p for p in app.glob("*.py") if p.stem != "__init__"}
+    assert import_cycles(modules) == [["app.a", "app.b", "app.a"]]

@@ -41,6 +41,7 @@ from .revisions import (
     validate_body,
     validate_slug,
 )
+from .transparency_log import transparency_backfill
 from .workflow import (
     publish_due,
     story_assign,
@@ -92,6 +93,7 @@ __all__ = [
     "story_submit",
     "story_update",
     "story_withdraw",
+    "transparency_backfill",
     "unique_slug",
     "validate_body",
     "validate_slug",

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from stories.transparency import backfill
+from stories import services
 
 
 class Command(BaseCommand):
@@ -8,6 +8,6 @@ class Command(BaseCommand):
             "published before the log existed (run once after upgrading; safe to repeat).")
 
     def handle(self, *args, **options):
-        count = backfill()
+        count = services.transparency_backfill()
         self.stdout.write(self.style.SUCCESS(
             f"{count} entr{'y' if count == 1 else 'ies'} appended to the transparency log."))
