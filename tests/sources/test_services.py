@@ -2,9 +2,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from audit.models import Event
-from sources import services, tasks
+from sources import selectors, services, tasks
 from sources.fetch import FetchResult
-from sources.models import Health, LinkCheck, Snapshot
+from sources.models import Health, LinkCheck, Snapshot, Source
 from stories import services as story_services
 from stories.services import InvalidInput
 from tests.factories import SourceFactory, UserFactory, approved_hash, latest_hash, make_story
@@ -253,6 +253,20 @@ def test_source_create_survives_a_broker_that_is_down(writer, django_capture_on_
         source = services.source_create(user=writer, key="wire-1", title="Wire",
                                         url="https://news.example.org/wire")
     assert source.pk
+
+
+def test_source_outlet_changes_stand_when_the_cache_cannot_forget_the_outlets(
+        writer, django_capture_on_commit_callbacks, monkeypatch):
+    def cache_down():
+        raise OSError("cache unreachable")
+
+    monkeypatch.setattr(selectors, "forget_outlets", cache_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        source = services.source_create(user=writer, key="wire-2", title="Wire", outlet="AP",
+                                        description="Wire copy")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.source_update(source_id=source.pk, user=writer, outlet="Reuters")
+    assert Source.objects.get(key="wire-2").outlet == "Reuters"
 
 
 def test_source_create_captures_in_eager_mode(site, writer, django_capture_on_commit_callbacks):
