@@ -45,10 +45,18 @@ def test_a_new_template_version_renders_the_fragment_afresh(client, story, monke
     assert "Seen with the new templates" in text(client, story.get_absolute_url())
 
 
-def test_the_template_version_comes_from_the_template_source():
-    version = pages.template_version()
-    assert version == pages.template_version()
-    assert pages._digest(("<p>one</p>",)) != pages._digest(("<p>two</p>",))
+def test_a_designer_edit_of_a_template_shows_on_the_next_request(client, story, settings,
+                                                                 tmp_path):
+    text(client, story.get_absolute_url())  # the fragment is cached
+    edited = tmp_path / "stories" / "_story_text.html"
+    edited.parent.mkdir()
+    original = (settings.BASE_DIR / "stories/templates/stories/_story_text.html").read_text()
+    edited.write_text(original.replace('<h2 id="sources-title">Sources</h2>',
+                                       '<h2 id="sources-title">Where this comes from</h2>'))
+    engine = {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    settings.TEMPLATES = [engine, *settings.TEMPLATES[1:]]
+    page = text(client, story.get_absolute_url())
+    assert "Where this comes from" in page and "Five cranes" in page
 
 
 def test_zero_seconds_turns_the_fragment_cache_off(client, settings, story):
