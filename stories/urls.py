@@ -39,5 +39,4 @@ urlpatterns = [
     path("sitemap-pages.xml", sitemaps.sitemap_pages, name="sitemap-pages"),
     path("sitemap-stories-<int:file>.xml", sitemaps.sitemap_stories, name="sitemap-stories"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
-    path("healthz", views.healthz, name="healthz"),
 ]

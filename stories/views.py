@@ -11,8 +11,7 @@ keep them (``public_page``, outermost, so that a 304 says it too); the edge cach
 from functools import wraps
 
 from django.conf import settings
-from django.db import connection
-from django.http import Http404, HttpResponse, HttpResponseServerError
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -27,15 +26,6 @@ from . import frontend_cache, pages, reader_selectors, selectors, services
 HOME_PAGE_SIZE = 20
 # Versions on one page of a story's review trail (each with its diff to the one before).
 HISTORY_PAGE_SIZE = 10
-
-
-def healthz(request):
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
-        return HttpResponseServerError("database unavailable", content_type="text/plain")
-    return HttpResponse("ok", content_type="text/plain")
 
 
 # --- HTTP caching -----------------------------------------------------------------------------
