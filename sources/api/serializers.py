@@ -1,6 +1,6 @@
 """Source library bodies: what the API shows of a source and its snapshots, and what it accepts."""
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -9,12 +9,9 @@ from sources.keys import KEY_PATTERN
 from sources.models import Kind, LinkCheck, Snapshot, Source
 
 
-def archive_url(request, snapshot_id: int) -> str | None:
-    """The public page of an archived snapshot, or None until that page exists."""
-    try:
-        path = reverse("snapshot-detail", args=[snapshot_id])
-    except NoReverseMatch:
-        return None
+def archive_url(request, snapshot_id: int) -> str:
+    """The public page of an archived snapshot."""
+    path = reverse("snapshot-detail", args=[snapshot_id])
     return request.build_absolute_uri(path) if request is not None else path
 
 
@@ -30,7 +27,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
                   "size", "error", "archive_url"]
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_archive_url(self, snapshot) -> str | None:
+    def get_archive_url(self, snapshot) -> str:
         return archive_url(self.context.get("request"), snapshot.pk)
 
 
