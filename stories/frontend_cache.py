@@ -199,8 +199,7 @@ def _path(name: str, *args) -> list[str]:
 
 
 def listing_paths() -> list[str]:
-    """The public listings (every page of them: bans match any query
-    string)."""
+    """The public listings (every page of them: bans match any query string)."""
     return [path for name in LISTINGS for path in _path(name)]
 
 
