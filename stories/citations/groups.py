@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sources.keys import KEY
+from sources.keys import KEY, is_key
 
 MAX_GROUP = 2000  # characters from "[@" to "]"
 KEY_RE = re.compile(KEY)
-_FULL_KEY_RE = re.compile(KEY + r"\Z")
 _SINGLE_KEY = re.compile(r"\[@" + KEY + r"\]\Z")
 
 
@@ -36,7 +35,7 @@ def split_group(raw: str, closed: bool) -> Group:
         head, _, locator = item.partition(",")
         head = head.strip()
         key = head[1:] if head.startswith("@") else None
-        if key is None or not _FULL_KEY_RE.match(key):
+        if key is None or not is_key(key):
             group.problems.append(("malformed_key", f'malformed source key "{head}"'))
         elif key in seen:
             group.problems.append(("duplicate_key", f'source key "{key}" cited twice'))
