@@ -11,7 +11,7 @@ from django.views.decorators.http import conditional_page, require_safe
 from audit.services import display_name
 
 from . import selectors
-from .views import public_page
+from .caching import public_page
 
 
 class ReaderFeed(Feed):

@@ -19,13 +19,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import condition, require_http_methods, require_POST, require_safe
 
 from . import pages, reader_selectors, selectors, services
+from .caching import public_page
 from .feeds import ReaderFeed, public_feed
 from .models import Claim, Story
 from .reader_forms import ReportForm, SubscribeForm
 from .services.digest import BadLink, subscriber_for_confirmation, subscriber_for_unsubscribe
 from .services.reports import StoryRetracted
 from .throttles import REPORT_THROTTLES, PageViewThrottle, SubscribeThrottle, refused
-from .views import public_page, render_page
+from .views import render_page
 
 THROTTLED = ("Too many reports from your address just now. Please try again in {minutes} "
              "minute(s).")

@@ -23,8 +23,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import conditional_page, require_safe
 
+from .caching import public_page
 from .models import Story
-from .views import public_page
 
 STORIES_PER_FILE = 500
 # What readers last saw change on a story page: a retraction, a correction, the publication.

@@ -21,7 +21,8 @@ from sources import archive, extraction, wacz
 from sources.models import Snapshot
 
 from . import evidence_selectors, frontend_cache, selectors
-from .views import listing_page, public_page, render_page
+from .caching import public_page
+from .views import listing_page, render_page
 
 # The archived page runs nothing and loads nothing: no script, no request to the original
 # site or to us (images and styles inline only), and it may be framed by our own page only.

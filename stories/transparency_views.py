@@ -10,8 +10,9 @@ from audit import transparency as log
 from audit.models import TransparencyEntry
 
 from .api.transparency import entry_body, log_document
+from .caching import public_page
 from .pages import page_etag
-from .views import _page_number, public_page, render_page
+from .views import _page_number, render_page
 
 PAGE_SIZE = 50
 WELL_KNOWN = "newsroom-transparency.json"

@@ -3,18 +3,15 @@
 Public pages answer conditional GETs (an ETag via Django's ``condition`` where a cheap one
 covers all the page shows; elsewhere ``conditional_page``, a digest of the rendered answer;
 pages.py says why the pages send no Last-Modified) and tell shared caches how long they may
-keep them (``public_page``, outermost, so that a 304 says it too); the edge cache in front
+keep them (``caching.public_page``, outermost, so that a 304 says it too); the edge cache in front
 (deploy/varnish) is purged on commit after every change that reaches a public page
 (stories.frontend_cache).
 """
-
-from functools import wraps
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, conditional_page, require_safe
 
@@ -22,39 +19,11 @@ from audit.paging import page_number, window
 from audit.services import display_name
 
 from . import frontend_cache, pages, reader_selectors, selectors, services
+from .caching import public_page
 
 HOME_PAGE_SIZE = 20
 # Versions on one page of a story's review trail (each with its diff to the one before).
 HISTORY_PAGE_SIZE = 10
-
-
-# --- HTTP caching -----------------------------------------------------------------------------
-
-
-def cache_headers(request, response):
-    """Anonymous answers may be kept by shared caches for NEWSROOM_PAGE_CACHE_SECONDS (and
-    served stale while one revalidates); browsers revalidate every time (max-age=0, then a
-    cheap 304). A signed-in reader's answer is private. 0 seconds turns shared caching off."""
-    seconds = settings.NEWSROOM_PAGE_CACHE_SECONDS
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        patch_cache_control(response, private=True, no_cache=True)
-    elif seconds > 0:
-        patch_cache_control(response, public=True, max_age=0, s_maxage=seconds,
-                            stale_while_revalidate=settings.NEWSROOM_PAGE_STALE_SECONDS)
-    else:
-        patch_cache_control(response, no_cache=True)
-    # The answer depends on who asks (the session cookie); a compressing proxy may encode it.
-    patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
-    return response
-
-
-def public_page(view):
-    """Cache-Control and Vary for a public page (see cache_headers)."""
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        return cache_headers(request, view(request, *args, **kwargs))
-    return wrapped
 
 
 def live_story(request, slug) -> selectors.StoryPage | None:

@@ -32,11 +32,12 @@ from sources import selectors as source_selectors
 from sources.csl import story_sources_csl
 from sources.selectors import evidence_warnings
 from stories import frontend_cache, selectors, services, transparency
+from stories.caching import cache_headers, public_page
 from stories.models import ClaimCheck, Revision, State, Story
 from stories.pages import story_etag
 from stories.services import CheckInput, StaleRevision
 from stories.source_views import story_evidence
-from stories.views import cache_headers, live_story, public_page
+from stories.views import live_story
 
 from . import serializers as s
 from .errors import stale_body
