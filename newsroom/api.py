@@ -1,5 +1,6 @@
 """The project's API wiring: one mapping of every app's domain errors to status codes, the
-JSON 500 and 404, and the token endpoint. What API views share lives in audit.api."""
+JSON 500 and 404, the token endpoint, and the schema and its docs page. What API views share
+lives in audit.api."""
 
 import logging
 
@@ -17,17 +18,26 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import get_supported_language_variant
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from audit.api import ErrorSerializer, NewsroomAPIView, RequestTooLarge, too_large_message
+from audit.api import (
+    ErrorSerializer,
+    NewsroomAPIView,
+    NewsroomMetadata,
+    RequestTooLarge,
+    too_large_message,
+)
 from audit.errors import ActionDenied
 from audit.errors import Conflict as DomainConflict
 from stories.api.errors import stale_body
@@ -179,6 +189,58 @@ class AuthTokenView(NewsroomAPIView):
         Token.objects.filter(user=request.user).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+
+# --- the schema and its docs page --------------------------------------------------------
+
+UNKNOWN_LANGUAGE = ("Not a language code this server knows (such as en, fr or de); the "
+                    "schema's own text is in English either way.")
+ONE_VERSION = ("The schema has one version; the API's version is part of each path "
+               "(/api/v1/), so ?version is not taken.")
+
+
+def _check_schema_query(request) -> None:
+    """?lang must name a language Django has (drf-spectacular would activate any text, and
+    a path-like one reads translation files from wherever it points); ?version is refused
+    (it was copied into the schema's info.version and a header, where a newline is a 500)."""
+    errors = {}
+    lang = request.query_params.get("lang")
+    if lang:
+        try:
+            get_supported_language_variant(lang)
+        except LookupError:
+            errors["lang"] = [UNKNOWN_LANGUAGE]
+    if "version" in request.query_params:
+        errors["version"] = [ONE_VERSION]
+    if errors:
+        raise exceptions.ValidationError(errors)
+
+
+class _RefusalsInJSON:
+    """What the endpoint serves when it can (YAML, HTML); its refusals and OPTIONS answer JSON
+    with a `detail`, like every other address under /api/."""
+
+    metadata_class = NewsroomMetadata
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        _check_schema_query(request)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and (response.status_code >= 400
+                                               or request.method == "OPTIONS"):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class SchemaView(_RefusalsInJSON, SpectacularAPIView):
+    """The OpenAPI 3 schema: YAML by default, JSON with ?format=json or an Accept of
+    application/json or application/vnd.oai.openapi+json; ?lang picks a language."""
+
+
+class DocsView(_RefusalsInJSON, SpectacularSwaggerSplitView):
+    """The schema's browsable docs (Swagger UI, served from this site)."""
 
 
 UNKNOWN_HOST = ("This server does not serve the site named in the request (its Host header); "

@@ -1,11 +1,10 @@
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .api import AuthTokenView, not_found
+from .api import AuthTokenView, DocsView, SchemaView, not_found
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="schema"), name="api-docs"),
     path("v1/auth/token/", AuthTokenView.as_view(), name="api-auth-token"),
     path("v1/", include("stories.api.urls")),
     path("v1/", include("sources.api.urls")),
