@@ -71,6 +71,8 @@ STANDARD_ERRORS = (400, 401, 403, 404)
 # The largest id a primary key holds (64-bit): an id past it names nothing, and SQLite cannot
 # even compare it (OverflowError), so input ids are bounded by it.
 LARGEST_ID = 2**63 - 1
+# An id as the OpenAPI schema states it (audit.schema gives it to every integer in a path).
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}
 
 
 # --- base views --------------------------------------------------------------------------
@@ -105,6 +107,30 @@ class NewsroomPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_schema_operation_parameters(self, view):
+        bounds = {
+            self.page_query_param: {"minimum": 1, "maximum": LIMIT},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        descriptions = {
+            self.page_query_param: f"A page from 1; pages stop at item {LIMIT:,} (a page past "
+            "the list or past that item answers 404).",
+            self.page_size_query_param: f"Items a page: {self.page_size} unless given, at most "
+            f"{self.max_page_size} (a larger ask gets {self.max_page_size}).",
+        }
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+            parameter["description"] = descriptions.get(parameter["name"],
+                                                        parameter["description"])
+        return parameters
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["count"].update(
+            maximum=LIMIT, description=f"How many items the list has, counted up to {LIMIT:,}.")
+        return paginated
 
 
 class RequestTooLarge(exceptions.APIException):

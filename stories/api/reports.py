@@ -16,7 +16,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from audit.api import LARGEST_ID, STANDARD_ERRORS, NewsroomViewSet, error_responses
+from audit.api import (
+    ID_SCHEMA,
+    LARGEST_ID,
+    STANDARD_ERRORS,
+    NewsroomViewSet,
+    error_responses,
+)
 from sources.api.serializers import archive_url
 from stories import reader_selectors, services
 from stories.models import Claim, ErrorReport, ReportStatus, Story
@@ -32,7 +38,8 @@ ACTION_ERRORS = error_responses(*STANDARD_ERRORS, 409)
 
 
 class ReportInputSerializer(serializers.Serializer):
-    claim = serializers.IntegerField(min_value=1, help_text="The claim's number on the page "
+    claim = serializers.IntegerField(min_value=1, max_value=LARGEST_ID,
+                                     help_text="The claim's number on the page "
                                      "(claim-K in the story's markup).")
     note = serializers.CharField(max_length=NOTE_MAX, help_text="What is wrong (plain text).")
     suggested_url = serializers.CharField(max_length=URL_MAX, required=False, allow_blank=True,
@@ -73,6 +80,13 @@ class ReportSerializer(serializers.ModelSerializer):
     suggested_source = serializers.CharField(source="suggested_source.key", default=None,
                                              allow_null=True)
     sources = serializers.SerializerMethodField()
+    # Plain text, not the model's URLField and EmailField: either may be "" (none given, or
+    # the e-mail erased on closing), which a `uri` or `email` format refuses.
+    suggested_url = serializers.CharField(
+        read_only=True, help_text='A better source the reader suggests ("" when none).')
+    email = serializers.CharField(
+        read_only=True,
+        help_text='For the reply only ("" when none given, and once erased on closing).')
 
     class Meta:
         model = ErrorReport
@@ -161,7 +175,7 @@ STATUS_FILTER = OpenApiParameter(
     "status", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
     enum=[*ReportStatus.values, "unresolved"],
     description="Only reports in this state (unresolved: open or under correction).")
-STORY_FILTER = OpenApiParameter("story", OpenApiTypes.INT, OpenApiParameter.QUERY,
+STORY_FILTER = OpenApiParameter("story", {**ID_SCHEMA}, OpenApiParameter.QUERY,
                                 required=False, description="Only reports on this story id.")
 
 

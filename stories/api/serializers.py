@@ -477,7 +477,8 @@ class CommentInputSerializer(NamesRevisionSerializer):
     """Start a thread on a claim (its `id` from GET /claims/) or on a passage (its words)."""
 
     text = serializers.CharField(max_length=10_000, trim_whitespace=False)
-    claim = serializers.IntegerField(required=False, allow_null=True)
+    claim = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                     max_value=LARGEST_ID)
     quote = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
 

@@ -118,7 +118,10 @@ def whole(request, name: str, *, default: int | None = None, required: bool = Fa
     return int(raw)
 
 
-def _param(name: str, description: str, *, required: bool = False, kind=OpenApiTypes.INT):
+def _param(name: str, description: str, *, required: bool = False, text: bool = False,
+           least: int = 0, most: int = log.MAX_SIZE):
+    """A query parameter as whole() reads it (a whole number from `least` to `most`), or text."""
+    kind = OpenApiTypes.STR if text else {"type": "integer", "minimum": least, "maximum": most}
     return OpenApiParameter(name, kind, OpenApiParameter.QUERY, required=required,
                             description=description)
 
@@ -169,7 +172,8 @@ class EntriesView(_Public):
 
     @extend_schema(summary="Log entries", auth=[], parameters=[
         _param("start", "The first entry's index (default 0)."),
-        _param("limit", f"How many (default 100, at most {MAX_PAGE})."), IF_NONE_MATCH],
+        _param("limit", f"How many (default 100, at most {MAX_PAGE}).", least=1,
+               most=MAX_PAGE), IF_NONE_MATCH],
         responses={200: EntriesSerializer, **NOT_MODIFIED, **error_responses(400)})
     def get(self, request):
         start = whole(request, "start", default=0)
@@ -194,8 +198,7 @@ class InclusionView(_Public):
 
     @extend_schema(summary="Inclusion proof of an entry", auth=[], parameters=[
         _param("index", "The entry's index."),
-        _param("story", "Instead of index: a story's slug, with `revision`.",
-               kind=OpenApiTypes.STR),
+        _param("story", "Instead of index: a story's slug, with `revision`.", text=True),
         _param("revision", "With `story`: the revision number whose publication to prove."),
         _param("size", "The tree size to prove against (default: the current size)."),
         IF_NONE_MATCH],

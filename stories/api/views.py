@@ -40,7 +40,7 @@ from stories.source_views import story_evidence
 from stories.views import live_story
 
 from . import serializers as s
-from .errors import stale_body
+from .errors import StaleSerializer, stale_body
 
 STORY_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH,
                             description="The story's id.")
@@ -54,9 +54,14 @@ IF_NONE_MATCH = OpenApiParameter(
     description="An ETag from an earlier answer; unchanged content answers 304.",
 )
 STALE_412 = OpenApiResponse(
-    response=ErrorSerializer,
-    description="Someone saved a newer revision. The body carries `etag` and `revision` (the "
-    "current ones) and `refused` (the text that was not saved).",
+    response=StaleSerializer,
+    description="The revision you named is not the current one: nothing was saved. The body "
+    "carries the current `etag` and `revision`, and after an edit `refused` (the text that "
+    "was not saved).",
+)
+ETAG = OpenApiParameter(
+    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 201, 412],
+    description="The latest revision's content hash, quoted: send it back as If-Match.",
 )
 ACTION_ERRORS = error_responses(*STANDARD_ERRORS, 409)
 
@@ -133,15 +138,16 @@ def _authors() -> Prefetch:
     list=extend_schema(summary="Stories you may see", responses={
         200: s.StorySerializer(many=True), **error_responses(*STANDARD_ERRORS)}),
     create=extend_schema(summary="Create a draft", request=s.StoryCreateSerializer,
+                         parameters=[ETAG],
                          responses={201: s.StoryDetailSerializer,
                                     **error_responses(*STANDARD_ERRORS)},
                          examples=[STORY_CREATE_EXAMPLE]),
     retrieve=extend_schema(summary="A story with its state, revision and etag",
-                           parameters=[STORY_ID],
+                           parameters=[STORY_ID, ETAG],
                            responses={200: s.StoryDetailSerializer,
                                       **error_responses(*STANDARD_ERRORS)}),
     partial_update=extend_schema(
-        summary="Edit a story (If-Match required)", parameters=[STORY_ID, IF_MATCH],
+        summary="Edit a story (If-Match required)", parameters=[STORY_ID, IF_MATCH, ETAG],
         request=s.StoryUpdateSerializer,
         responses={200: s.StoryDetailSerializer, **error_responses(*STANDARD_ERRORS),
                    412: STALE_412, 428: ErrorSerializer},
