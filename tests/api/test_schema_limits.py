@@ -189,3 +189,80 @@ def test_report_text_that_may_be_blank_has_no_format_a_blank_breaks(schema):
     report = schema["components"]["schemas"]["Report"]["properties"]
     assert "format" not in report["suggested_url"]
     assert "format" not in report["email"]
+
+
+# --- the documented bounds are the enforced ones -------------------------------------------
+
+# Query bounds a request may pass, with what the server does instead of refusing.
+LENIENT = {
+    "page_size": "a larger ask is served the maximum",
+    "story": "an id past the largest matches no report: an empty list",
+}
+
+
+def _real_path(path, story, revision):
+    return (path.replace("{id}", str(story.pk)).replace("{key}", "port-annual")
+            .replace("{slug}", story.slug).replace("{revision}", revision))
+
+
+@pytest.mark.django_db
+def test_one_past_each_documented_query_bound_is_refused_naming_it(schema, make, editor):
+    cache.clear()
+    story = make("published")
+    client = client_for(editor)
+    checked = []
+    for label, operation in operations(schema):
+        method, path = label.split(" ", 1)
+        if method != "GET":
+            continue
+        for p in operation.get("parameters", []):
+            bounds = p["schema"]
+            if p["in"] != "query" or p["name"] in LENIENT:
+                continue
+            if "maxLength" in bounds:
+                value = "a" * (bounds["maxLength"] + 1)
+            elif "maximum" in bounds:
+                value = bounds["maximum"] + 1
+            else:
+                continue
+            query = {q["name"]: q["schema"].get("minimum", 0)
+                     for q in operation["parameters"] if q.get("required") and q["in"] == "query"}
+            if p["name"] == "revision":
+                query["story"] = story.slug  # read only with a story
+            response = client.get(_real_path(path, story, story.latest_revision.content_hash),
+                                  {**query, p["name"]: value})
+            assert response.status_code in (400, 404), (label, p["name"], response.content)
+            body = response.json()
+            if response.status_code == 400:
+                assert p["name"] in body["errors"], (label, p["name"], body)
+            else:
+                assert p["name"] == "page", (label, p["name"], body)
+            checked.append((label, p["name"]))
+    assert ("GET /api/v1/sources/", "q") in checked
+    assert ("GET /api/v1/public/transparency/entries/", "limit") in checked
+    assert ("GET /api/v1/stories/", "page") in checked
+    assert ("GET /api/v1/stories/", "author") in checked
+    assert ("GET /api/v1/public/transparency/proofs/inclusion/", "revision") in checked
+
+
+@pytest.mark.django_db
+def test_an_id_past_the_largest_in_any_path_is_a_404(schema, make, editor):
+    cache.clear()
+    story = make("published")
+    client = client_for(editor)
+    checked = []
+    for label, operation in operations(schema):
+        method, path = label.split(" ", 1)
+        for p in operation.get("parameters", []):
+            if p["in"] != "path" or p["schema"]["type"] != "integer":
+                continue
+            url = _real_path(path.replace(f"{{{p['name']}}}", str(LARGEST_ID + 1)), story,
+                             story.latest_revision.content_hash)
+            url = url.replace("{thread_id}", "1")
+            response = getattr(client, method.lower())(url, {}, format="json")
+            assert response.status_code == 404, (label, p["name"], response.content)
+            assert response.json()["detail"]
+            checked.append((label, p["name"]))
+    assert ("PATCH /api/v1/stories/{id}/", "id") in checked
+    assert ("POST /api/v1/reports/{id}/dismiss/", "id") in checked
+    assert ("POST /api/v1/stories/{id}/comments/{thread_id}/resolve/", "thread_id") in checked
