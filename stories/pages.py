@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import html as html_lib
 import json
+import logging
 import uuid
 from functools import lru_cache, partial
 from urllib.parse import quote, urlencode
@@ -27,6 +28,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import get_template, render_to_string
+from django.template.loader_tags import ExtendsNode, IncludeNode
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -36,17 +38,16 @@ from audit.services import display_name
 from . import selectors
 from .report_links import with_report_links
 
-# Every template the public pages answering 304 are made of (story, home, corrections,
-# transparency): their source is the template version, part of the fragment-cache key and of
-# every ETag, so a release with new templates is never answered "not modified".
-TEMPLATES = (
-    "base.html", "stories/story_detail.html", "stories/_story_meta.html",
-    "stories/_story_article.html", "stories/_story_text.html", "stories/_reviewers.html",
-    "stories/_log_entries.html",
-    "stories/home.html", "stories/_teaser.html", "stories/_pagination.html",
-    "stories/_report_control.html", "stories/_reader_extras.html", "stories/_top_teaser.html",
-    "stories/_bring_back.html", "stories/corrections.html", "stories/transparency.html",
-)
+log = logging.getLogger(__name__)
+
+# The templates the public pages answering 304 are rendered from (story, home, corrections,
+# transparency) and the parts this module renders itself: with everything they extend or
+# include (page_templates), their source is the template version, part of the fragment-cache
+# key and of every ETag, so a release with new templates is never answered "not modified".
+REPORT_CONTROL = "stories/_report_control.html"
+TOP_TEASER = "stories/_top_teaser.html"
+ROOT_TEMPLATES = ("stories/story_detail.html", "stories/home.html", "stories/corrections.html",
+                  "stories/transparency.html", REPORT_CONTROL, TOP_TEASER)
 # A day: a fragment's key names everything it depends on, so it is never stale, only unused.
 FRAGMENT_SECONDS = 24 * 3600
 # Nothing in JSON-LD data may end the <script> element (the escapes of json_script).
@@ -75,13 +76,58 @@ def code_version() -> str:
     return digest.hexdigest()[:12]
 
 
+def _named_templates(template) -> list[str]:
+    """The templates `template` extends or includes by name (a name held in a variable is
+    not known until it renders: public page templates name theirs)."""
+    found = []
+    for node in template.nodelist.get_nodes_by_type((ExtendsNode, IncludeNode)):
+        name = node.parent_name if isinstance(node, ExtendsNode) else node.template
+        if isinstance(name.var, str) and not name.filters:
+            found.append(name.var)
+        else:
+            log.warning("%s names a template in a variable (%s): a change to it does not "
+                        "renew the public pages' ETags and fragments", template.origin, name)
+    return found
+
+
+def _walk(roots) -> tuple[tuple, tuple[str, ...]]:
+    """(compiled templates, their names): the roots and all they extend or include."""
+    names = dict.fromkeys(roots)
+    found = {}
+    pending = list(names)
+    while pending:
+        name = pending.pop(0)
+        found[name] = get_template(name).template
+        for child in _named_templates(found[name]):
+            if child not in names:
+                names[child] = None
+                pending.append(child)
+    return tuple(found[name] for name in names), tuple(names)
+
+
+# The last walk: the loaders keep compiled templates (one object per template until they
+# reload it, in development, or settings change), so a walk stays right while each of its
+# templates is the same object.
+_walked: tuple[tuple, tuple[str, ...]] = ((), ())
+
+
+def page_templates() -> tuple:
+    """The compiled templates the public pages answering 304 are made of (ROOT_TEMPLATES and
+    all they extend or include): a designer's new include is part of them with no list to
+    update."""
+    global _walked
+    known, names = _walked
+    if not names or any(get_template(name).template is not template
+                        for name, template in zip(names, known, strict=True)):
+        _walked = known, names = _walk(ROOT_TEMPLATES)
+    return known
+
+
 def template_version() -> str:
     """A digest of the public templates' source and of the code (code_version): a changed
     template or a new release is a new version, in every fragment key and ETag."""
-    # The loaders keep compiled templates (and reload them in development), so this reads
-    # strings already in memory; equal strings hash once (lru_cache).
-    return _digest((code_version(),
-                    *(get_template(name).template.source for name in TEMPLATES)))
+    # Strings already in memory (page_templates); equal strings hash once (lru_cache).
+    return _digest((code_version(), *(template.source for template in page_templates())))
 
 
 def fragment_seconds() -> int:
@@ -192,7 +238,7 @@ def reportable_body(page: selectors.StoryPage) -> str:
     retracted story takes no reports: no controls."""
     if page.story.retracted_at:
         return mark_safe(page.revision.html)  # noqa: S308  # nosec B308 B703 - sanitised when the revision was saved
-    control = get_template("stories/_report_control.html").render(
+    control = get_template(REPORT_CONTROL).render(
         {"story": page.story}).strip()
     return mark_safe(with_report_links(page.revision.html, control))  # noqa: S308  # nosec B308 B703 - sanitised body; the control is our template
 
@@ -244,7 +290,7 @@ def _top_stories() -> list[tuple[int, str, tuple[int, ...]]]:
     from . import reader_selectors
 
     ids = reader_selectors.top_story_ids(count=settings.NEWSROOM_TOP_STORIES + 1)
-    return [(item.story.pk, render_to_string("stories/_top_teaser.html", {"item": item}),
+    return [(item.story.pk, render_to_string(TOP_TEASER, {"item": item}),
              item.reviewer_ids)
             for item in reader_selectors.top_stories(ids)]
 

@@ -59,6 +59,34 @@ def test_a_designer_edit_of_a_template_shows_on_the_next_request(client, story, 
     assert "Where this comes from" in page and "Five cranes" in page
 
 
+def designed(settings, tmp_path, name: str, templates: dict[str, str]) -> None:
+    """A release whose templates in `name` (a new directory, searched first) differ."""
+    folder = tmp_path / name
+    for path, source in templates.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text(source)
+    engine = {**settings.TEMPLATES[0], "DIRS": [folder, *settings.TEMPLATES[0]["DIRS"]]}
+    settings.TEMPLATES = [engine, *settings.TEMPLATES[1:]]
+
+
+def test_a_designer_edit_of_a_template_they_added_shows_on_the_next_request(
+        client, story, settings, tmp_path):
+    # A designer adds an include to the article's text, then edits what the include says:
+    # both are template edits and nothing else, and each shows with the fragment warm.
+    original = (settings.BASE_DIR / "stories/templates/stories/_story_text.html").read_text()
+    with_part = original.replace('<h2 id="sources-title">Sources</h2>',
+                                 '{% include "stories/_sources_heading.html" %}')
+    designed(settings, tmp_path, "first", {
+        "stories/_story_text.html": with_part,
+        "stories/_sources_heading.html": '<h2 id="sources-title">Our sources</h2>'})
+    assert "Our sources" in text(client, story.get_absolute_url())
+    designed(settings, tmp_path, "second", {
+        "stories/_story_text.html": with_part,
+        "stories/_sources_heading.html": '<h2 id="sources-title">Where this comes from</h2>'})
+    page = text(client, story.get_absolute_url())
+    assert "Where this comes from" in page and "Five cranes" in page
+
+
 def test_zero_seconds_turns_the_fragment_cache_off(client, settings, story):
     settings.NEWSROOM_PAGE_CACHE_SECONDS = 0
     text(client, story.get_absolute_url())
