@@ -175,22 +175,26 @@ class StorySource(models.Model):
 
 
 class ImmutableRevision(Exception):
-    """Raised when code tries to change a saved revision."""
+    """Raised when code tries to change a saved revision or one of its claims."""
 
 
-class RevisionQuerySet(models.QuerySet):
-    """Revisions are inserted, never changed: no update, bulk_update or upsert."""
+IMMUTABLE = "Saved revisions and their claims are immutable; save a new revision."
+
+
+class InsertOnlyQuerySet(models.QuerySet):
+    """Rows inserted, never changed (a revision and its claims): no update, bulk_update or
+    upsert."""
 
     def update(self, **kwargs):
-        raise ImmutableRevision("Saved revisions are immutable; save a new revision.")
+        raise ImmutableRevision(IMMUTABLE)
 
     def bulk_update(self, objs, fields, batch_size=None):
-        raise ImmutableRevision("Saved revisions are immutable; save a new revision.")
+        raise ImmutableRevision(IMMUTABLE)
 
     def bulk_create(self, objs, batch_size=None, ignore_conflicts=False, update_conflicts=False,
                     update_fields=None, unique_fields=None):
         if update_conflicts:
-            raise ImmutableRevision("Saved revisions are immutable; save a new revision.")
+            raise ImmutableRevision(IMMUTABLE)
         return super().bulk_create(objs, batch_size=batch_size, ignore_conflicts=ignore_conflicts,
                                    unique_fields=unique_fields)
 
@@ -229,7 +233,7 @@ class Revision(models.Model):
         help_text="What search matches: headline, summary and text (made by the database).",
     )
 
-    objects = RevisionQuerySet.as_manager()
+    objects = InsertOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["story", "-number"]
@@ -292,6 +296,8 @@ class Claim(models.Model):
     keys = models.JSONField(default=list)
     locators = models.JSONField(default=list)
 
+    objects = InsertOnlyQuerySet.as_manager()
+
     class Meta:
         ordering = ["revision", "ordinal"]
         constraints = [
@@ -300,6 +306,12 @@ class Claim(models.Model):
 
     def __str__(self):
         return f"Claim {self.ordinal}: {self.text[:60]}"
+
+    def save(self, *args, **kwargs):
+        """Insert only: what a reviewer checked stays what they checked (part of its revision)."""
+        if not self._state.adding:
+            raise ImmutableRevision(f"Claim {self.pk} is immutable; save a new revision.")
+        super().save(*args, **kwargs)
 
 
 class Decision(models.TextChoices):

@@ -63,7 +63,7 @@ def approved_hash(story) -> str:
 
 def tamper_revision(revision_id: int, **fields) -> None:
     """Change a saved revision's row the way only someone bent on tampering could: past the
-    application, which refuses every change (stories.models.RevisionQuerySet)."""
+    application, which refuses every change (stories.models.InsertOnlyQuerySet)."""
     from django.db.models import QuerySet
 
     from stories.models import Revision

@@ -7,7 +7,7 @@ from django.utils.http import http_date
 
 from sources.models import Source
 from stories import pages, services, transparency
-from stories.models import ImmutableRevision, Revision
+from stories.models import Claim, ImmutableRevision, Revision
 from tests.factories import SourceFactory, tamper_revision
 from tests.public.helpers import publish_story, republish
 
@@ -320,3 +320,19 @@ def test_a_saved_revision_cannot_be_overwritten_by_an_upserting_bulk_create(stor
         Revision.objects.bulk_create([copy], update_conflicts=True,
                                      unique_fields=["story", "number"], update_fields=["title"])
     assert Revision.objects.get(pk=revision.pk).title != "Rewritten"
+
+
+def test_the_claims_a_reviewer_checked_cannot_be_changed(story):
+    # The review screen shows these rows as what the reviewer signed off: they are part of the
+    # revision, immutable with it.
+    claim = Claim.objects.get(revision_id=story.live_revision_id, ordinal=1)
+    claim.text = "Fifty cranes arrived"
+    with pytest.raises(ImmutableRevision):
+        claim.save()
+    with pytest.raises(ImmutableRevision):
+        Claim.objects.filter(pk=claim.pk).update(text="Fifty cranes arrived")
+    with pytest.raises(ImmutableRevision):
+        story.live_revision.claims.update(numbers=[9])
+    with pytest.raises(ImmutableRevision):
+        Claim.objects.bulk_update([claim], ["text"])
+    assert Claim.objects.get(pk=claim.pk).text == "Five cranes arrived"
