@@ -182,10 +182,13 @@ IMMUTABLE = "Saved revisions and their claims are immutable; save a new revision
 
 
 class InsertOnlyQuerySet(models.QuerySet):
-    """Rows inserted, never changed (a revision and its claims): no update, bulk_update or
-    upsert."""
+    """Rows inserted, never changed or deleted (a revision and its claims): no update,
+    bulk_update, upsert or delete."""
 
     def update(self, **kwargs):
+        raise ImmutableRevision(IMMUTABLE)
+
+    def delete(self):
         raise ImmutableRevision(IMMUTABLE)
 
     def bulk_update(self, objs, fields, batch_size=None):
@@ -256,6 +259,9 @@ class Revision(models.Model):
             raise ImmutableRevision(f"Revision {self.pk} is immutable; save a new revision.")
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        raise ImmutableRevision(f"Revision {self.pk} is immutable: it stays in the record.")
+
     @property
     def short_hash(self) -> str:
         return self.content_hash[:12]
@@ -312,6 +318,9 @@ class Claim(models.Model):
         if not self._state.adding:
             raise ImmutableRevision(f"Claim {self.pk} is immutable; save a new revision.")
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRevision(f"Claim {self.pk} is immutable: it stays with its revision.")
 
 
 class Decision(models.TextChoices):

@@ -1,7 +1,7 @@
 import io
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 
@@ -336,3 +336,16 @@ def test_the_claims_a_reviewer_checked_cannot_be_changed(story):
     with pytest.raises(ImmutableRevision):
         Claim.objects.bulk_update([claim], ["text"])
     assert Claim.objects.get(pk=claim.pk).text == "Five cranes arrived"
+
+
+def test_a_saved_revision_cannot_be_deleted(story):
+    # Deleting the live revision would unpublish the story without a retraction or a word.
+    revision = Revision.objects.get(pk=story.live_revision_id)
+    with pytest.raises(ImmutableRevision), transaction.atomic():
+        revision.delete()
+    with pytest.raises(ImmutableRevision), transaction.atomic():
+        story.revisions.all().delete()
+    with pytest.raises(ImmutableRevision), transaction.atomic():
+        Claim.objects.filter(revision=revision).delete()
+    story.refresh_from_db()
+    assert story.live_revision_id == revision.pk and revision.claims.count() == 1
