@@ -1,11 +1,12 @@
-"""Side effects are queued on commit, robustly: a broker that is down never undoes or fails the
-user's committed action. The failure is logged, and the response says notifications are delayed
-(DelayedWorkMiddleware); periodic sweeps redo what must not be lost (sources.tasks)."""
+"""Side effects run on commit, robustly, through this module alone: tasks are queued
+(on_commit), in-process steps run (after_commit), and a broker or cache that is down never
+undoes or fails the user's committed action. The failure is logged, and the response says
+notifications are delayed (DelayedWorkMiddleware); periodic sweeps redo what must not be lost
+(sources.tasks)."""
 
 import json
 import logging
 from contextvars import ContextVar
-from functools import partial
 
 from django.contrib import messages
 from django.db import InterfaceError, OperationalError, transaction
@@ -38,9 +39,25 @@ def send(task, *args) -> bool:
     return True
 
 
+def _robustly(step, *args, using: str | None) -> None:
+    def run():
+        step(*args)
+
+    # Django names the callback when it logs a failure: a partial has no __qualname__, and
+    # the logging itself would raise.
+    run.__qualname__ = getattr(step, "__qualname__", repr(step))
+    transaction.on_commit(run, using=using, robust=True)
+
+
 def on_commit(task, *args, using: str | None = None) -> None:
     """Queue `task.delay(*args)` once the current transaction commits (robust: never raises)."""
-    transaction.on_commit(partial(send, task, *args), using=using, robust=True)
+    _robustly(send, task, *args, using=using)
+
+
+def after_commit(step, *args, using: str | None = None) -> None:
+    """Run an in-process step (a new cache generation, a forgotten list) once the current
+    transaction commits (robust: a failure is logged, the committed action stands)."""
+    _robustly(step, *args, using=using)
 
 
 def unsent_tasks() -> list[str]:

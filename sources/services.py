@@ -61,7 +61,7 @@ def source_create(*, user, **fields) -> Source:
     audit_record(action="source_create", actor=user,
                  details={"key": source.key, "url": source.url, "title": source.title})
     if source.outlet:
-        transaction.on_commit(selectors.forget_outlets, robust=True)
+        queueing.after_commit(selectors.forget_outlets)
     _queue_capture(source)
     return source
 
@@ -112,7 +112,7 @@ def source_update(*, source_id: int, user, **fields) -> Source:
         audit_record(action="source_update", actor=user,
                      details={"key": source.key, "changed": changed})
     if "outlet" in changed:
-        transaction.on_commit(selectors.forget_outlets, robust=True)
+        queueing.after_commit(selectors.forget_outlets)
     if "url" in changed:
         _queue_capture(source)
     return source

@@ -23,7 +23,6 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -292,7 +291,7 @@ def _user_saved(sender, instance, created, update_fields=None, **kwargs):
     # generation of what is cached across stories (today's top stories show reviewers' names,
     # and the pages' ETags take them), and the edge purge.
     if not created and update_fields != frozenset({"last_login"}):
-        transaction.on_commit(pages.live_changed, robust=True)
+        queueing.after_commit(pages.live_changed)
         _queue("author_changed", instance.pk)
 
 

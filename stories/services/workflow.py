@@ -56,7 +56,7 @@ def _live_changed(story: Story, previous_revision_id: int | None = None) -> None
     """What readers see changed: once committed, every web process builds what is cached across
     stories afresh (pages.live_changed, in the shared cache, right away rather than in a task,
     so the next request anywhere has it), and the edge cache is purged (a task)."""
-    transaction.on_commit(pages.live_changed, robust=True)
+    queueing.after_commit(pages.live_changed)
     _queue(tasks.page_published, story.pk, previous_revision_id)
 
 
