@@ -158,15 +158,20 @@ def test_public_never_shows_unpublished(make, client, state):
 # --- sources -------------------------------------------------------------------------------
 
 
-def test_source_create_search_and_filter(writer, django_capture_on_commit_callbacks):
+def test_source_create_search_and_filter(writer, django_capture_on_commit_callbacks,
+                                        monkeypatch):
+    from sources import tasks
+
     client = client_for(writer)
-    with django_capture_on_commit_callbacks() as callbacks:
+    queued = []
+    monkeypatch.setattr(tasks.capture_source, "delay", lambda *args: queued.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/api/v1/sources/", {
             "key": "reuters-wu", "url": "https://www.reuters.com/a", "title": "Capex plan",
             "outlet": "Reuters", "kind": "report"}, format="json")
     assert response.status_code == 201
-    queued = [c.args[0].name for c in callbacks if getattr(c, "args", None)]
-    assert queued == ["sources.tasks.capture_source"]  # a snapshot is queued
+    source = Source.objects.get(key="reuters-wu")
+    assert queued == [(source.pk,)]  # a snapshot is queued for the worker
     SourceFactory(key="other", outlet="Bloomberg")
     assert [s["key"] for s in client.get("/api/v1/sources/?q=capex").json()["results"]] == [
         "reuters-wu"]
