@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from .keys import is_key
+from .keys import KEY_MAX_LENGTH, is_key
 
 
 def normalise_url(url: str) -> str:
@@ -64,7 +64,7 @@ class Source(models.Model):
     """A document a story can cite, shared by every story in the newsroom."""
 
     key = models.CharField(
-        max_length=80,
+        max_length=KEY_MAX_LENGTH,
         unique=True,
         help_text="Short unique name writers type in citations, e.g. reuters-wu for [@reuters-wu]. "
         "Letters, digits and _ . : - only.",

@@ -9,6 +9,7 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
 
+from sources.keys import KEY, KEY_CHARS, KEY_MAX_LENGTH
 from sources.models import Source
 
 from . import citations, services
@@ -164,7 +165,8 @@ class StoryAdminForm(forms.ModelForm):
             self.fields["body"].widget.attrs.update(self._editor_attrs())
 
     def _editor_attrs(self) -> dict:
-        """Where the admin editor (stories/static/stories/editor.js) checks and buffers text."""
+        """Where the admin editor (assets/editor/, built into stories/static/stories/editor/)
+        checks and buffers text, and the rules it applies as the writer types."""
         pk = self.instance.pk
         user = getattr(getattr(self.request, "user", None), "pk", None)
         def url(name):
@@ -183,6 +185,10 @@ class StoryAdminForm(forms.ModelForm):
             "data-time-zone": timezone.get_current_timezone_name(),
             # A longer body is not sent at all (the form could not keep it): the editor says so.
             "data-body-limit": settings.NEWSROOM_MAX_BODY_BYTES,
+            # The key grammar (sources.keys), for the picker and the add-source dialog: a whole
+            # key (an HTML pattern attribute), the characters of one, the longest one kept.
+            "data-key-pattern": KEY, "data-key-chars": KEY_CHARS,
+            "data-key-max-length": KEY_MAX_LENGTH,
         }
 
     def _post_clean(self):

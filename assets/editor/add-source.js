@@ -8,7 +8,7 @@ const KINDS = [["article", "Article"], ["press_release", "Press release"], ["fil
   ["report", "Report"], ["dataset", "Dataset"], ["interview", "Interview"], ["other", "Other"]];
 
 export class AddSourceDialog {
-  constructor({ sourcesUrl }) {
+  constructor({ sourcesUrl, keys }) {
     this.sourcesUrl = sourcesUrl;
     this.lookupUrl = `${sourcesUrl}lookup/`;
     const field = (name, label, input) => {
@@ -18,8 +18,8 @@ export class AddSourceDialog {
                 el("p", { class: "nr-field-error", id: `nr-add-${name}-error`, role: "alert" }));
     };
     this.inputs = {
-      key: el("input", { type: "text", required: true, maxlength: 100, autocomplete: "off",
-                         pattern: "[A-Za-z0-9][A-Za-z0-9_.:\\-]*" }),
+      key: el("input", { type: "text", required: true, maxlength: keys.maxLength, autocomplete: "off",
+                         pattern: keys.pattern }),
       url: el("input", { type: "url", maxlength: 2000, placeholder: "https://…" }),
       title: el("input", { type: "text", maxlength: 500 }),
       outlet: el("input", { type: "text", maxlength: 200 }),

@@ -12,6 +12,7 @@ import { completionKeymap } from "@codemirror/autocomplete";
 import { Checker, Panel } from "./check.js";
 import { commentMarks } from "./comments.js";
 import { Keeper } from "./keep.js";
+import { keyRule } from "./keys.js";
 import { cite, openGroup, Picker } from "./picker.js";
 import { markdownMode } from "./markdown.js";
 import { lazySearch } from "./search.js";
@@ -35,6 +36,8 @@ class Status {
 
 function start(textarea) {
   const config = textarea.dataset;
+  // First: without the key grammar the editor does not start, and the plain textarea stays.
+  const keys = keyRule(config);
   useTimeZone(config.timeZone);
   const bodyLimit = Number(config.bodyLimit) || Infinity;
   const form = textarea.form;
@@ -63,7 +66,7 @@ function start(textarea) {
     async open(options) {
       if (!dialogModule) {
         const { AddSourceDialog } = await import("./add-source.js");
-        dialogModule = new AddSourceDialog({ sourcesUrl: config.sourcesUrl });
+        dialogModule = new AddSourceDialog({ sourcesUrl: config.sourcesUrl, keys });
       }
       return dialogModule.open(options);
     },
@@ -71,6 +74,7 @@ function start(textarea) {
   let checker;
   const picker = new Picker({
     sourcesUrl: config.sourcesUrl,
+    keys,
     numbers: () => new Map(((checker && checker.last && checker.last.sources) || [])
       .map((s) => [s.key, { number: s.number, listed: s.listed, source: s }])),
     addSource: async (key, v, from, to) => {
@@ -116,7 +120,7 @@ function start(textarea) {
             if (!/^https?:\/\/\S+$/.test(text) || !openGroup(v.state, pos)) return false;
             event.preventDefault();
             const line = v.state.doc.lineAt(pos);
-            const frag = /@([A-Za-z0-9_.:-]*)$/.exec(line.text.slice(0, pos - line.from));
+            const frag = keys.typed.exec(line.text.slice(0, pos - line.from));
             const from = frag ? pos - frag[1].length : pos;
             dialog.open({ url: text }).then((created) => {
               if (created) {

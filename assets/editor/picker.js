@@ -7,7 +7,6 @@ import { Prec } from "@codemirror/state";
 import { keymap } from "@codemirror/view";
 import { el, request } from "./util.js";
 
-const KEY_CHARS = /^[A-Za-z0-9_.:-]*$/;
 const HEALTH = { ok: "link ok", redirected: "link redirected", broken: "link broken",
                  unreachable: "link unreachable", changed: "page changed", unknown: "link not checked yet" };
 
@@ -20,8 +19,9 @@ export function openGroup(state, pos) {
 }
 
 export class Picker {
-  constructor({ sourcesUrl, numbers, addSource }) {
+  constructor({ sourcesUrl, keys, numbers, addSource }) {
     this.sourcesUrl = sourcesUrl;
+    this.keys = keys; // keyRule(): the server's key grammar
     this.numbers = numbers; // () => Map key -> {number, listed}
     this.addSource = addSource; // (key, view, from, to) => void
     this.cache = new Map();
@@ -41,7 +41,7 @@ export class Picker {
     return async (context) => {
       const group = openGroup(context.state, context.pos);
       if (!group) return null;
-      const fragment = /@([A-Za-z0-9_.:-]*)$/.exec(group.text);
+      const fragment = this.keys.typed.exec(group.text);
       if (!fragment) return null; // writing a locator after the comma
       const query = fragment[1];
       const from = context.pos - query.length;
@@ -69,7 +69,7 @@ export class Picker {
         }
       }
       for (const s of results) if (!seen.has(s.key)) options.push(option(s));
-      if (query && !results.some((s) => s.key === query) && KEY_CHARS.test(query)) {
+      if (query && !results.some((s) => s.key === query) && this.keys.isKey(query)) {
         options.push({
           label: query, displayLabel: `Add “${query}” to the library…`, type: "add", boost: -50,
           apply: (view, completion, f, t) => this.addSource(query, view, f, t),

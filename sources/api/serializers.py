@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from sources.keys import KEY_PATTERN
+from sources.keys import KEY_MAX_LENGTH, KEY_PATTERN
 from sources.models import Kind, LinkCheck, Snapshot, Source
 
 
@@ -80,7 +80,7 @@ class SourceDetailSerializer(SourceSerializer):
 class SourceWriteSerializer(serializers.Serializer):
     """What a client may set; the library's rules (unique key and URL, …) live in the service."""
 
-    key = serializers.RegexField(KEY_PATTERN, max_length=80,
+    key = serializers.RegexField(KEY_PATTERN, max_length=KEY_MAX_LENGTH,
                                  help_text="Short unique name cited as [@key].")
     url = serializers.CharField(max_length=2000, allow_blank=True, required=False,
                                 help_text="http(s) link to the original; empty for offline "

@@ -8,7 +8,7 @@ from audit.api import LARGEST_ID, LongTextField
 from audit.models import Event
 from audit.services import display_name
 from sources.api.serializers import archive_url
-from sources.keys import KEY_PATTERN
+from sources.keys import KEY_MAX_LENGTH, KEY_PATTERN
 from sources.selectors import numbered_sources
 from stories.models import Correction, Decision, Revision, State, Story, Verdict
 
@@ -116,7 +116,7 @@ class StoryCreateSerializer(serializers.Serializer):
     body = LongTextField(required=False, allow_blank=True, trim_whitespace=False,
                          help_text="Markdown with [@key] citations (1 MB at most).")
     sources = serializers.ListField(
-        child=serializers.RegexField(KEY_PATTERN, max_length=80), required=False,
+        child=serializers.RegexField(KEY_PATTERN, max_length=KEY_MAX_LENGTH), required=False,
         max_length=500, help_text="The numbered source list, in order (library keys).",
     )
 

@@ -190,6 +190,42 @@ def test_an_unknown_key_offers_to_add_it_to_the_library(live_server, page_factor
     assert Source.objects.get(key="harbour-plan").title == "Harbour dredging plan"
 
 
+@pytest.mark.parametrize("typed, offered", [
+    pytest.param("new-key", True, id="a-key"),
+    # The characters of a key, but a key starts with a letter or digit.
+    pytest.param("_x", False, id="underscore-first"),
+    pytest.param("k" * 81, False, id="one-past-the-longest-key"),
+])
+def test_the_picker_offers_to_add_only_a_well_formed_key(live_server, page_factory, writer,
+                                                          story, typed, offered):
+    page = open_form(page_factory, live_server, writer, story)
+    type_at_end(page, f"\nDredging starts in June [@{typed}")
+    add = page.locator(".cm-tooltip-autocomplete li", has_text="to the library")
+    if offered:
+        assert add.inner_text().startswith(f"Add “{typed}” to the library")
+    else:
+        completion_option(page, "No source in the library matches")
+        page.wait_for_timeout(300)  # the list refreshes as each character is typed
+        assert add.count() == 0
+
+
+def test_the_add_source_dialog_takes_the_librarys_key_rule(live_server, page_factory, writer,
+                                                           story):
+    page = open_form(page_factory, live_server, writer, story)
+    page.click("text=Add a source to the library")
+    key = page.locator("#nr-add-key")
+    key.wait_for()
+    mismatch = {}
+    for typed in ["new-key", "a:b.c_d", "_x", "-x", "a b", "a\\b"]:
+        key.fill(typed)
+        mismatch[typed] = key.evaluate("input => input.validity.patternMismatch")
+    assert mismatch == {"new-key": False, "a:b.c_d": False,
+                        "_x": True, "-x": True, "a b": True, "a\\b": True}
+    key.fill("k" * 100)
+    assert key.input_value() == "k" * Source._meta.get_field("key").max_length
+    assert not errors(page)
+
+
 @pytest.fixture
 def press_site(settings):
     from tests.sources.fixture_server import Page, fixture_server

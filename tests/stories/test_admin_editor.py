@@ -1,5 +1,10 @@
-import pytest
+import re
+from html.parser import HTMLParser
 
+import pytest
+from django.urls import reverse
+
+from sources.models import Source
 from stories import services
 from stories.models import Story
 from tests.factories import SourceFactory, make_story
@@ -38,6 +43,33 @@ def test_the_body_is_still_a_plain_textarea_carrying_the_editors_addresses(clien
     assert "Traffic rose 6% in May [@port-traffic]." in page
     assert f'data-check-url="/api/v1/stories/{story.pk}/check/"' in page
     assert 'src="/static/stories/editor/editor.js" type="module"' in page
+
+
+def body_attributes(page: str) -> dict:
+    """The body textarea's attributes, as the editor's script reads them."""
+    found = {}
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag == "textarea" and dict(attrs).get("name") == "body":
+                found.update(attrs)
+
+    Parser().feed(page)
+    return found
+
+
+@pytest.mark.parametrize("page", ["change", "add"])
+def test_the_body_carries_the_key_rule_the_library_enforces(client, writer, story, page):
+    login(client, writer)
+    url = change_url(story) if page == "change" else reverse("admin:stories_story_add")
+    attrs = body_attributes(client.get(url).content.decode())
+    whole, chars = attrs["data-key-pattern"], attrs["data-key-chars"]
+    typed = ["new-key", "0", "reuters-wu:2026.v_2", "_x", "-x", ".x", "a b", "a\\b", "é", ""]
+    assert [key for key in typed if re.fullmatch(whole, key)] == [
+        "new-key", "0", "reuters-wu:2026.v_2"]
+    assert [key for key in typed if re.fullmatch(f"[{chars}]*", key)] == [
+        "new-key", "0", "reuters-wu:2026.v_2", "_x", "-x", ".x", ""]
+    assert int(attrs["data-key-max-length"]) == Source._meta.get_field("key").max_length
 
 
 def test_a_list_out_of_reading_order_is_noted_on_the_form(client, writer, story):
