@@ -9,8 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BEFORE = "3493d9e"
 TEMPLATES = ("stories/templates/stories", "newsroom/templates/base.html")
-MODULES = ("stories/pages.py", "stories/views.py", "stories/frontend_cache.py",
-           "deploy/varnish/default.vcl")
+MODULES = ("stories/pages.py", "stories/views.py", "stories/caching.py",
+           "stories/frontend_cache.py", "deploy/varnish/default.vcl")
 
 
 def _git(*args: str) -> str:
