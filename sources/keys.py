@@ -31,4 +31,4 @@ def is_key(text: str) -> bool:
 def key_from(text: str) -> str:
     """A key made of any text (a citekey, a CSL id): other characters become "-", the ends
     are trimmed to a letter or digit, and at most KEY_MAX_LENGTH characters are kept."""
-    return _NOT_KEY.sub("-", text).strip("-_.:")[:KEY_MAX_LENGTH]
+    return _NOT_KEY.sub("-", text).strip("-_.:")[:KEY_MAX_LENGTH].rstrip("-_.:")

@@ -38,6 +38,8 @@ def test_a_key_embeds_in_a_citation():
     ("über:alles", "ber:alles"),
     ("a\\b", "a-b"),
     ("x" * 200, "x" * KEY_MAX_LENGTH),
+    # Cut where a separator falls: the key still ends with a letter or digit.
+    ("x" * (KEY_MAX_LENGTH - 1) + " / more", "x" * (KEY_MAX_LENGTH - 1)),
 ])
 def test_key_from_makes_a_key_of_any_text(text, key):
     assert key_from(text) == key
