@@ -1,5 +1,7 @@
 """Admin forms for stories: they validate input and hand it to the workflow in one call."""
 
+import json
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -9,6 +11,7 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
 
+from sources.api.serializers import source_field_limits
 from sources.keys import KEY, KEY_CHARS, KEY_MAX_LENGTH
 from sources.models import Source
 
@@ -189,6 +192,8 @@ class StoryAdminForm(forms.ModelForm):
             # key (an HTML pattern attribute), the characters of one, the longest one kept.
             "data-key-pattern": KEY, "data-key-chars": KEY_CHARS,
             "data-key-max-length": KEY_MAX_LENGTH,
+            # What the dialog's fields may hold: the library's own limits, as JSON.
+            "data-source-limits": json.dumps(source_field_limits()),
         }
 
     def _post_clean(self):

@@ -8,7 +8,8 @@ const KINDS = [["article", "Article"], ["press_release", "Press release"], ["fil
   ["report", "Report"], ["dataset", "Dataset"], ["interview", "Interview"], ["other", "Other"]];
 
 export class AddSourceDialog {
-  constructor({ sourcesUrl, keys }) {
+  // `limits`: the longest value the library keeps in each field (data-source-limits).
+  constructor({ sourcesUrl, keys, limits }) {
     this.sourcesUrl = sourcesUrl;
     this.lookupUrl = `${sourcesUrl}lookup/`;
     const field = (name, label, input) => {
@@ -20,13 +21,13 @@ export class AddSourceDialog {
     this.inputs = {
       key: el("input", { type: "text", required: true, maxlength: keys.maxLength, autocomplete: "off",
                          pattern: keys.pattern }),
-      url: el("input", { type: "url", maxlength: 2000, placeholder: "https://…" }),
-      title: el("input", { type: "text", maxlength: 500 }),
-      outlet: el("input", { type: "text", maxlength: 200 }),
-      author: el("input", { type: "text", maxlength: 300 }),
+      url: el("input", { type: "url", maxlength: limits.url, placeholder: "https://…" }),
+      title: el("input", { type: "text", maxlength: limits.title }),
+      outlet: el("input", { type: "text", maxlength: limits.outlet }),
+      author: el("input", { type: "text", maxlength: limits.author }),
       published_on: el("input", { type: "date" }),
       kind: el("select", {}, KINDS.map(([value, label]) => el("option", { value }, label))),
-      description: el("textarea", { rows: 2, maxlength: 2000 }),
+      description: el("textarea", { rows: 2, maxlength: limits.description }),
     };
     this.message = el("p", { class: "nr-dialog-message", role: "status", "aria-live": "polite" });
     this.fetchButton = el("button", { type: "button", class: "button", onclick: () => this.lookUp() },

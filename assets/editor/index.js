@@ -66,7 +66,8 @@ function start(textarea) {
     async open(options) {
       if (!dialogModule) {
         const { AddSourceDialog } = await import("./add-source.js");
-        dialogModule = new AddSourceDialog({ sourcesUrl: config.sourcesUrl, keys });
+        dialogModule = new AddSourceDialog({ sourcesUrl: config.sourcesUrl, keys,
+                                             limits: JSON.parse(config.sourceLimits || "{}") });
       }
       return dialogModule.open(options);
     },

@@ -93,3 +93,10 @@ class SourceWriteSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=20000, allow_blank=True, required=False)
     notes = serializers.CharField(max_length=20000, allow_blank=True, required=False)
 
+
+
+def source_field_limits() -> dict[str, int]:
+    """The longest value the library keeps in each text field of a source (SourceWriteSerializer),
+    for forms that write one: the editor's add-source dialog caps its inputs at these."""
+    return {name: field.max_length for name, field in SourceWriteSerializer().fields.items()
+            if getattr(field, "max_length", None)}

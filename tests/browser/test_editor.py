@@ -226,6 +226,26 @@ def test_the_add_source_dialog_takes_the_librarys_key_rule(live_server, page_fac
     assert not errors(page)
 
 
+def test_the_add_source_dialog_keeps_as_much_as_the_library_does(live_server, page_factory,
+                                                                   writer, story):
+    # A long description of an offline source (where it is kept, what it is) is refused by
+    # nothing the library refuses: each field takes the API's own limit.
+    from sources.api.serializers import SourceWriteSerializer
+
+    page = open_form(page_factory, live_server, writer, story)
+    page.click("text=Add a source to the library")
+    page.locator("#nr-add-key").wait_for()
+    limits = {name: field.max_length for name, field in SourceWriteSerializer().fields.items()
+              if name in ("url", "title", "outlet", "author", "description")}
+    taken = {}
+    for name, limit in limits.items():
+        field = page.locator(f"#nr-add-{name}")
+        field.fill("x" * (limit + 5))
+        taken[name] = len(field.input_value())
+    assert taken == limits
+    assert not errors(page)
+
+
 @pytest.fixture
 def press_site(settings):
     from tests.sources.fixture_server import Page, fixture_server
