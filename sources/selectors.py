@@ -92,19 +92,46 @@ class NumberedSource:
     def link_broken(self) -> bool:
         return not self.pin.missing and self.health in (Health.BROKEN, Health.UNREACHABLE)
 
+    @property
+    def source(self) -> PinnedSource | None:
+        """The pinned copy, or None when the key was not in the library when it was pinned."""
+        return None if self.pin.missing else self.pin
 
-def numbered_sources(pins: list[PinnedSource], *, library: bool = True) -> list[NumberedSource]:
+    @property
+    def snapshot_id(self) -> int | None:
+        return self.pin.snapshot_id
+
+    @property
+    def snapshot_fetched_at(self) -> datetime | None:
+        return self.pin.snapshot_at
+
+    @property
+    def archived_first(self) -> bool:
+        """A reader is sent to the archived copy first: the original link is reported broken."""
+        return self.link_broken and self.pin.snapshot_id is not None
+
+
+def numbered_sources(pins: list[PinnedSource], *, library: bool = True,
+                     health: bool = False) -> list[NumberedSource]:
     """The numbered source list, in number order, from a revision's pinned copies (its
-    `pins`): the one place every screen, export and API answer numbers sources. With
-    `library`, each entry also carries the library's entry now (one query); without, none."""
-    rows = {s.key: s for s in _library_rows([p.key for p in pins])} if library and pins else {}
+    `pins`): the one place every screen, export, API answer and public page numbers sources.
+    With `library`, each entry also carries the library's entry now (one query); with only
+    `health`, each source's link health alone (one lighter query: the public page, which
+    shows the pinned copies and whether their links still work); with neither, nothing."""
+    if not library:
+        healths = dict(Source.objects.filter(key__in=[p.key for p in pins])
+                       .values_list("key", "health")) if health and pins else {}
+        return [NumberedSource(number=number, pin=pin,
+                               health=healths.get(pin.key, Health.UNKNOWN))
+                for number, pin in enumerate(pins, start=1)]
+    rows = {s.key: s for s in _library_rows([p.key for p in pins])} if pins else {}
     entries = []
     for number, pin in enumerate(pins, start=1):
         row = rows.get(pin.key)
         if row is None:
             entries.append(NumberedSource(
                 number=number, pin=pin,
-                outdated=tuple(pin.differences(None)) if library else ()))
+                outdated=tuple(pin.differences(None))))
             continue
         entries.append(NumberedSource(
             number=number, pin=pin, library_id=row.pk, health=row.health,

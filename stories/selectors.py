@@ -16,8 +16,8 @@ from django.utils.safestring import SafeString, mark_safe
 from audit.models import Event
 from audit.paging import Window, window
 from audit.services import display_name
-from sources.models import Health, Snapshot, Source
-from sources.pins import PinnedSource
+from sources.models import Snapshot, Source
+from sources.selectors import NumberedSource, numbered_sources
 
 from .models import Correction, Decision, Review, Revision, Story
 from .reader_text import reader_lines, reader_text
@@ -109,27 +109,6 @@ class ListingItem:
 
 
 @dataclass(frozen=True)
-class CitedSource:
-    """One numbered source of a revision as it pins it (metadata and the snapshot checked),
-    with the library's current link health, so readers can fall back on the archived copy."""
-
-    number: int
-    key: str
-    source: PinnedSource | None  # None when the key was not in the library
-    snapshot_id: int | None = None
-    snapshot_fetched_at: datetime | None = None
-    health: str = Health.UNKNOWN
-
-    @property
-    def link_broken(self) -> bool:
-        return self.source is not None and self.health in (Health.BROKEN, Health.UNREACHABLE)
-
-    @property
-    def archived_first(self) -> bool:
-        return self.link_broken and self.snapshot_id is not None
-
-
-@dataclass(frozen=True)
 class StoryPage:
     """Everything the public story page shows, read from the live revision."""
 
@@ -137,7 +116,7 @@ class StoryPage:
     revision: Revision
     authors: list
     reviewers: list[str]
-    sources: list[CitedSource]
+    sources: list[NumberedSource]
     corrections: list[Correction] = field(default_factory=list)
     # Whether the page lists the story's entries in the public transparency log (a preview's
     # revision is not in it).
@@ -163,30 +142,13 @@ class StoryPage:
         return "".join("1" if s.link_broken else "0" for s in self.sources)
 
 
-def cited_sources(revision: Revision) -> list[CitedSource]:
-    """The revision's numbered sources in number order, as it pins them, with each source's
-    current link health (one query, whatever the number of sources)."""
-    pins = revision.pins
-    if not pins:
-        return []
-    health = dict(Source.objects.filter(key__in=[p.key for p in pins])
-                  .values_list("key", "health"))
-    return [
-        CitedSource(
-            number=number, key=pin.key, source=None if pin.missing else pin,
-            snapshot_id=pin.snapshot_id, snapshot_fetched_at=pin.snapshot_at,
-            health=health.get(pin.key, Health.UNKNOWN),
-        )
-        for number, pin in enumerate(pins, start=1)
-    ]
-
-
 def _revision_page(story: Story, revision: Revision, *, public: bool) -> StoryPage:
     approvals = list(_approving_reviews().filter(revision=revision))
     return StoryPage(
         story=story, revision=revision, authors=list(story.authors.all()),
         reviewers=reviewer_names(approvals), reviewer_ids=reviewer_ids(approvals),
-        sources=cited_sources(revision),
+        # As the revision pins them, with each link's health now (sources.selectors).
+        sources=numbered_sources(revision.pins, library=False, health=True),
         # A story never republished has no corrections: skip the query.
         # Only notes that came with this revision or an earlier one: a publish landing
         # between these queries cannot put its note on the previous revision's page.
