@@ -10,6 +10,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import conditional_page, require_safe
 
 
 def cache_headers(request, response):
@@ -36,3 +37,10 @@ def public_page(view):
     def wrapped(request, *args, **kwargs):
         return cache_headers(request, view(request, *args, **kwargs))
     return wrapped
+
+
+def digest_validated_page(view):
+    """A public page (GET and HEAD only) with no cheap ETag of its own: validated by a digest
+    of the rendered answer (Django's conditional_page), inside public_page so that a 304
+    repeats Cache-Control and Vary."""
+    return require_safe(public_page(conditional_page(view)))

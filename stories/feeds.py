@@ -6,12 +6,11 @@ from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.contrib.syndication.views import Feed, add_domain
 from django.urls import reverse
-from django.views.decorators.http import conditional_page, require_safe
 
 from audit.services import display_name
 
 from . import selectors
-from .caching import public_page
+from .caching import digest_validated_page
 
 
 class ReaderFeed(Feed):
@@ -30,7 +29,7 @@ class ReaderFeed(Feed):
 def public_feed(feed: ReaderFeed):
     """The feed's view: cached like every public page, with an ETag (a digest of the feed) and
     a 304 when the reader's copy is the feed as it is now."""
-    return require_safe(public_page(conditional_page(feed)))
+    return digest_validated_page(feed)
 
 
 class LatestStoriesFeed(ReaderFeed):

@@ -7,10 +7,10 @@ that hold a published story, each with the newest change among its stories; it i
 query, rendered once and cached until any story changes (its key holds the newest
 Story.updated_at, an indexed look-up), so an unchanged index costs the same in any archive.
 
-Each answer is cached like every public page (``public_page``) and validated by a digest of
-it (``conditional_page``), with no Last-Modified: a file changes with what has no newer date
-to the second (a second story published in the same second), and a crawler revalidating by
-that date alone would be told its old copy is current.
+Each answer is cached like every public page and validated by a digest of it
+(``caching.digest_validated_page``), with no Last-Modified: a file changes with what has no
+newer date to the second (a second story published in the same second), and a crawler
+revalidating by that date alone would be told its old copy is current.
 """
 
 from django.contrib.sitemaps import Sitemap
@@ -21,9 +21,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import conditional_page, require_safe
 
-from .caching import public_page
+from .caching import digest_validated_page
 from .models import Story
 
 STORIES_PER_FILE = 500
@@ -70,12 +69,7 @@ def _story_files() -> list[tuple[int, object]]:
                 .values_list("file", "last"))
 
 
-def public_sitemap(view):
-    """A sitemap view cached like every public page (see the module's docstring)."""
-    return require_safe(public_page(conditional_page(view)))
-
-
-@public_sitemap
+@digest_validated_page
 def sitemap_index(request):
     """/sitemap.xml: the pages file, then one file per 500 story ids, each with lastmod.
 
@@ -106,12 +100,12 @@ def _sitemap(request, sitemaps: dict):
     return response
 
 
-@public_sitemap
+@digest_validated_page
 def sitemap_pages(request):
     return _sitemap(request, {"pages": PagesSitemap})
 
 
-@public_sitemap
+@digest_validated_page
 def sitemap_stories(request, file: int):
     if file > 10**9:  # past any id: answered without a query
         raise Http404("No such sitemap file.")

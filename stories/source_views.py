@@ -14,14 +14,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import condition, conditional_page, require_safe
+from django.views.decorators.http import condition, require_safe
 
 from audit.roles import is_writer
 from sources import archive, extraction, wacz
 from sources.models import Snapshot
 
 from . import evidence_selectors, frontend_cache, selectors
-from .caching import public_page
+from .caching import digest_validated_page, public_page
 from .views import listing_page, render_page
 
 # The archived page runs nothing and loads nothing: no script, no request to the original
@@ -31,9 +31,7 @@ REPLAY_POLICY = ("sandbox; default-src 'none'; img-src data:; style-src 'unsafe-
 REPLAY_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 
 
-@require_safe
-@public_page
-@conditional_page
+@digest_validated_page
 def source_detail(request, key):
     found = selectors.public_source(key)
     if found is None:
@@ -93,9 +91,7 @@ def _snapshot(snapshot_id: int) -> Snapshot:
     return Snapshot.objects.select_related("source").get(pk=snapshot_id)
 
 
-@require_safe
-@public_page
-@conditional_page
+@digest_validated_page
 def snapshot_detail(request, snapshot_id):
     # Newsroom staff check snapshots of sources no published story cites yet (review).
     staff = is_writer(request.user)
@@ -116,9 +112,7 @@ def snapshot_detail(request, snapshot_id):
     return frontend_cache.tag(response, [frontend_cache.source_tag(snapshot.source.key)])
 
 
-@require_safe
-@public_page  # outermost: staff notices are private too, and a 304 repeats Cache-Control
-@conditional_page
+@digest_validated_page  # outermost: staff notices are private too
 @xframe_options_sameorigin
 @_archived
 def snapshot_replay(request, snapshot):
@@ -138,9 +132,7 @@ def snapshot_replay(request, snapshot):
     return response
 
 
-@require_safe
-@public_page
-@conditional_page
+@digest_validated_page
 @_archived
 def snapshot_warc(request, snapshot):
     """The snapshot's WARC file."""
@@ -152,9 +144,7 @@ def snapshot_warc(request, snapshot):
     return response
 
 
-@require_safe
-@public_page
-@conditional_page
+@digest_validated_page
 @_archived
 def snapshot_screenshot(request, snapshot):
     """The full-page screenshot taken of the archived page, when one was taken."""

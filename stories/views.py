@@ -1,11 +1,11 @@
 """The public reader site: thin views over stories.selectors, rendered by templates per request.
 
 Public pages answer conditional GETs (an ETag via Django's ``condition`` where a cheap one
-covers all the page shows; elsewhere ``conditional_page``, a digest of the rendered answer;
-pages.py says why the pages send no Last-Modified) and tell shared caches how long they may
-keep them (``caching.public_page``, outermost, so that a 304 says it too); the edge cache in front
-(deploy/varnish) is purged on commit after every change that reaches a public page
-(stories.frontend_cache).
+covers all the page shows; elsewhere ``caching.digest_validated_page``, a digest of the
+rendered answer; pages.py says why the pages send no Last-Modified) and tell shared caches how
+long they may keep them (``caching.public_page``, outermost, so that a 304 says it too); the
+edge cache in front (deploy/varnish) is purged on commit after every change that reaches a
+public page (stories.frontend_cache).
 """
 
 from django.conf import settings
@@ -13,13 +13,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import condition, conditional_page, require_safe
+from django.views.decorators.http import condition, require_safe
 
 from audit.paging import page_number, window
 from audit.services import display_name
 
 from . import frontend_cache, pages, reader_selectors, selectors, services
-from .caching import public_page
+from .caching import digest_validated_page, public_page
 
 HOME_PAGE_SIZE = 20
 # Versions on one page of a story's review trail (each with its diff to the one before).
@@ -117,9 +117,7 @@ def story_detail(request, slug):
                                          *frontend_cache.top_stories_tags(shown)])
 
 
-@require_safe
-@public_page
-@conditional_page
+@digest_validated_page
 def story_history(request, slug):
     page = selectors.story_page(slug)
     if page is None:
@@ -150,9 +148,7 @@ def preview(request, token):
     return response
 
 
-@require_safe
-@public_page
-@conditional_page
+@digest_validated_page
 def author_detail(request, username):
     found = selectors.public_author(username)
     if found is None:
@@ -168,9 +164,7 @@ def author_detail(request, username):
                                          *frontend_cache.teaser_tags(items)])
 
 
-@require_safe
-@public_page
-@conditional_page
+@digest_validated_page
 def search(request):
     query = request.GET.get("q", "").strip()
     hits = selectors.search_published(query, page=request.GET.get("page")) if query else []
