@@ -171,7 +171,7 @@ class NewsroomUserAdmin(BoundedChangelist, UserAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         user = self.get_object(request, unquote(object_id))
-        kept = keeping.reasons(self.model._default_manager.filter(pk=user.pk)) if user else {}
+        kept = keeping.reasons_for(user) if user else []
         if not kept or not self.has_delete_permission(request, user):
             return super().delete_view(request, object_id, extra_context)
         can_change = self.has_change_permission(request, user)
@@ -190,7 +190,7 @@ class NewsroomUserAdmin(BoundedChangelist, UserAdmin):
             "object": user,
             "title": "Cannot delete this user",
             "message": KEEP,
-            "reasons": kept[user.pk],
+            "reasons": kept,
             "can_change": can_change,
         }
         return TemplateResponse(request, "admin/auth/user/delete_refused.html", context)
@@ -206,7 +206,7 @@ class NewsroomUserAdmin(BoundedChangelist, UserAdmin):
         return to_delete, counts, perms_needed, [*protected, *kept]
 
     def delete_model(self, request, obj):
-        kept = keeping.reasons(self.model._default_manager.filter(pk=obj.pk)).get(obj.pk)
+        kept = keeping.reasons_for(obj)
         if kept:
             self.message_user(request, f"{KEEP} {' '.join(kept)}", messages.ERROR)
             return

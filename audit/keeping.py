@@ -44,9 +44,14 @@ def reasons(users: QuerySet) -> dict[int, list[str]]:
     return found
 
 
+def reasons_for(user) -> list[str]:
+    """Every reason this one user must be kept (empty when they may be deleted)."""
+    return reasons(type(user)._default_manager.filter(pk=user.pk)).get(user.pk, [])
+
+
 def refuse_deletion(sender, instance, **kwargs) -> None:
     """pre_delete of a user: refuse if anything keeps them (whatever path deletes them)."""
-    kept = reasons(sender._default_manager.filter(pk=instance.pk)).get(instance.pk)
+    kept = reasons_for(instance)
     if kept:
         raise ProtectedError(f"{instance.get_username()} cannot be deleted: {' '.join(kept)} "
                              "Deactivate them instead.", {instance})
