@@ -94,7 +94,6 @@ class SourceWriteSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=20000, allow_blank=True, required=False)
 
 
-
 def source_field_limits() -> dict[str, int]:
     """The longest value the library keeps in each text field of a source (SourceWriteSerializer),
     for forms that write one: the editor's add-source dialog caps its inputs at these."""
