@@ -21,7 +21,7 @@ from audit.admin_mixins import BoundedChangelist, PageChangeList, ReadOnlyAdmin
 from . import keeping
 from .details import readable_details
 from .forms import DATE_FIELDS
-from .models import Event
+from .models import Event, story_model
 from .paging import distinct_values
 from .services import audit_record
 from .signals import acting_as
@@ -112,15 +112,15 @@ class EventAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
         """Each word must name the event's actor (username, first or last name) or its story
         (title or slug). Both are looked up in their own, small and indexed, tables first:
         `icontains` over millions of events joined to their stories read every event."""
-        story_model = Event._meta.get_field("story").related_model
+        stories = story_model()._default_manager
         for word in search_term.split()[:SEARCH_WORDS]:
             actors = list(User.objects.filter(
                 Q(username__icontains=word) | Q(first_name__icontains=word)
                 | Q(last_name__icontains=word)).values_list("pk", flat=True)[:SEARCH_MATCHES])
-            stories = list(story_model.objects.filter(
+            named = list(stories.filter(
                 Q(title__icontains=word) | Q(slug__icontains=word))
                 .order_by("-updated_at").values_list("pk", flat=True)[:SEARCH_MATCHES])
-            queryset = queryset.filter(Q(actor__in=actors) | Q(story__in=stories))
+            queryset = queryset.filter(Q(actor__in=actors) | Q(story__in=named))
         return queryset, False
 
     @admin.display(description="details")

@@ -2,6 +2,7 @@
 
 import hashlib
 
+from django.apps import apps
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -10,6 +11,12 @@ from django.db import models
 # encoder: json.dumps(..., cls=...) builds a new one per call, which verify_audit would pay for
 # each of millions of events.
 _CANONICAL = DjangoJSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def story_model():
+    """The model events are about (settings.AUDIT_STORY_MODEL), as get_user_model() is the
+    users'."""
+    return apps.get_model(settings.AUDIT_STORY_MODEL, require_ready=False)
 
 
 class AppendOnlyError(Exception):
@@ -39,7 +46,7 @@ class Event(models.Model):
     actor_name = models.CharField(max_length=300, blank=True)
     action = models.CharField(max_length=60, db_index=True)
     story = models.ForeignKey(
-        "stories.Story", null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUDIT_STORY_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="audit_events",
     )
     revision_hash = models.CharField(max_length=64, blank=True)
@@ -128,7 +135,7 @@ class TransparencyEntry(models.Model):
     # Indexed with revision_number and index below, which also serves lookups by story alone. No
     # other index: each one is paid by every append, and content_hash is never looked up here.
     story = models.ForeignKey(
-        "stories.Story", null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUDIT_STORY_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="transparency_entries", db_index=False,
     )
     revision_number = models.PositiveIntegerField(null=True, blank=True)

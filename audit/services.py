@@ -22,7 +22,7 @@ from django.utils import timezone
 from . import checkpoints, macs
 from .checkpoints import Checkpoint
 from .errors import ActionDenied, Conflict, RefusedInput
-from .models import Event
+from .models import Event, story_model
 
 GENESIS = "0" * 64
 # Any constant works; it only has to be the same for every writer of the chain.
@@ -117,9 +117,7 @@ def audited(action: str):
 
 
 def _record_refusal(action: str, actor, story_id, reason: str, kind: str) -> None:
-    # The story model is reached through the event's own relation: audit imports no app above it.
-    stories = Event._meta.get_field("story").related_model._default_manager
-    story = stories.filter(pk=story_id).first() if story_id else None
+    story = story_model()._default_manager.filter(pk=story_id).first() if story_id else None
     audit_record(action=f"{action}.denied", actor=actor, story=story,
                  details={"reason": reason, "refused": kind})
 

@@ -304,6 +304,9 @@ NEWSROOM_DIGEST_CONFIRM_HOURS = int(os.environ.get("NEWSROOM_DIGEST_CONFIRM_HOUR
 NEWSROOM_DIGEST_BATCH = int(os.environ.get("NEWSROOM_DIGEST_BATCH", "200"))
 NEWSROOM_TOP_STORIES = int(os.environ.get("NEWSROOM_TOP_STORIES", "5"))
 AUDIT_EVENT_VISIBILITY = "stories.permissions.events_visible_to"  # who reads which audit events
+# The model audit events and transparency log entries are about (as AUTH_USER_MODEL names the
+# users'): the project wires it, so the audit app names no app above it (STYLE.md).
+AUDIT_STORY_MODEL = "stories.Story"
 SOURCE_FETCH_ALLOW_PRIVATE = env_bool("SOURCE_FETCH_ALLOW_PRIVATE", False)
 # Full-page screenshots of captured pages (headless Chromium via Playwright, in a Celery task);
 # on by default where a worker runs them (a broker is set), off where tasks run in the request.

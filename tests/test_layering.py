@@ -3,7 +3,9 @@
 Every module of a lower app is read with `ast`; an import of a higher app anywhere in it (at
 module level, inside a function, or by name through import_module / import_string) fails.
 Nor do modules import each other in a circle, at any level: the one way back is a task
-importing what it calls inside its body (services import their tasks at module level).
+importing what it calls inside its body (services import their tasks at module level). Nor
+does a lower app's code or migrations name a higher app's model: what audit events are about
+is the model the project names (settings.AUDIT_STORY_MODEL), as admin names AUTH_USER_MODEL's.
 """
 
 import ast
@@ -61,6 +63,41 @@ def upward_imports(app: str) -> list[str]:
 @pytest.mark.parametrize("app", ["audit", "sources"])
 def test_lower_apps_never_import_a_higher_one(app):
     assert upward_imports(app) == []
+
+
+def named_models(app: str) -> list[str]:
+    """Where a module of `app` (migrations included) names a model or a migration of a higher
+    app: a string "label.Model" or a ("label", "migration") dependency."""
+    found = []
+    for path in _modules(app):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                label, dot, model = node.value.partition(".")
+                if dot and label in ABOVE[app] and model.isidentifier() and model[0].isalpha() \
+                        and " " not in node.value:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} names {node.value}")
+            elif isinstance(node, ast.Tuple) and len(node.elts) == 2 and all(
+                    isinstance(e, ast.Constant) and isinstance(e.value, str)
+                    for e in node.elts) and node.elts[0].value in ABOVE[app]:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} depends on "
+                             f"{node.elts[0].value}.{node.elts[1].value}")
+    return found
+
+
+@pytest.mark.parametrize("app", ["audit", "sources"])
+def test_lower_apps_name_no_model_or_migration_of_a_higher_one(app):
+    assert named_models(app) == []
+
+
+def test_the_model_checker_sees_a_foreign_key_and_a_migration_dependency(tmp_path, monkeypatch):
+    module = tmp_path / "audit" / "models.py"
+    module.parent.mkdir()
+    module.write_text("story = ForeignKey('stories.Story')\n"
+                      "dependencies = [('stories', '0001_initial')]\n"
+                      "help = 'See stories.Story docs.'\n")
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+    assert named_models("audit") == ["audit/models.py:1 names stories.Story",
+                                     "audit/models.py:2 depends on stories.0001_initial"]
 
 
 def test_stories_never_imports_the_project_package():

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('audit', '0007_transparency_append_only'),
-        ('stories', '0016_story_title_slug_trigram_indexes'),
+        migrations.swappable_dependency(settings.AUDIT_STORY_MODEL),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('audit', '0009_transparencyentry_frontier'),
-        ('stories', '0017_story_published_at_unindexed'),
+        migrations.swappable_dependency(settings.AUDIT_STORY_MODEL),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,6 +9,7 @@
 # (at load 4), most of it building the new index; publishes wait for it.
 
 import django.db.models.deletion
+from django.conf import settings
 from django.db import migrations, models
 
 
@@ -16,7 +17,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('audit', '0010_event_action_at_index'),
-        ('stories', '0017_story_published_at_unindexed'),
+        migrations.swappable_dependency(settings.AUDIT_STORY_MODEL),
     ]
 
     operations = [
@@ -36,6 +37,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='transparencyentry',
             name='story',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transparency_entries', to='stories.story'),
+            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transparency_entries', to=settings.AUDIT_STORY_MODEL),
         ),
     ]
