@@ -175,6 +175,11 @@ STATUS_FILTER = OpenApiParameter(
     "status", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
     enum=[*ReportStatus.values, "unresolved"],
     description="Only reports in this state (unresolved: open or under correction).")
+# The ?story= filter: an id within ID_SCHEMA's bounds, as the schema says.
+_STORY_ID_RANGE = f"A story id is a number from 1 to {LARGEST_ID}."
+STORY_ID = serializers.IntegerField(min_value=1, max_value=LARGEST_ID, error_messages={
+    "invalid": "A story id is a number.", "max_string_length": _STORY_ID_RANGE,
+    "min_value": _STORY_ID_RANGE, "max_value": _STORY_ID_RANGE})
 STORY_FILTER = OpenApiParameter("story", {**ID_SCHEMA}, OpenApiParameter.QUERY,
                                 required=False, description="Only reports on this story id.")
 
@@ -206,12 +211,11 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
                 "Use open, correcting, corrected, dismissed or unresolved."]})
         story = self.request.query_params.get("story", "")
         if story:
-            if not story.isdecimal():
-                raise serializers.ValidationError({"story": ["A story id is a number."]})
-            story_id = int(story)
-            # An id past any id matches nothing (LARGEST_ID).
-            reports = (reports.filter(story_id=story_id) if story_id <= LARGEST_ID
-                       else reports.none())
+            try:
+                story_id = STORY_ID.run_validation(story)
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError({"story": exc.detail}) from exc
+            reports = reports.filter(story_id=story_id)
         return reports.order_by("-created_at", "-id")
 
     def _answer(self, report_id: int) -> Response:
