@@ -16,9 +16,11 @@ from audit.admin_mixins import BoundedChangelist, ReadOnlyAdmin
 from audit.errors import Conflict
 
 from . import reader_selectors, services
+from .admin_refusals import refuse
 from .models import ErrorReport, ReportStatus, Subscriber
 from .permissions import can_handle_reports, is_editor, is_reviewer, reports_visible_to
 
+NOT_HANDLER = "Only editors and the story's reviewers handle readers' reports on it."
 STATUS_FILTERS = {"unresolved": "Open and under correction", **dict(ReportStatus.choices),
                   "all": "All"}
 
@@ -103,15 +105,14 @@ class ErrorReportAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/stories/errorreport/desk.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not str(object_id).isdecimal():  # the address's id is the admin's text
+            raise Http404("No such report.")
         report = get_object_or_404(ErrorReport.objects.select_related(
             "story", "claim", "revision", "suggested_source", "correction", "handled_by"),
             pk=object_id)
         if not can_handle_reports(request.user, report.story):
-            services.audit_denied(action="report_view", user=request.user, story=report.story,
-                                  reason="Only editors and the story's reviewers handle "
-                                         "readers' reports on it.")
-            raise PermissionDenied("Only editors and the story's reviewers handle readers' "
-                                   "reports on it.")
+            # Recorded here, once: the admin's refusal middleware records only what nobody did.
+            refuse(request.user, report.story, "report_view", reason=NOT_HANDLER)
         op = request.POST.get("op", "") if request.method == "POST" else ""
         if op and op not in OPS:
             raise Http404("Unknown action.")
@@ -123,8 +124,8 @@ class ErrorReportAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
             if form.is_valid():
                 try:
                     message = _perform(op, form, report, request.user)
-                except services.ActionDenied as exc:
-                    raise PermissionDenied(exc.reason) from exc
+                except services.ActionDenied:
+                    raise  # recorded by the service; the middleware says why on a page
                 except Conflict as exc:
                     messages.error(request, str(exc))
                     return HttpResponseRedirect(request.path)

@@ -68,6 +68,23 @@ def test_a_reviewer_of_the_story_uses_the_desk_and_others_may_not(client, live_s
     assert ErrorReport.objects.get().status == ReportStatus.OPEN
 
 
+def test_a_refused_look_at_a_report_is_recorded_once(client, live_story, second_reviewer):
+    r = report(live_story)
+    before = Event.objects.count()
+    response = staff(client, second_reviewer).get(
+        reverse("admin:stories_errorreport_change", args=[r.pk]))
+    assert response.status_code == 403
+    actions = Event.objects.order_by("id").values_list("action", flat=True)
+    assert list(actions)[before:] == ["report_view.denied"]
+
+
+@pytest.mark.parametrize("object_id", ["abc", "1.5", "²", "1e3"])
+def test_a_report_address_that_is_no_number_is_not_found(client, live_story, editor, object_id):
+    report(live_story)
+    response = staff(client, editor).get(f"/admin/stories/errorreport/{object_id}/change/")
+    assert response.status_code == 404
+
+
 def test_the_storys_reviewer_sees_the_report(client, live_story, reviewer):
     r = report(live_story)
     page = staff(client, reviewer).get(reverse("admin:stories_errorreport_change", args=[r.pk]))
