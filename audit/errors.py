@@ -29,6 +29,9 @@ class RefusedInput(InvalidInput):
 
 class Conflict(Exception):
     """The record's current state does not allow the action (HTTP 409, or 412 when stale);
-    `audited` records it as `<action>.denied` with `refused` set to the class's `refused`."""
+    `audited` records it as `<action>.denied` with `refused` set to the class's `refused`, about
+    `story_id` when the refusal names one (a service reached by a report's or a comment's id)
+    or else the service's `story_id` argument."""
 
     refused = "conflict"
+    story_id = None

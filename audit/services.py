@@ -108,7 +108,8 @@ def audited(action: str):
             except Conflict as exc:
                 actor = next((kwargs[k] for k in _ACTOR_KEYWORDS if k in kwargs), None)
                 name = str(getattr(exc, "action", "") or action)
-                _record_refusal(name, actor, kwargs.get("story_id"), str(exc), exc.refused)
+                _record_refusal(name, actor, exc.story_id or kwargs.get("story_id"), str(exc),
+                                exc.refused)
                 raise
 
         return wrapper

@@ -22,6 +22,10 @@ MAX_COMMENT = 10_000
 class ThreadResolved(Conflict):
     """A resolved comment takes no replies (HTTP 409)."""
 
+    def __init__(self, message: str, *, thread: CommentThread):
+        self.story_id = thread.story_id
+        super().__init__(message)
+
 
 def _ensure_sees(user, story: Story, action: str) -> None:
     if not is_writer(user) or not Story.objects.visible_to(user).filter(pk=story.pk).exists():
@@ -106,7 +110,7 @@ def comment_reply(*, thread_id: int, user, text: str) -> Comment:
     _ensure_sees(user, story, "comment_reply")
     if thread.resolved_at is not None:
         raise ThreadResolved("This comment is resolved: it takes no more replies. Start a new "
-                             "one on the text if something is still wrong.")
+                             "one on the text if something is still wrong.", thread=thread)
     text = _text(text)
     comment = Comment.objects.create(thread=thread, author=user, text=text)
     audit_record(action="comment_reply", actor=user, story=story,
@@ -124,7 +128,7 @@ def comment_resolve(*, thread_id: int, user) -> CommentThread:
         raise ActionDenied("comment_resolve", "Only the story's authors, the comment's author "
                            "and editors can resolve it.", actor=user, story_id=story.pk)
     if thread.resolved_at is not None:
-        raise ThreadResolved("This comment is already resolved.")
+        raise ThreadResolved("This comment is already resolved.", thread=thread)
     thread.resolved_at, thread.resolved_by = timezone.now(), user
     thread.save(update_fields=["resolved_at", "resolved_by"])
     audit_record(action="comment_resolve", actor=user, story=story,

@@ -41,15 +41,15 @@ class ReportClosed(Conflict):
     """The report is already closed (corrected or dismissed): nothing more can be done (409)."""
 
     def __init__(self, report: ErrorReport, action: str):
-        self.action = action
+        self.action, self.story_id = action, report.story_id
         super().__init__(f"Report #{report.pk} is already {report.get_status_display().lower()}.")
 
 
 class StoryRetracted(Conflict):
     """A retracted story takes no corrections (409)."""
 
-    def __init__(self, action: str):
-        self.action = action
+    def __init__(self, action: str, story_id: int | None = None):
+        self.action, self.story_id = action, story_id
         super().__init__("This story was retracted: it takes no more corrections.")
 
 
@@ -190,7 +190,7 @@ def report_open_correction(*, report_id: int, user) -> ErrorReport:
     published as usual, and the correction note it is published with closes the report."""
     report = _locked_report(report_id, user, "report_correct")
     if report.story.retracted_at:
-        raise StoryRetracted("report_correct")
+        raise StoryRetracted("report_correct", report.story_id)
     if report.status == ReportStatus.CORRECTING:
         return report
     report.status = ReportStatus.CORRECTING

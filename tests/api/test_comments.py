@@ -45,6 +45,9 @@ def test_the_writer_replies_and_resolves(story, writer, reviewer):
     again = client_for(writer).post(base + "replies/", {"text": "More"}, format="json")
     assert again.status_code == 409
     assert "resolved" in again.json()["detail"]
+    trail = client_for(writer).get(f"/api/v1/stories/{story.pk}/audit/").json()["results"]
+    assert [e["action"] for e in trail if e["action"].endswith(".denied")] == [
+        "comment_reply.denied"]
 
 
 @pytest.mark.parametrize(("body", "status", "field"), [

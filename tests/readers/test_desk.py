@@ -135,6 +135,14 @@ def test_a_closed_report_refuses_further_actions_with_a_message(client, live_sto
     assert Event.objects.filter(action="report_correct.denied").count() == 1
 
 
+def test_a_refusal_on_a_closed_report_is_in_the_storys_trail(client, live_story, editor):
+    r = report(live_story)
+    services.report_dismiss(report_id=r.pk, user=editor, reason="Not an error.")
+    act(staff(client, editor), r, "dismiss", reason="Still not an error.")
+    denied = Event.objects.get(action="report_dismiss.denied")
+    assert denied.story_id == live_story.pk
+
+
 def test_a_correction_opened_from_a_report_is_closed_by_the_published_note(
         client, live_story, writer, reviewer, editor):
     r = report(live_story)

@@ -157,6 +157,19 @@ def test_a_resolved_comment_takes_no_reply(story, writer, reviewer):
         services.comment_reply(thread_id=thread.pk, user=writer, text="One more thing")
 
 
+@pytest.mark.parametrize("second", ["reply", "resolve"])
+def test_acting_on_a_resolved_comment_is_refused_once_in_the_storys_trail(
+        client, story, writer, reviewer, second):
+    thread = start(story, reviewer)
+    client.force_login(staff(writer))
+    client.post(comments_url(story), {"op": "resolve", "thread": thread.pk})
+    response = client.post(comments_url(story), {"op": second, "thread": thread.pk,
+                                                 "text": "One more thing"}, follow=True)
+    assert "resolved" in response.text
+    assert Event.objects.filter(story=story, action=f"comment_{second}.denied").count() == 1
+    assert Event.objects.filter(action__endswith=".denied").count() == 1
+
+
 def test_comments_never_reach_readers(client, story, writer, reviewer, editor):
     start(story, reviewer, text="PRIVATE-NOTE-7 about the slip")
     approve(story, reviewer)
