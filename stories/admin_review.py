@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from audit.errors import Conflict
 from audit.forms import DateTimeTextField
 from audit.services import display_name
 
@@ -417,7 +418,7 @@ def workflow_view(model_admin, request, story_id: int):
                 message = _perform(op, form, story, request.user)
             except services.ActionDenied as exc:
                 status = _denied(request, exc)
-            except (IllegalTransition, services.StaleRevision, services.RevisionAltered) as exc:
+            except Conflict as exc:  # wrong state, stale, altered, already revoked
                 messages.error(request, str(exc))
                 return HttpResponseRedirect(request.path)
             except services.InvalidInput as exc:

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from audit.errors import InvalidInput
+from audit.errors import Conflict, InvalidInput
 from audit.services import audit_record, audited
 
 from ..models import (
@@ -12,6 +12,15 @@ from ..models import (
     Revision,
 )
 from .workflow import _ensure_editor
+
+
+class LinkRevoked(Conflict):
+    """A revoked preview link stays revoked, at the time it was (HTTP 409)."""
+
+    def __init__(self, link: PreviewLink):
+        self.story_id = link.revision.story_id
+        when = timezone.localtime(link.revoked_at).strftime("%d %b %Y %H:%M")
+        super().__init__(f"This preview link was already revoked on {when}.")
 
 
 @audited("preview_link")
@@ -32,8 +41,12 @@ def preview_link_create(*, revision_id: int, user, expires_at: datetime,
 
 @audited("preview_link_revoke")
 def preview_link_revoke(*, link_id: int, user) -> PreviewLink:
-    link = PreviewLink.objects.select_related("revision__story").get(pk=link_id)
+    """An editor revokes a preview link once; it no longer opens."""
+    link = (PreviewLink.objects.select_for_update(of=("self",))
+            .select_related("revision__story").get(pk=link_id))
     _ensure_editor(user, link.revision.story, "preview_link_revoke")
+    if link.revoked_at is not None:
+        raise LinkRevoked(link)
     link.revoked_at = timezone.now()
     link.save(update_fields=["revoked_at"])
     audit_record(action="preview_link_revoke", actor=user, story=link.revision.story,

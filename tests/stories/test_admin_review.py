@@ -502,6 +502,22 @@ def test_editor_revokes_a_preview_link(client, story, editor):
     assert link.token not in response.text
 
 
+def test_revoking_a_revoked_preview_link_again_is_refused_once_and_changes_nothing(
+        client, story, editor):
+    link = services.preview_link_create(revision_id=story.latest_revision_id, user=editor,
+                                        expires_at=timezone.now() + timedelta(days=1))
+    client.force_login(staff(editor))
+    client.post(workflow_url(story), {"op": "revoke", "revoke-link": link.pk})
+    revoked_at = PreviewLink.objects.get(pk=link.pk).revoked_at
+    response = client.post(workflow_url(story), {"op": "revoke", "revoke-link": link.pk},
+                           follow=True)  # the button pressed twice, or the form sent again
+    assert response.status_code == 200
+    assert "already revoked" in response.text
+    assert PreviewLink.objects.get(pk=link.pk).revoked_at == revoked_at
+    assert Event.objects.filter(action="preview_link_revoke").count() == 1
+    assert Event.objects.filter(story=story, action="preview_link_revoke.denied").count() == 1
+
+
 def test_workflow_page_shows_reviews_and_the_audit_timeline(client, story, writer, reviewer,
                                                             editor):
     submitted(story, writer)
