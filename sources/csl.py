@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import bibtexparser
@@ -73,13 +73,18 @@ def clean_key(raw: str) -> str:
     return key_from(raw)
 
 
+# The start of an ISO 8601 date, as CSL-JSON's "raw" and BibLaTeX's date give it: a year of
+# four digits (not the first four of more), then perhaps a month and a day.
+_ISO_DATE = re.compile(r"(\d{4})(?!\d)(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
+
+
 def _date(year, month=None, day=None) -> date | None:
     try:
         year = int(year)
         month = int(month) if month else 1
         day = int(day) if day else 1
         return date(year, month, day)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a year past any integer
         return None
 
 
@@ -90,7 +95,7 @@ def _csl_date(value) -> date | None:
     if parts and isinstance(parts, list) and parts[0]:
         return _date(*list(parts[0])[:3])
     raw = str(value.get("raw") or value.get("literal") or "")
-    match = re.match(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", raw.strip())
+    match = _ISO_DATE.match(raw.strip())
     return _date(*match.groups()) if match else None
 
 
@@ -133,6 +138,9 @@ def from_csl_item(item: dict) -> SourceFields:
 
 
 def _checked(fields: SourceFields) -> SourceFields:
+    # A NUL is no text a reference needs, and PostgreSQL cannot store one.
+    fields = replace(fields, **{name: value.replace("\x00", "") for name, value
+                                in fields.as_fields().items() if isinstance(value, str)})
     problem = ""
     if not fields.key:
         problem = "no usable id or citation key"
@@ -148,7 +156,10 @@ def _checked(fields: SourceFields) -> SourceFields:
 
 def read_csl_json(text: str) -> list[SourceFields]:
     """Items of a CSL-JSON file (a list of items, or one item, or {"items": [...]})."""
-    data = json.loads(text)
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply to be a list of items") from None
     if isinstance(data, dict):
         data = data.get("items", [data])
     if not isinstance(data, list):
@@ -231,7 +242,16 @@ def _bibtex_names(value: str) -> str:
 
 
 def from_bibtex_entry(kind: str, key: str, fields: dict[str, str]) -> SourceFields:
-    """One BibTeX entry as source fields."""
+    """One BibTeX entry as source fields (an entry the LaTeX decoder cannot read is skipped
+    with the reason)."""
+    try:
+        return _bibtex_fields(kind, key, fields)
+    except RecursionError:  # braces or commands nested hundreds deep
+        return SourceFields(key=clean_key(key),
+                            problem="LaTeX nested too deeply to read (braces or commands)")
+
+
+def _bibtex_fields(kind: str, key: str, fields: dict[str, str]) -> SourceFields:
     get = {name: _latex_to_text(value) for name, value in fields.items()}
     url = get.get("url", "")
     if not url:
@@ -241,7 +261,7 @@ def from_bibtex_entry(kind: str, key: str, fields: dict[str, str]) -> SourceFiel
     month_number = MONTHS.get(month) or (int(month) if month.isdecimal() else None)
     published = None
     if get.get("date"):
-        match = re.match(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", get["date"])
+        match = _ISO_DATE.match(get["date"])
         published = _date(*match.groups()) if match else None
     elif get.get("year", "").strip().isdigit():
         published = _date(get["year"].strip(), month_number,

@@ -118,6 +118,32 @@ def test_read_csl_json_maps_fields():
     assert empty.problem == "no title"
 
 
+@pytest.mark.parametrize("issued", [
+    {"date-parts": [[10**20]]}, {"date-parts": [[2024, 10**20]]}, {"date-parts": [[1e308 * 10]]},
+    {"date-parts": [["2024", "²"]]}, {"date-parts": [[None]]}, {"date-parts": [[[2024]]]},
+])
+def test_read_csl_json_takes_a_date_no_calendar_has_as_no_date(issued):
+    [item] = csl.read_csl_json(json.dumps([{"id": "k", "title": "T", "URL": "https://x.org",
+                                            "issued": issued}]))
+    assert (item.problem, item.published_on) == ("", None)
+
+
+@pytest.mark.parametrize("date_field", ["year = {99999999999999999999}", "date = {99999-01-01}",
+                                        "year = {2024}, day = {99999999999999999999}"])
+def test_read_bibtex_takes_a_date_no_calendar_has_as_no_date(date_field):
+    [entry] = csl.read_bibtex(f"@misc{{k, title = {{T}}, {date_field}, url = {{https://x.org}}}}")
+    assert (entry.problem, entry.published_on) == ("", None)
+
+
+def test_read_bibtex_skips_an_entry_nested_too_deeply_to_decode_with_the_reason():
+    deep = "{" * 1000 + "x" + "}" * 1000
+    first, second = csl.read_bibtex(f"@misc{{deep, title = {{{deep}}}, url = {{https://x.org}}}}\n"
+                                    "@misc{fine, title = {Fine}, url = {https://y.org}}")
+    assert (first.key, first.problem) == ("deep", "LaTeX nested too deeply to read (braces or "
+                                                  "commands)")
+    assert (second.key, second.title, second.problem) == ("fine", "Fine", "")
+
+
 @pytest.mark.parametrize("raw, key", [
     ("smith2024", "smith2024"), ("Smith 2024/", "Smith-2024"), ("a/b/c", "c"),
     ("--x--", "x"), ("émile", "mile"),

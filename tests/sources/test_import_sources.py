@@ -96,3 +96,26 @@ def test_import_reports_an_unreadable_file(tmp_path, writer):
     path.write_text("{not json")
     with pytest.raises(CommandError, match="not valid"):
         run(path, "--user", "writer")
+
+
+def test_import_reports_json_nested_too_deeply_as_unreadable(tmp_path, writer):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000)
+    with pytest.raises(CommandError, match="not valid"):
+        run(path, "--user", "writer")
+
+
+def test_import_drops_nul_characters_the_database_cannot_keep(tmp_path, writer):
+    path = tmp_path / "nul.json"
+    path.write_text(json.dumps([{"id": "nul", "title": "Port\u0000 report", "URL":
+                                 "https://x.org/a", "author": [{"literal": "Ana\u0000"}],
+                                 "container-title": "Wire\u0000", "abstract": "A\u0000b"}]))
+    output = run(path, "--user", "writer")
+    assert "1 added" in output
+    source = Source.objects.get(key="nul")
+    assert (source.title, source.author, source.outlet) == ("Port report", "Ana", "Wire")
+    bib = tmp_path / "nul.bib"
+    bib.write_text("@misc{bibnul, title = {Bib\u0000 title}, author = {Ana\u0000 Smith},"
+                   " url = {https://x.org/b}}")
+    assert "1 added" in run(bib, "--user", "writer")
+    assert Source.objects.get(key="bibnul").title == "Bib title"
