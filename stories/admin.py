@@ -344,6 +344,10 @@ class StoryAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400, 
                            obj=None):
         # Built only when the form is shown: a successful save redirects without it.
         if obj is not None and obj.pk:
+            if context["adminform"].form.is_bound:
+                # A refused form filled the instance with what was typed (an emptied address
+                # too): the page around the form, its links included, shows the story as saved.
+                obj.refresh_from_db(fields=["title", "slug", "dek", "body"])
             context.update(claims_panel(obj.latest_revision))
             services.inbox_mark_read(user=request.user, story_id=obj.pk)
             context.update(comments_context(request, obj))

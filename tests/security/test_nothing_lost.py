@@ -108,3 +108,20 @@ def test_deleting_a_user_in_the_audit_trail_is_refused_and_deactivation_offered(
     writer.refresh_from_db()
     assert writer.is_active is False
     assert Event.objects.filter(action="user_deactivate", details__user="writer").exists()
+
+
+@pytest.mark.parametrize("change", [{"title": ""}, {"base_revision": "0" * 64}])
+def test_a_refused_save_of_a_published_story_with_its_address_cleared_keeps_the_text(
+        client, writer, reviewer, editor, change):
+    from tests.public.helpers import publish_story
+
+    story = publish_story(writer, reviewer, editor, sources=[SourceFactory(key="port-annual")],
+                          body=FIRST)
+    login(client, writer)
+    data = change_form(client, story)
+    data.update(slug="", body=MINE, **change)  # a published story keeps its address anyway
+    response = client.post(reverse("admin:stories_story_change", args=[story.pk]), data)
+    assert response.status_code == 400
+    tree = LexborHTMLParser(response.content.decode())
+    assert tree.css_first("textarea[name=body]").text().strip() == MINE
+    assert f'href="/stories/{story.slug}/"' in response.content.decode()  # "View on site"
