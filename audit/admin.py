@@ -5,7 +5,8 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
@@ -16,7 +17,7 @@ from django.utils.html import format_html_join
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 
-from audit.admin_mixins import BoundedChangelist, PageChangeList, ReadOnlyAdmin
+from audit.admin_mixins import BoundedChangelist, BoundedIdChoices, PageChangeList, ReadOnlyAdmin
 
 from . import keeping
 from .details import readable_details
@@ -143,7 +144,7 @@ if admin.site.is_registered(User):
 
 
 @admin.register(User)
-class NewsroomUserAdmin(BoundedChangelist, UserAdmin):
+class NewsroomUserAdmin(BoundedChangelist, BoundedIdChoices, UserAdmin):
     """Django's user admin, except that people the audit trail or a byline names are
     deactivated, not deleted (audit.keeping)."""
 
@@ -225,3 +226,12 @@ class NewsroomUserAdmin(BoundedChangelist, UserAdmin):
         # Group changes made here are audited with the admin user as the actor.
         with acting_as(request.user):
             super().save_related(request, form, formsets, change)
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class NewsroomGroupAdmin(BoundedIdChoices, GroupAdmin):
+    """Django's group admin; a permission id past any row's is an unknown value."""

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from .forms import ChoicesByIdField
 from .paging import BoundedPaginator
 from .services import display_name
 
@@ -63,6 +64,14 @@ class PageChangeList(ChangeList):
             self._key_urls = KeyUrls(current_app=self.model_admin.admin_site.name)
         return self._key_urls(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
                               getattr(result, self.pk_attname))
+
+
+class BoundedIdChoices:
+    """Many-to-many fields of the form refuse ids past any row's as unknown values."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", ChoicesByIdField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class RefusedFormAnswers400:

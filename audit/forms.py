@@ -66,3 +66,18 @@ DATE_FIELDS = {
     models.DateTimeField: {"form_class": DateTimeTextField, "widget": DateTimeText},
     models.DateField: {"form_class": DateTextField, "widget": DateText},
 }
+
+
+class ChoicesByIdField(forms.ModelMultipleChoiceField):
+    """Django's many-to-many choice, refusing an id past any row's like any other unknown
+    value: SQLite cannot bind such a number, so the look-up itself failed (a 500)."""
+
+    def _check_values(self, value):
+        from .api import LARGEST_ID
+
+        for pk in value if isinstance(value, list | tuple) else []:
+            text = str(pk)
+            if text.isdecimal() and int(text) > LARGEST_ID:
+                raise forms.ValidationError(self.error_messages["invalid_pk_value"],
+                                            code="invalid_pk_value", params={"pk": text})
+        return super()._check_values(value)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from audit.admin_mixins import (
     BoundedChangelist,
+    BoundedIdChoices,
     PageChangeList,
     ReadOnlyAdmin,
     RefusedFormAnswers400,
@@ -234,7 +235,8 @@ class StoryChangeList(PageChangeList):
 
 
 @admin.register(Story)
-class StoryAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400, admin.ModelAdmin):
+class StoryAdmin(BoundedChangelist, BoundedIdChoices, SavedByServiceAdmin, RefusedFormAnswers400,
+                 admin.ModelAdmin):
     """Stories a user may see; every save is one call to story_create or story_update."""
 
     form = StoryAdminForm

@@ -201,6 +201,20 @@ def test_role_change_in_the_user_admin_is_audited_with_the_admin_as_actor(client
     ]
 
 
+def test_a_group_or_permission_id_past_any_row_is_a_form_error(client, admin_user, writer):
+    client.force_login(admin_user)
+    past = "9223372036854775808"
+    user = client.post(reverse("admin:auth_user_change", args=[writer.pk]), {
+        "username": "writer", "is_active": "on", "groups": [past],
+        "date_joined": "2024-01-01 10:00"})
+    group = client.post(reverse("admin:auth_group_add"), {"name": "Desk", "permissions": [past]})
+    assert (user.status_code, group.status_code) == (200, 200)
+    assert f"“{past}” is not a valid value." in user.text
+    assert f"“{past}” is not a valid value." in group.text
+    assert list(writer.groups.values_list("name", flat=True)) == ["Writers"]
+    assert not Group.objects.filter(name="Desk").exists()
+
+
 def test_event_list_filter_offers_each_recorded_action_without_a_distinct_scan(
         client, admin_user, event, writer):
     audit_record(action="submit", actor=writer)

@@ -323,6 +323,20 @@ def test_editor_changes_the_authors(client, editor, other_writer, story):
     assert list(story.authors.all()) == [other_writer]
 
 
+@pytest.mark.parametrize("author", ["9223372036854775808", "99999999999999999999999"])
+def test_an_author_id_past_any_row_is_a_form_error_keeping_the_text(client, editor, story,
+                                                                     author):
+    login(client, editor)
+    data = change_form_data(client.get(change_url(story)))
+    data.update(authors=[author], body="Typed and kept.")
+
+    response = client.post(change_url(story), data)
+
+    assert response.status_code == 400
+    assert f"“{author}” is not a valid value." in response.text
+    assert "Typed and kept." in response.text
+
+
 def test_writer_cannot_change_the_authors(client, writer, other_writer, story):
     login(client, writer)
     data = change_form_data(client.get(change_url(story)))
