@@ -5,11 +5,13 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from .forms import ChoicesByIdField
+from .forms import ChoiceByIdField, ChoicesByIdField, is_row_id
 from .paging import BoundedPaginator
 from .services import display_name
 
@@ -66,11 +68,34 @@ class PageChangeList(ChangeList):
                               getattr(result, self.pk_attname))
 
 
+class PostedIdAutocomplete(AutocompleteSelect):
+    """An autocomplete select that shows a posted value no row's id can be (a tampered form)
+    as no choice: Django's own looks it up to label it and fails (a 500 instead of the form
+    with its error)."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if is_row_id(v)], attr)
+
+
+def _by_id(db_field) -> bool:
+    return isinstance(db_field.target_field, models.IntegerField)
+
+
 class BoundedIdChoices:
-    """Many-to-many fields of the form refuse ids past any row's as unknown values."""
+    """Choices of related rows by id (foreign keys, their autocompletes, many-to-many) take a
+    posted value no row's id can be as an invalid choice, shown on the form."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if _by_id(db_field):
+            kwargs.setdefault("form_class", ChoiceByIdField)
+            if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+                kwargs["widget"] = PostedIdAutocomplete(db_field, self.admin_site,
+                                                        using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        kwargs.setdefault("form_class", ChoicesByIdField)
+        if _by_id(db_field):
+            kwargs.setdefault("form_class", ChoicesByIdField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 

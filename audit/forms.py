@@ -68,16 +68,32 @@ DATE_FIELDS = {
 }
 
 
+def is_row_id(value) -> bool:
+    """Whether a posted value can be a row's id at all: digits int() reads, 1 to LARGEST_ID.
+    Anything else matches no row; looked up, SQLite cannot even bind a number past its
+    integers, and a non-number fails the query (each a 500, not the form's error)."""
+    from .api import LARGEST_ID
+
+    text = str(value)
+    return text.isdecimal() and text.isascii() and 0 < int(text) <= LARGEST_ID
+
+
+class ChoiceByIdField(forms.ModelChoiceField):
+    """Django's foreign-key choice; a value no row's id can be is an invalid choice."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not is_row_id(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"],
+                                        code="invalid_choice", params={"value": value})
+        return super().to_python(value)
+
+
 class ChoicesByIdField(forms.ModelMultipleChoiceField):
-    """Django's many-to-many choice, refusing an id past any row's like any other unknown
-    value: SQLite cannot bind such a number, so the look-up itself failed (a 500)."""
+    """Django's many-to-many choice; a value no row's id can be is an unknown value."""
 
     def _check_values(self, value):
-        from .api import LARGEST_ID
-
         for pk in value if isinstance(value, list | tuple) else []:
-            text = str(pk)
-            if text.isdecimal() and int(text) > LARGEST_ID:
+            if str(pk) not in self.empty_values and not is_row_id(pk):
                 raise forms.ValidationError(self.error_messages["invalid_pk_value"],
-                                            code="invalid_pk_value", params={"pk": text})
+                                            code="invalid_pk_value", params={"pk": pk})
         return super()._check_values(value)

@@ -8,7 +8,6 @@ import difflib
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch
 from django.forms import Script
@@ -24,6 +23,7 @@ from audit.admin_mixins import (
     BoundedChangelist,
     BoundedIdChoices,
     PageChangeList,
+    PostedIdAutocomplete,
     ReadOnlyAdmin,
     RefusedFormAnswers400,
     SavedByServiceAdmin,
@@ -125,7 +125,7 @@ def revision_diff(old: Revision, new: Revision) -> list[dict]:
 # --- stories ------------------------------------------------------------------------------
 
 
-class KnownSourceSelect(AutocompleteSelect):
+class KnownSourceSelect(PostedIdAutocomplete):
     """An autocomplete select that labels its chosen source from sources the formset already
     loaded, instead of one query per row (a long story lists 300)."""
 
@@ -134,9 +134,8 @@ class KnownSourceSelect(AutocompleteSelect):
     def optgroups(self, name, value, attr=None):
         chosen = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
         if any(v not in self.known for v in chosen):
-            # A posted id no source can have (a tampered row) is shown as no choice: Django's
-            # own select would look it up as a number and fail (a 500 instead of the form).
-            return super().optgroups(name, [v for v in chosen if v.isdecimal()], attr)
+            # A posted id no source has: the select looks it up (ids no row can have dropped).
+            return super().optgroups(name, chosen, attr)
         options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
         label = self.choices.field.label_from_instance
         for v in chosen[:1]:
@@ -495,7 +494,7 @@ class RevisionAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(Image)
-class ImageAdmin(BoundedChangelist, RefusedFormAnswers400, admin.ModelAdmin):
+class ImageAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers400, admin.ModelAdmin):
     """Uploaded figures: alt text required; the snippet places one in a story body."""
 
     form = ImageAdminForm

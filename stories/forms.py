@@ -11,6 +11,7 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.forms import ChoiceByIdField, is_row_id
 from sources.api.serializers import source_field_limits
 from sources.keys import KEY, KEY_CHARS, KEY_MAX_LENGTH
 from sources.models import Source
@@ -52,7 +53,7 @@ class StorySourceForm(forms.ModelForm):
         pass
 
 
-class LibrarySourceField(forms.ModelChoiceField):
+class LibrarySourceField(ChoiceByIdField):
     """A source choice looked up in a dict the formset filled with one query."""
 
     def __init__(self, *args, library=None, **kwargs):
@@ -80,7 +81,7 @@ class StorySourceFormSet(BaseInlineFormSet):
         if not hasattr(self, "_library_cache"):
             ids = [self.data.get(f"{self.add_prefix(i)}-source") for i in
                    range(self.total_form_count())] if self.is_bound else []
-            ids = [i for i in ids if i and str(i).isdecimal()]
+            ids = [i for i in ids if i and is_row_id(i)]
             self._library_cache = {str(pk): s for pk, s in Source.objects.in_bulk(ids).items()}
         return self._library_cache
 

@@ -223,6 +223,7 @@ def source_form(**fields):
 
 STORY_ADD = "/admin/stories/story/add/"
 SOURCE_ADD = "/admin/sources/source/add/"
+IMAGE_ADD = "/admin/stories/image/add/"
 
 ADMIN = [
     Bad("admin: body over 1 MB", "POST", STORY_ADD, story_form(body="a" * (MB + 1)),
@@ -271,6 +272,15 @@ ADMIN = [
         story_form(**{"source_entries-TOTAL_FORMS": "1", "source_entries-0-source": "\u00b2",
                       "source_entries-0-number": "1"}),
         says="Select a valid choice"),
+    Bad("admin: a source row id past any row's", "POST", STORY_ADD,
+        story_form(**{"source_entries-TOTAL_FORMS": "1",
+                      "source_entries-0-source": "9223372036854775808",
+                      "source_entries-0-number": "1"}),
+        says="Select a valid choice"),
+    *(Bad(f"admin: a figure's credit source {value!r}", "POST", IMAGE_ADD,
+          {"alt": "A figure", "caption": "", "credit": "", "credit_source": value},
+          says="Select a valid choice")
+      for value in ("abc", "\u00b2", "9223372036854775808", "-1")),
     Bad("public: NUL in search", "GET", "/search/?q=cranes%00", expect=(400,), says="NUL"),
     Bad("public: NUL in a source key", "GET", "/sources/%00/", expect=(400,), says="NUL"),
     Bad("public: traversal in a source key", "GET", "/sources/..%2f..%2fetc%2fpasswd/",
