@@ -233,5 +233,5 @@ if admin.site.is_registered(Group):
 
 
 @admin.register(Group)
-class NewsroomGroupAdmin(BoundedIdChoices, GroupAdmin):
-    """Django's group admin; a permission id past any row's is an unknown value."""
+class NewsroomGroupAdmin(BoundedChangelist, BoundedIdChoices, GroupAdmin):
+    """Django's group admin; a posted id no row can have is refused like an unknown one."""

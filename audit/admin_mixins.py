@@ -150,6 +150,17 @@ class BoundedChangelist:
     paginator = BoundedPaginator
     show_full_result_count = False
 
+    def response_action(self, request, queryset):
+        # A selection box posted with a value no row's id can be (a tampered form) selects
+        # nothing: Django filters the rows by it as it stands, and the query fails (a 500).
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        by_id = isinstance(self.model._meta.pk, models.IntegerField)
+        if by_id and any(not is_row_id(value) for value in selected):
+            request.POST = request.POST.copy()
+            request.POST.setlist(helpers.ACTION_CHECKBOX_NAME,
+                                 [value for value in selected if is_row_id(value)])
+        return super().response_action(request, queryset)
+
     def get_changelist(self, request, **kwargs):
         return PageChangeList
 

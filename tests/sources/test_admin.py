@@ -217,3 +217,26 @@ def test_the_library_lists_fifty_sources_a_page_and_the_rest_on_the_next(client,
     assert first.count('class="action-select"') == 50
     assert "?p=2" in first
     assert second.count('class="action-select"') == 1
+
+
+@pytest.mark.parametrize("selected", ["abc", "\u00b2", "9223372036854775808", ""])
+def test_an_action_leaves_out_selected_values_no_source_can_be(client, writer,
+                                                                         selected):
+    source = SourceFactory()
+    login(client, writer)
+    response = client.post(reverse("admin:sources_source_changelist"), {
+        "action": "capture_selected", "_selected_action": [selected, str(source.pk)]},
+        follow=True)
+    assert response.status_code == 200
+    assert f"Snapshot queued for 1 source(s): {source.key}" in response.text
+    assert Event.objects.filter(action="source_capture_request").count() == 1
+
+
+def test_an_action_on_no_real_row_changes_nothing(client, writer):
+    SourceFactory()
+    login(client, writer)
+    response = client.post(reverse("admin:sources_source_changelist"), {
+        "action": "capture_selected", "_selected_action": ["abc"]}, follow=True)
+    assert response.status_code == 200
+    assert "Items must be selected in order to perform actions on them" in response.text
+    assert not Event.objects.filter(action="source_capture_request").exists()
