@@ -93,6 +93,7 @@ export class Picker {
       }),
       Prec.highest(keymap.of([
         { key: ";", run: continueGroup },
+        { key: "]", run: stepOverClose },
         { key: "Mod-Alt-c", run: cite, preventDefault: true },
       ])),
     ];
@@ -129,6 +130,17 @@ export function continueGroup(view) {
   view.dispatch({ changes: { from: at, insert: "; @" }, selection: { anchor: at + 3 },
                   userEvent: "input.type" });
   startCompletion(view);
+  return true;
+}
+
+// `]` typed just before the `]` the picker or the toolbar closed the group with: step over it,
+// as a writer who closes the group out of habit expects (a second `]` would be published).
+export function stepOverClose(view) {
+  const range = view.state.selection.main;
+  if (!range.empty || view.state.sliceDoc(range.head, range.head + 1) !== "]") return false;
+  if (!openGroup(view.state, range.head)) return false;
+  // What was typed stays as typed: `]` never picks the highlighted option for the writer.
+  view.dispatch({ selection: { anchor: range.head + 1 }, userEvent: "select" });
   return true;
 }
 
