@@ -88,3 +88,15 @@ def test_a_mark_follows_its_words_while_the_writer_types(live_server, page_facto
     page.wait_for_function("() => document.querySelectorAll('.nr-comment-mark').length === 2")
     lines = {m["threads"]: m["line"] for m in page.evaluate(MARKS)}
     assert lines == {f"comment-{fares.pk}": 5, f"comment-{gone.pk}": 7}
+
+
+def test_the_comments_section_sits_below_the_story_form_not_behind_it(live_server, page_factory,
+                                                                      writer, threads):
+    story, _, _ = threads
+    page = open_form(page_factory, live_server, writer, story)
+    form = page.locator("#story_form").bounding_box()
+    heading = page.locator("#comments-title").bounding_box()
+    # Beside the admin's floated form, the heading's coloured box spanned the whole form and
+    # showed as empty bars between its fieldsets.
+    assert heading["y"] >= form["y"] + form["height"]
+    assert heading["height"] < 80
