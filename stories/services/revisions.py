@@ -65,6 +65,31 @@ _KEY_CANDIDATE = re.compile(rf"@({KEY})")
 _IMAGE_CANDIDATE = re.compile(r"\(image:([^)\s]+)\)")
 
 
+# Unicode's explicit direction controls (UAX #9): embeddings and overrides end at PDF, isolates
+# at PDI (which also ends the embeddings opened inside the isolate).
+_EMBEDDINGS, _PDF = "\u202a\u202b\u202d\u202e", "\u202c"
+_ISOLATES, _PDI = "\u2066\u2067\u2068", "\u2069"
+
+
+def without_open_direction_controls(text: str) -> str:
+    """`text` less the direction controls it never closes; the ones it closes stay.
+
+    Left open in a title, an override reverses whatever is shown after it: the rest of an
+    admin message, a breadcrumb, a list row.
+    """
+    open_at: list[int] = []
+    for at, char in enumerate(text):
+        if char in _EMBEDDINGS or char in _ISOLATES:
+            open_at.append(at)
+        elif char == _PDF and open_at and text[open_at[-1]] in _EMBEDDINGS:
+            open_at.pop()
+        elif char == _PDI and any(text[i] in _ISOLATES for i in open_at):
+            while text[open_at.pop()] not in _ISOLATES:
+                pass
+    drop = set(open_at)
+    return "".join(c for i, c in enumerate(text) if i not in drop) if drop else text
+
+
 def _pins(keys: list[str], copies: dict[str, PinnedSource]) -> list[dict]:
     """The numbered sources as a revision saved now pins them (missing keys marked)."""
     return [(copies.get(key) or PinnedSource(key=key, missing=True)).as_dict() for key in keys]
@@ -243,6 +268,7 @@ def story_create(*, author, title: str, dek: str = "", body: str = "",
         raise ActionDenied("create", "Only writers, reviewers and editors can create stories.",
                            actor=author)
     validate_body(body)
+    title, dek = without_open_direction_controls(title), without_open_direction_controls(dek)
     if not title.strip():
         raise InvalidInput({"title": ["A story needs a title."]})
     slug = slug.strip() or unique_slug(title)
@@ -293,11 +319,12 @@ def story_update(*, story_id: int, user, base_revision: str | None = None, title
         validate_body(body)
         story.body = body
     if title is not NO_CHANGE:
+        title = without_open_direction_controls(title)
         if not title.strip():
             raise InvalidInput({"title": ["A story needs a title."]})
         story.title = title
     if dek is not NO_CHANGE:
-        story.dek = dek
+        story.dek = without_open_direction_controls(dek)
     if slug is not NO_CHANGE and slug != story.slug:
         if story.live_revision_id:
             raise InvalidInput({"slug": ["A published story keeps its address."]})

@@ -438,3 +438,21 @@ def test_changing_a_storys_authors_is_audited(story, editor, other_writer, write
     services.story_update(story_id=story.pk, user=editor, authors=[writer, other_writer])
     event = Event.objects.get(story=story, action="authors")
     assert event.details == {"from": ["writer"], "to": ["writer", "writer2"]}
+
+
+@pytest.mark.parametrize("typed, kept", [
+    pytest.param("Ferry fares \u202e rise", "Ferry fares  rise", id="override-left-open"),
+    pytest.param("Fares \u2067rise", "Fares rise", id="isolate-left-open"),
+    pytest.param("Fares \u202bعربي\u202c rise", "Fares \u202bعربي\u202c rise",
+                 id="closed-embedding"),
+    pytest.param("Fares \u2067עברית\u2069 rise", "Fares \u2067עברית\u2069 rise",
+                 id="closed-isolate"),
+    pytest.param("\u202d\u2066x\u2069", "\u2066x\u2069", id="closed-isolate-inside-open-override"),
+])
+def test_story_title_and_dek_keep_no_direction_control_left_open(writer, typed, kept):
+    # Left open, it reverses whatever the admin or a page shows after the title (a message's
+    # "was added successfully", the breadcrumb's "Workflow").
+    story = services.story_create(author=writer, title=typed, dek=typed)
+    story = services.story_update(story_id=story.pk, user=writer, title=typed + "!", dek=typed)
+    story.refresh_from_db()
+    assert (story.title, story.dek) == (kept + "!", kept)
