@@ -60,6 +60,17 @@ def _came_from_admin(request, admin_root: str) -> bool:
     return referer.netloc == request.get_host() and referer.path.startswith(admin_root)
 
 
+def _sent_signed_out(request, response) -> bool:
+    """Whether the admin answered a form from someone not signed in with its sign-in page."""
+    login = reverse("admin:login")
+    user = getattr(request, "user", None)
+    if request.headers.get("x-requested-with") == "XMLHttpRequest":
+        return False  # a script's request: the page that sent it says what became of it
+    return (response.status_code == 302 and request.path.startswith(reverse("admin:index"))
+            and request.path != login and not (user and user.is_authenticated)
+            and urlsplit(response.get("Location", "")).path == login)
+
+
 def _record(request, exception, reason: str) -> None:
     """Audit a refusal nobody has recorded: the admin's own permission checks, and refusals
     raised inside a transaction they rolled back."""
@@ -80,7 +91,14 @@ class AdminRefusalMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.method == "POST" and _sent_signed_out(request, response):
+            # Signed out in another tab (or the session expired) with a form open: the admin
+            # sends the form to the sign-in page, which otherwise says nothing of the lost save.
+            messages.warning(request, "You are signed out, so this was not saved. Sign in "
+                                      "again to carry on; a story's text is kept in this "
+                                      "browser until you do.")
+        return response
 
     def process_exception(self, request, exception):
         if not isinstance(exception, PermissionDenied):

@@ -118,3 +118,23 @@ def test_a_guessed_address_still_answers_the_403_page(client, story, other_write
     response = client.get(workflow_url(story))
     assert response.status_code == 403
     assert REASON in response.text
+
+
+@pytest.mark.parametrize("page", ["change", "workflow"])
+def test_a_form_sent_after_signing_out_in_another_tab_says_on_the_sign_in_page_it_was_not_saved(
+        client, story, writer, page):
+    client.force_login(staff(writer))
+    url = (reverse("admin:stories_story_change", args=[story.pk]) if page == "change"
+           else workflow_url(story))
+    client.get(url)
+    client.logout()  # another tab's "Log out": the session is gone
+    response = client.post(url, {"title": "Ferry fares", "op": "submit"}, follow=True,
+                           **came_from(url))
+    assert response.redirect_chain[-1][0].startswith(reverse("admin:login"))
+    assert "You are signed out, so this was not saved" in response.content.decode()
+    assert Story.objects.get(pk=story.pk).state == "draft"
+
+
+def test_the_sign_in_page_opened_directly_says_nothing_about_an_unsaved_form(client, story):
+    response = client.get(reverse("admin:stories_story_changelist"), follow=True)
+    assert "was not saved" not in response.content.decode()
