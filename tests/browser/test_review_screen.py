@@ -53,3 +53,17 @@ def test_a_reviewer_who_comments_then_approves_keeps_every_note(
     approval = Review.objects.get(story=story, decision="approve")
     notes = dict(approval.checks.values_list("claim__ordinal", "note"))
     assert notes == {1: note, 2: "Which boat? The log does not name it.", 3: ""}
+
+
+def test_a_long_claim_in_the_comment_form_does_not_widen_the_review_screen(
+        live_server, page_factory, writer, reviewer):
+    reviewer.is_staff = True
+    reviewer.save()
+    SourceFactory(key="ferry-log")
+    long_claim = "The night ferry from Eastmere to the outer islands is running again " * 3
+    story = make_story(writer, title="Night ferry", body=f"{long_claim}[@ferry-log].")
+    services.story_submit(story_id=story.pk, user=writer)
+    page = page_factory(user=reviewer, live_server=live_server, width=1280)
+    page.goto(f"{live_server.url}/admin/stories/story/{story.pk}/review/")
+    # The claim picker was as wide as its longest claim: the page scrolled sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
