@@ -24,6 +24,7 @@ from audit import queueing
 from audit.errors import ActionDenied, InvalidInput
 from audit.roles import is_editor, is_writer
 from audit.services import audit_record, audited
+from audit.text import without_open_direction_controls
 
 from . import archive, citing, evidence, extraction, fetch, selectors, tasks, warc
 from .models import Health, LinkCheck, Snapshot, Source
@@ -32,6 +33,16 @@ log = logging.getLogger(__name__)
 
 EDITABLE = ("key", "url", "title", "outlet", "author", "published_on", "kind", "description",
             "notes")
+
+
+# One-line fields shown inside other text (a message, a story's source list, the picker).
+_INLINE = ("title", "outlet", "author")
+
+
+def _inline_safe(fields: dict) -> dict:
+    return {name: without_open_direction_controls(value)
+            if name in _INLINE and isinstance(value, str) else value
+            for name, value in fields.items()}
 
 
 def _validated(source: Source) -> Source:
@@ -56,7 +67,7 @@ def source_create(*, user, **fields) -> Source:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput({name: ["This field cannot be set."] for name in unknown})
-    source = _validated(Source(added_by=user, **fields))
+    source = _validated(Source(added_by=user, **_inline_safe(fields)))
     source.save()
     audit_record(action="source_create", actor=user,
                  details={"key": source.key, "url": source.url, "title": source.title})
@@ -95,6 +106,7 @@ def source_update(*, source_id: int, user, **fields) -> Source:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput({name: ["This field cannot be set."] for name in unknown})
+    fields = _inline_safe(fields)
     before = {name: getattr(source, name) for name in fields}
     if "key" in fields and fields["key"] != source.key and source.story_entries.exists():
         raise InvalidInput({"key": ["Stories cite this key; it cannot be renamed."]})

@@ -275,3 +275,14 @@ def test_source_create_captures_in_eager_mode(site, writer, django_capture_on_co
         source = services.source_create(user=writer, key="chip", title="Chip plan",
                                         url=f"{base}/chip")
     assert source.snapshots.get().status_code == 200
+
+
+def test_source_title_outlet_and_author_keep_no_direction_control_left_open(writer):
+    # The admin's "The source “key: A ‮title” was added successfully." read backwards after it.
+    source = services.source_create(user=writer, key="ledger-fares", title="A \u202etitle",
+                                    outlet="The \u2067Ledger", author="Ann \u202bعربي\u202c",
+                                    description="On paper.")
+    assert (source.title, source.outlet, source.author) == ("A title", "The Ledger",
+                                                            "Ann \u202bعربي\u202c")
+    source = services.source_update(source_id=source.pk, user=writer, title="B \u202etitle")
+    assert Source.objects.get(pk=source.pk).title == "B title"
