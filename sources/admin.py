@@ -91,6 +91,11 @@ class SourceAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400,
     # changelist costs about a quarter of a millisecond a row here).
     list_per_page = 50
     list_filter = ("kind", "health", ("outlet", OutletFilter))
+
+    def view_on_site(self, obj):
+        # A source's public page exists only while a published story cites it; otherwise
+        # the button led to a 404.
+        return obj.get_absolute_url() if citing.is_public(obj) else None
     search_fields = ("key", "title", "outlet", "url")
     readonly_fields = ("added_by_name", "created_at", "updated_at", "health", "health_checked_at")
     added_by_name = person("added_by", "added by")

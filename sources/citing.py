@@ -26,12 +26,16 @@ def _cited_by_nothing(source, user) -> CitedIn:
     return CitedIn()
 
 
-_answers = {"approval_times": _no_times, "cited_in": _cited_by_nothing}
+def _not_public(source) -> bool:
+    return False
 
 
-def register(*, approval_times, cited_in) -> None:
+_answers = {"approval_times": _no_times, "cited_in": _cited_by_nothing, "is_public": _not_public}
+
+
+def register(*, approval_times, cited_in, is_public) -> None:
     """Install the citing app's answers (called once, from its AppConfig.ready)."""
-    _answers.update(approval_times=approval_times, cited_in=cited_in)
+    _answers.update(approval_times=approval_times, cited_in=cited_in, is_public=is_public)
 
 
 def approval_times(source) -> list[datetime]:
@@ -42,3 +46,8 @@ def approval_times(source) -> list[datetime]:
 def cited_in(source, user) -> CitedIn:
     """The stories citing `source` that `user` may open, and the number hidden from them."""
     return _answers["cited_in"](source, user)
+
+
+def is_public(source) -> bool:
+    """Whether `source` has a public page: a published story's live revision lists it."""
+    return _answers["is_public"](source)

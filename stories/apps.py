@@ -15,6 +15,7 @@ class StoriesConfig(AppConfig):
         from . import frontend_cache, inbox, review_selectors, selectors  # noqa: F401
 
         citing.register(approval_times=review_selectors.source_approval_times,
-                        cited_in=review_selectors.source_cited_in)
+                        cited_in=review_selectors.source_cited_in,
+                        is_public=selectors.source_is_public)
         # People on a byline are deactivated, not deleted (the admin says why).
         keeping.register(selectors.byline_holders)

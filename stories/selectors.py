@@ -349,6 +349,11 @@ def public_source(key: str):
     return source, stories
 
 
+def source_is_public(source: Source) -> bool:
+    """Whether the source has a public page (public_source finds it)."""
+    return stories_citing(source).exists()
+
+
 def public_snapshot(snapshot_id: int) -> Snapshot | None:
     """An archived copy readers may open: a snapshot of a source a published story cites."""
     snapshot = Snapshot.objects.select_related("source").filter(pk=snapshot_id).first()

@@ -240,3 +240,21 @@ def test_an_action_on_no_real_row_changes_nothing(client, writer):
     assert response.status_code == 200
     assert "Items must be selected in order to perform actions on them" in response.text
     assert not Event.objects.filter(action="source_capture_request").exists()
+
+
+def test_view_on_site_is_offered_only_for_a_source_with_a_public_page(client, writer, reviewer,
+                                                                      editor):
+    from tests.public.helpers import publish_story
+
+    cited = SourceFactory(key="cited")
+    uncited = SourceFactory(key="uncited")
+    publish_story(writer, reviewer, editor, body="Cranes arrived in May [@cited].",
+                  sources=["cited"])
+    login(client, writer)
+    change = reverse("admin:sources_source_change", args=[cited.pk])
+    assert "View on site" in client.get(change).text
+    assert client.get(cited.get_absolute_url()).status_code == 200
+    # No published story cites it, so its public page is a 404: no button leads there.
+    assert client.get(uncited.get_absolute_url()).status_code == 404
+    assert "View on site" not in client.get(
+        reverse("admin:sources_source_change", args=[uncited.pk])).text
