@@ -67,3 +67,17 @@ def test_a_long_claim_in_the_comment_form_does_not_widen_the_review_screen(
     page.goto(f"{live_server.url}/admin/stories/story/{story.pk}/review/")
     # The claim picker was as wide as its longest claim: the page scrolled sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_a_long_unbroken_note_does_not_widen_the_workflow_page(live_server, page_factory, story,
+                                                               writer, reviewer):
+    writer.is_staff = True
+    writer.save()
+    services.review_submit(story_id=story.pk, reviewer=reviewer, decision="comment",
+                           base_revision=Story.objects.get(pk=story.pk).latest_revision
+                           .content_hash, comment="x" * 3000)
+    page = page_factory(user=writer, live_server=live_server, width=1280)
+    page.goto(f"{live_server.url}/admin/stories/story/{story.pk}/workflow/")
+    page.locator(".timeline").wait_for()
+    # The audit timeline's details cell held the comment on one line, 20,000px wide.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
