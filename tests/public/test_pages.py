@@ -46,6 +46,12 @@ def test_home_is_empty_without_stories(client, db):
     assert "Nothing published yet." in text(client.get("/"))
 
 
+def test_every_public_page_links_the_transparency_log(client, db):
+    # The log was reachable only from a published story's "In the public log" entry.
+    response = client.get(reverse("home"))
+    assert f'href="{reverse("transparency")}"' in response.text
+
+
 def test_author_page_lists_their_published_stories(client, writer, reviewer, editor):
     publish_story(writer, reviewer, editor, title="Written by the writer")
     response = client.get(reverse("author-detail", args=["writer"]))
