@@ -168,6 +168,15 @@ class StoryAdminForm(forms.ModelForm):
         if "body" in self.fields:
             self.fields["body"].widget.attrs.update(self._editor_attrs())
 
+    def clean_slug(self):
+        slug = self.cleaned_data.get("slug", "")
+        if slug and Story.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+            # The admin fills the slug in from the title, so say what it is and what to do.
+            raise forms.ValidationError(
+                f"/stories/{slug}/ is already the address of another story: "
+                "change the slug, or empty it to have a free one made from the title.")
+        return slug
+
     def _editor_attrs(self) -> dict:
         """Where the admin editor (assets/editor/, built into stories/static/stories/editor/)
         checks and buffers text, and the rules it applies as the writer types."""

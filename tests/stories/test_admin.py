@@ -191,9 +191,21 @@ def test_new_story_with_taken_slug_shows_field_error_and_keeps_body(
                            add_data(slug=story.slug, body="Draft text to keep."))
 
     assert response.status_code == 400
-    assert "already exists" in response.content.decode()
+    assert "is already the address of another story" in response.content.decode()
     assert "Draft text to keep." in response.content.decode()
     assert Story.objects.count() == 1
+
+
+def test_a_taken_slug_filled_in_from_the_title_says_which_address_and_what_to_do(
+        client, writer, story):
+    # The admin fills the slug in from the title as the writer types, so a writer who never
+    # touched it read "Story with this Slug already exists."
+    login(client, writer)
+    response = client.post(reverse("admin:stories_story_add"),
+                           add_data(title=story.title, slug=story.slug))
+    page = response.content.decode()
+    assert f"/stories/{story.slug}/ is already the address of another story" in page
+    assert "Story with this Slug already exists" not in page
 
 
 def test_source_listed_twice_is_a_clear_error(client, writer, library):
