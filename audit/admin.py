@@ -93,9 +93,6 @@ class EventAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
     # What the search box covers; get_search_results runs it without scanning the events.
     search_fields = ("actor__username", "actor__first_name", "actor__last_name",
                      "story__title", "story__slug")
-    search_help_text = ("Searches who acted (username, first or last name) and the story (title "
-                        "or slug). To find an action (publish, approve.denied…), use the Action "
-                        "filter.")
     list_select_related = ("story",)
     # No date_hierarchy: its year links are a DISTINCT over every event. The "at" filter
     # (today, past 7 days, this month, this year) costs an index range scan.
