@@ -173,7 +173,7 @@ class StoryAdminForm(forms.ModelForm):
         if slug and Story.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
             # The admin fills the slug in from the title, so say what it is and what to do.
             raise forms.ValidationError(
-                f"/stories/{slug}/ is already the address of another story: "
+                f"{Story(slug=slug).get_absolute_url()} is already the address of another story: "
                 "change the slug, or empty it to have a free one made from the title.")
         return slug
 
