@@ -436,14 +436,19 @@ class StoryAdmin(BoundedChangelist, BoundedIdChoices, SavedByServiceAdmin, Refus
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
-    def revisions_view(self, request, story_id: int):
+    def revisions_view(self, request, story_id: int, *, status: int = 200):
         story = self._visible_story(request, story_id, "revisions")
         revisions = (story.revisions.select_related("created_by")
                      .annotate(claim_count=Count("claims")).order_by("-number"))
         context = self._context(request, story, f"Revisions of “{story.title}”")
+        latest = story.latest_revision
         context.update(revisions=revisions,
-                       can_restore=self.has_change_permission(request, story))
-        return TemplateResponse(request, "admin/stories/story/revisions.html", context)
+                       can_restore=self.has_change_permission(request, story),
+                       # Restoring these would change nothing (the service refuses it).
+                       current_text={r.pk for r in revisions
+                                     if latest is not None and services.same_text(r, latest)})
+        return TemplateResponse(request, "admin/stories/story/revisions.html", context,
+                                status=status)
 
     def diff_view(self, request, story_id: int):
         story = self._visible_story(request, story_id, "revisions")
@@ -464,8 +469,16 @@ class StoryAdmin(BoundedChangelist, BoundedIdChoices, SavedByServiceAdmin, Refus
     def restore_view(self, request, story_id: int, revision_id: int):
         story = self._visible_story(request, story_id, "restore")
         old = get_object_or_404(Revision, pk=revision_id, story=story)
-        story = services.story_restore(story_id=story.pk, user=request.user,
-                                       revision_id=old.pk)
+        try:
+            story = services.story_restore(story_id=story.pk, user=request.user,
+                                           revision_id=old.pk,
+                                           base_revision=request.POST.get("base_revision", ""))
+        except services.StaleRevision as exc:  # audited by the service
+            messages.error(request, str(exc))
+            return self.revisions_view(request, story.pk, status=412)
+        except services.AlreadyCurrent as exc:  # a resubmitted restore too
+            messages.error(request, str(exc))
+            return self.revisions_view(request, story.pk, status=409)
         messages.success(request, f"Revision {old.number} restored as revision "
                                   f"{story.latest_revision.number}.")
         return redirect("admin:stories_story_change", story.pk)

@@ -29,10 +29,12 @@ from .reports import (
 from .reviews import CheckInput, review_submit
 from .revisions import (
     MAX_CITATION_GROUPS,
+    AlreadyCurrent,
     RevisionAltered,
     StaleRevision,
     content_hash,
     parse_story,
+    same_text,
     source_info,
     story_create,
     story_restore,
@@ -54,6 +56,7 @@ from .workflow import (
 __all__ = [
     "MAX_CITATION_GROUPS",
     "ActionDenied",
+    "AlreadyCurrent",
     "CheckInput",
     "IllegalTransition",
     "InvalidInput",
@@ -88,6 +91,7 @@ __all__ = [
     "story_assign",
     "story_create",
     "story_publish",
+    "same_text",
     "story_restore",
     "story_retract",
     "story_submit",

@@ -62,6 +62,48 @@ class RevisionAltered(Conflict):
 
 
 
+class AlreadyCurrent(Conflict):
+    """Restoring a revision whose text the story already has (HTTP 409): it would only make a
+    duplicate revision and drop the approval; audited as `restore.denied`."""
+
+    action = "restore"
+
+    def __init__(self, old: Revision, current: Revision):
+        self.old, self.current = old, current
+        which = "" if old.pk == current.pk else f" (revision {current.number})"
+        super().__init__(
+            f"Revision {old.number} is already the current text{which}; nothing was restored "
+            "and the story's state and approval are unchanged."
+        )
+
+
+def ensure_current(current: Revision | None, base_revision: str | None, *,
+                   action: str = "edit") -> None:
+    """Refuse (StaleRevision) a change that started from another revision than the latest.
+
+    `base_revision` is the content hash (or id) the user read; "" (a form that lost it) is
+    refused like a stale one, None skips the check (internal callers).
+    """
+    if base_revision is None or current is None or base_revision in (
+        current.content_hash, str(current.pk)
+    ):
+        return
+    if action == "restore":
+        message = (
+            f"The story changed since you opened its revisions: revision {current.number} is "
+            "now the latest. Nothing was restored; look at the revisions again and restore "
+            "the one you want." if base_revision else
+            "This restore did not say which revision was the latest when you chose it, so it "
+            f"could overwrite revision {current.number}. Nothing was restored; open the "
+            "revisions again and restore the one you want.")
+    else:
+        message = "" if base_revision else (
+            "This edit did not say which version of the story it started from, so it could "
+            f"overwrite revision {current.number}. Nothing was saved; copy your text, reload "
+            "the story and apply it again.")
+    raise StaleRevision(current, action=action, message=message)
+
+
 _KEY_CANDIDATE = re.compile(rf"@({KEY})")
 _IMAGE_CANDIDATE = re.compile(r"\(image:([^)\s]+)\)")
 
@@ -284,13 +326,7 @@ def story_update(*, story_id: int, user, base_revision: str | None = None, title
     story = Story.objects.select_for_update(no_key=True).get(pk=story_id)
     _ensure_can_edit(user, story)
     current = story.latest_revision
-    if base_revision is not None and current is not None and base_revision not in (
-        current.content_hash, str(current.pk)
-    ):
-        raise StaleRevision(current, message="" if base_revision else (
-            "This edit did not say which version of the story it started from, so it could "
-            f"overwrite revision {current.number}. Nothing was saved; copy your text, reload "
-            "the story and apply it again."))
+    ensure_current(current, base_revision)
     if body is not NO_CHANGE:
         validate_body(body)
         story.body = body
@@ -346,9 +382,28 @@ def story_update(*, story_id: int, user, base_revision: str | None = None, title
     return story
 
 
-def story_restore(*, story_id: int, user, revision_id: int) -> Story:
-    """Make a new revision with an old revision's text and source list."""
+def same_text(a: Revision, b: Revision) -> bool:
+    """Whether restoring one revision over the other would change no text or source list."""
+    return ((a.title, a.dek, a.body, list(a.source_keys))
+            == (b.title, b.dek, b.body, list(b.source_keys)))
+
+
+@audited("restore")
+def story_restore(*, story_id: int, user, revision_id: int,
+                  base_revision: str | None = None) -> Story:
+    """Make a new revision with an old revision's text and source list.
+
+    `base_revision` is the latest revision the user saw when choosing (as in story_update);
+    restoring a revision whose text and sources the story already has is refused
+    (AlreadyCurrent), so a resubmitted restore never makes a second revision.
+    """
+    story = Story.objects.select_for_update(no_key=True).get(pk=story_id)
+    _ensure_can_edit(user, story, "restore")
     old = Revision.objects.get(pk=revision_id, story_id=story_id)
+    current = story.latest_revision
+    if current is not None and same_text(old, current):
+        raise AlreadyCurrent(old, current)
+    ensure_current(current, base_revision, action="restore")
     return story_update(story_id=story_id, user=user, title=old.title, dek=old.dek, body=old.body,
                         source_keys=list(old.source_keys), restored_from=old)
 

@@ -278,13 +278,69 @@ def test_restore_creates_a_new_revision_with_the_old_text(client, writer, story)
     login(client, writer)
 
     response = client.post(
-        reverse("admin:stories_story_restore", args=[story.pk, first.pk]))
+        reverse("admin:stories_story_restore", args=[story.pk, first.pk]),
+        {"base_revision": story.revisions.get(number=2).content_hash})
 
     assert response.status_code == 302
     story.refresh_from_db()
     assert story.latest_revision.number == 3
     assert story.latest_revision.body == BODY
     assert story.latest_revision.restored_from == first
+
+
+def test_restore_of_the_current_revision_says_so_and_makes_nothing(client, writer, story):
+    login(client, writer)
+    current = story.latest_revision
+
+    response = client.post(
+        reverse("admin:stories_story_restore", args=[story.pk, current.pk]),
+        {"base_revision": current.content_hash})
+
+    assert response.status_code == 409
+    assert "Revision 1 is already the current text" in response.content.decode()
+    assert story.revisions.count() == 1
+    assert Event.objects.filter(story=story, action="restore.denied").count() == 1
+
+
+def test_restore_clicked_twice_makes_one_revision_and_says_why(client, writer, story):
+    first = story.latest_revision
+    services.story_update(story_id=story.pk, user=writer, body="Rewritten entirely.")
+    login(client, writer)
+    url = reverse("admin:stories_story_restore", args=[story.pk, first.pk])
+    form = {"base_revision": story.revisions.get(number=2).content_hash}
+
+    client.post(url, form)
+    response = client.post(url, form)
+
+    assert response.status_code == 409
+    assert "Revision 1 is already the current text (revision 3)" in response.content.decode()
+    assert story.revisions.count() == 3
+
+
+def test_revision_list_offers_no_restore_of_the_text_the_story_has(client, writer, story):
+    first = story.latest_revision
+    services.story_update(story_id=story.pk, user=writer, body="Rewritten entirely.")
+    services.story_restore(story_id=story.pk, user=writer, revision_id=first.pk)
+    login(client, writer)
+
+    page = client.get(reverse("admin:stories_story_revisions", args=[story.pk])).content.decode()
+
+    row = page[page.index('id="revision-1"'):page.index("</tr>", page.index('id="revision-1"'))]
+    assert "Same text as the latest" in row
+    assert "Restore this revision" not in row
+    assert page.count("Restore this revision") == 1  # revision 2's
+
+
+def test_restore_form_without_the_revision_seen_is_refused(client, writer, story):
+    first = story.latest_revision
+    services.story_update(story_id=story.pk, user=writer, body="Rewritten entirely.")
+    login(client, writer)
+
+    response = client.post(reverse("admin:stories_story_restore", args=[story.pk, first.pk]))
+
+    assert response.status_code == 412
+    assert "Nothing was restored" in response.content.decode()
+    assert story.revisions.count() == 2
 
 
 def test_revision_list_shows_each_revision(client, writer, story):

@@ -200,7 +200,7 @@ ALLOWED_BUT_NOT_LIVE = {
         source_keys=["port-annual", make_source("second-source").key]),
     "api_restore_of_an_unreviewed_revision": lambda w: services.story_restore(
         story_id=w["story"].pk, user=w["writer"],
-        revision_id=Revision.objects.get(story=w["story"], number=3).pk),
+        revision_id=Revision.objects.get(story=w["story"], number=2).pk),
 }
 
 

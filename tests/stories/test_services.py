@@ -5,6 +5,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.errors import Conflict
 from audit.models import Event
 from stories import services
 from stories.models import Correction, Revision, State, Story
@@ -120,6 +121,65 @@ def test_story_restore_makes_a_new_revision_with_the_old_text(story, writer):
     assert restored.latest_revision.number == 3
     assert restored.latest_revision.body == BODY
     assert restored.latest_revision.restored_from == first
+
+
+def test_story_restore_of_the_current_text_is_refused_and_keeps_the_approval(
+        story, writer, reviewer):
+    approved(story, writer, reviewer)
+    current = story.revisions.get(number=1)
+
+    with pytest.raises(Conflict, match="already the current text"):
+        services.story_restore(story_id=story.pk, user=writer, revision_id=current.pk,
+                               base_revision=latest_hash(story))
+
+    story = Story.objects.get(pk=story.pk)
+    assert story.revisions.count() == 1
+    assert story.state == State.APPROVED
+    assert story.approved_revision == current
+    assert actions(story).count("restore.denied") == 1
+    denied = Event.objects.get(story=story, action="restore.denied")
+    assert denied.details["refused"] == "conflict"
+
+
+def test_story_restore_of_a_revision_with_the_current_text_is_refused(story, writer):
+    services.story_update(story_id=story.pk, user=writer, body="Rewritten.")
+    first = story.revisions.get(number=1)
+    services.story_restore(story_id=story.pk, user=writer, revision_id=first.pk)
+
+    with pytest.raises(Conflict, match="Revision 1 is already the current text"):
+        services.story_restore(story_id=story.pk, user=writer, revision_id=first.pk)
+
+    assert story.revisions.count() == 3
+
+
+def test_story_restore_sent_twice_makes_one_revision(story, writer):
+    services.story_update(story_id=story.pk, user=writer, body="Rewritten.")
+    first = story.revisions.get(number=1)
+    seen = latest_hash(story)
+    services.story_restore(story_id=story.pk, user=writer, revision_id=first.pk,
+                           base_revision=seen)
+
+    with pytest.raises(Conflict):
+        services.story_restore(story_id=story.pk, user=writer, revision_id=first.pk,
+                               base_revision=seen)
+
+    assert story.revisions.count() == 3
+    assert actions(story).count("restore.denied") == 1
+
+
+def test_story_restore_over_a_newer_revision_than_the_one_seen_is_refused(
+        story, writer, editor):
+    first = story.revisions.get(number=1)
+    services.story_update(story_id=story.pk, user=writer, body="Rewritten.")
+    seen = latest_hash(story)
+    services.story_update(story_id=story.pk, user=editor, body="The editor's version.")
+
+    with pytest.raises(services.StaleRevision, match="revision 3"):
+        services.story_restore(story_id=story.pk, user=writer, revision_id=first.pk,
+                               base_revision=seen)
+
+    assert story.revisions.count() == 3
+    assert Event.objects.get(story=story, action="restore.denied").details["refused"] == "stale"
 
 
 # --- submit and withdraw -----------------------------------------------------------------
