@@ -279,7 +279,8 @@ class PublishForm(forms.Form):
     revision = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     publish_at = DateTimeTextField(
         required=False, label="Publish at",
-        help_text="Leave empty to publish now; a future time schedules it.",
+        help_text="Leave empty to publish now; a future time schedules it (a time already "
+        "past publishes now, and the message says so).",
     )
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}),
@@ -364,6 +365,10 @@ def _perform(op: str, form: forms.Form, story: Story, user) -> str:
         if result.state == "scheduled":
             when = timezone.localtime(result.publish_at).strftime("%d %b %Y %H:%M %Z")
             return f"Scheduled for {when}."
+        if data["publish_at"]:
+            asked = timezone.localtime(data["publish_at"]).strftime("%d %b %Y %H:%M %Z")
+            return (f"The time given, {asked}, had already passed, so the story was published "
+                    "now.")
         return "Published."
     if op == "retract":
         services.story_retract(story_id=story.pk, user=user, reason=data["reason"])

@@ -92,10 +92,14 @@ class StoryDetailSerializer(StorySerializer):
     warnings = serializers.SerializerMethodField()
     approved_revision = serializers.CharField(source="approved_revision.content_hash",
                                               default=None, allow_null=True)
+    live_updated_at = serializers.DateTimeField(
+        read_only=True, allow_null=True,
+        help_text="When what readers see last changed (publication, correction or update); "
+        "after a publish whose `publish_at` had passed, the time it went live.")
 
     class Meta(StorySerializer.Meta):
         fields = [*StorySerializer.Meta.fields, "body", "sources", "errors", "warnings",
-                  "approved_revision", "retraction_reason", "retracted_at"]
+                  "approved_revision", "live_updated_at", "retraction_reason", "retracted_at"]
         read_only_fields = fields
 
     @extend_schema_field(NumberedSourceSerializer(many=True))
@@ -233,8 +237,10 @@ class PublishInputSerializer(NamesRevisionSerializer):
         REVISION_HASH, required=False, allow_blank=True,
         help_text="Content hash of the approved revision you saw (`approved_revision`). "
         "Required (or If-Match); any other answers 412.")
-    publish_at = serializers.DateTimeField(required=False, allow_null=True,
-                                           help_text="A future time schedules the story.")
+    publish_at = serializers.DateTimeField(
+        required=False, allow_null=True,
+        help_text="A future time schedules the story; a time already past publishes it now "
+        "(the answer's `state` is `published` and `live_updated_at` says when).")
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000,
                                  help_text="Public correction/update note; needed when the "
                                  "story is already public.")

@@ -94,7 +94,8 @@ def _ensure_editor(user, story: Story, action: str) -> None:
         raise ActionDenied(action, "Only editors can do this.", actor=user, story_id=story.pk)
 
 
-def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
+def _go_live(story: Story, user, *, note: str, note_kind: str,
+             publish_at: datetime | None = None) -> None:
     revision = story.approved_revision
     now = timezone.now()
     previous = story.live_revision_id
@@ -113,6 +114,9 @@ def _go_live(story: Story, user, *, note: str, note_kind: str) -> None:
     # A first publication has no note and is neither a correction nor an update.
     details = ({"revision": revision.number, "note": note, "kind": note_kind} if correcting
                else {"revision": revision.number, "first": True})
+    if publish_at is not None:
+        # A time asked for that had already passed: published now, and the trail says so.
+        details.update(publish_at=publish_at.isoformat(), publish_at_passed=True)
     _transition(story, Action.PUBLISH, user, details=details)
     transparency.log_revision(
         story=story, revision=revision,
@@ -126,6 +130,9 @@ def story_publish(*, story_id: int, user, revision: str = "",
                   publish_at: datetime | None = None, note: str = "",
                   note_kind: str = Correction.Kind.CORRECTION) -> Story:
     """Publish the approved revision now, or schedule it; a republication needs a public note.
+
+    A `publish_at` in the future schedules; one already past publishes now (the audit event
+    records the time asked for, with `publish_at_passed`).
 
     `revision` is the content hash of the approved revision the editor saw: anything else is
     refused as stale (HTTP 412), so an editor never publishes text they did not look at.
@@ -159,7 +166,7 @@ def story_publish(*, story_id: int, user, revision: str = "",
                     details={"publish_at": publish_at.isoformat(), "note": note,
                              "kind": note_kind, "revision": approved.content_hash})
         return story
-    _go_live(story, user, note=note, note_kind=note_kind)
+    _go_live(story, user, note=note, note_kind=note_kind, publish_at=publish_at)
     return story
 
 

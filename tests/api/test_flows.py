@@ -417,3 +417,21 @@ def test_signing_in_ignores_a_bad_authorization_header(writer, header):
                            format="json")
     assert response.status_code == 200
     assert response.json()["token"]
+
+
+def test_publish_at_a_time_already_past_answers_published_with_when_it_went_live(make, editor):
+    story = make("approved")
+    asked = "2020-01-01T09:00:00Z"
+
+    response = client_for(editor).post(
+        f"/api/v1/stories/{story.pk}/publish/",
+        {"revision": story.approved_revision.content_hash, "publish_at": asked}, format="json")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert (body["state"], body["publish_at"]) == ("published", None)
+    assert body["live_updated_at"] > asked
+    audit = client_for(editor).get(f"/api/v1/stories/{story.pk}/audit/").json()["results"]
+    publish = next(e for e in audit if e["action"] == "publish")
+    assert publish["details"]["publish_at"] == "2020-01-01T09:00:00+00:00"
+    assert publish["details"]["publish_at_passed"] is True

@@ -372,6 +372,22 @@ def test_editor_schedules_from_the_workflow_page(client, story, writer, reviewer
     assert Story.objects.get(pk=story.pk).state == "scheduled"
 
 
+def test_publish_at_a_time_already_past_says_it_was_published_now(
+        client, story, writer, reviewer, editor):
+    approved(story, writer, reviewer)
+    client.force_login(staff(editor))
+    when = timezone.localtime() - timedelta(days=1)
+
+    response = client.post(workflow_url(story), {
+        "op": "publish", "publish-publish_at": when.strftime("%Y-%m-%d %H:%M"),
+        "publish-note_kind": "correction", "publish-revision": approved_hash(story),
+    }, follow=True)
+
+    assert (f"The time given, {when:%d %b %Y %H:%M %Z}, had already passed, so the story was "
+            "published now") in response.text
+    assert Story.objects.get(pk=story.pk).state == "published"
+
+
 def test_republishing_without_a_note_shows_the_error(client, story, writer, reviewer, editor):
     approved(story, writer, reviewer)
     services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)

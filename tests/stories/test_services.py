@@ -340,6 +340,22 @@ def test_publish_in_the_future_schedules_and_publish_due_publishes(
     assert story.live_revision == story.approved_revision
 
 
+def test_publish_at_a_time_already_past_publishes_now_and_records_the_time_asked(
+    story, writer, reviewer, editor
+):
+    approved(story, writer, reviewer)
+    asked = timezone.now() - timedelta(hours=2)
+
+    services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor,
+                           publish_at=asked)
+
+    story.refresh_from_db()
+    assert story.state == State.PUBLISHED
+    event = Event.objects.get(story=story, action="publish")
+    assert event.details["publish_at"] == asked.isoformat()
+    assert event.details["publish_at_passed"] is True
+
+
 def test_editing_a_published_story_leaves_the_live_revision_up(story, writer, reviewer, editor):
     story = published(story, writer, reviewer, editor)
     live = story.live_revision
