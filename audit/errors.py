@@ -31,7 +31,11 @@ class Conflict(Exception):
     """The record's current state does not allow the action (HTTP 409, or 412 when stale);
     `audited` records it as `<action>.denied` with `refused` set to the class's `refused`, about
     `story_id` when the refusal names one (a service reached by a report's or a comment's id)
-    or else the service's `story_id` argument."""
+    or else the service's `story_id` argument. Every subclass passes it the one way,
+    `super().__init__(message, story_id=...)`, the keyword ActionDenied takes."""
 
     refused = "conflict"
-    story_id = None
+
+    def __init__(self, *args, story_id: int | None = None):
+        self.story_id = story_id
+        super().__init__(*args)

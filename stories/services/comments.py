@@ -23,8 +23,7 @@ class ThreadResolved(Conflict):
     """A resolved comment takes no replies (HTTP 409)."""
 
     def __init__(self, message: str, *, thread: CommentThread):
-        self.story_id = thread.story_id
-        super().__init__(message)
+        super().__init__(message, story_id=thread.story_id)
 
 
 def _ensure_sees(user, story: Story, action: str) -> None:

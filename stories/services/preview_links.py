@@ -18,9 +18,9 @@ class LinkRevoked(Conflict):
     """A revoked preview link stays revoked, at the time it was (HTTP 409)."""
 
     def __init__(self, link: PreviewLink):
-        self.story_id = link.revision.story_id
         when = timezone.localtime(link.revoked_at).strftime("%d %b %Y %H:%M")
-        super().__init__(f"This preview link was already revoked on {when}.")
+        super().__init__(f"This preview link was already revoked on {when}.",
+                         story_id=link.revision.story_id)
 
 
 @audited("preview_link")

@@ -41,16 +41,18 @@ class ReportClosed(Conflict):
     """The report is already closed (corrected or dismissed): nothing more can be done (409)."""
 
     def __init__(self, report: ErrorReport, action: str):
-        self.action, self.story_id = action, report.story_id
-        super().__init__(f"Report #{report.pk} is already {report.get_status_display().lower()}.")
+        self.action = action
+        super().__init__(f"Report #{report.pk} is already {report.get_status_display().lower()}.",
+                         story_id=report.story_id)
 
 
 class StoryRetracted(Conflict):
     """A retracted story takes no corrections (409)."""
 
     def __init__(self, action: str, story_id: int | None = None):
-        self.action, self.story_id = action, story_id
-        super().__init__("This story was retracted: it takes no more corrections.")
+        self.action = action
+        super().__init__("This story was retracted: it takes no more corrections.",
+                         story_id=story_id)
 
 
 def clean_text(value: str) -> str:

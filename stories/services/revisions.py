@@ -45,7 +45,7 @@ class StaleRevision(Conflict):
         super().__init__(message or (
             f"{who} saved a newer version of this story at {when} (revision "
             f"{current.number}). Your text has not been saved; copy it, reload, and merge."
-        ))
+        ), story_id=current.story_id)
 
 
 class RevisionAltered(Conflict):
@@ -57,7 +57,7 @@ class RevisionAltered(Conflict):
         super().__init__(
             f"Revision {revision.number} no longer matches the content hash it was saved with; "
             "it cannot be approved or published. Tell an administrator (the audit trail and "
-            "verify_audit say more)."
+            "verify_audit say more).", story_id=revision.story_id
         )
 
 
@@ -73,7 +73,7 @@ class AlreadyCurrent(Conflict):
         which = "" if old.pk == current.pk else f" (revision {current.number})"
         super().__init__(
             f"Revision {old.number} is already the current text{which}; nothing was restored "
-            "and the story's state and approval are unchanged."
+            "and the story's state and approval are unchanged.", story_id=current.story_id
         )
 
 
