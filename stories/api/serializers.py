@@ -11,6 +11,7 @@ from sources.api.serializers import archive_url
 from sources.keys import KEY_MAX_LENGTH, KEY_PATTERN
 from sources.selectors import numbered_sources
 from stories.models import Correction, Decision, Revision, State, Story, Verdict
+from stories.services.limits import MAX_COMMENT, MAX_PUBLIC_NOTE, MAX_REVIEW_COMMENT
 
 
 def etag_of(revision: Revision | None) -> str:
@@ -195,7 +196,9 @@ class CheckInputSerializer(serializers.Serializer):
     claim = serializers.IntegerField(min_value=1, max_value=LARGEST_ID,
                                      help_text="The claim's `id` from GET /claims/.")
     verdict = serializers.ChoiceField(choices=Verdict.choices)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_COMMENT,
+        error_messages={"max_length": f"A note holds at most {MAX_COMMENT:,} characters."})
 
 
 class NamesRevisionSerializer(serializers.Serializer):
@@ -218,7 +221,10 @@ class ReviewInputSerializer(NamesRevisionSerializer):
         REVISION_HASH, required=False, allow_blank=True,
         help_text="Content hash of the revision you read (`revision` of GET /claims/). "
         "Required to approve and to send checks; a stale one answers 412.")
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_REVIEW_COMMENT,
+        error_messages={"max_length": f"A comment holds at most {MAX_REVIEW_COMMENT:,} "
+                        "characters."})
     checks = CheckInputSerializer(many=True, required=False, max_length=5000)
 
 
@@ -241,14 +247,14 @@ class PublishInputSerializer(NamesRevisionSerializer):
         required=False, allow_null=True,
         help_text="A future time schedules the story; a time already past publishes it now "
         "(the answer's `state` is `published` and `live_updated_at` says when).")
-    note = serializers.CharField(required=False, allow_blank=True, max_length=5000,
+    note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_PUBLIC_NOTE,
                                  help_text="Public correction/update note; needed when the "
                                  "story is already public.")
     note_kind = serializers.ChoiceField(choices=Correction.Kind.choices, required=False)
 
 
 class RetractInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, max_length=5000,
+    reason = serializers.CharField(allow_blank=True, max_length=MAX_PUBLIC_NOTE,
                                    help_text="Shown to readers on the story page.")
 
 
@@ -482,11 +488,11 @@ class CommentThreadSerializer(serializers.Serializer):
 class CommentInputSerializer(NamesRevisionSerializer):
     """Start a thread on a claim (its `id` from GET /claims/) or on a passage (its words)."""
 
-    text = serializers.CharField(max_length=10_000, trim_whitespace=False)
+    text = serializers.CharField(max_length=MAX_COMMENT, trim_whitespace=False)
     claim = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                      max_value=LARGEST_ID)
     quote = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
 
 class CommentReplyInputSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=10_000, trim_whitespace=False)
+    text = serializers.CharField(max_length=MAX_COMMENT, trim_whitespace=False)

@@ -13,10 +13,9 @@ from ..anchors import MAX_QUOTE, locate, normalise
 from ..models import Comment, CommentThread, Story
 from ..permissions import is_author, is_editor, is_reviewer, is_writer
 from ..reader_text import reader_text
+from .limits import MAX_COMMENT, ensure_length
 from .revisions import StaleRevision
 from .workflow import _locked
-
-MAX_COMMENT = 10_000
 
 
 class ThreadResolved(Conflict):
@@ -36,9 +35,7 @@ def _text(text: str) -> str:
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
         raise InvalidInput({"text": ["Write the comment."]})
-    if len(text) > MAX_COMMENT:
-        raise InvalidInput({"text": [f"A comment holds at most {MAX_COMMENT:,} characters; "
-                                     f"this one has {len(text):,}."]})
+    ensure_length("text", text, MAX_COMMENT, what="This comment", kind="a comment")
     return text
 
 

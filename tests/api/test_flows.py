@@ -435,3 +435,28 @@ def test_publish_at_a_time_already_past_answers_published_with_when_it_went_live
     publish = next(e for e in audit if e["action"] == "publish")
     assert publish["details"]["publish_at"] == "2020-01-01T09:00:00+00:00"
     assert publish["details"]["publish_at_passed"] is True
+
+
+def test_a_claim_note_past_the_limit_answers_400_naming_the_note(make, reviewer):
+    story = make("in_review")
+    claims = client_for(reviewer).get(f"/api/v1/stories/{story.pk}/claims/").json()
+
+    response = client_for(reviewer).post(f"/api/v1/stories/{story.pk}/reviews/", {
+        "decision": "comment", "revision": claims["revision"],
+        "checks": [{"claim": claims["claims"][0]["id"], "verdict": "supported",
+                    "note": "n" * 10_001}]}, format="json")
+
+    body = response.json()
+    assert response.status_code == 400
+    assert body["errors"]["checks"]["0"]["note"] == [
+        "A note holds at most 10,000 characters."]
+    assert "note" in body["detail"]
+    assert not story.reviews.exists()
+
+
+def test_the_schema_states_the_claim_note_and_comment_limits(client):
+    components = client.get("/api/schema/?format=json").json()["components"]["schemas"]
+
+    assert components["CheckInputRequest"]["properties"]["note"]["maxLength"] == 10_000
+    assert components["ReviewInputRequest"]["properties"]["comment"]["maxLength"] == 20_000
+    assert components["CommentInputRequest"]["properties"]["text"]["maxLength"] == 10_000

@@ -147,6 +147,44 @@ def test_request_changes_without_a_comment_is_a_form_error(client, story, writer
     assert Story.objects.get(pk=story.pk).state == "in_review"
 
 
+def test_a_claim_note_past_the_limit_is_a_form_error_keeping_everything_typed(
+        client, story, writer, reviewer):
+    submitted(story, writer)
+    client.force_login(staff(reviewer))
+    long_note = "Checked against table 2. " * 499 + "Checked against table 2."  # 12,499
+    data = all_supported(story, decision="approve", comment="Figures match the bulletin.")
+    data["note-2"] = long_note
+    data["note-1"] = "Bulletin, table 2"
+
+    response = client.post(review_url(story), data)
+
+    assert response.status_code == 200
+    assert "The note on claim 2 has 12,499 characters; a note holds at most 10,000." in (
+        response.text)
+    assert f">{long_note}</textarea>" in response.text
+    assert ">Bulletin, table 2</textarea>" in response.text
+    assert "Figures match the bulletin." in response.text
+    assert Story.objects.get(pk=story.pk).state == "in_review"
+    assert not Review.objects.filter(story=story).exists()
+    assert not ClaimCheck.objects.filter(claim__revision__story=story).exists()
+
+
+def test_a_review_comment_past_the_limit_is_a_form_error_keeping_it(
+        client, story, writer, reviewer):
+    submitted(story, writer)
+    client.force_login(staff(reviewer))
+    comment = "x" * 20_001
+
+    response = client.post(review_url(story), all_supported(
+        story, decision="request_changes", comment=comment, **{"note-1": "Table 2"}))
+
+    assert response.status_code == 200
+    assert "The comment has 20,001 characters; a comment holds at most 20,000." in response.text
+    assert comment in response.text
+    assert ">Table 2</textarea>" in response.text
+    assert not Review.objects.filter(story=story).exists()
+
+
 def test_author_cannot_approve_and_the_attempt_is_audited(client, story, writer):
     submitted(story, writer)
     writer.groups.add(*reviewer_groups())
@@ -386,6 +424,28 @@ def test_publish_at_a_time_already_past_says_it_was_published_now(
     assert (f"The time given, {when:%d %b %Y %H:%M %Z}, had already passed, so the story was "
             "published now") in response.text
     assert Story.objects.get(pk=story.pk).state == "published"
+
+
+@pytest.mark.parametrize(("op", "field"), [("publish", "note"), ("retract", "reason")])
+def test_a_public_note_past_the_limit_is_a_form_error_keeping_it(
+        client, story, writer, reviewer, editor, op, field):
+    approved(story, writer, reviewer)
+    services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor)
+    if op == "publish":
+        services.story_update(story_id=story.pk, user=writer, body=EDITED)
+        approved(story, writer, reviewer)
+    client.force_login(staff(editor))
+    text = "We corrected the figure. " * 250  # 6,250 characters
+
+    response = client.post(workflow_url(story), {
+        "op": op, f"{op}-{field}": text, "publish-note_kind": "correction",
+        "publish-revision": approved_hash(story)})
+
+    assert response.status_code == 200
+    assert "holds at most 5,000." in response.text
+    assert text.strip() in response.text
+    assert Story.objects.get(pk=story.pk).state == ("approved" if op == "publish"
+                                                    else "published")
 
 
 def test_republishing_without_a_note_shows_the_error(client, story, writer, reviewer, editor):

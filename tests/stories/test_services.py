@@ -182,6 +182,27 @@ def test_story_restore_over_a_newer_revision_than_the_one_seen_is_refused(
     assert Event.objects.get(story=story, action="restore.denied").details["refused"] == "stale"
 
 
+@pytest.mark.parametrize(("submit", "field"), [
+    (lambda story, reviewer: services.review_submit(
+        story_id=story.pk, base_revision=latest_hash(story), reviewer=reviewer,
+        decision="comment", checks=[CheckInput(claim=1, verdict="supported", note="n" * 10_001)]),
+     "checks"),
+    (lambda story, reviewer: services.review_submit(
+        story_id=story.pk, reviewer=reviewer, decision="request_changes",
+        comment="c" * 20_001), "comment"),
+])
+def test_review_submit_refuses_text_past_its_limit_naming_the_field(
+        story, writer, reviewer, submit, field):
+    in_review(story, writer)
+
+    with pytest.raises(InvalidInput) as refused:
+        submit(story, reviewer)
+
+    assert list(refused.value.message_dict) == [field]
+    assert "characters" in refused.value.message_dict[field][0]
+    assert not Story.objects.get(pk=story.pk).reviews.exists()
+
+
 # --- submit and withdraw -----------------------------------------------------------------
 
 
