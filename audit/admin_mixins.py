@@ -6,12 +6,11 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from .forms import ChoiceByIdField, ChoicesByIdField, is_row_id
+from .forms import ChoiceByIdField, ChoicesByIdField, is_row_id, keyed_by_id
 from .paging import BoundedPaginator
 from .services import display_name
 
@@ -77,16 +76,12 @@ class PostedIdAutocomplete(AutocompleteSelect):
         return super().optgroups(name, [v for v in value if is_row_id(v)], attr)
 
 
-def _by_id(db_field) -> bool:
-    return isinstance(db_field.target_field, models.IntegerField)
-
-
 class BoundedIdChoices:
     """Choices of related rows by id (foreign keys, their autocompletes, many-to-many) take a
     posted value no row's id can be as an invalid choice, shown on the form."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if _by_id(db_field):
+        if keyed_by_id(db_field.target_field):
             kwargs.setdefault("form_class", ChoiceByIdField)
             if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
                 kwargs["widget"] = PostedIdAutocomplete(db_field, self.admin_site,
@@ -94,7 +89,7 @@ class BoundedIdChoices:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if _by_id(db_field):
+        if keyed_by_id(db_field.target_field):
             kwargs.setdefault("form_class", ChoicesByIdField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
@@ -142,24 +137,27 @@ class SavedByServiceAdmin:
         """The service wrote any related rows (source list, authors)."""
 
 
-class BoundedChangelist:
+class BoundedSelection:
+    """A changelist action's selection box posted with a value no row's id can be (a tampered
+    form) selects nothing: Django filters the rows by it as it stands, and the query fails (a
+    500). Every registered admin has it, third-party ones too (newsroom/admin.py)."""
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if keyed_by_id(self.model._meta.pk) and any(not is_row_id(v) for v in selected):
+            request.POST = request.POST.copy()
+            request.POST.setlist(helpers.ACTION_CHECKBOX_NAME,
+                                 [value for value in selected if is_row_id(value)])
+        return super().response_action(request, queryset)
+
+
+class BoundedChangelist(BoundedSelection):
     """A changelist that never counts a whole large table: counts stop at audit.paging.LIMIT
     (the page count shows that many) and the unfiltered total is not counted at all; each
     row's selection box is written directly, not rendered through a widget template."""
 
     paginator = BoundedPaginator
     show_full_result_count = False
-
-    def response_action(self, request, queryset):
-        # A selection box posted with a value no row's id can be (a tampered form) selects
-        # nothing: Django filters the rows by it as it stands, and the query fails (a 500).
-        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
-        by_id = isinstance(self.model._meta.pk, models.IntegerField)
-        if by_id and any(not is_row_id(value) for value in selected):
-            request.POST = request.POST.copy()
-            request.POST.setlist(helpers.ACTION_CHECKBOX_NAME,
-                                 [value for value in selected if is_row_id(value)])
-        return super().response_action(request, queryset)
 
     def get_changelist(self, request, **kwargs):
         return PageChangeList

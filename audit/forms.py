@@ -68,6 +68,12 @@ DATE_FIELDS = {
 }
 
 
+def keyed_by_id(field: models.Field) -> bool:
+    """Whether rows are named by an integer id through `field` (a primary key, or the field a
+    foreign key points at): then a posted value is one of theirs only if `is_row_id`."""
+    return isinstance(field, models.IntegerField)
+
+
 def is_row_id(value) -> bool:
     """Whether a posted value can be a row's id at all: digits int() reads, 1 to LARGEST_ID.
     Anything else matches no row; looked up, SQLite cannot even bind a number past its

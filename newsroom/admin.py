@@ -1,0 +1,26 @@
+"""The third-party apps' admins (DRF's tokens, django-axes' logs), held to the rule the
+project's own admins follow: a changelist action whose selection names no row (a tampered
+form) selects nothing instead of failing (audit.admin_mixins.BoundedSelection).
+
+The project package is the last installed app, so every other app's admin is registered when
+Django's autodiscovery imports this module; tests/test_admin_selection.py checks the registry.
+"""
+
+from django.contrib import admin
+
+from audit.admin_mixins import BoundedSelection
+
+
+def hold_to_the_selection_rule(site: admin.AdminSite) -> None:
+    """Re-register each admin that lacks BoundedSelection as a subclass that has it."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, BoundedSelection):
+            continue
+        original = type(model_admin)
+        bounded = type(original.__name__, (BoundedSelection, original),
+                       {"__module__": original.__module__, "__doc__": original.__doc__})
+        site.unregister(model)
+        site.register(model, bounded)
+
+
+hold_to_the_selection_rule(admin.site)
