@@ -4,6 +4,7 @@ deleted (audit.keeping)."""
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
@@ -13,7 +14,7 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 
@@ -73,6 +74,30 @@ SEARCH_WORDS = 10
 SEARCH_MATCHES = 1_000
 
 
+def action_search_hint(cl) -> str:
+    """Why a search for an action's name found nothing, with links to the Action filter's
+    choices it names ("" when no word of the search is the name of an action in the trail).
+
+    The search looks at who acted and the story (get_search_results); actions are the
+    filter's. Each candidate is one lookup of the action index, never a scan."""
+    named = {}
+    for word in cl.query.lower().split()[:SEARCH_WORDS]:
+        candidates = [word] if "." in word else [word, f"{word}.denied"]
+        found = [a for a in candidates if Event.objects.filter(action=a).exists()]
+        if found:
+            named[word] = found
+    if not named:
+        return ""
+    words = ", ".join(f"“{word}”" for word in named)
+    links = format_html_join(", ", '<a href="{}">{}</a>', (
+        (cl.get_query_string({"action": action}, remove=[SEARCH_VAR]), action)
+        for found in named.values() for action in found))
+    return format_html(
+        "{} {} the name of an action: the search box looks for who acted and the story. To "
+        "find the events of an action, use the Action filter on the right: {}.",
+        words, "is" if len(named) == 1 else "are", links)
+
+
 class EventChangeList(PageChangeList):
     """The event list reads what its columns show: not each story's text nor each event's
     details (a page of 100 events carried 100 story bodies, 22 ms at 100,000 stories)."""
@@ -123,6 +148,15 @@ class EventAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
                 .order_by("-updated_at").values_list("pk", flat=True)[:SEARCH_MATCHES])
             queryset = queryset.filter(Q(actor__in=actors) | Q(story__in=named))
         return queryset, False
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        cl = (getattr(response, "context_data", None) or {}).get("cl")
+        if cl is not None and cl.query and cl.result_count == 0:
+            hint = action_search_hint(cl)
+            if hint:
+                messages.info(request, hint)
+        return response
 
     @admin.display(description="details")
     def details_readable(self, event):

@@ -67,6 +67,48 @@ def test_event_list_filters_by_action(client, admin_user, event, writer):
     assert "approve.denied" in results
 
 
+def test_a_search_for_an_action_name_that_finds_nothing_points_to_the_action_filter(
+        client, admin_user, event, writer):
+    audit_record(action="publish", actor=writer)
+    client.force_login(admin_user)
+
+    response = client.get(reverse("admin:audit_event_changelist"), {"q": "publish"})
+
+    assert response.status_code == 200
+    assert "“publish” is the name of an action" in response.text
+    assert "use the Action filter on the right" in response.text
+    assert 'href="?action=publish"' in response.text
+    assert "0 events" in response.text or "0 results" in response.text
+
+
+def test_a_search_for_a_refusal_name_links_to_it(client, admin_user, event):
+    client.force_login(admin_user)
+
+    response = client.get(reverse("admin:audit_event_changelist"), {"q": "approve.DENIED"})
+
+    assert 'href="?action=approve.denied"' in response.text
+
+
+def test_a_search_that_names_no_action_says_nothing_more(client, admin_user, event):
+    client.force_login(admin_user)
+
+    response = client.get(reverse("admin:audit_event_changelist"),
+                          {"q": "<b>nobody</b>"})
+
+    assert "the name of an action" not in response.text
+    assert "<b>nobody</b>" not in response.text
+
+
+def test_a_search_that_finds_events_gives_no_hint(client, admin_user, writer):
+    audit_record(action="publish", actor=writer)
+    client.force_login(admin_user)
+
+    response = client.get(reverse("admin:audit_event_changelist"), {"q": "writer"})
+
+    assert ">publish<" in result_rows(response)
+    assert "the name of an action" not in response.text
+
+
 def test_event_list_searches_by_actor(client, admin_user, event, reviewer):
     audit_record(action="comment", actor=reviewer)
     client.force_login(admin_user)

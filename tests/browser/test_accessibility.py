@@ -44,6 +44,8 @@ def _pages(newsroom):
         ("diff", reverse("admin:stories_story_diff", args=[story.pk])
          + f"?a={revisions[0]}&b={revisions[-1]}"),
         ("story list", reverse("admin:stories_story_changelist")),
+        # A search for an action's name: no event, and the hint pointing to the Action filter.
+        ("audit search", reverse("admin:audit_event_changelist") + "?q=publish"),
         ("source form", reverse("admin:sources_source_change",
                                 args=[Source.objects.get(key="canal-trust").pk])),
     ]
