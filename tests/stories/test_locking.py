@@ -83,3 +83,32 @@ def test_five_submits_racing_five_edits_never_fail_with_anything_but_a_refusal(w
     assert not [o for o in outcomes if o.startswith("AttributeError")], outcomes
     assert {o.split(":")[0] for o in outcomes} <= {
         "ok", "IllegalTransition", "StaleRevision", "InvalidInput"}, outcomes
+
+
+def test_the_same_restore_sent_five_times_at_once_makes_one_revision(writer):
+    SourceFactory(key="a")
+    story = make_story(writer, body="Cargo rose 4% [@a].")
+    services.story_update(story_id=story.pk, user=writer, body="Cargo rose 5% [@a].")
+    first = story.revisions.get(number=1)
+    seen = Story.objects.get(pk=story.pk).latest_revision.content_hash
+    barrier, outcomes = threading.Barrier(5), []
+
+    def restore():
+        close_old_connections()
+        barrier.wait()
+        try:
+            services.story_restore(story_id=story.pk, user=writer, revision_id=first.pk,
+                                   base_revision=seen)
+            outcomes.append("restored")
+        except Exception as exc:  # noqa: BLE001 - the race outcome is what we assert
+            outcomes.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=restore) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert sorted(outcomes) == ["AlreadyCurrent"] * 4 + ["restored"]
+    assert story.revisions.count() == 3
