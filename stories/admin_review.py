@@ -367,8 +367,9 @@ def _perform(op: str, form: forms.Form, story: Story, user) -> str:
             return f"Scheduled for {when}."
         if data["publish_at"]:
             asked = timezone.localtime(data["publish_at"]).strftime("%d %b %Y %H:%M %Z")
+            now = timezone.localtime(result.live_updated_at).strftime("%d %b %Y %H:%M %Z")
             return (f"The time given, {asked}, had already passed, so the story was published "
-                    "now.")
+                    f"now, at {now}.")
         return "Published."
     if op == "retract":
         services.story_retract(story_id=story.pk, user=user, reason=data["reason"])

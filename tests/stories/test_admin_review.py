@@ -422,7 +422,7 @@ def test_publish_at_a_time_already_past_says_it_was_published_now(
     }, follow=True)
 
     assert (f"The time given, {when:%d %b %Y %H:%M %Z}, had already passed, so the story was "
-            "published now") in response.text
+            "published now, at ") in response.text
     assert Story.objects.get(pk=story.pk).state == "published"
 
 
