@@ -6,6 +6,8 @@ import io
 import re
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.metadata import SimpleMetadata
@@ -13,11 +15,13 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
+from .errors import Stale
 from .paging import LIMIT, BoundedPaginator
 from .roles import is_writer
 from .services import audit_denied
@@ -68,6 +72,49 @@ def error_responses(*codes: int) -> dict:
 
 
 STANDARD_ERRORS = (400, 401, 403, 404)
+
+
+# --- optimistic locking: ETag out, If-Match in, 412 when stale, 428 when missing ----------
+
+
+class StaleVersionSerializer(ErrorSerializer):
+    """A 412: the version named in If-Match is not the current one; nothing was saved."""
+
+    etag = serializers.CharField(help_text="The current version's ETag: send it as If-Match.")
+    refused = serializers.JSONField(
+        required=False, help_text="An edit (PATCH) only: the body that was not saved, to merge.")
+
+
+def stale_response(exc: Stale, *, refused=None) -> Response:
+    """The 412 of a stale write: the refusal's body (with what was not saved, for an edit) and
+    the current version as the ETag header."""
+    body = exc.body() if refused is None else {**exc.body(), "refused": refused}
+    response = Response(body, status=status.HTTP_412_PRECONDITION_FAILED)
+    response["ETag"] = exc.etag
+    return response
+
+
+def if_match_required(what: str) -> Response:
+    """The 428 of an edit sent without If-Match: it could overwrite a newer version unseen."""
+    return Response(
+        {"detail": f"Send the {what}'s etag in an If-Match header (GET the {what} to read "
+         "it) so a newer version is never overwritten."},
+        status=status.HTTP_428_PRECONDITION_REQUIRED)
+
+
+def if_match_header(what: str, *, required: bool = True, description: str = "") -> OpenApiParameter:
+    """The If-Match request header of an edit, as the schema documents it."""
+    return OpenApiParameter(
+        "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=required,
+        description=description or f"The {what}'s etag (from GET or the ETag header). A stale "
+        'value answers 412; a missing one 428. "*" overwrites whatever is there.')
+
+
+def etag_header(what: str, responses=(200, 412)) -> OpenApiParameter:
+    """The ETag response header: the version to send back as If-Match."""
+    return OpenApiParameter(
+        "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=list(responses),
+        description=f"The {what}'s current version, quoted: send it back as If-Match.")
 # The largest id a primary key holds (64-bit): an id past it names nothing, and SQLite cannot
 # even compare it (OverflowError), so input ids are bounded by it.
 LARGEST_ID = 2**63 - 1

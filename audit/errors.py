@@ -5,6 +5,8 @@ They live in the lowest app so that sources and stories share them without impor
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from .preconditions import entity_tag
+
 
 class ActionDenied(PermissionDenied):
     """The actor may not do this (HTTP 403); the attempt is audited as `<action>.denied`."""
@@ -39,3 +41,23 @@ class Conflict(Exception):
     def __init__(self, *args, story_id: int | None = None):
         self.story_id = story_id
         super().__init__(*args)
+
+
+class Stale(Conflict):
+    """The record changed since the caller read it (HTTP 412): nothing was saved. `version` is
+    the current one, sent back as the answer's ETag for the caller's next If-Match; audited
+    as `<action>.denied` with `refused: stale`."""
+
+    refused = "stale"
+
+    def __init__(self, message: str, *, version: str, story_id: int | None = None):
+        self.version = version
+        super().__init__(message, story_id=story_id)
+
+    @property
+    def etag(self) -> str:
+        return entity_tag(self.version)
+
+    def body(self) -> dict:
+        """The 412's JSON: the message and the current ETag."""
+        return {"detail": str(self), "etag": self.etag}

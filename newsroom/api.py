@@ -36,12 +36,11 @@ from audit.api import (
     NewsroomAPIView,
     NewsroomMetadata,
     RequestTooLarge,
+    stale_response,
     too_large_message,
 )
-from audit.errors import ActionDenied
+from audit.errors import ActionDenied, Stale
 from audit.errors import Conflict as DomainConflict
-from stories.api.errors import stale_body
-from stories.services import StaleRevision
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +88,8 @@ def exception_handler(exc, context):
         # e.g. ?updated_since=9999-12-31T23:59:59-23:59, past year 9999 once in UTC.
         log.info("request value out of range: %s", exc)
         exc = exceptions.ValidationError({"non_field_errors": [OUT_OF_RANGE]})
-    if isinstance(exc, StaleRevision):
-        return Response(stale_body(exc), status=status.HTTP_412_PRECONDITION_FAILED)
+    if isinstance(exc, Stale):
+        return stale_response(exc)
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         return Response(invalid_input_body(errors), status=status.HTTP_400_BAD_REQUEST)

@@ -17,7 +17,7 @@ from audit.forms import DATE_FIELDS
 
 from . import citing, selectors, services
 from .admin_extras import LinkCheckInline, SnapshotInline, capture_selected
-from .models import Source, normalise_url
+from .models import EDITABLE, Source, normalise_url
 
 
 class SourceAdminForm(forms.ModelForm):
@@ -28,11 +28,20 @@ class SourceAdminForm(forms.ModelForm):
         help_text=Source._meta.get_field("url").help_text,
     )
 
+    # The version the form was opened on (Source.version): a save that started from an older
+    # one is refused, so two people editing one source never silently overwrite each other.
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+
     request = None  # set per request by SourceAdmin.get_form
 
     class Meta:
         model = Source
-        fields = list(services.EDITABLE)
+        fields = list(EDITABLE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
 
     def clean_url(self):
         url = self.cleaned_data.get("url", "")
@@ -53,19 +62,39 @@ class SourceAdminForm(forms.ModelForm):
         if self.errors:
             return
         # Saving here, inside validation, lets a refusal land on the field it concerns.
-        fields = {name: self.cleaned_data[name] for name in services.EDITABLE
+        fields = {name: self.cleaned_data[name] for name in EDITABLE
                   if name in self.cleaned_data}
         try:
             if self.instance.pk:
-                self.saved = services.source_update(source_id=self.instance.pk,
-                                                    user=self.request.user, **fields)
+                self.saved = services.source_update(
+                    source_id=self.instance.pk, user=self.request.user,
+                    # A form that lost its version is refused like a stale one, never saved blind.
+                    base_version=self.cleaned_data.get("version") or "", **fields)
             else:
                 self.saved = services.source_create(user=self.request.user, **fields)
+        except services.StaleSource as exc:
+            self._refused_as_stale(exc, fields)
         except InvalidInput as exc:
             for field, messages in exc.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
         except ActionDenied as exc:
             self.add_error(None, exc.reason)
+
+
+    def _refused_as_stale(self, exc, typed: dict) -> None:
+        """Keep what was typed; say what the library holds now beside each field it differs
+        in, and carry the current version, so saving again is a choice made seeing theirs."""
+        self.add_error(None, str(exc))
+        current = exc.source
+        for name, value in typed.items():
+            now = getattr(current, name)
+            if (now or "") != (value or "") and name in self.fields:
+                shown = (current.get_kind_display() if name == "kind"
+                         else now.isoformat() if hasattr(now, "isoformat") else now)
+                self.add_error(name, f"Saved meanwhile as: “{shown or '(empty)'}”. Saving again "
+                               "replaces it with what is typed here.")
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = current.version
 
 
 class OutletFilter(admin.AllValuesFieldListFilter):
@@ -105,7 +134,8 @@ class SourceAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400,
         js = ("sources/lookup.js",)
 
     fieldsets = (
-        (None, {"fields": ("key", "title", "url", "outlet", "author", "published_on", "kind")}),
+        (None, {"fields": ("key", "title", "url", "outlet", "author", "published_on", "kind",
+                           "version")}),
         ("Without a link", {"fields": ("description",)}),
         ("Internal", {"fields": ("notes",)}),
         ("Record", {"fields": ("added_by_name", "created_at", "updated_at", "health",

@@ -1,5 +1,7 @@
 """The shared source library: what stories cite, and what we preserved of it."""
 
+import hashlib
+import json
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -33,6 +35,11 @@ def normalise_url(url: str) -> str:
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         netloc = f"{host}:{port}"
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+# What people edit of a source (the admin form, the API, imports); the rest is the record's own.
+EDITABLE = ("key", "url", "title", "outlet", "author", "published_on", "kind", "description",
+            "notes")
 
 
 class Kind(models.TextChoices):
@@ -122,6 +129,14 @@ class Source(models.Model):
 
     def get_absolute_url(self):
         return reverse("source-detail", args=[self.key])
+
+    @property
+    def version(self) -> str:
+        """SHA-256 of what people edit (EDITABLE): an edit that started from another version
+        is refused as stale. Link checks change health, not the version, so a check landing
+        while someone edits never refuses their save."""
+        values = [str(getattr(self, name) or "") for name in EDITABLE]
+        return hashlib.sha256(json.dumps(values).encode()).hexdigest()
 
     def clean(self):
         super().clean()

@@ -21,18 +21,17 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from audit import queueing
-from audit.errors import ActionDenied, InvalidInput
+from audit.errors import ActionDenied, InvalidInput, Stale
+from audit.models import Event
 from audit.roles import is_editor, is_writer
 from audit.services import audit_record, audited
 from audit.text import without_open_direction_controls
 
 from . import archive, citing, evidence, extraction, fetch, selectors, tasks, warc
-from .models import Health, LinkCheck, Snapshot, Source
+from .models import EDITABLE, Health, LinkCheck, Snapshot, Source
 
 log = logging.getLogger(__name__)
 
-EDITABLE = ("key", "url", "title", "outlet", "author", "published_on", "kind", "description",
-            "notes")
 
 
 # One-line fields shown inside other text (a message, a story's source list, the picker).
@@ -97,12 +96,45 @@ def _ensure_can_describe(user, source: Source) -> None:
             actor=user)
 
 
+class StaleSource(Stale):
+    """The source was saved by someone else since the editor read it (HTTP 412); names who and
+    when, from the audit trail (the record keeps no editor of its own)."""
+
+    action = "source_update"
+
+    def __init__(self, source: Source, *, lost_version: bool = False):
+        self.source = source
+        if lost_version:
+            message = ("This edit did not say which version of the source it started from, so "
+                       "it could overwrite someone else's changes. Nothing was saved; check the "
+                       "source as it is now and save again.")
+        else:
+            last = (Event.objects.filter(action__in=("source_create", "source_update"),
+                                         details__key=source.key)
+                    .order_by("-id").only("actor_name", "at").first())
+            who, when = "Someone", ""
+            if last is not None:
+                who = last.actor_name or who
+                when = f" at {timezone.localtime(last.at).strftime('%d %b %Y %H:%M')}"
+            message = (f'{who} saved this source ("{source.key}"){when}, after you opened it. '
+                       "Nothing was saved: compare your changes with theirs, then save again.")
+        super().__init__(message, version=source.version)
+
+
 @audited("source_update")
-def source_update(*, source_id: int, user, **fields) -> Source:
-    """Edit a library source; a changed URL gets a fresh snapshot queued."""
+def source_update(*, source_id: int, user, base_version: str | None = None,
+                  **fields) -> Source:
+    """Edit a library source; refuse it if someone saved since `base_version`; a changed URL
+    gets a fresh snapshot queued.
+
+    `base_version` is the `Source.version` the editor started from; "" (a form that lost it)
+    is refused like a stale one, None skips the check (imports, `If-Match: *`).
+    """
     if not is_writer(user):
         raise ActionDenied("source_update", "Only newsroom staff can edit sources.", actor=user)
     source = Source.objects.select_for_update(no_key=True).get(pk=source_id)
+    if base_version is not None and base_version != source.version:
+        raise StaleSource(source, lost_version=not base_version)
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput({name: ["This field cannot be set."] for name in unknown})

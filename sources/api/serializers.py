@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from audit.preconditions import entity_tag
 from sources.keys import KEY_MAX_LENGTH, KEY_PATTERN
 from sources.models import Kind, LinkCheck, Snapshot, Source
 
@@ -51,13 +52,17 @@ class SourceSerializer(serializers.ModelSerializer):
                                 "offline sources (see description).")
     added_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
                                             allow_null=True)
+    etag = serializers.SerializerMethodField(help_text="Send it back as If-Match to edit.")
 
     class Meta:
         model = Source
         fields = ["key", "url", "title", "outlet", "author", "published_on", "kind",
                   "description", "notes", "health", "health_checked_at", "added_by",
-                  "created_at", "updated_at"]
+                  "created_at", "updated_at", "etag"]
         read_only_fields = fields
+
+    def get_etag(self, source) -> str:
+        return entity_tag(source.version)
 
 
 class SourceDetailSerializer(SourceSerializer):

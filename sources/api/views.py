@@ -5,6 +5,7 @@ import django_filters
 from django.db.models import Prefetch, Q
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiResponse,
     extend_schema,
     extend_schema_view,
     inline_serializer,
@@ -14,7 +15,18 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
-from audit.api import STANDARD_ERRORS, NewsroomViewSet, error_responses
+from audit.api import (
+    STANDARD_ERRORS,
+    ErrorSerializer,
+    NewsroomViewSet,
+    StaleVersionSerializer,
+    error_responses,
+    etag_header,
+    if_match_header,
+    if_match_required,
+    stale_response,
+)
+from audit.preconditions import entity_tag, if_match
 from sources import proposals, services
 from sources.keys import KEY
 from sources.models import Health, Kind, Snapshot, Source
@@ -82,6 +94,14 @@ LOOKUP_RESPONSE = inline_serializer("SourceProposal", {
 })
 
 
+STALE_412 = OpenApiResponse(
+    response=StaleVersionSerializer,
+    description="Someone saved the source since you read it: nothing was saved. The body says "
+    "who and when, and carries the current `etag` and `refused` (the fields that were not "
+    "saved).")
+ETAG = etag_header("source", (200, 201, 412))
+
+
 @extend_schema_view(
     list=extend_schema(summary="List and search the source library",
                        responses={200: SourceSerializer(many=True),
@@ -90,12 +110,18 @@ LOOKUP_RESPONSE = inline_serializer("SourceProposal", {
                          responses={201: SourceDetailSerializer,
                                     **error_responses(*STANDARD_ERRORS)},
                          examples=[SOURCE_EXAMPLE]),
-    retrieve=extend_schema(summary="A source with its health and snapshots (newest first)",
+    retrieve=extend_schema(summary="A source with its health, snapshots (newest first) and etag",
+                           parameters=[ETAG],
                            responses={200: SourceDetailSerializer,
                                       **error_responses(*STANDARD_ERRORS)}),
-    partial_update=extend_schema(summary="Edit a source", request=SourceWriteSerializer(
-        partial=True), responses={200: SourceDetailSerializer,
-                                  **error_responses(*STANDARD_ERRORS)}),
+    partial_update=extend_schema(
+        summary="Edit a source (If-Match required)", parameters=[if_match_header("source"), ETAG],
+        request=SourceWriteSerializer(partial=True),
+        responses={200: SourceDetailSerializer, **error_responses(*STANDARD_ERRORS),
+                   412: STALE_412, 428: ErrorSerializer},
+        description="Send the etag you read as If-Match: 412 when someone saved the source "
+        "since (nothing is saved; the body has the current etag and your refused fields), 428 "
+        "when If-Match is missing. A link check changes `health`, never the etag."),
 )
 class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomViewSet):
     """Writers, reviewers and editors share one library; every write goes through the service."""
@@ -118,8 +144,13 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
 
     def _detail(self, source, code=status.HTTP_200_OK):
         source = self.get_queryset().get(pk=source.pk)
-        return Response(SourceDetailSerializer(source, context=self.get_serializer_context()).data,
-                        status=code)
+        response = Response(SourceDetailSerializer(
+            source, context=self.get_serializer_context()).data, status=code)
+        response["ETag"] = entity_tag(source.version)
+        return response
+
+    def retrieve(self, request, key=None):
+        return self._detail(self.get_object())
 
     def create(self, request):
         data = SourceWriteSerializer(data=request.data)
@@ -129,10 +160,17 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
 
     def partial_update(self, request, key=None):
         source = self.get_object()
+        read = if_match(request)
+        if read is None:
+            return if_match_required("source")
         data = SourceWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        source = services.source_update(source_id=source.pk, user=request.user,
-                                        **data.validated_data)
+        try:
+            source = services.source_update(
+                source_id=source.pk, user=request.user,
+                base_version=None if read == "*" else read, **data.validated_data)
+        except services.StaleSource as exc:
+            return stale_response(exc, refused=request.data)
         return self._detail(source)
 
     def get_throttles(self):

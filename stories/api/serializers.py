@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from audit.api import LARGEST_ID, LongTextField
 from audit.models import Event
+from audit.preconditions import entity_tag
 from audit.services import display_name
 from sources.api.serializers import archive_url
 from sources.keys import KEY_MAX_LENGTH, KEY_PATTERN
@@ -16,7 +17,7 @@ from stories.services.limits import MAX_COMMENT, MAX_PUBLIC_NOTE, MAX_REVIEW_COM
 
 def etag_of(revision: Revision | None) -> str:
     """The ETag of a story: its latest revision's content hash, quoted as HTTP wants."""
-    return f'"{revision.content_hash}"' if revision is not None else '""'
+    return entity_tag(revision.content_hash if revision is not None else "")
 
 
 class PersonSerializer(serializers.Serializer):

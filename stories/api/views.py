@@ -26,8 +26,18 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from audit.api import STANDARD_ERRORS, ErrorSerializer, NewsroomViewSet, error_responses
+from audit.api import (
+    STANDARD_ERRORS,
+    ErrorSerializer,
+    NewsroomViewSet,
+    error_responses,
+    etag_header,
+    if_match_header,
+    if_match_required,
+    stale_response,
+)
 from audit.models import Event
+from audit.preconditions import if_match, unquoted
 from sources import selectors as source_selectors
 from sources.csl import story_sources_csl
 from sources.selectors import evidence_warnings
@@ -40,15 +50,11 @@ from stories.source_views import story_evidence
 from stories.views import live_story
 
 from . import serializers as s
-from .errors import StaleSerializer, stale_body
+from .errors import StaleSerializer
 
 STORY_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH,
                             description="The story's id.")
-IF_MATCH = OpenApiParameter(
-    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
-    description="The story's etag (from GET or the ETag header). A stale value answers 412; "
-    'a missing one 428. "*" overwrites whatever is there.',
-)
+IF_MATCH = if_match_header("story")
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
     description="An ETag from an earlier answer; unchanged content answers 304.",
@@ -59,18 +65,8 @@ STALE_412 = OpenApiResponse(
     "carries the current `etag` and `revision`, and after an edit `refused` (the text that "
     "was not saved).",
 )
-ETAG = OpenApiParameter(
-    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 201, 412],
-    description="The latest revision's content hash, quoted: send it back as If-Match.",
-)
+ETAG = etag_header("story", (200, 201, 412))
 ACTION_ERRORS = error_responses(*STANDARD_ERRORS, 409)
-
-
-def _parse_etag(value: str) -> str:
-    value = value.strip()
-    if value.startswith("W/"):
-        value = value[2:]
-    return value.strip('"')
 
 
 class StoryFilter(django_filters.FilterSet):
@@ -106,19 +102,17 @@ REVIEW_EXAMPLE = OpenApiExample(
            "comment": "Checked against the annual report.",
            "checks": [{"claim": 4711, "verdict": "supported", "note": "p. 4"}]},
 )
-READ_REVISION = OpenApiParameter(
-    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-    description="The content hash of the revision you read, quoted; an alternative to the "
-    "body's `revision` field (the field wins when both are sent).",
-)
+READ_REVISION = if_match_header(
+    "story", required=False, description="The content hash of the revision you read, quoted; "
+    "an alternative to the body's `revision` field (the field wins when both are sent).")
 
 
 def _named_revision(request, fields) -> str:
     """The revision hash the caller says they read: the body's `revision`, else If-Match."""
     if fields.get("revision"):
         return fields["revision"]
-    if_match = request.headers.get("If-Match", "").strip()
-    return _parse_etag(if_match.split(",")[0]) if if_match and if_match != "*" else ""
+    named = if_match(request)
+    return named if named not in (None, "*") else ""
 
 
 # What a story list shows of a story (StorySerializer).
@@ -204,27 +198,20 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
 
     def partial_update(self, request, pk=None):
         story = self.get_object()
-        if_match = request.headers.get("If-Match", "").strip()
-        if not if_match:
-            return Response(
-                {"detail": "Send the story's etag in an If-Match header (GET the story to read "
-                 "it) so a newer revision is never overwritten."},
-                status=status.HTTP_428_PRECONDITION_REQUIRED,
-            )
+        read = if_match(request)
+        if read is None:
+            return if_match_required("story")
         data = s.StoryUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         if "sources" in fields:
             fields["source_keys"] = fields.pop("sources")
-        base = None if if_match == "*" else _parse_etag(if_match.split(",")[0])
+        base = None if read == "*" else read
         try:
             services.story_update(story_id=story.pk, user=request.user, base_revision=base,
                                   **fields)
         except StaleRevision as exc:
-            body = {**stale_body(exc), "refused": request.data}
-            response = Response(body, status=status.HTTP_412_PRECONDITION_FAILED)
-            response["ETag"] = s.etag_of(exc.current)
-            return response
+            return stale_response(exc, refused=request.data)
         return self._detail(story.pk)
 
     # --- workflow actions ---------------------------------------------------------------
@@ -477,7 +464,7 @@ def _content_etag(data) -> str:
 
 
 def _not_modified(request, etag: str) -> bool:
-    seen = [_parse_etag(v) for v in request.headers.get("If-None-Match", "").split(",")]
+    seen = [unquoted(v) for v in request.headers.get("If-None-Match", "").split(",")]
     return "*" in seen or etag.strip('"') in seen
 
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.text import slugify
 
-from audit.errors import ActionDenied, Conflict, InvalidInput
+from audit.errors import ActionDenied, Conflict, InvalidInput, Stale
 from audit.services import audit_record, audited, display_name
 from audit.text import without_open_direction_controls
 from sources.keys import KEY
@@ -29,14 +29,12 @@ from ..permissions import is_author, is_editor, is_writer
 from ..review import Action, next_state
 
 
-class StaleRevision(Conflict):
+class StaleRevision(Stale):
     """The story changed since the user read it (HTTP 412); names who changed it and when.
 
     `current` is the revision the action would now apply to (the latest revision, or for
     publishing the approved one); the refusal is audited as `<action>.denied`.
     """
-
-    refused = "stale"
 
     def __init__(self, current: Revision, *, action: str = "edit", message: str = ""):
         self.current, self.action = current, action
@@ -45,7 +43,11 @@ class StaleRevision(Conflict):
         super().__init__(message or (
             f"{who} saved a newer version of this story at {when} (revision "
             f"{current.number}). Your text has not been saved; copy it, reload, and merge."
-        ), story_id=current.story_id)
+        ), version=current.content_hash, story_id=current.story_id)
+
+    def body(self) -> dict:
+        return {**super().body(), "revision": self.current.content_hash,
+                "revision_number": self.current.number}
 
 
 class RevisionAltered(Conflict):

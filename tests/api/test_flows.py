@@ -197,7 +197,7 @@ def test_source_patch_and_detail_with_snapshots(writer):
                             sha256="ab" * 32, size=10)
     client = client_for(writer)
     response = client.patch("/api/v1/sources/port-annual/", {"outlet": "Port Authority"},
-                            format="json")
+                            format="json", HTTP_IF_MATCH=f'"{source.version}"')
     assert response.status_code == 200
     assert response.json()["outlet"] == "Port Authority"
     snapshot = response.json()["snapshots"][0]

@@ -269,3 +269,15 @@ def test_an_id_past_the_largest_in_any_path_is_a_404(schema, published):
     assert ("PATCH /api/v1/stories/{id}/", "id") in checked
     assert ("POST /api/v1/reports/{id}/dismiss/", "id") in checked
     assert ("POST /api/v1/stories/{id}/comments/{thread_id}/resolve/", "thread_id") in checked
+
+
+def test_source_edit_documents_its_preconditions_like_the_story_edit(schema):
+    operation = schema["paths"]["/api/v1/sources/{key}/"]
+    patch = operation["patch"]
+    assert parameter(patch, "If-Match", "header")["required"] is True
+    assert {"412", "428"} <= set(patch["responses"])
+    stale = patch["responses"]["412"]
+    assert "ETag" in stale["headers"]
+    assert {"detail", "etag", "refused"} <= set(body_schema(schema, stale)["properties"])
+    assert "ETag" in patch["responses"]["200"]["headers"]
+    assert "ETag" in operation["get"]["responses"]["200"]["headers"]

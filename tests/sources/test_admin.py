@@ -1,7 +1,11 @@
+import re
+
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from audit.models import Event
+from sources import services
 from sources.models import Source
 from tests.factories import SourceFactory, make_story
 
@@ -56,7 +60,8 @@ def test_edit_goes_through_the_library_service(client, writer):
 
     response = client.post(reverse("admin:sources_source_change", args=[source.pk]),
                            source_data(title="Harbour board minutes, corrected",
-                                       url="https://harbour.example.org/a"))
+                                       url="https://harbour.example.org/a",
+                                       version=source.version))
 
     assert response.status_code == 302
     source.refresh_from_db()
@@ -258,3 +263,71 @@ def test_view_on_site_is_offered_only_for_a_source_with_a_public_page(client, wr
     assert client.get(uncited.get_absolute_url()).status_code == 404
     assert "View on site" not in client.get(
         reverse("admin:sources_source_change", args=[uncited.pk])).text
+
+
+def change_url(source):
+    return reverse("admin:sources_source_change", args=[source.pk])
+
+
+def opened_version(client, source) -> str:
+    """The hidden version the change form carries, as a browser would post it back."""
+    page = client.get(change_url(source)).content.decode()
+    return re.search(r'name="version" value="([^"]*)"', page).group(1)
+
+
+def test_two_editors_the_later_stale_save_is_refused_keeping_what_was_typed(
+        client, writer, editor):
+    source = SourceFactory(key="harbour-board", url="https://harbour.example.org/a",
+                           title="Harbour board minutes")
+    login(client, writer)
+    theirs = Client()
+    login(theirs, editor)
+    mine_version = opened_version(client, source)
+    their_version = opened_version(theirs, source)
+    assert theirs.post(change_url(source), source_data(
+        title="Harbour board minutes (corrected)", url="https://harbour.example.org/a",
+        version=their_version)).status_code == 302
+
+    response = client.post(change_url(source), source_data(
+        title="Minutes of the harbour board", notes="My long note about the minutes.",
+        url="https://harbour.example.org/a", version=mine_version))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Desk Editor saved this source" in page
+    assert "Harbour board minutes (corrected)" in page  # what they saved, to merge by hand
+    assert 'value="Minutes of the harbour board"' in page
+    assert "My long note about the minutes." in page
+    source.refresh_from_db()
+    assert source.title == "Harbour board minutes (corrected)"
+    assert source.notes == ""
+    assert Event.objects.filter(action="source_update.denied").count() == 1
+
+
+def test_saving_again_after_a_stale_refusal_applies_what_was_typed(client, writer, editor):
+    source = SourceFactory(key="harbour-board", url="https://harbour.example.org/a")
+    login(client, writer)
+    stale = opened_version(client, source)
+    services.source_update(source_id=source.pk, user=editor, outlet="Harbour Board (official)")
+    refused = client.post(change_url(source), source_data(
+        title="Mine", url="https://harbour.example.org/a", version=stale))
+    current = re.search(r'name="version" value="([^"]*)"', refused.content.decode()).group(1)
+    assert current != stale
+
+    response = client.post(change_url(source), source_data(
+        title="Mine", url="https://harbour.example.org/a", version=current))
+
+    assert response.status_code == 302
+    source.refresh_from_db()
+    assert source.title == "Mine"
+
+
+def test_a_change_form_posted_without_its_version_is_refused(client, writer):
+    source = SourceFactory(key="harbour-board", url="https://harbour.example.org/a")
+    login(client, writer)
+    data = source_data(title="Mine", url="https://harbour.example.org/a")
+    response = client.post(change_url(source), data)
+    assert response.status_code == 400
+    assert "did not say which version" in response.content.decode()
+    source.refresh_from_db()
+    assert source.title != "Mine"

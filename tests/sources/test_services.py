@@ -286,3 +286,19 @@ def test_source_title_outlet_and_author_keep_no_direction_control_left_open(writ
                                                             "Ann \u202bعربي\u202c")
     source = services.source_update(source_id=source.pk, user=writer, title="B \u202etitle")
     assert Source.objects.get(pk=source.pk).title == "B title"
+
+
+def test_source_update_refuses_an_edit_that_lost_the_version_it_started_from(db, writer):
+    source = SourceFactory(key="port-annual", outlet="Port")
+    with pytest.raises(services.StaleSource, match="did not say which version"):
+        services.source_update(source_id=source.pk, user=writer, base_version="",
+                               outlet="Elsewhere")
+    assert Source.objects.get(pk=source.pk).outlet == "Port"
+    assert Event.objects.filter(action="source_update.denied").count() == 1
+
+
+def test_source_update_with_the_version_read_saves(db, writer):
+    source = SourceFactory(key="port-annual")
+    services.source_update(source_id=source.pk, user=writer, base_version=source.version,
+                           outlet="Port")
+    assert Source.objects.get(pk=source.pk).outlet == "Port"

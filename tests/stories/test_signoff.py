@@ -308,7 +308,8 @@ def test_who_may_change_what_a_cited_source_says(writer, other_writer, reviewer,
     user = {"author": writer, "other_writer": other_writer, "reviewer": reviewer,
             "editor": editor}[role]
     response = client_for(user).patch(f"/api/v1/sources/{source.key}/",
-                                      {"url": "https://evil.example/phish"}, format="json")
+                                      {"url": "https://evil.example/phish"}, format="json",
+                                      HTTP_IF_MATCH=f'"{source.version}"')
     assert response.status_code == (200 if allowed else 403)
     source.refresh_from_db()
     assert (source.url == "https://evil.example/phish") is allowed
@@ -322,7 +323,8 @@ def test_anyone_on_staff_may_edit_a_cited_sources_internal_notes(writer, other_w
     make_story(writer, body=BODY, sources=[source])
     response = client_for(other_writer).patch(f"/api/v1/sources/{source.key}/",
                                               {"notes": "Paywalled; PDF in the drive."},
-                                              format="json")
+                                              format="json",
+                                              HTTP_IF_MATCH=f'"{source.version}"')
     assert response.status_code == 200
 
 

@@ -1,0 +1,101 @@
+"""Editing a library source over the API: an ETag to read, If-Match to send, 412 when stale."""
+
+from audit.models import Event
+from sources.models import Health, Source
+from tests.api.conftest import client_for
+from tests.factories import SourceFactory
+
+URL = "/api/v1/sources/port-annual/"
+
+
+def test_source_detail_sends_its_etag_in_the_header_and_the_body(writer):
+    SourceFactory(key="port-annual")
+    response = client_for(writer).get(URL)
+    assert response.status_code == 200
+    assert response["ETag"] == response.json()["etag"]
+    assert response["ETag"].startswith('"')
+
+
+def test_source_patch_with_the_current_etag_saves_and_answers_the_new_etag(writer):
+    SourceFactory(key="port-annual")
+    client = client_for(writer)
+    etag = client.get(URL)["ETag"]
+    response = client.patch(URL, {"outlet": "Port Authority"}, format="json",
+                            HTTP_IF_MATCH=etag)
+    assert response.status_code == 200
+    assert response.json()["outlet"] == "Port Authority"
+    assert response["ETag"] == response.json()["etag"] != etag
+
+
+def test_two_editors_of_one_source_the_later_stale_save_is_refused_with_412(writer, editor):
+    SourceFactory(key="port-annual", title="Annual report")
+    mine, theirs = client_for(writer), client_for(editor)
+    read_by_both = mine.get(URL)["ETag"]
+    assert theirs.get(URL)["ETag"] == read_by_both
+    assert theirs.patch(URL, {"title": "Annual report 2024 (corrected)"}, format="json",
+                        HTTP_IF_MATCH=read_by_both).status_code == 200
+
+    response = mine.patch(URL, {"title": "Annual report, my wording"}, format="json",
+                          HTTP_IF_MATCH=read_by_both)
+
+    assert response.status_code == 412
+    body = response.json()
+    assert "Desk Editor saved this source" in body["detail"]
+    assert "Nothing was saved" in body["detail"]
+    assert body["etag"] == response["ETag"] != read_by_both
+    assert body["refused"] == {"title": "Annual report, my wording"}
+    assert mine.get(URL).json()["title"] == "Annual report 2024 (corrected)"
+    refusals = Event.objects.filter(action="source_update.denied")
+    assert refusals.count() == 1
+    assert refusals.get().details["refused"] == "stale"
+
+
+def test_source_patch_after_a_412_with_the_etag_it_named_saves(writer, editor):
+    SourceFactory(key="port-annual")
+    stale = client_for(writer).get(URL)["ETag"]
+    client_for(editor).patch(URL, {"outlet": "Port"}, format="json", HTTP_IF_MATCH=stale)
+    refused = client_for(writer).patch(URL, {"author": "A. Writer"}, format="json",
+                                       HTTP_IF_MATCH=stale)
+    response = client_for(writer).patch(URL, {"author": "A. Writer"}, format="json",
+                                        HTTP_IF_MATCH=refused["ETag"])
+    assert response.status_code == 200
+    assert response.json()["outlet"] == "Port"
+    assert response.json()["author"] == "A. Writer"
+
+
+def test_source_patch_without_if_match_answers_428_and_saves_nothing(writer):
+    SourceFactory(key="port-annual", outlet="Port")
+    response = client_for(writer).patch(URL, {"outlet": "Elsewhere"}, format="json")
+    assert response.status_code == 428
+    assert "If-Match" in response.json()["detail"]
+    assert Source.objects.get(key="port-annual").outlet == "Port"
+
+
+def test_source_patch_with_if_match_star_overwrites_deliberately(writer):
+    SourceFactory(key="port-annual")
+    response = client_for(writer).patch(URL, {"outlet": "Port"}, format="json",
+                                        HTTP_IF_MATCH="*")
+    assert response.status_code == 200
+
+
+def test_a_link_check_does_not_make_an_editors_etag_stale(writer):
+    source = SourceFactory(key="port-annual")
+    client = client_for(writer)
+    etag = client.get(URL)["ETag"]
+    Source.objects.filter(pk=source.pk).update(health=Health.BROKEN)
+    source.refresh_from_db()
+    source.health = Health.OK
+    source.save(update_fields=["health", "health_checked_at", "updated_at"])
+    response = client.patch(URL, {"outlet": "Port"}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 200
+
+
+def test_a_weak_or_listed_if_match_is_read_like_the_story_endpoint(writer):
+    SourceFactory(key="port-annual")
+    client = client_for(writer)
+    etag = client.get(URL)["ETag"]
+    response = client.patch(URL, {"outlet": "Port"}, format="json",
+                            HTTP_IF_MATCH=f"W/{etag}, \"other\"")
+    assert response.status_code == 200
+
+
