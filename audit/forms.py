@@ -43,6 +43,11 @@ class DateTimeTextField(forms.DateTimeField):
         self.error_messages["invalid"] = "Enter a date and time as YYYY-MM-DD HH:MM."
 
 
+# What every date input of the newsroom says of a date it cannot read: the admin's forms, the
+# API's source dates and the editor's add-source dialog (which shows the API's answer).
+DATE_INVALID = "Enter a date as YYYY-MM-DD."
+
+
 class DateText(forms.DateInput):
     """A date typed as YYYY-MM-DD; a day has no time zone, so none is named."""
 
@@ -58,7 +63,7 @@ class DateTextField(forms.DateField):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.error_messages["invalid"] = "Enter a date as YYYY-MM-DD."
+        self.error_messages["invalid"] = DATE_INVALID
 
 
 # ModelAdmin.formfield_overrides for an admin whose model has dates or date-times.

@@ -12,10 +12,14 @@ export class AddSourceDialog {
   constructor({ sourcesUrl, keys, limits }) {
     this.sourcesUrl = sourcesUrl;
     this.lookupUrl = `${sourcesUrl}lookup/`;
-    const field = (name, label, input) => {
+    // `help`: a hint under the input, read with it (aria-describedby), errors or not.
+    const field = (name, label, input, help = "") => {
       input.id = `nr-add-${name}`;
       input.name = name;
+      const hint = help ? el("p", { class: "help", id: `${input.id}-help` }, help) : null;
+      if (hint) input.setAttribute("aria-describedby", hint.id);
       return el("div", { class: "nr-field" }, el("label", { for: input.id }, label), input,
+                ...(hint ? [hint] : []),
                 el("p", { class: "nr-field-error", id: `nr-add-${name}-error`, role: "alert" }));
     };
     this.inputs = {
@@ -25,7 +29,11 @@ export class AddSourceDialog {
       title: el("input", { type: "text", maxlength: limits.title }),
       outlet: el("input", { type: "text", maxlength: limits.outlet }),
       author: el("input", { type: "text", maxlength: limits.author }),
-      published_on: el("input", { type: "date" }),
+      // Typed as YYYY-MM-DD like every admin date (audit.forms.DateText), not the browser's
+      // date picker, whose format follows the browser's locale; the server reads it and
+      // answers the admin's message when it cannot.
+      published_on: el("input", { type: "text", placeholder: "YYYY-MM-DD", size: 10,
+                                  autocomplete: "off" }),
       kind: el("select", {}, KINDS.map(([value, label]) => el("option", { value }, label))),
       description: el("textarea", { rows: 2, maxlength: limits.description }),
     };
@@ -42,7 +50,8 @@ export class AddSourceDialog {
       field("title", "Title", this.inputs.title),
       field("outlet", "Outlet or site", this.inputs.outlet),
       field("author", "Author", this.inputs.author),
-      field("published_on", "Published on", this.inputs.published_on),
+      field("published_on", "Published on", this.inputs.published_on,
+            "As YYYY-MM-DD, e.g. 2026-05-02."),
       field("kind", "Kind", this.inputs.kind),
       field("description", "Description (needed when there is no link: what it is, where it is kept)",
             this.inputs.description),
@@ -84,16 +93,16 @@ export class AddSourceDialog {
 
   showErrors(errors) {
     for (const name of Object.keys(this.inputs)) {
+      const input = this.inputs[name];
       const box = this.dialog.querySelector(`#nr-add-${name}-error`);
+      const hint = this.dialog.querySelector(`#nr-add-${name}-help`);
       const messages = errors[name] || [];
       box.textContent = messages.join(" ");
-      if (messages.length) {
-        this.inputs[name].setAttribute("aria-invalid", "true");
-        this.inputs[name].setAttribute("aria-describedby", box.id);
-      } else {
-        this.inputs[name].removeAttribute("aria-invalid");
-        this.inputs[name].removeAttribute("aria-describedby");
-      }
+      const described = [...(messages.length ? [box.id] : []), ...(hint ? [hint.id] : [])];
+      if (messages.length) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+      if (described.length) input.setAttribute("aria-describedby", described.join(" "));
+      else input.removeAttribute("aria-describedby");
     }
   }
 

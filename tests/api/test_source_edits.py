@@ -99,3 +99,10 @@ def test_a_weak_or_listed_if_match_is_read_like_the_story_endpoint(writer):
     assert response.status_code == 200
 
 
+
+def test_a_source_date_not_typed_as_yyyy_mm_dd_is_refused_with_the_admins_message(writer):
+    response = client_for(writer).post("/api/v1/sources/", {
+        "key": "port-annual", "url": "https://port.example.org/a", "title": "Annual report",
+        "published_on": "07/12/2026"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["published_on"] == ["Enter a date as YYYY-MM-DD."]

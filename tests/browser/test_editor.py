@@ -266,6 +266,39 @@ def test_the_add_source_dialog_keeps_as_much_as_the_library_does(live_server, pa
     assert not errors(page)
 
 
+@pytest.mark.parametrize("typed", ["7 Dec 2026", "2026-02-30", "12/07/2026",
+                                   "2026-12-07<script>alert(1)</script>"])
+def test_the_add_source_dialog_takes_a_date_typed_as_yyyy_mm_dd_like_every_admin_date(
+        live_server, page_factory, writer, story, typed):
+    page = open_form(page_factory, live_server, writer, story)
+    page.click("text=Add a source to the library")
+    date = page.locator("#nr-add-published_on")
+    date.wait_for()
+    assert date.get_attribute("type") == "text"
+    assert date.get_attribute("placeholder") == "YYYY-MM-DD"
+    assert "YYYY-MM-DD" in page.locator("#nr-add-published_on-help").inner_text()
+    page.fill("#nr-add-key", "dredging-plan")
+    page.fill("#nr-add-title", "Harbour dredging plan")
+    page.fill("#nr-add-url", "https://port.example.org/dredging")
+    date.fill(typed)
+    page.click("dialog.nr-dialog button[type=submit]")
+    error = page.locator("#nr-add-published_on-error")
+    page.wait_for_function("() => document.querySelector('#nr-add-published_on-error')"
+                           ".textContent.length > 0")
+    assert error.inner_text() == "Enter a date as YYYY-MM-DD."
+    assert date.get_attribute("aria-invalid") == "true"
+    assert "nr-add-published_on-help" in date.get_attribute("aria-describedby")
+    assert date.input_value() == typed
+    assert page.locator("#nr-add-title").input_value() == "Harbour dredging plan"
+    assert not Source.objects.filter(key="dredging-plan").exists()
+
+    date.fill("2026-12-07")
+    page.click("dialog.nr-dialog button[type=submit]")
+    page.locator("dialog.nr-dialog").wait_for(state="hidden")
+    assert str(Source.objects.get(key="dredging-plan").published_on) == "2026-12-07"
+    assert not errors(page)
+
+
 @pytest.fixture
 def press_site(settings):
     from tests.sources.fixture_server import Page, fixture_server
