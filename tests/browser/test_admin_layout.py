@@ -1,0 +1,70 @@
+"""Admin screens fit their window: the object tools (History, View on site, Preview, ...) sit
+clear of the page's title at a desktop and at a phone width."""
+
+import pytest
+from django.urls import reverse
+
+from tests.browser.newsroom import canal_newsroom
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+LONG_TITLE = ("Millbrook lock reopens early after fourteen weeks of works on the gates, "
+              "the trust says")
+
+# Each title element and each object tool's box: {top, right, bottom, left}.
+BOXES = """() => {
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return {top: r.top, right: r.right, bottom: r.bottom, left: r.left,
+            text: el.textContent.trim().slice(0, 40)}; };
+  return {
+    titles: [...document.querySelectorAll('#content > h1, #content > h2')].map(box),
+    tools: [...document.querySelectorAll('.object-tools li')].map(box),
+  };
+}"""
+
+
+def overlapping(a, b) -> bool:
+    return (a["left"] < b["right"] and b["left"] < a["right"]
+            and a["top"] < b["bottom"] and b["top"] < a["bottom"])
+
+
+@pytest.fixture
+def newsroom(writer, reviewer, editor):
+    stories = canal_newsroom(writer, reviewer, editor)
+    published = stories["published"]
+    published.title = LONG_TITLE
+    published.save(update_fields=["title"])
+    return stories
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("role", ["writer", "editor"])
+def test_the_story_forms_object_tools_do_not_overlap_the_title(
+        live_server, page_factory, newsroom, writer, editor, width, role):
+    story = newsroom["published"]
+    user = {"writer": writer, "editor": editor}[role]
+    page = page_factory(width=width, user=user, live_server=live_server)
+    page.goto(live_server.url + reverse("admin:stories_story_change", args=[story.pk]))
+    boxes = page.evaluate(BOXES)
+    assert boxes["titles"] and boxes["tools"], boxes
+    clashes = [(title["text"], tool["text"]) for title in boxes["titles"]
+               for tool in boxes["tools"] if overlapping(title, tool)]
+    assert clashes == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_source_forms_object_tools_do_not_overlap_its_title(
+        live_server, page_factory, newsroom, editor, width):
+    from sources.models import Source
+
+    source = Source.objects.get(key="canal-trust")
+    page = page_factory(width=width, user=editor, live_server=live_server)
+    page.goto(live_server.url + reverse("admin:sources_source_change", args=[source.pk]))
+    boxes = page.evaluate(BOXES)
+    assert boxes["tools"], boxes
+    assert [(a["text"], b["text"]) for a in boxes["titles"] for b in boxes["tools"]
+            if overlapping(a, b)] == []
