@@ -79,6 +79,9 @@ class NumberedSource:
     health: str = Health.UNKNOWN
     library_updated_at: datetime | None = None
     outdated: tuple[str, ...] = ()
+    # The ordinals of the claims citing it, where the caller reads them (the public page's
+    # way back from the list to the text: stories.selectors.StoryPage.listed_sources).
+    claims: tuple[int, ...] = ()
 
     @property
     def key(self) -> str:

@@ -21,6 +21,7 @@ from sources.selectors import NumberedSource, numbered_sources
 
 from .models import Correction, Decision, Review, Revision, Story
 from .reader_text import reader_lines, reader_text
+from .report_links import claims_citing
 from .search import CONFIG as SEARCH_CONFIG
 from .transparency import LogRef, published_entry, story_log
 
@@ -134,6 +135,13 @@ class StoryPage:
         them costs no query. An entry is appended only by a publish, a correction or a
         retraction, and each saves the story, whose ``updated_at`` keys that fragment."""
         return story_log(self.story) if self.logged else []
+
+    @cached_property
+    def listed_sources(self) -> list[NumberedSource]:
+        """The numbered sources, each with the claims citing it (read from the rendered body,
+        so only when the fragment showing them is rendered: a warm page never reads it)."""
+        citing = claims_citing(self.revision.html)
+        return [replace(item, claims=citing.get(item.number, ())) for item in self.sources]
 
     @property
     def link_stamp(self) -> str:

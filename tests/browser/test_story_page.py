@@ -113,6 +113,42 @@ def test_clicking_citation_two_lands_on_source_two(live_server, page_factory, st
         " return r.top >= 0 && r.top < window.innerHeight; }", timeout=5000)
 
 
+def in_view(page, element_id):
+    page.wait_for_function(
+        "id => { const r = document.getElementById(id).getBoundingClientRect();"
+        " return r.top >= 0 && r.top < window.innerHeight; }", arg=element_id, timeout=5000)
+
+
+def test_from_a_source_back_to_the_claim_that_cited_it(live_server, page_factory, story):
+    page = page_factory()
+    # Jumps without the smooth scroll, whose end headless Chromium does not always reach.
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(live_server.url + story.get_absolute_url())
+    claim = page.locator("sup.cite", has=page.locator('a[href="#source-2"]')).last
+    claim.locator('a[href="#source-2"]').click()
+    page.wait_for_function("location.hash === '#source-2'")
+    in_view(page, "source-2")
+    # Source 2 is cited by claims 2 and 6: a way back to each, named for a screen reader.
+    item = page.locator("#source-2")
+    back = item.get_by_role("link", name="Back to claim 6")
+    assert item.get_by_role("link", name="Back to claim 2").count() == 1
+    # From the source the reader followed, the keyboard reaches the way back.
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('aria-label')") == (
+                "Back to claim 6"):
+            break
+    else:
+        pytest.fail("Tab from source 2 never reached its link back to claim 6")
+    outline = back.evaluate("a => getComputedStyle(a).outlineStyle")
+    assert outline not in ("none", "")
+    page.keyboard.press("Enter")
+    page.wait_for_function("location.hash === '#claim-6'")
+    in_view(page, "claim-6")
+    assert page.evaluate("document.querySelector(':target').id") == "claim-6"
+    assert "new cranes to win" in page.locator(":target").inner_text()
+
+
 def test_keyboard_focus_on_citation_shows_hover_card(live_server, page_factory, story):
     page = page_factory()
     page.goto(live_server.url + story.get_absolute_url())

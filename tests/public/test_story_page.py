@@ -224,3 +224,42 @@ def test_preview_link_expired_revoked_or_unknown_is_404(client, writer, editor, 
     else:
         token = "not-a-token"
     assert client.get(reverse("preview", args=[token])).status_code == 404
+
+
+def source_item(page: str, number: int) -> str:
+    return re.search(rf'<li id="source-{number}".*?</li>', page, re.S).group()
+
+
+def test_each_listed_source_links_back_to_the_claims_citing_it(client, writer, reviewer,
+                                                                editor):
+    a, b, unused = SourceFactory(), SourceFactory(), SourceFactory()
+    body = (f"Cranes arrived on Friday [@{a.key}]. They cost 40 million [@{a.key}; @{b.key}].\n\n"
+            f"The quay was rebuilt [@{b.key}, p. 2].")
+    story = publish_story(writer, reviewer, editor, body=body, sources=[a, b, unused])
+    page = html(client.get(story.get_absolute_url()))
+
+    assert 'aria-label="Back to claim 1">1</a>' in source_item(page, 1)
+    assert 'aria-label="Back to claim 2">2</a>' in source_item(page, 1)
+    assert "Back to claims" in source_item(page, 1)
+    assert re.findall(r'href="#claim-(\d+)"', source_item(page, 2)) == ["2", "3"]
+    assert "Back to claim" not in source_item(page, 3)  # listed, cited by no claim
+    for target in set(re.findall(r'href="#(claim-\d+)"', page)):
+        assert page.count(f'id="{target}"') == 1
+
+
+def test_a_source_cited_by_one_claim_links_back_to_it_in_words(client, writer, reviewer, editor):
+    only = SourceFactory()
+    story = publish_story(writer, reviewer, editor, body=f"Cranes arrived [@{only.key}].",
+                          sources=[only])
+    item = source_item(html(client.get(story.get_absolute_url())), 1)
+    assert '<a class="source-backref" href="#claim-1">Back to claim 1</a>' in item
+
+
+def test_a_retracted_story_still_links_back_to_its_claims(
+        client, writer, reviewer, editor):
+    only = SourceFactory()
+    story = publish_story(writer, reviewer, editor, body=f"Cranes arrived [@{only.key}].",
+                          sources=[only])
+    services.story_retract(story_id=story.pk, user=editor, reason="The figures were wrong.")
+    item = source_item(html(client.get(story.get_absolute_url())), 1)
+    assert 'href="#claim-1">Back to claim 1</a>' in item

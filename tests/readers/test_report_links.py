@@ -1,6 +1,6 @@
 import pytest
 
-from stories.report_links import with_report_links
+from stories.report_links import claims_citing, with_report_links
 
 C = '<a href="?claim={ordinal}">!</a>'
 
@@ -23,3 +23,23 @@ C = '<a href="?claim={ordinal}">!</a>'
 ])
 def test_with_report_links(html, expected):
     assert with_report_links(html, C) == expected
+
+
+def sup(*numbers):
+    return ('<sup class="cite">'
+            + ", ".join(f'<a href="#source-{n}" title="x">{n}</a>' for n in numbers) + "</sup>")
+
+
+@pytest.mark.parametrize("html, expected", [
+    (f'<span class="claim" id="claim-1">A</span>{sup(1)}'
+     f'<span class="claim" id="claim-2">B</span>{sup(1, 2)}', {1: (1, 2), 2: (2,)}),
+    # a link to a source inside the claim's own text is not its citation
+    (f'<span class="claim" id="claim-1">see <a href="#source-3">3</a></span>{sup(2)}', {2: (1,)}),
+    # an error mark (no sup) cites nothing; the same source twice in a claim counts once
+    (f'<span class="claim" id="claim-1">A</span><mark class="cite-error">[@x]</mark>'
+     f'<span class="claim" id="claim-2">B</span>{sup(4, 4)}', {4: (2,)}),
+    ("<p>No claims at all.</p>", {}),
+    (sup(1), {}),
+])
+def test_claims_citing(html, expected):
+    assert claims_citing(html) == expected
