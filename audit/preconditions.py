@@ -21,4 +21,9 @@ def if_match(request) -> str | None:
     value = request.headers.get("If-Match", "").strip()
     if not value:
         return None
-    return "*" if value == "*" else unquoted(value.split(",")[0])
+    if value == "*":
+        return "*"
+    first = unquoted(value.split(",")[0])
+    # "*" inside a list is no entity tag (RFC 9110): it names no version, so it overwrites
+    # nothing; "" is refused like a lost version.
+    return "" if first == "*" else first

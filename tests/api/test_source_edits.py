@@ -106,3 +106,11 @@ def test_a_source_date_not_typed_as_yyyy_mm_dd_is_refused_with_the_admins_messag
         "published_on": "07/12/2026"}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"]["published_on"] == ["Enter a date as YYYY-MM-DD."]
+
+
+def test_if_match_star_inside_a_list_overwrites_nothing(writer):
+    SourceFactory(key="port-annual", outlet="Port")
+    response = client_for(writer).patch(URL, {"outlet": "Elsewhere"}, format="json",
+                                        HTTP_IF_MATCH='*, "0000"')
+    assert response.status_code == 412
+    assert Source.objects.get(key="port-annual").outlet == "Port"
