@@ -42,6 +42,11 @@ class SourceAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            # Each field's value as opened, posted back beside it (initial-<name>): a stale
+            # save can then tell what this person changed from what someone else did.
+            for name in EDITABLE:
+                if name in self.fields:
+                    self.fields[name].show_hidden_initial = True
 
     def clean_url(self):
         url = self.cleaned_data.get("url", "")
@@ -82,19 +87,39 @@ class SourceAdminForm(forms.ModelForm):
 
 
     def _refused_as_stale(self, exc, typed: dict) -> None:
-        """Keep what was typed; say what the library holds now beside each field it differs
-        in, and carry the current version, so saving again is a choice made seeing theirs."""
-        self.add_error(None, str(exc))
+        """Refuse the save keeping what was typed, and bring the form up to the library's
+        version: a field only the other person changed takes their value (nothing typed is
+        lost), a field both changed keeps this person's with theirs shown beside it, and the
+        form carries the current version, so saving again keeps both people's changes."""
         current = exc.source
-        for name, value in typed.items():
-            now = getattr(current, name)
-            if (now or "") != (value or "") and name in self.fields:
-                shown = (current.get_kind_display() if name == "kind"
-                         else now.isoformat() if hasattr(now, "isoformat") else now)
+        data = self.data.copy()
+        mine = set(self.changed_data)  # against the values posted back as opened
+        taken = []
+        for name in typed:
+            field = self.fields[name]
+            initial_name = self.add_initial_prefix(name)
+            theirs = field.has_changed(getattr(current, name), data.get(initial_name, ""))
+            now = self._as_posted(name, getattr(current, name))
+            if theirs and name not in mine:
+                data[self.add_prefix(name)] = now
+                taken.append(str(field.label))
+            elif theirs and (typed[name] or "") != (getattr(current, name) or ""):
+                shown = current.get_kind_display() if name == "kind" else now
                 self.add_error(name, f"Saved meanwhile as: “{shown or '(empty)'}”. Saving again "
                                "replaces it with what is typed here.")
-        self.data = self.data.copy()
-        self.data[self.add_prefix("version")] = current.version
+            data[initial_name] = now
+        data[self.add_prefix("version")] = current.version
+        self.data = data
+        self.add_error(None, str(exc) + (
+            f" Their version is in the form where only they changed a field "
+            f"({', '.join(taken)})." if taken else ""))
+
+    @staticmethod
+    def _as_posted(name: str, value) -> str:
+        """A model value as the form's input holds it (a date as YYYY-MM-DD)."""
+        if value is None:
+            return ""
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 class OutletFilter(admin.AllValuesFieldListFilter):

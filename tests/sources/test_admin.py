@@ -1,4 +1,4 @@
-import re
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
@@ -269,57 +269,98 @@ def change_url(source):
     return reverse("admin:sources_source_change", args=[source.pk])
 
 
-def opened_version(client, source) -> str:
-    """The hidden version the change form carries, as a browser would post it back."""
-    page = client.get(change_url(source)).content.decode()
-    return re.search(r'name="version" value="([^"]*)"', page).group(1)
+class _FormFields(HTMLParser):
+    """The fields a browser would post from a page's change form, as it shows them."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields, self._textarea, self._select = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "checkbox"):
+            self.fields[name] = attrs.get("value") or ""
+        elif tag == "textarea" and name:
+            self._textarea, self.fields[name] = name, ""
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and ("selected" in attrs
+                                                   or self._select not in self.fields):
+            self.fields[self._select] = attrs.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+def shown_form(page) -> dict:
+    parser = _FormFields()
+    parser.feed(page)
+    fields = dict(parser.fields)
+    fields.pop("csrfmiddlewaretoken", None)
+    return {k: v.removeprefix("\n") for k, v in fields.items()}  # a textarea's first newline
+
+
+def opened_form(client, source) -> dict:
+    """The change form as a browser opens it: its fields, the hidden version included."""
+    return shown_form(client.get(change_url(source)).content.decode())
 
 
 def test_two_editors_the_later_stale_save_is_refused_keeping_what_was_typed(
         client, writer, editor):
     source = SourceFactory(key="harbour-board", url="https://harbour.example.org/a",
-                           title="Harbour board minutes")
+                           title="Harbour board minutes", outlet="Harbour Board")
     login(client, writer)
     theirs = Client()
     login(theirs, editor)
-    mine_version = opened_version(client, source)
-    their_version = opened_version(theirs, source)
-    assert theirs.post(change_url(source), source_data(
-        title="Harbour board minutes (corrected)", url="https://harbour.example.org/a",
-        version=their_version)).status_code == 302
+    mine, their_form = opened_form(client, source), opened_form(theirs, source)
+    assert theirs.post(change_url(source), {
+        **their_form, "title": "Harbour board minutes (corrected)",
+        "outlet": "Eastmere Harbour Board"}).status_code == 302
 
-    response = client.post(change_url(source), source_data(
-        title="Minutes of the harbour board", notes="My long note about the minutes.",
-        url="https://harbour.example.org/a", version=mine_version))
+    response = client.post(change_url(source), {
+        **mine, "title": "Minutes of the harbour board",
+        "notes": "My long note about the minutes."})
 
     assert response.status_code == 400
     page = response.content.decode()
     assert "Desk Editor saved this source" in page
-    assert "Harbour board minutes (corrected)" in page  # what they saved, to merge by hand
-    assert 'value="Minutes of the harbour board"' in page
-    assert "My long note about the minutes." in page
+    shown = shown_form(page)
+    # What I typed stays; where we both changed a field, theirs is shown beside mine.
+    assert shown["title"] == "Minutes of the harbour board"
+    assert shown["notes"] == "My long note about the minutes."
+    assert "Saved meanwhile as: “Harbour board minutes (corrected)”" in page
+    # What only they changed is taken into the form, so saving again keeps it.
+    assert shown["outlet"] == "Eastmere Harbour Board"
+    assert "Their version is in the form where only they changed a field (Outlet)." in page
     source.refresh_from_db()
     assert source.title == "Harbour board minutes (corrected)"
     assert source.notes == ""
     assert Event.objects.filter(action="source_update.denied").count() == 1
 
 
-def test_saving_again_after_a_stale_refusal_applies_what_was_typed(client, writer, editor):
-    source = SourceFactory(key="harbour-board", url="https://harbour.example.org/a")
+def test_saving_again_after_a_stale_refusal_keeps_both_peoples_changes(client, writer, editor):
+    source = SourceFactory(key="harbour-board", url="https://harbour.example.org/a",
+                           outlet="Harbour Board")
     login(client, writer)
-    stale = opened_version(client, source)
+    opened = opened_form(client, source)
     services.source_update(source_id=source.pk, user=editor, outlet="Harbour Board (official)")
-    refused = client.post(change_url(source), source_data(
-        title="Mine", url="https://harbour.example.org/a", version=stale))
-    current = re.search(r'name="version" value="([^"]*)"', refused.content.decode()).group(1)
-    assert current != stale
+    refused = client.post(change_url(source), {**opened, "title": "Mine"})
+    shown = shown_form(refused.content.decode())
+    assert shown["version"] != opened["version"]
 
-    response = client.post(change_url(source), source_data(
-        title="Mine", url="https://harbour.example.org/a", version=current))
+    response = client.post(change_url(source), shown)
 
     assert response.status_code == 302
     source.refresh_from_db()
-    assert source.title == "Mine"
+    assert (source.title, source.outlet) == ("Mine", "Harbour Board (official)")
 
 
 def test_a_change_form_posted_without_its_version_is_refused(client, writer):
