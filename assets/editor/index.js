@@ -13,7 +13,7 @@ import { Checker, Panel } from "./check.js";
 import { commentMarks } from "./comments.js";
 import { Keeper } from "./keep.js";
 import { keyRule } from "./keys.js";
-import { cite, openGroup, Picker } from "./picker.js";
+import { cite, insertPicked, openGroup, Picker } from "./picker.js";
 import { markdownMode } from "./markdown.js";
 import { lazySearch } from "./search.js";
 import { labelSourceList, readSourceList, sourceLabels, writeSourceList } from "./source-list.js";
@@ -82,9 +82,7 @@ function start(textarea) {
       const created = await dialog.open({ key });
       if (created) {
         picker.cache.clear();
-        const next = v.state.sliceDoc(to, to + 1);
-        v.dispatch({ changes: { from, to, insert: created + ([";", "]", ","].includes(next) ? "" : "]") },
-                     selection: { anchor: from + created.length } });
+        insertPicked(v, from, to, created);
       }
       v.focus();
     },
@@ -126,9 +124,7 @@ function start(textarea) {
             dialog.open({ url: text }).then((created) => {
               if (created) {
                 picker.cache.clear();
-                const next = v.state.sliceDoc(pos, pos + 1);
-                v.dispatch({ changes: { from, to: pos, insert: created + ([";", "]", ","].includes(next) ? "" : "]") },
-                             selection: { anchor: from + created.length } });
+                insertPicked(v, from, pos, created);
               }
               v.focus();
             });

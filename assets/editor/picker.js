@@ -1,9 +1,16 @@
 // The source picker: `[@` (or the toolbar button, or Ctrl/Cmd-Alt-C) opens completion over the
 // library by key, title, outlet and URL, showing each source's number on this story and its
 // link health; `;` continues the group; a key the library lacks offers "add to library".
+//
+// A pick closes the group and leaves the cursor after its `]`, so the sentence goes on after
+// the citation (". Next" is prose, not part of the group). The key typed right after a pick,
+// there, decides: `;` (another key) and `,` (a locator) go back into the group, each as an
+// undo step of its own after the key as typed (Ctrl-Z leaves a prose `;` or `,` after the
+// group); `]` is swallowed (the picker closed the group). Any other edit or move forgets it.
 
 import { acceptCompletion, autocompletion, completionStatus, startCompletion } from "@codemirror/autocomplete";
-import { Prec } from "@codemirror/state";
+import { isolateHistory } from "@codemirror/commands";
+import { Prec, StateEffect, StateField } from "@codemirror/state";
 import { keymap } from "@codemirror/view";
 import { el, request } from "./util.js";
 
@@ -16,6 +23,58 @@ export function openGroup(state, pos) {
   const before = line.text.slice(0, pos - line.from);
   const match = /(^|[^\\])\[(@[^\]\[]*)$/.exec(before);
   return match ? { text: match[2], line } : null;
+}
+
+const setPicked = StateEffect.define();
+
+// The position just after the `]` of the group the last pick closed, until the next edit or
+// cursor move.
+const picked = StateField.define({
+  create: () => null,
+  update(value, tr) {
+    for (const effect of tr.effects) if (effect.is(setPicked)) return effect.value;
+    return value === null || tr.docChanged || tr.selection ? null : value;
+  },
+});
+
+// Where the cursor is right after a pick's `]`, with nothing done since: that position.
+function afterPick(view) {
+  const at = view.state.field(picked, false);
+  const range = view.state.selection.main;
+  if (at === null || at === undefined || !range.empty || range.head !== at) return null;
+  return view.state.sliceDoc(at - 1, at) === "]" ? at : null;
+}
+
+// Put `text` into the picked group, before its `]` (at - 1), the cursor after it.
+function intoGroup(view, at, text, extra = {}) {
+  view.dispatch({ changes: { from: at - 1, insert: text }, selection: { anchor: at - 1 + text.length },
+                  userEvent: "input.complete", ...extra });
+}
+
+// `;` or `,` typed right after a pick: first as typed, after the group, then (its own undo
+// step) moved into the group.
+function reenter(view, typed, text) {
+  const at = afterPick(view);
+  if (at === null) return false;
+  view.dispatch({ changes: { from: at, insert: typed }, selection: { anchor: at + typed.length },
+                  userEvent: "input.type" });
+  view.dispatch({ changes: [{ from: at - 1, insert: text }, { from: at, to: at + typed.length }],
+                  selection: { anchor: at - 1 + text.length }, userEvent: "input.complete",
+                  annotations: isolateHistory.of("before") });
+  return true;
+}
+
+// Insert a picked (or just created) key at from..to, closing the group unless it goes on.
+export function insertPicked(view, from, to, key, userEvent = "input.complete") {
+  const next = view.state.sliceDoc(to, to + 1);
+  if (next === ";" || next === ",") {
+    // Inside a group that goes on (another key, a locator): stay in it.
+    view.dispatch({ changes: { from, to, insert: key }, selection: { anchor: from + key.length }, userEvent });
+    return;
+  }
+  const after = from + key.length + 1;
+  view.dispatch({ changes: { from, to, insert: next === "]" ? key : key + "]" },
+                  selection: { anchor: after }, effects: setPicked.of(after), userEvent });
 }
 
 export class Picker {
@@ -91,9 +150,11 @@ export class Picker {
         addToOptions: [{ position: 80, render: (completion) => renderSource(completion) }],
         optionClass: (completion) => completion.type === "add" ? "nr-option-add" : "nr-option-source",
       }),
+      picked,
       Prec.highest(keymap.of([
         { key: ";", run: continueGroup },
-        { key: "]", run: stepOverClose },
+        { key: ",", run: (view) => reenter(view, ",", ",") },
+        { key: "]", run: (view) => closeAfterPick(view) || stepOverClose(view) },
         { key: "Mod-Alt-c", run: cite, preventDefault: true },
       ])),
     ];
@@ -111,29 +172,40 @@ function renderSource(completion) {
     s.url ? el("span", { class: "nr-option-url" }, ` · ${s.url}`) : null);
 }
 
-// Insert the key; close the group when nothing follows it yet.
 function applyKey(key) {
-  return (view, completion, from, to) => {
-    const next = view.state.sliceDoc(to, to + 1);
-    const closing = [";", "]", ","].includes(next) ? "" : "]";
-    view.dispatch({ changes: { from, to, insert: key + closing },
-                    selection: { anchor: from + key.length }, userEvent: "input.complete" });
-  };
+  return (view, completion, from, to) => insertPicked(view, from, to, key);
 }
 
-// `;` inside a group: accept what the picker shows, then start the next key of the group.
+// `;` right after a pick, or inside a group: start the next key of the group (accepting what
+// the picker shows first).
 export function continueGroup(view) {
+  if (reenter(view, ";", "; @")) {
+    startCompletion(view);
+    return true;
+  }
   const pos = view.state.selection.main.head;
   if (!openGroup(view.state, pos)) return false;
   if (completionStatus(view.state) === "active") acceptCompletion(view);
-  const at = view.state.selection.main.head;
-  view.dispatch({ changes: { from: at, insert: "; @" }, selection: { anchor: at + 3 },
-                  userEvent: "input.type" });
+  const picked = afterPick(view);
+  if (picked !== null) {
+    intoGroup(view, picked, "; @");
+  } else {
+    const at = view.state.selection.main.head;
+    view.dispatch({ changes: { from: at, insert: "; @" }, selection: { anchor: at + 3 },
+                    userEvent: "input.type" });
+  }
   startCompletion(view);
   return true;
 }
 
-// `]` typed just before the `]` the picker or the toolbar closed the group with: step over it,
+// `]` right after a pick: the picker closed the group already; a second `]` would be published.
+function closeAfterPick(view) {
+  if (afterPick(view) === null) return false;
+  view.dispatch({ effects: setPicked.of(null) });
+  return true;
+}
+
+// `]` typed just before the `]` the toolbar (or a writer) closed the group with: step over it,
 // as a writer who closes the group out of habit expects (a second `]` would be published).
 export function stepOverClose(view) {
   const range = view.state.selection.main;

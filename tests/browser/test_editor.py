@@ -193,6 +193,48 @@ def test_typing_the_closing_bracket_after_a_pick_steps_over_the_one_the_picker_a
     assert not errors(page)
 
 
+def pick_minutes(page, how="picked"):
+    type_at_end(page, "\nThe committee heard it in April ")
+    if how == "picked":
+        page.keyboard.type("[@")
+    else:
+        page.click("text=Cite a source")
+    page.keyboard.type("minutes")
+    completion_option(page, "council-minutes")
+    page.wait_for_timeout(300)
+    page.keyboard.press("Enter")
+
+
+@pytest.mark.parametrize("how", ["picked", "cite-button"])
+@pytest.mark.parametrize("typed, expected", [
+    # Prose after the group: the sentence goes on after the `]`, not inside the group.
+    (". The next sentence.", "[@council-minutes]. The next sentence."),
+    (" and more", "[@council-minutes] and more"),
+    # A locator right after the pick still goes inside the group.
+    (", p. 4", "[@council-minutes, p. 4]"),
+])
+def test_what_is_typed_right_after_a_pick_lands_where_the_writer_means(
+        live_server, page_factory, writer, story, how, typed, expected):
+    page = open_form(page_factory, live_server, writer, story)
+    pick_minutes(page, how)
+    page.keyboard.type(typed)
+    text = editor(page).inner_text()
+    assert f"The committee heard it in April {expected}" in text
+    assert "]]" not in text
+    assert not errors(page)
+
+
+def test_a_comma_after_a_pick_that_was_prose_is_one_undo_away(live_server, page_factory,
+                                                              writer, story):
+    page = open_form(page_factory, live_server, writer, story)
+    pick_minutes(page)
+    page.keyboard.type(",")
+    assert "[@council-minutes,]" in editor(page).inner_text()
+    page.keyboard.press("Control+z")
+    page.keyboard.type(" it says.")
+    assert "[@council-minutes], it says." in editor(page).inner_text()
+
+
 def test_an_unknown_key_offers_to_add_it_to_the_library(live_server, page_factory, writer,
                                                          story):
     page = open_form(page_factory, live_server, writer, story)
