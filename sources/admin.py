@@ -85,7 +85,6 @@ class SourceAdminForm(forms.ModelForm):
         except ActionDenied as exc:
             self.add_error(None, exc.reason)
 
-
     def _refused_as_stale(self, exc, typed: dict) -> None:
         """Refuse the save keeping what was typed, and bring the form up to the library's
         version: a field only the other person changed takes their value (nothing typed is
@@ -99,7 +98,7 @@ class SourceAdminForm(forms.ModelForm):
             field = self.fields[name]
             initial_name = self.add_initial_prefix(name)
             theirs = field.has_changed(getattr(current, name), data.get(initial_name, ""))
-            now = self._as_posted(name, getattr(current, name))
+            now = self._as_posted(getattr(current, name))
             if theirs and name not in mine:
                 data[self.add_prefix(name)] = now
                 taken.append(str(field.label))
@@ -115,7 +114,7 @@ class SourceAdminForm(forms.ModelForm):
             f"({', '.join(taken)})." if taken else ""))
 
     @staticmethod
-    def _as_posted(name: str, value) -> str:
+    def _as_posted(value) -> str:
         """A model value as the form's input holds it (a date as YYYY-MM-DD)."""
         if value is None:
             return ""
