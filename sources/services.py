@@ -133,12 +133,11 @@ def source_update(*, source_id: int, user, base_version: str | None = None,
     if not is_writer(user):
         raise ActionDenied("source_update", "Only newsroom staff can edit sources.", actor=user)
     source = Source.objects.select_for_update(no_key=True).get(pk=source_id)
-    if base_version is not None and base_version != source.version:
-        raise StaleSource(source, lost_version=not base_version)
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput({name: ["This field cannot be set."] for name in unknown})
     fields = _inline_safe(fields)
+    version_read = source.version
     before = {name: getattr(source, name) for name in fields}
     if "key" in fields and fields["key"] != source.key and source.story_entries.exists():
         raise InvalidInput({"key": ["Stories cite this key; it cannot be renamed."]})
@@ -149,6 +148,11 @@ def source_update(*, source_id: int, user, base_version: str | None = None,
                  if name in fields and before[name] != getattr(source, name)]
     if described:
         _ensure_can_describe(user, source)
+    # After the permission checks, as a story edit: a forbidden edit is refused as forbidden
+    # whatever version it names. The version is the row's as locked, before these fields.
+    if base_version is not None and base_version != version_read:
+        source.refresh_from_db()
+        raise StaleSource(source, lost_version=not base_version)
     source.save()
     changed = {k: [str(before[k]), str(getattr(source, k))] for k in fields
                if before[k] != getattr(source, k)}

@@ -302,3 +302,14 @@ def test_source_update_with_the_version_read_saves(db, writer):
     services.source_update(source_id=source.pk, user=writer, base_version=source.version,
                            outlet="Port")
     assert Source.objects.get(pk=source.pk).outlet == "Port"
+
+
+def test_source_update_refuses_a_forbidden_edit_as_forbidden_whatever_version_it_names(
+        db, writer, other_writer):
+    source = SourceFactory(key="port-annual")
+    make_story(writer, body="The port grew [@port-annual].", sources=[source])
+    with pytest.raises(PermissionDenied, match="only an editor"):
+        services.source_update(source_id=source.pk, user=other_writer, base_version="",
+                               url="https://evil.example/phish")
+    assert list(Event.objects.filter(action="source_update.denied")
+                .values_list("details__refused", flat=True)) == ["forbidden"]

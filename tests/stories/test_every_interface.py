@@ -147,7 +147,7 @@ def command_publishes_a_revision_swapped_in_after_scheduling(w, client):
 def api_patch_a_cited_source_as_another_writer(w, client):
     response = client_for(w["other_writer"]).patch(
         f"/api/v1/sources/{w['source'].key}/", {"url": "https://evil.example/phish"},
-        format="json")
+        format="json", HTTP_IF_MATCH=f'"{w["source"].version}"')
     return response.status_code, "source_update"
 
 
@@ -194,7 +194,8 @@ ALLOWED_BUT_NOT_LIVE = {
         f"/api/v1/stories/{w['story'].pk}/", {"title": "A new headline", "dek": "New dek."},
         format="json", HTTP_IF_MATCH=f'"{latest_hash(w["story"])}"'),
     "api_source_edit_by_an_editor": lambda w: client_for(w["editor"]).patch(
-        f"/api/v1/sources/{w['source'].key}/", {"title": "Retitled report"}, format="json"),
+        f"/api/v1/sources/{w['source'].key}/", {"title": "Retitled report"}, format="json",
+        HTTP_IF_MATCH=f'"{w["source"].version}"'),
     "service_source_list_change": lambda w: services.story_update(
         story_id=w["story"].pk, user=w["editor"], base_revision=latest_hash(w["story"]),
         source_keys=["port-annual", make_source("second-source").key]),
