@@ -107,7 +107,9 @@ def if_match_header(what: str, *, required: bool = True, description: str = "") 
     return OpenApiParameter(
         "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=required,
         description=description or f"The {what}'s etag (from GET or the ETag header). A stale "
-        'value answers 412; a missing one 428. "*" overwrites whatever is there.')
+        + ('value answers 412; a missing one 428. ' if required else
+           "value answers 412; without it the edit is saved over whatever is there. ")
+        + '"*" overwrites whatever is there.')
 
 
 def etag_header(what: str, responses=(200, 412)) -> OpenApiParameter:

@@ -17,13 +17,11 @@ from rest_framework.throttling import UserRateThrottle
 
 from audit.api import (
     STANDARD_ERRORS,
-    ErrorSerializer,
     NewsroomViewSet,
     StaleVersionSerializer,
     error_responses,
     etag_header,
     if_match_header,
-    if_match_required,
     stale_response,
 )
 from audit.preconditions import entity_tag, if_match
@@ -115,13 +113,15 @@ ETAG = etag_header("source", (200, 201, 412))
                            responses={200: SourceDetailSerializer,
                                       **error_responses(*STANDARD_ERRORS)}),
     partial_update=extend_schema(
-        summary="Edit a source (If-Match required)", parameters=[if_match_header("source"), ETAG],
+        summary="Edit a source (If-Match recommended)",
+        parameters=[if_match_header("source", required=False), ETAG],
         request=SourceWriteSerializer(partial=True),
         responses={200: SourceDetailSerializer, **error_responses(*STANDARD_ERRORS),
-                   412: STALE_412, 428: ErrorSerializer},
+                   412: STALE_412},
         description="Send the etag you read as If-Match: 412 when someone saved the source "
-        "since (nothing is saved; the body has the current etag and your refused fields), 428 "
-        "when If-Match is missing. A link check changes `health`, never the etag."),
+        "since (nothing is saved; the body has the current etag and your refused fields). "
+        "Without If-Match the edit is saved over whatever is there (the last save wins), as "
+        "the contract has always allowed. A link check changes `health`, never the etag."),
 )
 class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomViewSet):
     """Writers, reviewers and editors share one library; every write goes through the service."""
@@ -160,15 +160,13 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
 
     def partial_update(self, request, key=None):
         source = self.get_object()
-        read = if_match(request)
-        if read is None:
-            return if_match_required("source")
+        read = if_match(request)  # optional: without it, the last save wins
         data = SourceWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         try:
             source = services.source_update(
                 source_id=source.pk, user=request.user,
-                base_version=None if read == "*" else read, **data.validated_data)
+                base_version=None if read in (None, "*") else read, **data.validated_data)
         except services.StaleSource as exc:
             return stale_response(exc, refused=request.data)
         return self._detail(source)

@@ -63,12 +63,12 @@ def test_source_patch_after_a_412_with_the_etag_it_named_saves(writer, editor):
     assert response.json()["author"] == "A. Writer"
 
 
-def test_source_patch_without_if_match_answers_428_and_saves_nothing(writer):
+def test_source_patch_without_if_match_is_saved_as_the_contract_allows(writer):
     SourceFactory(key="port-annual", outlet="Port")
+    client_for(writer).get(URL)
     response = client_for(writer).patch(URL, {"outlet": "Elsewhere"}, format="json")
-    assert response.status_code == 428
-    assert "If-Match" in response.json()["detail"]
-    assert Source.objects.get(key="port-annual").outlet == "Port"
+    assert response.status_code == 200
+    assert client_for(writer).get(URL).json()["outlet"] == "Elsewhere"
 
 
 def test_source_patch_with_if_match_star_overwrites_deliberately(writer):
