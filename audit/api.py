@@ -4,6 +4,7 @@ pagination and the error body. The mapping of errors to status codes is the proj
 
 import io
 import re
+import uuid
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
@@ -122,6 +123,29 @@ def etag_header(what: str, responses=(200, 412)) -> OpenApiParameter:
 LARGEST_ID = 2**63 - 1
 # An id as the OpenAPI schema states it (audit.schema gives it to every integer in a path).
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}
+
+
+# The optional header that makes a resent creating POST harmless (audit.submissions).
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.UUID, OpenApiParameter.HEADER, required=False,
+    description="Optional: a UUID you make for this one request. Sending the request again "
+    "with the same key (a retry after a timeout) records nothing more and answers with what "
+    "the first request made; without the header every request is recorded.",
+)
+
+
+def idempotency_key(request) -> str | None:
+    """The request's Idempotency-Key header, None when absent; 400 naming it when not a UUID."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return None
+    try:
+        uuid.UUID(key)
+    except ValueError:
+        raise exceptions.ValidationError({"Idempotency-Key": [
+            "Send a UUID you made for this request (e.g. 3f2b…-…), or leave the header out."
+        ]}) from None
+    return key
 
 
 # --- base views --------------------------------------------------------------------------

@@ -166,3 +166,19 @@ class TransparencyEntry(models.Model):
     @property
     def node_hashes(self) -> list[bytes]:
         return [bytes.fromhex(self.nodes[i:i + 64]) for i in range(0, len(self.nodes), 64)]
+
+
+class Submission(models.Model):
+    """One use of a form's submission token (or an API Idempotency-Key): the first request that
+    carries it does the work; a repeat finds this row and is answered with what it made."""
+
+    token = models.UUIDField(unique=True)
+    action = models.CharField(max_length=64)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="+")
+    object_id = models.BigIntegerField(null=True, blank=True,
+                                       help_text="What the first submission made.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.token}"

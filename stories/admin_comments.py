@@ -56,11 +56,13 @@ def comments_view(model_admin, request, story_id: int):
             thread = services.comment_start(
                 story_id=story.pk, user=request.user, text=text,
                 revision=request.POST.get("revision", ""),
-                claim_id=_int(request.POST.get("claim")), quote=request.POST.get("quote", ""))
+                claim_id=_int(request.POST.get("claim")), quote=request.POST.get("quote", ""),
+                submission=request.POST.get("submission"))
             messages.success(request, "Comment added.")
             return _back(request, story.pk, f"#comment-{thread.pk}")
         if op == "reply":
-            services.comment_reply(thread_id=thread_id, user=request.user, text=text)
+            services.comment_reply(thread_id=thread_id, user=request.user, text=text,
+                                   submission=request.POST.get("submission"))
             messages.success(request, "Reply added.")
             return _back(request, story.pk, f"#comment-{thread_id}")
         if op == "resolve":

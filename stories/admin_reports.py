@@ -51,10 +51,12 @@ OPS = {"reply": ReplyForm, "dismiss": DismissForm, "correct": EmptyForm,
        "add_source": AddSourceForm}
 
 
-def _perform(op: str, form: forms.Form, report: ErrorReport, user) -> str:
+def _perform(op: str, form: forms.Form, report: ErrorReport, user, *,
+             submission: str | None = None) -> str:
     data = form.cleaned_data
     if op == "reply":
-        services.report_reply(report_id=report.pk, user=user, message=data["message"])
+        services.report_reply(report_id=report.pk, user=user, message=data["message"],
+                              submission=submission)
         return "Reply sent to the reader."
     if op == "dismiss":
         services.report_dismiss(report_id=report.pk, user=user, reason=data["reason"])
@@ -124,7 +126,8 @@ class ErrorReportAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
             form = bound[op]
             if form.is_valid():
                 try:
-                    message = _perform(op, form, report, request.user)
+                    message = _perform(op, form, report, request.user,
+                                       submission=request.POST.get("submission"))
                 except services.ActionDenied:
                     raise  # recorded by the service; the middleware says why on a page
                 except Conflict as exc:

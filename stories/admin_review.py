@@ -223,6 +223,7 @@ def review_view(model_admin, request, story_id: int):
                     decision=form.cleaned_data["decision"],
                     comment=form.cleaned_data["comment"], checks=checks,
                     base_revision=form.cleaned_data["revision"],
+                    submission=request.POST.get("submission"),
                 )
             except services.StaleRevision:
                 form.add_error(None, "The story changed since you opened this screen; your "
@@ -351,7 +352,8 @@ def _workflow_forms(story: Story, data=None, op: str = "") -> dict:
     }
 
 
-def _perform(op: str, form: forms.Form, story: Story, user) -> str:
+def _perform(op: str, form: forms.Form, story: Story, user, *,
+             submission: str | None = None) -> str:
     """Call the one service behind a workflow button; returns the success message."""
     data = form.cleaned_data
     if op == "assign":
@@ -378,7 +380,8 @@ def _perform(op: str, form: forms.Form, story: Story, user) -> str:
         if data["revision"].story_id != story.pk:
             raise Http404("No such revision.")
         link = services.preview_link_create(revision_id=data["revision"].pk, user=user,
-                                            expires_at=data["expires_at"], label=data["label"])
+                                            expires_at=data["expires_at"], label=data["label"],
+                                            submission=submission)
         return f"Preview link created for revision {link.revision.number}."
     if op == "revoke":
         link = get_object_or_404(PreviewLink, pk=data["link"], revision__story=story)
@@ -421,7 +424,8 @@ def workflow_view(model_admin, request, story_id: int):
             raise Http404("Unknown action.")
         if form.is_valid():
             try:
-                message = _perform(op, form, story, request.user)
+                message = _perform(op, form, story, request.user,
+                                   submission=request.POST.get("submission"))
             except services.ActionDenied as exc:
                 status = _denied(request, exc)
             except Conflict as exc:  # wrong state, stale, altered, already revoked

@@ -18,10 +18,12 @@ from rest_framework.throttling import AnonRateThrottle
 
 from audit.api import (
     ID_SCHEMA,
+    IDEMPOTENCY_KEY,
     LARGEST_ID,
     STANDARD_ERRORS,
     NewsroomViewSet,
     error_responses,
+    idempotency_key,
 )
 from sources.api.serializers import archive_url
 from stories import reader_selectors, services
@@ -222,7 +224,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
         report = self.get_queryset().get(pk=report_id)
         return Response(ReportSerializer(report, context={"request": self.request}).data)
 
-    @extend_schema(summary="E-mail the reader a reply", parameters=[REPORT_ID],
+    @extend_schema(summary="E-mail the reader a reply", parameters=[REPORT_ID, IDEMPOTENCY_KEY],
                    request=ReportReplyInputSerializer,
                    responses={200: ReportSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
@@ -231,7 +233,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
         data = ReportReplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.report_reply(report_id=report.pk, user=request.user,
-                              message=data.validated_data["message"])
+                              message=data.validated_data["message"],
+                              submission=idempotency_key(request))
         return self._answer(report.pk)
 
     @extend_schema(summary="Dismiss with a reason (erases the reader's address)",

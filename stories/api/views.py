@@ -27,11 +27,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from audit.api import (
+    IDEMPOTENCY_KEY,
     STANDARD_ERRORS,
     ErrorSerializer,
     NewsroomViewSet,
     error_responses,
     etag_header,
+    idempotency_key,
     if_match_header,
     if_match_required,
     stale_response,
@@ -235,7 +237,8 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         return self._detail(story.pk)
 
     @extend_schema(summary="Review the latest revision (reviewers)",
-                   parameters=[STORY_ID, READ_REVISION], request=s.ReviewInputSerializer,
+                   parameters=[STORY_ID, READ_REVISION, IDEMPOTENCY_KEY],
+                   request=s.ReviewInputSerializer,
                    responses={201: s.ReviewSerializer, **ACTION_ERRORS, 412: STALE_412},
                    examples=[REVIEW_EXAMPLE],
                    description="`revision` (or If-Match) names the content hash of the "
@@ -257,6 +260,7 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
             comment=fields.get("comment", ""), base_revision=_named_revision(request, fields),
             checks=[CheckInput(claim_id=c["claim"], verdict=c["verdict"],
                                note=c.get("note", "")) for c in fields.get("checks", [])],
+            submission=idempotency_key(request),
         )
         return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
@@ -299,7 +303,8 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
                    "(its ordinal now) and `line` (in the body source) while its words are "
                    "unchanged, `outdated` once they changed.")
     @extend_schema(methods=["POST"], summary="Comment on a claim or passage (reviewers, editors)",
-                   parameters=[STORY_ID, READ_REVISION], request=s.CommentInputSerializer,
+                   parameters=[STORY_ID, READ_REVISION, IDEMPOTENCY_KEY],
+                   request=s.CommentInputSerializer,
                    responses={201: s.CommentThreadSerializer, **ACTION_ERRORS, 412: STALE_412},
                    description="`revision` (or If-Match) is the content hash of the latest "
                    "revision you read; `claim` a claim's `id` from GET /claims/, or `quote` the "
@@ -318,7 +323,7 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
             thread = services.comment_start(
                 story_id=story.pk, user=request.user, text=fields["text"],
                 revision=_named_revision(request, fields), claim_id=fields.get("claim"),
-                quote=fields.get("quote", ""))
+                quote=fields.get("quote", ""), submission=idempotency_key(request))
             story.refresh_from_db()
             view = next(v for v in comment_threads(story) if v.thread.pk == thread.pk)
             return Response(s.CommentThreadSerializer(view).data, status=status.HTTP_201_CREATED)
@@ -337,7 +342,8 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
 
     @extend_schema(summary="Reply to a comment (authors, reviewers, editors)",
                    parameters=[STORY_ID, OpenApiParameter("thread_id", OpenApiTypes.INT,
-                                                          OpenApiParameter.PATH)],
+                                                          OpenApiParameter.PATH),
+                               IDEMPOTENCY_KEY],
                    request=s.CommentReplyInputSerializer,
                    responses={201: s.CommentThreadSerializer, **ACTION_ERRORS},
                    description="A resolved thread takes no replies (409).")
@@ -348,7 +354,8 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         data = s.CommentReplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.comment_reply(thread_id=int(thread_id), user=request.user,
-                               text=data.validated_data["text"])
+                               text=data.validated_data["text"],
+                               submission=idempotency_key(request))
         return Response(s.CommentThreadSerializer(self._thread_view(story, thread_id)).data,
                         status=status.HTTP_201_CREATED)
 

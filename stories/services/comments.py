@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from audit.errors import ActionDenied, Conflict, InvalidInput
 from audit.services import audit_record, audited
+from audit.submissions import submission_claim, submission_done
 
 from ..anchors import MAX_QUOTE, locate, normalise
 from ..models import Comment, CommentThread, Story
@@ -41,10 +42,14 @@ def _text(text: str) -> str:
 
 @audited("comment_add")
 def comment_start(*, story_id: int, user, text: str, revision: str, claim_id: int | None = None,
-                  quote: str = "") -> CommentThread:
+                  quote: str = "", submission: str | None = None) -> CommentThread:
     """A reviewer or editor comments on a claim or a passage of the revision they read (the
-    latest; any other is refused as stale)."""
+    latest; any other is refused as stale). A repeat of `submission` (a form's token, an
+    Idempotency-Key) answers the thread the first one started and records nothing."""
     story = _locked(story_id)
+    first = submission_claim(submission, action="comment_add", actor=user)
+    if first is not None:
+        return CommentThread.objects.get(pk=first)
     _ensure_sees(user, story, "comment_add")
     if not (is_reviewer(user) or is_editor(user)):
         raise ActionDenied("comment_add", "Only reviewers and editors start comments; reply "
@@ -83,6 +88,7 @@ def comment_start(*, story_id: int, user, text: str, revision: str, claim_id: in
         thread.quote, thread.offset = quote, where.start or 0
     thread.save()
     Comment.objects.create(thread=thread, author=user, text=text, created_at=thread.created_at)
+    submission_done(submission, object_id=thread.pk)
     audit_record(action="comment_add", actor=user, story=story,
                  revision_hash=latest.content_hash,
                  details={"thread": thread.pk, "quote": thread.quote[:200], "text": text,
@@ -99,9 +105,13 @@ def _thread(thread_id: int) -> CommentThread:
 
 
 @audited("comment_reply")
-def comment_reply(*, thread_id: int, user, text: str) -> Comment:
-    """Anyone who may see the story (its authors, reviewers, editors) replies to a comment."""
+def comment_reply(*, thread_id: int, user, text: str, submission: str | None = None) -> Comment:
+    """Anyone who may see the story (its authors, reviewers, editors) replies to a comment; a
+    repeat of `submission` answers the first reply and records nothing."""
     thread = _thread(thread_id)
+    first = submission_claim(submission, action="comment_reply", actor=user)
+    if first is not None:
+        return Comment.objects.get(pk=first)
     story = thread.story
     _ensure_sees(user, story, "comment_reply")
     if thread.resolved_at is not None:
@@ -109,6 +119,7 @@ def comment_reply(*, thread_id: int, user, text: str) -> Comment:
                              "one on the text if something is still wrong.", thread=thread)
     text = _text(text)
     comment = Comment.objects.create(thread=thread, author=user, text=text)
+    submission_done(submission, object_id=comment.pk)
     audit_record(action="comment_reply", actor=user, story=story,
                  details={"thread": thread.pk, "text": text})
     return comment

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from audit.errors import Conflict, InvalidInput
 from audit.services import audit_record, audited
+from audit.submissions import submission_claim, submission_done
 
 from ..models import (
     PreviewLink,
@@ -25,14 +26,19 @@ class LinkRevoked(Conflict):
 
 @audited("preview_link")
 def preview_link_create(*, revision_id: int, user, expires_at: datetime,
-                        label: str = "") -> PreviewLink:
-    """An editor creates an expiring read-only link to one revision for an outside reviewer."""
+                        label: str = "", submission: str | None = None) -> PreviewLink:
+    """An editor creates an expiring read-only link to one revision for an outside reviewer;
+    a repeat of `submission` answers the first link."""
     revision = Revision.objects.select_related("story").get(pk=revision_id)
     _ensure_editor(user, revision.story, "preview_link")
+    first = submission_claim(submission, action="preview_link", actor=user)
+    if first is not None:
+        return PreviewLink.objects.get(pk=first)
     if expires_at <= timezone.now():
         raise InvalidInput({"expires_at": ["Choose an expiry time in the future."]})
     link = PreviewLink.objects.create(revision=revision, created_by=user, expires_at=expires_at,
                                       label=label)
+    submission_done(submission, object_id=link.pk)
     audit_record(action="preview_link", actor=user, story=revision.story,
                  revision_hash=revision.content_hash,
                  details={"link": link.pk, "label": label, "expires_at": expires_at})

@@ -14,6 +14,7 @@ from django.utils import timezone
 from audit import queueing
 from audit.errors import ActionDenied, Conflict, InvalidInput
 from audit.services import audit_record, audited
+from audit.submissions import submission_claim, submission_done
 from sources import services as source_services
 from sources.keys import key_from
 from sources.models import Source, normalise_url
@@ -148,9 +149,13 @@ def _close(report: ErrorReport, user, status: str) -> None:
 
 
 @audited("report_reply")
-def report_reply(*, report_id: int, user, message: str) -> ErrorReport:
-    """E-mail the reader a reply (the report stays open); needs the address they left."""
+def report_reply(*, report_id: int, user, message: str,
+                 submission: str | None = None) -> ErrorReport:
+    """E-mail the reader a reply (the report stays open); needs the address they left. A
+    repeat of `submission` sends nothing more."""
     report = _locked_report(report_id, user, "report_reply")
+    if submission_claim(submission, action="report_reply", actor=user) is not None:
+        return report
     message = clean_text(message)
     if not report.email:
         raise InvalidInput({"message": ["The reader left no e-mail address to reply to."]})
@@ -164,6 +169,7 @@ def report_reply(*, report_id: int, user, message: str) -> ErrorReport:
     audit_record(action="report_reply", actor=user, story=report.story,
                  revision_hash=report.content_hash,
                  details={"report": report.pk, "claim": report.claim.ordinal, "message": message})
+    submission_done(submission, object_id=report.pk)
     queueing.on_commit(tasks.send_report_reply, report.pk, message)
     return report
 

@@ -6,6 +6,7 @@ from django.conf import settings
 
 from audit.errors import ActionDenied, InvalidInput
 from audit.services import audit_record, audited
+from audit.submissions import submission_claim, submission_done
 
 from ..models import (
     ClaimCheck,
@@ -99,15 +100,20 @@ def _unsupported_claims(revision: Revision) -> list[int]:
 @audited("review")
 def review_submit(*, story_id: int, reviewer, decision: str, comment: str = "",
                   checks: list[CheckInput] | None = None,
-                  base_revision: str | None = None) -> Review:
+                  base_revision: str | None = None, submission: str | None = None) -> Review:
     """Record a review of the latest revision: approve, request changes, or comment.
 
     `base_revision` is the content hash of the revision the reviewer read: required to approve
     and to record claim checks, and whenever given, a text changed since is refused as stale
     (HTTP 412). Approval needs every claim checked `supported` and a reviewer who neither
-    wrote nor edited the revision; it is pinned to the revision's content hash.
+    wrote nor edited the revision; it is pinned to the revision's content hash. A repeat of
+    `submission` (the form's token, an Idempotency-Key) answers the first review, recording
+    nothing.
     """
     story = _locked(story_id)
+    first = submission_claim(submission, action="review", actor=reviewer)
+    if first is not None:
+        return Review.objects.get(pk=first)
     action = {"approve": "approve", "request_changes": "request_changes"}.get(decision, "review")
     if decision not in Decision.values:
         raise InvalidInput({"decision": [f'"{decision}" is not a decision; use approve, '
@@ -145,6 +151,7 @@ def review_submit(*, story_id: int, reviewer, decision: str, comment: str = "",
                                    decision=decision, comment=comment,
                                    content_hash=revision.content_hash)
     _record_checks(story, revision, review, reviewer, checks or [])
+    submission_done(submission, object_id=review.pk)
     if decision == Decision.APPROVE:
         missing = _unsupported_claims(revision)
         if missing:

@@ -112,3 +112,36 @@ def test_the_same_restore_sent_five_times_at_once_makes_one_revision(writer):
         thread.join(20)
     assert sorted(outcomes) == ["AlreadyCurrent"] * 4 + ["restored"]
     assert story.revisions.count() == 3
+
+
+def test_the_same_comment_sent_five_times_at_once_is_saved_once(writer, reviewer):
+    import uuid
+
+    from stories.models import CommentThread
+
+    SourceFactory(key="a")
+    story = make_story(writer, body="Cargo rose 4% [@a].")
+    services.story_submit(story_id=story.pk, user=writer)
+    seen = Story.objects.get(pk=story.pk).latest_revision.content_hash
+    token, barrier, outcomes = str(uuid.uuid4()), threading.Barrier(5), []
+
+    def comment():
+        close_old_connections()
+        barrier.wait()
+        try:
+            thread = services.comment_start(story_id=story.pk, user=reviewer, text="Which?",
+                                             revision=seen, quote="Cargo rose 4%",
+                                             submission=token)
+            outcomes.append(thread.pk)
+        except Exception as exc:  # noqa: BLE001 - the race outcome is what we assert
+            outcomes.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=comment) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert CommentThread.objects.count() == 1
+    assert outcomes == [CommentThread.objects.get().pk] * 5

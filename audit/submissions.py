@@ -1,0 +1,51 @@
+"""Submission tokens: a form sent twice (a double click, a resent request) is done once.
+
+Each creating form carries a fresh uuid (`{% submission_token %}`); the API takes the same
+token as an `Idempotency-Key` header. The service claims it inside its own transaction, so a
+refused attempt frees the token again, and a concurrent repeat waits on the unique index until
+the first commits, then finds what it made.
+"""
+
+import uuid
+
+from django.db import IntegrityError, transaction
+
+from .errors import InvalidInput
+from .models import Submission
+
+FIELD = "submission"
+
+
+def _uuid(token: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(token))
+    except ValueError:
+        raise InvalidInput({FIELD: [
+            f"“{str(token)[:40]}” is not a submission token (a UUID); reload the form, or send "
+            "a fresh UUID as the Idempotency-Key."]}) from None
+
+
+def submission_claim(token: str | None, *, action: str, actor) -> int | None:
+    """Claim `token` for `action` by `actor` (inside the caller's transaction): None when this
+    is its first use (or there is no token), else the id of what the first use made."""
+    if not token:
+        return None
+    key = _uuid(token)
+    try:
+        with transaction.atomic():
+            Submission.objects.create(token=key, action=action, actor=actor)
+        return None
+    except IntegrityError:
+        pass
+    first = Submission.objects.get(token=key)
+    if first.action != action or first.actor_id != actor.pk or first.object_id is None:
+        raise InvalidInput({FIELD: [
+            "This form was already sent for something else; reload the page and send it "
+            "again."]})
+    return first.object_id
+
+
+def submission_done(token: str | None, *, object_id: int) -> None:
+    """Record what the first use of `token` made, for its repeats to answer with."""
+    if token:
+        Submission.objects.filter(token=_uuid(token)).update(object_id=object_id)

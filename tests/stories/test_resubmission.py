@@ -1,0 +1,180 @@
+"""A form sent twice (a double click, a resent request) records once: each creating form carries
+a submission token, and the API's creating POSTs take the same token as an Idempotency-Key."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import Event
+from stories import services
+from stories.models import Comment, CommentThread, PreviewLink, Review
+from tests.api.conftest import client_for, story_in
+from tests.factories import latest_hash
+from tests.public.helpers import publish_story
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def story(writer, reviewer, editor):
+    return story_in("in_review", author=writer, reviewer=reviewer, editor=editor)
+
+
+def staff(client, user):
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    client.force_login(user)
+    return client
+
+
+def twice(client, url, data):
+    first, second = client.post(url, data, follow=True), client.post(url, data, follow=True)
+    return first, second
+
+
+def comment_data(story, token, text="Which table is 4.2 million from?"):
+    return {"op": "start", "text": text, "revision": latest_hash(story),
+            "quote": "4.2 million containers", "submission": token}
+
+
+def test_every_creating_desk_form_carries_a_fresh_submission_token(client, story, reviewer):
+    page = staff(client, reviewer).get(reverse("admin:stories_story_review", args=[story.pk]))
+    again = client.get(reverse("admin:stories_story_review", args=[story.pk]))
+    tokens = page.text.count('name="submission"')
+    assert tokens >= 2  # the review form and the new-comment form
+    assert page.text.split('name="submission" value="')[1][:36] != \
+        again.text.split('name="submission" value="')[1][:36]
+
+
+def test_a_comment_sent_twice_with_its_token_is_saved_once_and_no_error_is_shown(
+        client, story, reviewer):
+    url = reverse("admin:stories_story_comments", args=[story.pk])
+    staff(client, reviewer)
+    first, second = twice(client, url, comment_data(story, str(uuid.uuid4())))
+    assert "Comment added." in first.text and "Comment added." in second.text
+    assert 'class="error"' not in second.text
+    assert second.text.count("Which table is 4.2 million from?") == 1
+    assert Event.objects.filter(action="comment_add").count() == 1
+
+
+def test_two_comments_with_their_own_tokens_are_both_saved(client, story, reviewer):
+    url = reverse("admin:stories_story_comments", args=[story.pk])
+    staff(client, reviewer)
+    client.post(url, comment_data(story, str(uuid.uuid4())))
+    client.post(url, comment_data(story, str(uuid.uuid4())))
+    assert CommentThread.objects.count() == 2
+
+
+def test_a_reply_sent_twice_with_its_token_is_saved_once(client, story, writer, reviewer):
+    thread = services.comment_start(story_id=story.pk, user=reviewer, text="Source?",
+                                    revision=latest_hash(story), quote="4.2 million containers")
+    url = reverse("admin:stories_story_comments", args=[story.pk])
+    staff(client, writer)
+    data = {"op": "reply", "thread": thread.pk, "text": "Annual report, p. 3",
+            "submission": str(uuid.uuid4())}
+    first, second = twice(client, url, data)
+    assert "Reply added." in second.text
+    assert list(Comment.objects.filter(thread=thread).values_list("text", flat=True)) == [
+        "Source?", "Annual report, p. 3"]
+    assert Event.objects.filter(action="comment_reply").count() == 1
+
+
+def test_a_review_comment_sent_twice_with_its_token_is_recorded_once(client, story, reviewer):
+    url = reverse("admin:stories_story_review", args=[story.pk])
+    staff(client, reviewer)
+    data = {"decision": "comment", "comment": "Looks close; check the total.",
+            "revision": latest_hash(story), "submission": str(uuid.uuid4())}
+    first, second = twice(client, url, data)
+    assert "Your review is recorded (comment)" in second.text
+    assert Review.objects.filter(decision="comment").count() == 1
+    assert Event.objects.filter(action="comment").count() == 1
+
+
+def test_a_token_another_user_sent_is_refused_and_nothing_is_recorded(story, reviewer,
+                                                                      second_reviewer):
+    token = str(uuid.uuid4())
+    services.review_submit(story_id=story.pk, reviewer=reviewer, decision="comment",
+                           comment="One.", submission=token)
+    with pytest.raises(services.InvalidInput) as refused:
+        services.review_submit(story_id=story.pk, reviewer=second_reviewer, decision="comment",
+                               comment="Two.", submission=token)
+    assert "reload" in str(refused.value.message_dict["submission"]).lower()
+    assert Review.objects.count() == 1
+
+
+def test_a_preview_link_form_sent_twice_makes_one_link(client, story, editor):
+    staff(client, editor)
+    expires = timezone.localtime() + timedelta(days=3)
+    data = {"op": "preview", "preview-revision": story.latest_revision_id,
+            "preview-expires_at": expires.strftime("%Y-%m-%dT%H:%M"),
+            "preview-label": "Outside legal reader", "submission": str(uuid.uuid4())}
+    first, second = twice(client, reverse("admin:stories_story_workflow", args=[story.pk]),
+                          data)
+    assert "Preview link created for revision 1." in second.text
+    assert PreviewLink.objects.count() == 1
+    assert Event.objects.filter(action="preview_link").count() == 1
+
+
+def test_a_reply_to_a_reader_sent_twice_is_e_mailed_once(
+        client, writer, reviewer, editor, django_capture_on_commit_callbacks):
+    live = publish_story(writer, reviewer, editor)
+    report = services.report_create(slug=live.slug, ordinal=1, email="reader@example.org",
+                                    note="The figure in this claim is wrong.")
+    staff(client, editor)
+    url = reverse("admin:stories_errorreport_change", args=[report.pk])
+    data = {"op": "reply", "reply-message": "Thank you: we are checking.",
+            "submission": str(uuid.uuid4())}
+    with django_capture_on_commit_callbacks(execute=True):
+        first, second = twice(client, url, data)
+    assert "Reply sent to the reader." in second.text
+    assert len([m for m in mail.outbox if m.to == ["reader@example.org"]]) == 1
+    assert Event.objects.filter(action="report_reply").count() == 1
+
+
+# --- the API: an optional Idempotency-Key header ------------------------------------------
+
+
+def test_api_review_resent_with_the_same_idempotency_key_answers_the_first_review(
+        story, reviewer):
+    api, key = client_for(reviewer), str(uuid.uuid4())
+    body = {"decision": "comment", "comment": "Check the total."}
+    first = api.post(f"/api/v1/stories/{story.pk}/reviews/", body, format="json",
+                     HTTP_IDEMPOTENCY_KEY=key)
+    second = api.post(f"/api/v1/stories/{story.pk}/reviews/", body, format="json",
+                      HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == 201 and second.status_code == 201, second.json()
+    assert second.json()["id"] == first.json()["id"]
+    assert Event.objects.filter(action="comment").count() == 1
+
+
+def test_api_review_without_a_key_is_recorded_each_time_it_is_sent(story, reviewer):
+    api = client_for(reviewer)
+    body = {"decision": "comment", "comment": "Check the total."}
+    for _ in range(2):
+        assert api.post(f"/api/v1/stories/{story.pk}/reviews/", body,
+                        format="json").status_code == 201
+    assert Review.objects.filter(decision="comment").count() == 2
+
+
+def test_api_comment_resent_with_the_same_idempotency_key_is_one_thread(story, reviewer):
+    api, key = client_for(reviewer), str(uuid.uuid4())
+    body = {"text": "Source?", "quote": "4.2 million containers", "revision": latest_hash(story)}
+    answers = [api.post(f"/api/v1/stories/{story.pk}/comments/", body, format="json",
+                        HTTP_IDEMPOTENCY_KEY=key) for _ in range(2)]
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assert CommentThread.objects.count() == 1
+
+
+def test_api_an_idempotency_key_that_is_not_a_uuid_is_refused_naming_the_header(story,
+                                                                                reviewer):
+    answer = client_for(reviewer).post(f"/api/v1/stories/{story.pk}/reviews/",
+                                       {"decision": "comment", "comment": "x"}, format="json",
+                                       HTTP_IDEMPOTENCY_KEY="twice")
+    assert answer.status_code == 400
+    assert "Idempotency-Key" in str(answer.json())
+    assert not Review.objects.exists()
