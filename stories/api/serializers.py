@@ -12,7 +12,7 @@ from sources.api.serializers import archive_url
 from sources.keys import KEY_MAX_LENGTH, KEY_PATTERN
 from sources.selectors import numbered_sources
 from stories.models import Correction, Decision, Revision, State, Story, Verdict
-from stories.services.limits import MAX_COMMENT, MAX_PUBLIC_NOTE, MAX_REVIEW_COMMENT
+from stories.services.limits import MAX_COMMENT, MAX_PUBLIC_NOTE, MAX_REVIEW_COMMENT, too_long
 
 
 def etag_of(revision: Revision | None) -> str:
@@ -199,7 +199,7 @@ class CheckInputSerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=Verdict.choices)
     note = serializers.CharField(
         required=False, allow_blank=True, max_length=MAX_COMMENT,
-        error_messages={"max_length": f"A note holds at most {MAX_COMMENT:,} characters."})
+        error_messages=too_long("A note", MAX_COMMENT))
 
 
 class NamesRevisionSerializer(serializers.Serializer):
@@ -224,8 +224,7 @@ class ReviewInputSerializer(NamesRevisionSerializer):
         "Required to approve and to send checks; a stale one answers 412.")
     comment = serializers.CharField(
         required=False, allow_blank=True, max_length=MAX_REVIEW_COMMENT,
-        error_messages={"max_length": f"A comment holds at most {MAX_REVIEW_COMMENT:,} "
-                        "characters."})
+        error_messages=too_long("A comment", MAX_REVIEW_COMMENT))
     checks = CheckInputSerializer(many=True, required=False, max_length=5000)
 
 
@@ -249,6 +248,8 @@ class PublishInputSerializer(NamesRevisionSerializer):
         help_text="A future time schedules the story; a time already past publishes it now "
         "(the answer's `state` is `published` and `live_updated_at` says when).")
     note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_PUBLIC_NOTE,
+                                 error_messages=too_long("A correction or update note",
+                                                         MAX_PUBLIC_NOTE),
                                  help_text="Public correction/update note; needed when the "
                                  "story is already public.")
     note_kind = serializers.ChoiceField(choices=Correction.Kind.choices, required=False)
@@ -256,6 +257,8 @@ class PublishInputSerializer(NamesRevisionSerializer):
 
 class RetractInputSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, max_length=MAX_PUBLIC_NOTE,
+                                   error_messages=too_long("A retraction reason",
+                                                           MAX_PUBLIC_NOTE),
                                    help_text="Shown to readers on the story page.")
 
 
@@ -489,11 +492,13 @@ class CommentThreadSerializer(serializers.Serializer):
 class CommentInputSerializer(NamesRevisionSerializer):
     """Start a thread on a claim (its `id` from GET /claims/) or on a passage (its words)."""
 
-    text = serializers.CharField(max_length=MAX_COMMENT, trim_whitespace=False)
+    text = serializers.CharField(max_length=MAX_COMMENT, trim_whitespace=False,
+                                 error_messages=too_long("A comment", MAX_COMMENT))
     claim = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                      max_value=LARGEST_ID)
     quote = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
 
 class CommentReplyInputSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=MAX_COMMENT, trim_whitespace=False)
+    text = serializers.CharField(max_length=MAX_COMMENT, trim_whitespace=False,
+                                 error_messages=too_long("A comment", MAX_COMMENT))

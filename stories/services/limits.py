@@ -18,3 +18,9 @@ def ensure_length(field: str, text: str, limit: int, *, what: str, kind: str) ->
     if len(text) > limit:
         raise InvalidInput({field: [
             f"{what} has {len(text):,} characters; {kind} holds at most {limit:,}."]})
+
+
+def too_long(kind: str, limit: int) -> dict:
+    """A form or serializer field's `error_messages` in the desk's words: "`kind` holds at
+    most `limit` characters." (kind: "A note", "A retraction reason")."""
+    return {"max_length": f"{kind} holds at most {limit:,} characters."}

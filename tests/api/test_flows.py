@@ -10,7 +10,7 @@ from sources.models import Source
 from stories import services
 from stories.models import Revision, Story
 from tests.api.conftest import BODY, client_for, story_in
-from tests.factories import SourceFactory, latest_hash
+from tests.factories import SourceFactory, approved_hash, latest_hash
 
 # --- tokens --------------------------------------------------------------------------------
 
@@ -460,3 +460,29 @@ def test_the_schema_states_the_claim_note_and_comment_limits(client):
     assert components["CheckInputRequest"]["properties"]["note"]["maxLength"] == 10_000
     assert components["ReviewInputRequest"]["properties"]["comment"]["maxLength"] == 20_000
     assert components["CommentInputRequest"]["properties"]["text"]["maxLength"] == 10_000
+
+
+@pytest.mark.parametrize("state, action, field, message", [
+    ("approved", "publish", "note", "A correction or update note holds at most 5,000 characters."),
+    ("published", "retract", "reason", "A retraction reason holds at most 5,000 characters."),
+])
+def test_a_public_note_past_the_limit_answers_400_in_the_desks_words(make, editor, state,
+                                                                     action, field, message):
+    story = make(state)
+    response = client_for(editor).post(f"/api/v1/stories/{story.pk}/{action}/", {
+        "revision": approved_hash(story), field: "n" * 5_001}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][field] == [message]
+
+
+@pytest.mark.parametrize("path", ["comments/", "comments/{thread}/replies/"])
+def test_a_comment_past_the_limit_answers_400_in_the_desks_words(make, reviewer, path):
+    story = make("in_review")
+    thread = services.comment_start(story_id=story.pk, user=reviewer, text="Source?",
+                                    revision=latest_hash(story),
+                                    quote=story.latest_revision.claims.first().text[:10])
+    response = client_for(reviewer).post(
+        f"/api/v1/stories/{story.pk}/" + path.format(thread=thread.pk),
+        {"text": "t" * 10_001, "revision": latest_hash(story), "quote": "x"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["text"] == ["A comment holds at most 10,000 characters."]
