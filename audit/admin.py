@@ -53,9 +53,16 @@ class ActionFilter(admin.SimpleListFilter):
     parameter_name = "action"
 
     def lookups(self, request, model_admin):
-        # A new kind of action appears in the list within ACTIONS_CACHED seconds (filtering by
-        # it works at once).
-        return cache.get_or_set(ACTIONS_CACHE_KEY, self.actions, ACTIONS_CACHED)
+        # A new kind of action appears in the list within ACTIONS_CACHED seconds; filtering by
+        # it works at once, because the filter applies whatever the list holds. An empty list
+        # is never cached: Django drops a filter with no choices, so `?action=` would be
+        # ignored until it expired.
+        actions = cache.get(ACTIONS_CACHE_KEY)
+        if not actions:
+            actions = self.actions()
+            if actions:
+                cache.set(ACTIONS_CACHE_KEY, actions, ACTIONS_CACHED)
+        return actions
 
     @staticmethod
     def actions() -> list[tuple[str, str]]:

@@ -272,6 +272,21 @@ def test_event_list_filter_offers_each_recorded_action_without_a_distinct_scan(
                 if "DISTINCT" in q["sql"] and '"audit_event"' in q["sql"]]
 
 
+def test_a_new_trails_first_events_can_be_filtered_by_action_at_once(client, admin_user):
+    cache.clear()
+    client.force_login(admin_user)
+    assert not Event.objects.exists()
+    assert client.get(reverse("admin:audit_event_changelist")).status_code == 200
+    audit_record(action="publish", actor=admin_user)
+    audit_record(action="submit", actor=admin_user)
+
+    page = client.get(reverse("admin:audit_event_changelist"), {"action": "publish"})
+
+    assert ">publish<" in result_rows(page)
+    assert ">submit<" not in result_rows(page)
+    assert "?action=submit" in page.text.split('id="changelist-filter"')[1]
+
+
 def test_event_detail_names_its_actor_without_a_link_an_editor_cannot_open(client, editor,
                                                                            event):
     editor.is_staff = True
