@@ -12,9 +12,10 @@ from django.utils import timezone
 from audit.models import Event
 from stories import services
 from stories.models import Comment, CommentThread, PreviewLink, Review
+from stories.services.reports import ReportClosed
 from tests.api.conftest import client_for, story_in
 from tests.factories import latest_hash
-from tests.public.helpers import publish_story
+from tests.public.helpers import approve, publish_story
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +179,68 @@ def test_api_an_idempotency_key_that_is_not_a_uuid_is_refused_naming_the_header(
     assert answer.status_code == 400
     assert "Idempotency-Key" in str(answer.json())
     assert not Review.objects.exists()
+
+
+# --- actions the state machine already refuses the second time ------------------------------
+
+
+def _story(state, writer, reviewer, editor):
+    return story_in(state, author=writer, reviewer=reviewer, editor=editor)
+
+
+def _approve(story, reviewer):
+    approve(story, reviewer)
+
+
+REPEATS = {
+    "submit": ("draft", lambda s, w, r, e: services.story_submit(story_id=s.pk, user=w)),
+    "withdraw": ("in_review", lambda s, w, r, e: services.story_withdraw(story_id=s.pk,
+                                                                          user=w)),
+    "request_changes": ("in_review", lambda s, w, r, e: services.review_submit(
+        story_id=s.pk, reviewer=r, decision="request_changes", comment="Add the page.")),
+    "approve": ("in_review", lambda s, w, r, e: _approve(s, r)),
+    "publish": ("approved", lambda s, w, r, e: services.story_publish(
+        story_id=s.pk, user=e, revision=s.approved_revision.content_hash)),
+    "schedule": ("approved", lambda s, w, r, e: services.story_publish(
+        story_id=s.pk, user=e, revision=s.approved_revision.content_hash,
+        publish_at=timezone.now() + timedelta(days=1))),
+    "retract": ("published", lambda s, w, r, e: services.story_retract(
+        story_id=s.pk, user=e, reason="The figures were invented.")),
+}
+
+
+@pytest.mark.parametrize("action", list(REPEATS))
+def test_an_action_done_twice_is_refused_the_second_time_and_audited_once(
+        action, writer, reviewer, editor):
+    state, act = REPEATS[action]
+    story = _story(state, writer, reviewer, editor)
+    act(story, writer, reviewer, editor)
+    story.refresh_from_db()
+    with pytest.raises(services.IllegalTransition):
+        act(story, writer, reviewer, editor)
+    assert Event.objects.filter(story=story, action=action).count() == 1
+    assert Event.objects.filter(story=story, action__endswith=".denied").count() == 1
+
+
+def test_a_comment_resolved_twice_is_refused_the_second_time(story, writer, reviewer):
+    thread = services.comment_start(story_id=story.pk, user=reviewer, text="Source?",
+                                    revision=latest_hash(story), quote="4.2 million containers")
+    services.comment_resolve(thread_id=thread.pk, user=writer)
+    with pytest.raises(services.ThreadResolved):
+        services.comment_resolve(thread_id=thread.pk, user=writer)
+    assert Event.objects.filter(action="comment_resolve").count() == 1
+    assert Event.objects.filter(action="comment_resolve.denied").count() == 1
+
+
+def test_a_report_dismissed_twice_is_refused_and_a_correction_opened_twice_is_one(
+        writer, reviewer, editor):
+    live = publish_story(writer, reviewer, editor)
+    first = services.report_create(slug=live.slug, ordinal=1, note="The figure is wrong here.")
+    second = services.report_create(slug=live.slug, ordinal=1, note="The figure is wrong too.")
+    services.report_dismiss(report_id=first.pk, user=editor, reason="The figure is right.")
+    with pytest.raises(ReportClosed):
+        services.report_dismiss(report_id=first.pk, user=editor, reason="Again.")
+    services.report_open_correction(report_id=second.pk, user=editor)
+    services.report_open_correction(report_id=second.pk, user=editor)
+    assert Event.objects.filter(action="report_dismiss").count() == 1
+    assert Event.objects.filter(action="report_correct").count() == 1
