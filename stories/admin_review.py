@@ -230,7 +230,8 @@ def review_view(model_admin, request, story_id: int):
                                "verdicts were not saved. Reload to review the new text.")
             except services.ActionDenied as exc:
                 status = _denied(request, exc)
-            except (IllegalTransition, services.RevisionAltered) as exc:
+            except (IllegalTransition, services.RevisionAltered,
+                    services.AlreadyApproved) as exc:
                 messages.error(request, str(exc))
             except services.InvalidInput as exc:
                 _add_errors(form, exc)

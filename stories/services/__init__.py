@@ -26,7 +26,7 @@ from .reports import (
     report_open_correction,
     report_reply,
 )
-from .reviews import CheckInput, review_submit
+from .reviews import AlreadyApproved, CheckInput, review_submit
 from .revisions import (
     MAX_CITATION_GROUPS,
     AlreadyCurrent,
@@ -56,6 +56,7 @@ from .workflow import (
 __all__ = [
     "MAX_CITATION_GROUPS",
     "ActionDenied",
+    "AlreadyApproved",
     "AlreadyCurrent",
     "CheckInput",
     "IllegalTransition",

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from audit.errors import ActionDenied, InvalidInput
+from audit.errors import ActionDenied, Conflict, InvalidInput
 from audit.services import audit_record, audited
 from audit.submissions import submission_claim, submission_done
 
@@ -22,6 +22,18 @@ from ..review import Action, IllegalTransition, next_state
 from .limits import MAX_COMMENT, MAX_REVIEW_COMMENT, ensure_length
 from .revisions import RevisionAltered, StaleRevision
 from .workflow import _locked, _transition
+
+
+class AlreadyApproved(Conflict):
+    """A reviewer approving a revision they already approved (HTTP 409): while more approvals
+    are needed it would only count them twice; audited as `approve.denied`."""
+
+    action = "approve"
+
+    def __init__(self, revision: Revision):
+        super().__init__(
+            f"You already approved revision {revision.number}; nothing was recorded. It needs "
+            "another reviewer's approval now.", story_id=revision.story_id)
 
 
 @dataclass(frozen=True)
@@ -141,6 +153,9 @@ def review_submit(*, story_id: int, reviewer, decision: str, comment: str = "",
             raise ActionDenied("approve", "You edited this text since it was last approved; "
                                "another reviewer must approve it.", actor=reviewer,
                                story_id=story.pk)
+        if Review.objects.filter(revision=revision, reviewer=reviewer,
+                                 decision=Decision.APPROVE).exists():
+            raise AlreadyApproved(revision)
     elif decision == Decision.REQUEST_CHANGES:
         next_state(story.state, Action.REQUEST_CHANGES)
         if not comment.strip():

@@ -244,3 +244,30 @@ def test_a_report_dismissed_twice_is_refused_and_a_correction_opened_twice_is_on
     services.report_open_correction(report_id=second.pk, user=editor)
     assert Event.objects.filter(action="report_dismiss").count() == 1
     assert Event.objects.filter(action="report_correct").count() == 1
+
+
+def test_a_second_approval_by_the_same_reviewer_is_refused_when_two_are_needed(
+        settings, story, reviewer):
+    settings.NEWSROOM_REQUIRED_APPROVALS = 2
+    approve(story, reviewer)
+    with pytest.raises(services.AlreadyApproved) as refused:
+        approve(story, reviewer)
+    assert "already approved revision 1" in str(refused.value)
+    assert "another reviewer" in str(refused.value)
+    assert Review.objects.filter(decision="approve").count() == 1
+    assert Event.objects.filter(action="approve").count() == 1
+    assert Event.objects.filter(action="approve.denied").count() == 1
+
+
+def test_the_review_screen_says_a_second_approval_is_not_needed_from_the_same_reviewer(
+        client, settings, story, reviewer):
+    settings.NEWSROOM_REQUIRED_APPROVALS = 2
+    approve(story, reviewer)
+    claims = story.latest_revision.claims.values_list("ordinal", flat=True)
+    data = {"decision": "approve", "revision": latest_hash(story),
+            "submission": str(uuid.uuid4()), **{f"verdict-{o}": "supported" for o in claims}}
+    page = staff(client, reviewer).post(reverse("admin:stories_story_review", args=[story.pk]),
+                                        data)
+    assert page.status_code == 200
+    assert "You already approved revision 1" in page.text
+    assert Review.objects.filter(decision="approve").count() == 1
