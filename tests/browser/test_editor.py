@@ -252,6 +252,27 @@ def test_an_unknown_key_offers_to_add_it_to_the_library(live_server, page_factor
     assert Source.objects.get(key="harbour-plan").title == "Harbour dredging plan"
 
 
+def test_a_double_clicked_add_to_library_adds_the_source_once_and_cites_it_once(
+        live_server, page_factory, writer, story):
+    page = open_form(page_factory, live_server, writer, story)
+    posts = []
+    page.on("request", lambda r: posts.append(r.url)
+            if r.method == "POST" and r.url.endswith("/api/v1/sources/") else None)
+    type_at_end(page, "\nDredging starts in June [@harbour-plan")
+    completion_option(page, "Add “harbour-plan” to the library").click()
+    dialog = page.locator("dialog.nr-dialog")
+    dialog.wait_for()
+    page.fill("#nr-add-title", "Harbour dredging plan")
+    page.fill("#nr-add-description", "The port's dredging plan, on paper at the harbour office.")
+    page.dblclick("dialog.nr-dialog button[type=submit]")
+    dialog.wait_for(state="hidden")
+    page.wait_for_load_state("networkidle")
+    assert len(posts) == 1
+    assert editor(page).inner_text().count("[@harbour-plan]") == 1
+    assert Source.objects.filter(key="harbour-plan").count() == 1
+    assert not errors(page)
+
+
 @pytest.mark.parametrize("typed, offered", [
     pytest.param("new-key", True, id="a-key"),
     # The characters of a key, but a key starts with a letter or digit.
