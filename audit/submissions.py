@@ -27,7 +27,10 @@ def _uuid(token: str) -> uuid.UUID:
 
 def submission_claim(token: str | None, *, action: str, actor) -> int | None:
     """Claim `token` for `action` by `actor` (inside the caller's transaction): None when this
-    is its first use (or there is no token), else the id of what the first use made."""
+    is its first use (or there is no token), else the id of what the first use made.
+
+    `action` names what the token is for and on what ("comment_add 12": a comment on story
+    12), so a token sent again elsewhere is refused, never answered with another's result."""
     if not token:
         return None
     key = _uuid(token)

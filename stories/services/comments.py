@@ -47,7 +47,7 @@ def comment_start(*, story_id: int, user, text: str, revision: str, claim_id: in
     latest; any other is refused as stale). A repeat of `submission` (a form's token, an
     Idempotency-Key) answers the thread the first one started and records nothing."""
     story = _locked(story_id)
-    first = submission_claim(submission, action="comment_add", actor=user)
+    first = submission_claim(submission, action=f"comment_add {story.pk}", actor=user)
     if first is not None:
         return CommentThread.objects.get(pk=first)
     _ensure_sees(user, story, "comment_add")
@@ -109,7 +109,7 @@ def comment_reply(*, thread_id: int, user, text: str, submission: str | None = N
     """Anyone who may see the story (its authors, reviewers, editors) replies to a comment; a
     repeat of `submission` answers the first reply and records nothing."""
     thread = _thread(thread_id)
-    first = submission_claim(submission, action="comment_reply", actor=user)
+    first = submission_claim(submission, action=f"comment_reply {thread.pk}", actor=user)
     if first is not None:
         return Comment.objects.get(pk=first)
     story = thread.story

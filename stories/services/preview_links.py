@@ -31,7 +31,8 @@ def preview_link_create(*, revision_id: int, user, expires_at: datetime,
     a repeat of `submission` answers the first link."""
     revision = Revision.objects.select_related("story").get(pk=revision_id)
     _ensure_editor(user, revision.story, "preview_link")
-    first = submission_claim(submission, action="preview_link", actor=user)
+    first = submission_claim(submission, action=f"preview_link {revision.pk}",
+                             actor=user)
     if first is not None:
         return PreviewLink.objects.get(pk=first)
     if expires_at <= timezone.now():

@@ -154,7 +154,8 @@ def report_reply(*, report_id: int, user, message: str,
     """E-mail the reader a reply (the report stays open); needs the address they left. A
     repeat of `submission` sends nothing more."""
     report = _locked_report(report_id, user, "report_reply")
-    if submission_claim(submission, action="report_reply", actor=user) is not None:
+    if submission_claim(submission, action=f"report_reply {report.pk}",
+                        actor=user) is not None:
         return report
     message = clean_text(message)
     if not report.email:

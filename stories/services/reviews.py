@@ -123,7 +123,7 @@ def review_submit(*, story_id: int, reviewer, decision: str, comment: str = "",
     nothing.
     """
     story = _locked(story_id)
-    first = submission_claim(submission, action="review", actor=reviewer)
+    first = submission_claim(submission, action=f"review {story.pk}", actor=reviewer)
     if first is not None:
         return Review.objects.get(pk=first)
     action = {"approve": "approve", "request_changes": "request_changes"}.get(decision, "review")

@@ -271,3 +271,20 @@ def test_the_review_screen_says_a_second_approval_is_not_needed_from_the_same_re
     assert page.status_code == 200
     assert "You already approved revision 1" in page.text
     assert Review.objects.filter(decision="approve").count() == 1
+
+
+def test_api_the_same_idempotency_key_on_another_story_is_refused_not_answered(
+        story, writer, reviewer, editor):
+    other = story_in("in_review", author=writer, reviewer=reviewer, editor=editor,
+                     title="Another story")
+    api, key = client_for(reviewer), str(uuid.uuid4())
+    body = {"text": "Source?", "quote": "4.2 million containers"}
+    first = api.post(f"/api/v1/stories/{story.pk}/comments/",
+                     {**body, "revision": latest_hash(story)}, format="json",
+                     HTTP_IDEMPOTENCY_KEY=key)
+    again = api.post(f"/api/v1/stories/{other.pk}/comments/",
+                     {**body, "revision": latest_hash(other)}, format="json",
+                     HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == 201
+    assert again.status_code == 400 and "already sent" in str(again.json())
+    assert CommentThread.objects.count() == 1
