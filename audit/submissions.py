@@ -7,13 +7,18 @@ the first commits, then finds what it made.
 """
 
 import uuid
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from .errors import InvalidInput
 from .models import Submission
 
 FIELD = "submission"
+# How long a token is remembered: far longer than any retry or double click, so a repeat within
+# it is always recognised; older rows are pruned daily (audit.tasks.prune_submissions).
+KEPT_FOR = timedelta(days=7)
 
 
 def _uuid(token: str) -> uuid.UUID:
@@ -52,3 +57,11 @@ def submission_done(token: str | None, *, object_id: int) -> None:
     """Record what the first use of `token` made, for its repeats to answer with."""
     if token:
         Submission.objects.filter(token=_uuid(token)).update(object_id=object_id)
+
+
+def submissions_prune(*, now=None) -> int:
+    """Forget tokens first used more than KEPT_FOR ago (their forms were sent long since); the
+    number forgotten."""
+    cutoff = (now or timezone.now()) - KEPT_FOR
+    deleted, _ = Submission.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

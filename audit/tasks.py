@@ -12,3 +12,11 @@ def write_checkpoint() -> int:
     from .services import audit_checkpoint
 
     return audit_checkpoint().checkpoint.count
+
+
+@shared_task
+def prune_submissions() -> int:
+    """Forget form submission tokens older than a week (beat, daily): audit.submissions."""
+    from .submissions import submissions_prune
+
+    return submissions_prune()

@@ -256,6 +256,9 @@ CELERY_BEAT_SCHEDULE = {
     # The daily digest (stories.services.digest): once a day, in batches, idempotent per day.
     "daily-digest": {"task": "stories.tasks.send_digest",
                      "schedule": crontab(minute=0, hour=NEWSROOM_DIGEST_HOUR)},
+    # Form submission tokens (audit.submissions) are remembered for a week, then forgotten.
+    "prune-submission-tokens": {"task": "audit.tasks.prune_submissions",
+                                "schedule": crontab(minute=30, hour=3)},
     "audit-checkpoint": {
         "task": "audit.tasks.write_checkpoint",
         "schedule": float(os.environ.get("AUDIT_CHECKPOINT_SECONDS", "300")),
