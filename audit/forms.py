@@ -2,7 +2,11 @@
 YYYY-MM-DD [HH:MM] whatever the browser's locale, a date-time naming the server's time zone
 beside it, instead of Django's calendar widgets and their "N hours ahead of server time" note."""
 
+import datetime
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -47,6 +51,24 @@ class DateTimeTextField(forms.DateTimeField):
 # API's source dates and the editor's add-source dialog (which shows the API's answer).
 DATE_INVALID = "Enter a date as YYYY-MM-DD."
 
+# What they read as a date: ASCII digits, year-month-day ("2026-5-2" too, as strptime's %m and
+# %d take). Not another ISO 8601 form (20261207, 2026-W49-1) nor other scripts' digits
+# ("９９９９-01-01"), which Python's parsers take but nobody types as a day.
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"
+
+
+def typed_date(text: str) -> datetime.date:
+    """The day a date input holds (DATE_PATTERN, spaces around it ignored); ValueError
+    naming DATE_INVALID for anything else, an impossible day (2026-02-30) included."""
+    text = text.strip()
+    if not re.fullmatch(DATE_PATTERN, text):
+        raise ValueError(DATE_INVALID)
+    year, month, day = (int(part) for part in text.split("-"))
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        raise ValueError(DATE_INVALID) from None
+
 
 class DateText(forms.DateInput):
     """A date typed as YYYY-MM-DD; a day has no time zone, so none is named."""
@@ -64,6 +86,16 @@ class DateTextField(forms.DateField):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.error_messages["invalid"] = DATE_INVALID
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.date):
+            return value.date() if isinstance(value, datetime.datetime) else value
+        try:
+            return typed_date(str(value))
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 # ModelAdmin.formfield_overrides for an admin whose model has dates or date-times.

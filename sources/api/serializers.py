@@ -1,11 +1,13 @@
 """Source library bodies: what the API shows of a source and its snapshots, and what it accepts."""
 
+import datetime
+
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from audit.forms import DATE_INVALID
+from audit.forms import DATE_INVALID, DATE_PATTERN, typed_date
 from audit.preconditions import entity_tag
 from sources.keys import KEY_MAX_LENGTH, KEY_PATTERN
 from sources.models import Kind, LinkCheck, Snapshot, Source
@@ -83,6 +85,23 @@ class SourceDetailSerializer(SourceSerializer):
         return LinkCheckSerializer(checks, many=True).data
 
 
+@extend_schema_field({"type": "string", "format": "date", "pattern": DATE_PATTERN})
+class TypedDateField(serializers.DateField):
+    """A date as the admin's inputs take it (audit.forms.typed_date), refused with their message."""
+
+    default_error_messages = {"invalid": DATE_INVALID}
+
+    def to_internal_value(self, value):
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return value
+        if not isinstance(value, str):
+            self.fail("invalid")
+        try:
+            return typed_date(value)
+        except ValueError:
+            self.fail("invalid")
+
+
 class SourceWriteSerializer(serializers.Serializer):
     """What a client may set; the library's rules (unique key and URL, …) live in the service."""
 
@@ -94,9 +113,9 @@ class SourceWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=500)
     outlet = serializers.CharField(max_length=200, allow_blank=True, required=False)
     author = serializers.CharField(max_length=300, allow_blank=True, required=False)
-    published_on = serializers.DateField(allow_null=True, required=False,
-                                         error_messages={"invalid": DATE_INVALID},
-                                         help_text="YYYY-MM-DD.")
+    published_on = TypedDateField(allow_null=True, required=False,
+                                  help_text="YYYY-MM-DD (ASCII digits; no other ISO 8601 "
+                                  "form), as the admin's date inputs take it.")
     kind = serializers.ChoiceField(choices=Kind.choices, required=False)
     description = serializers.CharField(max_length=20000, allow_blank=True, required=False)
     notes = serializers.CharField(max_length=20000, allow_blank=True, required=False)
