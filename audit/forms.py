@@ -140,3 +140,56 @@ class ChoicesByIdField(forms.ModelMultipleChoiceField):
                 raise forms.ValidationError(self.error_messages["invalid_pk_value"],
                                             code="invalid_pk_value", params={"pk": pk})
         return super()._check_values(value)
+
+
+class StaleSaveMerge:
+    """A change form that carries the version it was opened on (a hidden `version` field) and,
+    beside each of `merged_fields`, its value as opened (`initial-<name>`), so that a save
+    someone else overtook (a stale one) can be refused without losing anything: a field only
+    the other person changed takes their value, a field both changed keeps this person's with
+    theirs shown beside it, and the form then carries the current version, so saving again
+    keeps both people's changes. Mix into a ModelForm that declares `version`."""
+
+    merged_fields: tuple[str, ...] = ()
+
+    def track_version(self, version: str) -> None:
+        """Open the form on `version`, each merged field's opened value posted back with it."""
+        self.fields["version"].initial = version
+        for name in self.merged_fields:
+            if name in self.fields:
+                self.fields[name].show_hidden_initial = True
+
+    def refuse_as_stale(self, current, message: str, typed: dict) -> None:
+        """Refuse this save (`message` as the form's error) and bring the form up to
+        `current`, the record as it is now, keeping what was typed (`typed`)."""
+        data = self.data.copy()
+        mine = set(self.changed_data)  # against the values posted back as opened
+        taken = []
+        for name in typed:
+            field = self.fields[name]
+            initial_name = self.add_initial_prefix(name)
+            value = getattr(current, name)
+            theirs = field.has_changed(value, data.get(initial_name, ""))
+            now = self._as_posted(current.serializable_value(name))
+            if theirs and name not in mine:
+                data[self.add_prefix(name)] = now
+                taken.append(str(field.label))
+            elif theirs and (typed[name] or "") != (value or ""):
+                display = getattr(current, f"get_{name}_display", None)
+                shown = display() if display else (
+                    str(value) if isinstance(value, models.Model) else now)
+                self.add_error(name, f"Saved meanwhile as: “{shown or '(empty)'}”. Saving again "
+                               "replaces it with what is typed here.")
+            data[initial_name] = now
+        data[self.add_prefix("version")] = current.version
+        self.data = data
+        self.add_error(None, message + (
+            f" Their version is in the form where only they changed a field "
+            f"({', '.join(taken)})." if taken else ""))
+
+    @staticmethod
+    def _as_posted(value) -> str:
+        """A model value as the form's input holds it (a date as YYYY-MM-DD, a row as its id)."""
+        if value is None:
+            return ""
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
