@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from .dates import DATE_INVALID, DATETIME_PATTERN, typed_date
+
 
 def time_zone_note() -> str:
     """'Times are Europe/London (UTC+01:00)': the active time zone and its offset now."""
@@ -46,28 +48,14 @@ class DateTimeTextField(forms.DateTimeField):
         super().__init__(**kwargs)
         self.error_messages["invalid"] = "Enter a date and time as YYYY-MM-DD HH:MM."
 
-
-# What every date input of the newsroom says of a date it cannot read: the admin's forms, the
-# API's source dates and the editor's add-source dialog (which shows the API's answer).
-DATE_INVALID = "Enter a date as YYYY-MM-DD."
-
-# What they read as a date: ASCII digits, year-month-day ("2026-5-2" too, as strptime's %m and
-# %d take). Not another ISO 8601 form (20261207, 2026-W49-1) nor other scripts' digits
-# ("９９９９-01-01"), which Python's parsers take but nobody types as a day.
-DATE_PATTERN = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"
-
-
-def typed_date(text: str) -> datetime.date:
-    """The day a date input holds (DATE_PATTERN, spaces around it ignored); ValueError
-    naming DATE_INVALID for anything else, an impossible day (2026-02-30) included."""
-    text = text.strip()
-    if not re.fullmatch(DATE_PATTERN, text):
-        raise ValueError(DATE_INVALID)
-    year, month, day = (int(part) for part in text.split("-"))
-    try:
-        return datetime.date(year, month, day)
-    except ValueError:
-        raise ValueError(DATE_INVALID) from None
+    def to_python(self, value):
+        # Only what DATETIME_INPUT_FORMATS name, in ASCII digits: Django's parser would also
+        # take other ISO 8601 forms (20301203T1405, week dates), other scripts' digits and a
+        # trailing NUL, none of which the input asks for.
+        if isinstance(value, str) and value.strip() and not re.fullmatch(
+                DATETIME_PATTERN, value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class DateText(forms.DateInput):

@@ -1,13 +1,11 @@
 """Source library bodies: what the API shows of a source and its snapshots, and what it accepts."""
 
-import datetime
-
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from audit.forms import DATE_INVALID, DATE_PATTERN, typed_date
+from audit.api import TypedDateField
 from audit.preconditions import entity_tag
 from sources.keys import KEY_MAX_LENGTH, KEY_PATTERN
 from sources.models import Kind, LinkCheck, Snapshot, Source
@@ -83,23 +81,6 @@ class SourceDetailSerializer(SourceSerializer):
     def get_link_checks(self, source) -> list:
         checks = source.link_checks.order_by("-checked_at", "-id")[:LINK_HISTORY]
         return LinkCheckSerializer(checks, many=True).data
-
-
-@extend_schema_field({"type": "string", "format": "date", "pattern": DATE_PATTERN})
-class TypedDateField(serializers.DateField):
-    """A date as the admin's inputs take it (audit.forms.typed_date), refused with their message."""
-
-    default_error_messages = {"invalid": DATE_INVALID}
-
-    def to_internal_value(self, value):
-        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-            return value
-        if not isinstance(value, str):
-            self.fail("invalid")
-        try:
-            return typed_date(value)
-        except ValueError:
-            self.fail("invalid")
 
 
 class SourceWriteSerializer(serializers.Serializer):

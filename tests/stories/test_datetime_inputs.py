@@ -58,7 +58,11 @@ def test_a_schedule_typed_as_yyyy_mm_dd_hh_mm_is_local_time(client, story, write
     assert f"goes live {when.day} {when.strftime('%b %Y %H:%M %Z')}" in response.text
 
 
-@pytest.mark.parametrize("typed", ["03/12/2030 14:05", "12/03/2030 2:05 PM", "next tuesday"])
+@pytest.mark.parametrize("typed", ["03/12/2030 14:05", "12/03/2030 2:05 PM", "next tuesday",
+                                   # Other digits and other ISO 8601 forms, which Python's
+                                   # parsers take but nobody types as a time.
+                                   "２０３０-12-03 14:05", "٢٠٣٠-12-03 14:05", "20301203T1405",
+                                   "2030-W49-2 14:05", "2030-12-03 14:05\x00"])
 def test_a_date_in_another_order_is_refused_naming_the_format(client, story, writer, reviewer,
                                                                editor, typed):
     approved(story, writer, reviewer)
