@@ -47,6 +47,8 @@ class DateTimeTextField(forms.DateTimeField):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.error_messages["invalid"] = "Enter a date and time as YYYY-MM-DD HH:MM."
+        self.error_messages["overflow"] = ("That time is outside the calendar "
+                                           "(0001-01-01 to 9999-12-31 in UTC).")
 
     def to_python(self, value):
         # Only what DATETIME_INPUT_FORMATS name, in ASCII digits: Django's parser would also
@@ -55,7 +57,13 @@ class DateTimeTextField(forms.DateTimeField):
         if isinstance(value, str) and value.strip() and not re.fullmatch(
                 DATETIME_PATTERN, value.strip()):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
+        result = super().to_python(value)
+        try:  # what the database stores and every comparison makes of it
+            if result is not None:
+                result.astimezone(datetime.UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["overflow"], code="overflow") from None
+        return result
 
 
 class DateText(forms.DateInput):
