@@ -93,3 +93,19 @@ def test_the_dashboard_and_the_revisions_page_do_not_scroll_sideways(
             pytest.fail("Tab never reached Restore this revision")
         box = restore.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_audit_searchs_action_hint_names_the_filter_as_the_page_shows_it(
+        live_server, page_factory, newsroom, editor, width):
+    page = page_factory(width=width, user=editor, live_server=live_server)
+    page.goto(live_server.url + reverse("admin:audit_event_changelist") + "?q=publish")
+    hint = page.locator(".messagelist li", has_text="is the name of an action").inner_text()
+    heading = page.locator("#changelist-filter details summary", has_text="action").first
+    # The filter is on the right at a desktop and under the list on a phone: the hint names
+    # it as its heading reads, not by a side.
+    assert heading.inner_text().strip() in hint
+    assert "on the right" not in hint and "below" not in hint
+    page.locator(".messagelist a", has_text="publish").click()
+    page.wait_for_url("**action=publish**")
+    assert "0 events" not in page.locator("#changelist").inner_text()
