@@ -74,3 +74,25 @@ def test_an_image_form_posted_with_a_tampered_version_is_refused(client, writer)
         assert response.status_code == 400, version[:10]
     image.refresh_from_db()
     assert image.alt == "The quay"
+
+
+def test_a_credited_source_only_the_other_person_set_is_taken_into_the_form(
+        client, writer, editor):
+    from tests.factories import SourceFactory
+
+    credited = SourceFactory(key="port-photos", title="Port photo desk")
+    upload(client, writer, "quay.png", image_bytes(800, 450), alt="The quay")
+    image = Image.objects.get()
+    theirs = signed_in(editor)
+    mine, their_form = opened_form(client, image), opened_form(theirs, image)
+    theirs.post(change_url(image), {**their_form, "credit_source": str(credited.pk)})
+
+    response = client.post(change_url(image), {**mine, "credit": "Photo: Port Authority"})
+
+    assert response.status_code == 400
+    shown = shown_form(response.content.decode())
+    assert shown["credit_source"] == str(credited.pk)
+    assert shown["credit"] == "Photo: Port Authority"
+    assert client.post(change_url(image), shown).status_code == 302
+    image.refresh_from_db()
+    assert (image.credit, image.credit_source_id) == ("Photo: Port Authority", credited.pk)
