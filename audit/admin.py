@@ -99,10 +99,12 @@ def action_search_hint(cl) -> str:
     links = format_html_join(", ", '<a href="{}">{}</a>', (
         (cl.get_query_string({"action": action}, remove=[SEARCH_VAR]), action)
         for found in named.values() for action in found))
+    # The filter by its heading as Django shows it ("By action"), not by a side: it is on the
+    # right at a desktop and under the list on a phone.
     return format_html(
         "{} {} the name of an action: the search box looks for who acted and the story. To "
-        "find the events of an action, use the Action filter on the right: {}.",
-        words, "is" if len(named) == 1 else "are", links)
+        "find the events of an action, use the filter “By {}”: {}.",
+        words, "is" if len(named) == 1 else "are", ActionFilter.title, links)
 
 
 class EventChangeList(PageChangeList):

@@ -8,7 +8,7 @@ import uuid
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.metadata import SimpleMetadata
@@ -22,6 +22,7 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
+from .dates import DATE_INVALID, DATE_PATTERN, ISO_DATETIME_PATTERN, typed_date
 from .errors import Stale
 from .paging import LIMIT, BoundedPaginator
 from .roles import is_writer
@@ -52,6 +53,33 @@ class LongTextField(serializers.CharField):
             _ProhibitSurrogates() if isinstance(v, ProhibitSurrogateCharactersValidator) else v
             for v in self.validators
         ]
+
+
+@extend_schema_field({"type": "string", "format": "date", "pattern": DATE_PATTERN})
+class TypedDateField(serializers.DateField):
+    """A date as the admin's inputs take it (audit.dates.typed_date), refused with their message."""
+
+    default_error_messages = {"invalid": DATE_INVALID}
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            self.fail("invalid")
+        try:
+            return typed_date(value)
+        except ValueError:
+            self.fail("invalid")
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": ISO_DATETIME_PATTERN})
+class IsoDateTimeField(serializers.DateTimeField):
+    """A date-time in the one ISO 8601 form its error message names, in ASCII digits: DRF's
+    parser would also take the basic form (20301203T1405), week dates, other scripts' digits
+    and a trailing NUL."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and not re.fullmatch(ISO_DATETIME_PATTERN, value.strip()):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]")
+        return super().to_internal_value(value)
 
 
 # --- shared bodies -----------------------------------------------------------------------

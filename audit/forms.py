@@ -2,9 +2,15 @@
 YYYY-MM-DD [HH:MM] whatever the browser's locale, a date-time naming the server's time zone
 beside it, instead of Django's calendar widgets and their "N hours ahead of server time" note."""
 
+import datetime
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+from .dates import DATE_INVALID, DATETIME_PATTERN, typed_date
 
 
 def time_zone_note() -> str:
@@ -41,11 +47,23 @@ class DateTimeTextField(forms.DateTimeField):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.error_messages["invalid"] = "Enter a date and time as YYYY-MM-DD HH:MM."
+        self.error_messages["overflow"] = ("That time is outside the calendar "
+                                           "(0001-01-01 to 9999-12-31 in UTC).")
 
-
-# What every date input of the newsroom says of a date it cannot read: the admin's forms, the
-# API's source dates and the editor's add-source dialog (which shows the API's answer).
-DATE_INVALID = "Enter a date as YYYY-MM-DD."
+    def to_python(self, value):
+        # Only what DATETIME_INPUT_FORMATS name, in ASCII digits: Django's parser would also
+        # take other ISO 8601 forms (20301203T1405, week dates), other scripts' digits and a
+        # trailing NUL, none of which the input asks for.
+        if isinstance(value, str) and value.strip() and not re.fullmatch(
+                DATETIME_PATTERN, value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        result = super().to_python(value)
+        try:  # what the database stores and every comparison makes of it
+            if result is not None:
+                result.astimezone(datetime.UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["overflow"], code="overflow") from None
+        return result
 
 
 class DateText(forms.DateInput):
@@ -64,6 +82,16 @@ class DateTextField(forms.DateField):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.error_messages["invalid"] = DATE_INVALID
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.date):
+            return value.date() if isinstance(value, datetime.datetime) else value
+        try:
+            return typed_date(str(value))
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 # ModelAdmin.formfield_overrides for an admin whose model has dates or date-times.
@@ -108,3 +136,56 @@ class ChoicesByIdField(forms.ModelMultipleChoiceField):
                 raise forms.ValidationError(self.error_messages["invalid_pk_value"],
                                             code="invalid_pk_value", params={"pk": pk})
         return super()._check_values(value)
+
+
+class StaleSaveMerge:
+    """A change form that carries the version it was opened on (a hidden `version` field) and,
+    beside each of `merged_fields`, its value as opened (`initial-<name>`), so that a save
+    someone else overtook (a stale one) can be refused without losing anything: a field only
+    the other person changed takes their value, a field both changed keeps this person's with
+    theirs shown beside it, and the form then carries the current version, so saving again
+    keeps both people's changes. Mix into a ModelForm that declares `version`."""
+
+    merged_fields: tuple[str, ...] = ()
+
+    def track_version(self, version: str) -> None:
+        """Open the form on `version`, each merged field's opened value posted back with it."""
+        self.fields["version"].initial = version
+        for name in self.merged_fields:
+            if name in self.fields:
+                self.fields[name].show_hidden_initial = True
+
+    def refuse_as_stale(self, current, message: str, typed: dict) -> None:
+        """Refuse this save (`message` as the form's error) and bring the form up to
+        `current`, the record as it is now, keeping what was typed (`typed`)."""
+        data = self.data.copy()
+        mine = set(self.changed_data)  # against the values posted back as opened
+        taken = []
+        for name in typed:
+            field = self.fields[name]
+            initial_name = self.add_initial_prefix(name)
+            value = getattr(current, name)
+            theirs = field.has_changed(value, data.get(initial_name, ""))
+            now = self._as_posted(current.serializable_value(name))
+            if theirs and name not in mine:
+                data[self.add_prefix(name)] = now
+                taken.append(str(field.label))
+            elif theirs and (typed[name] or "") != (value or ""):
+                display = getattr(current, f"get_{name}_display", None)
+                shown = display() if display else (
+                    str(value) if isinstance(value, models.Model) else now)
+                self.add_error(name, f"Saved meanwhile as: “{shown or '(empty)'}”. Saving again "
+                               "replaces it with what is typed here.")
+            data[initial_name] = now
+        data[self.add_prefix("version")] = current.version
+        self.data = data
+        self.add_error(None, message + (
+            f" Their version is in the form where only they changed a field "
+            f"({', '.join(taken)})." if taken else ""))
+
+    @staticmethod
+    def _as_posted(value) -> str:
+        """A model value as the form's input holds it (a date as YYYY-MM-DD, a row as its id)."""
+        if value is None:
+            return ""
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)

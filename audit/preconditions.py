@@ -27,3 +27,15 @@ def if_match(request) -> str | None:
     # "*" inside a list is no entity tag (RFC 9110): it names no version, so it overwrites
     # nothing; "" is refused like a lost version.
     return "" if first == "*" else first
+
+
+def if_match_for(request, current: str) -> str | None:
+    """The version an edit names as read, against the `current` one: If-Match lists tags and
+    holds when any of them is current (RFC 9110), so `current` when it is listed, otherwise
+    as if_match reads it (the first tag, "*", or None). Only a hint: the service compares the
+    version again under its lock, so a save landing in between is still refused."""
+    named = if_match(request)
+    if named in (None, "*"):
+        return named
+    listed = {unquoted(tag) for tag in request.headers.get("If-Match", "").split(",")}
+    return current if current and current in listed - {"*"} else named

@@ -13,14 +13,14 @@ from audit.admin_mixins import (
     person,
 )
 from audit.errors import ActionDenied, InvalidInput
-from audit.forms import DATE_FIELDS
+from audit.forms import DATE_FIELDS, StaleSaveMerge
 
 from . import citing, selectors, services
 from .admin_extras import LinkCheckInline, SnapshotInline, capture_selected
 from .models import EDITABLE, Source, normalise_url
 
 
-class SourceAdminForm(forms.ModelForm):
+class SourceAdminForm(StaleSaveMerge, forms.ModelForm):
     """Validates like the library does, then saves through source_create / source_update."""
 
     url = forms.URLField(
@@ -32,6 +32,7 @@ class SourceAdminForm(forms.ModelForm):
     # one is refused, so two people editing one source never silently overwrite each other.
     version = forms.CharField(required=False, widget=forms.HiddenInput)
 
+    merged_fields = EDITABLE
     request = None  # set per request by SourceAdmin.get_form
 
     class Meta:
@@ -41,12 +42,7 @@ class SourceAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
-            # Each field's value as opened, posted back beside it (initial-<name>): a stale
-            # save can then tell what this person changed from what someone else did.
-            for name in EDITABLE:
-                if name in self.fields:
-                    self.fields[name].show_hidden_initial = True
+            self.track_version(self.instance.version)
 
     def clean_url(self):
         url = self.cleaned_data.get("url", "")
@@ -78,47 +74,12 @@ class SourceAdminForm(forms.ModelForm):
             else:
                 self.saved = services.source_create(user=self.request.user, **fields)
         except services.StaleSource as exc:
-            self._refused_as_stale(exc, fields)
+            self.refuse_as_stale(exc.source, str(exc), fields)
         except InvalidInput as exc:
             for field, messages in exc.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
         except ActionDenied as exc:
             self.add_error(None, exc.reason)
-
-    def _refused_as_stale(self, exc, typed: dict) -> None:
-        """Refuse the save keeping what was typed, and bring the form up to the library's
-        version: a field only the other person changed takes their value (nothing typed is
-        lost), a field both changed keeps this person's with theirs shown beside it, and the
-        form carries the current version, so saving again keeps both people's changes."""
-        current = exc.source
-        data = self.data.copy()
-        mine = set(self.changed_data)  # against the values posted back as opened
-        taken = []
-        for name in typed:
-            field = self.fields[name]
-            initial_name = self.add_initial_prefix(name)
-            theirs = field.has_changed(getattr(current, name), data.get(initial_name, ""))
-            now = self._as_posted(getattr(current, name))
-            if theirs and name not in mine:
-                data[self.add_prefix(name)] = now
-                taken.append(str(field.label))
-            elif theirs and (typed[name] or "") != (getattr(current, name) or ""):
-                shown = current.get_kind_display() if name == "kind" else now
-                self.add_error(name, f"Saved meanwhile as: “{shown or '(empty)'}”. Saving again "
-                               "replaces it with what is typed here.")
-            data[initial_name] = now
-        data[self.add_prefix("version")] = current.version
-        self.data = data
-        self.add_error(None, str(exc) + (
-            f" Their version is in the form where only they changed a field "
-            f"({', '.join(taken)})." if taken else ""))
-
-    @staticmethod
-    def _as_posted(value) -> str:
-        """A model value as the form's input holds it (a date as YYYY-MM-DD)."""
-        if value is None:
-            return ""
-        return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 class OutletFilter(admin.AllValuesFieldListFilter):

@@ -522,8 +522,10 @@ class ImageAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers400, adm
         js = ("newsroom/admin.js",)
 
     def get_fields(self, request, obj=None):
-        fields = ["file", "alt", "caption", "credit", "credit_source"]
-        return fields + (["snippet", "size", "uploaded_by_name", "created_at"] if obj else [])
+        fields = list(Image.EDITED)
+        # The version it was opened on (ImageAdminForm): a stale save is refused, not lost.
+        extra = ["version", "snippet", "size", "uploaded_by_name", "created_at"]
+        return fields + (extra if obj else [])
 
     def save_model(self, request, obj, form, change):
         if not change:

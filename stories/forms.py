@@ -11,7 +11,7 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.forms import ChoiceByIdField, is_row_id
+from audit.forms import ChoiceByIdField, StaleSaveMerge, is_row_id
 from sources.api.serializers import source_field_limits
 from sources.keys import KEY, KEY_CHARS, KEY_MAX_LENGTH
 from sources.models import Source
@@ -261,12 +261,31 @@ class StoryAdminForm(forms.ModelForm):
         )
 
 
-class ImageAdminForm(forms.ModelForm):
-    """An uploaded figure: alt text is required so every reader knows what it shows."""
+STALE_IMAGE = ("Someone saved this image after you opened it. Nothing was saved: compare your "
+               "changes with theirs, then save again.")
+LOST_IMAGE_VERSION = ("This edit did not say which version of the image it started from, so it "
+                      "could overwrite someone else's changes. Nothing was saved; check the "
+                      "image as it is now and save again.")
+
+
+class ImageAdminForm(StaleSaveMerge, forms.ModelForm):
+    """An uploaded figure: alt text is required so every reader knows what it shows. A figure
+    is shared by every story placing it, so an edit started from an older version (someone
+    saved it meanwhile) is refused, what was typed kept and theirs taken in (StaleSaveMerge)."""
 
     class Meta:
         model = Image
-        fields = ("file", "alt", "caption", "credit", "credit_source")
+        fields = Image.EDITED
+
+    # The file is not merged: a browser cannot be handed back a file to post; a replaced file
+    # changes the version, so alt text written for the old picture is refused, not saved.
+    merged_fields = ("alt", "caption", "credit", "credit_source")
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.track_version(self.instance.version)
 
     # A plain file field: images.prepared_upload does the decoding checks, with messages that
     # say what is wrong (size, pixels, kind) instead of "not an image or a corrupted image".
@@ -279,3 +298,15 @@ class ImageAdminForm(forms.ModelForm):
         if isinstance(uploaded, UploadedFile):
             return prepared_upload(uploaded)
         return uploaded
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and not self.errors:
+            # Locked until the admin's transaction saves it, so no save slips in between.
+            current = Image.objects.select_for_update().get(pk=self.instance.pk)
+            version = cleaned.get("version") or ""
+            if version != current.version:
+                typed = {name: cleaned.get(name) for name in self.merged_fields}
+                self.refuse_as_stale(current, STALE_IMAGE if version else LOST_IMAGE_VERSION,
+                                     typed)
+        return cleaned

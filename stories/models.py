@@ -1,5 +1,7 @@
 """Stories, their immutable revisions and claims, reviews, corrections and figures."""
 
+import hashlib
+import json
 import secrets
 from functools import cached_property
 
@@ -448,6 +450,15 @@ class Image(models.Model):
 
     def __str__(self):
         return f"image:{self.pk} {self.alt[:40]}"
+
+    # What people edit, as Source.version: a change form opened on another version is stale.
+    EDITED = ("file", "alt", "caption", "credit", "credit_source")
+
+    @property
+    def version(self) -> str:
+        """SHA-256 of the file's name, the alt text, caption, credit and credited source."""
+        values = [str(self.serializable_value(name) or "") for name in self.EDITED]
+        return hashlib.sha256(json.dumps(values).encode()).hexdigest()
 
 
 def new_preview_token() -> str:

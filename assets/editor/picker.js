@@ -11,7 +11,7 @@
 import { acceptCompletion, autocompletion, completionStatus, startCompletion } from "@codemirror/autocomplete";
 import { isolateHistory } from "@codemirror/commands";
 import { Prec, StateEffect, StateField } from "@codemirror/state";
-import { keymap } from "@codemirror/view";
+import { EditorView, keymap, ViewPlugin } from "@codemirror/view";
 import { el, request } from "./util.js";
 
 const HEALTH = { ok: "link ok", redirected: "link redirected", broken: "link broken",
@@ -75,6 +75,76 @@ export function insertPicked(view, from, to, key, userEvent = "input.complete") 
   const after = from + key.length + 1;
   view.dispatch({ changes: { from, to, insert: next === "]" ? key : key + "]" },
                   selection: { anchor: after }, effects: setPicked.of(after), userEvent });
+}
+
+// Enter pressed while the list is still catching up with fast typing (the query for what was
+// typed is on its way, so the list shown is an older one and CodeMirror will not pick from it):
+// the writer means the pick, never a newline in the middle of a citation group. The pick is made
+// as soon as the list has caught up; what is typed meanwhile is held and typed after it (so
+// `;` and `,` still go back into the group). Moving the cursor, or the list closing, forgets it.
+const waitingPick = ViewPlugin.fromClass(class {
+  constructor(view) { this.view = view; this.held = null; this.timer = null; }
+  update(update) {
+    if (this.held && update.transactions.some((tr) => tr.isUserEvent("select"))) this.stop();
+  }
+  start() {
+    this.held = [];
+    this.tries = 0;
+    this.retry();
+  }
+  hold(text) {
+    if (!this.held) return false;
+    this.held.push(text);
+    return true;
+  }
+  retry() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tryPick(), 15);
+  }
+  tryPick() {
+    if (!this.held) return;
+    // A list that never catches up (about 5 s) gives the writer their keys back unpicked.
+    if (acceptCompletion(this.view) || completionStatus(this.view.state) === null
+        || ++this.tries > 300) {
+      const held = this.held;
+      this.stop();
+      for (const text of held) typeHeld(this.view, text);
+    } else {
+      this.retry();
+    }
+  }
+  stop() {
+    this.held = null;
+    clearTimeout(this.timer);
+  }
+  destroy() { this.stop(); }
+});
+
+// Enter in a citation group: pick what the list shows, or wait for it (waitingPick).
+function pickWhenReady(view) {
+  if (!openGroup(view.state, view.state.selection.main.head)) return false;
+  if (acceptCompletion(view)) return true;
+  if (completionStatus(view.state) === null) return false;
+  view.plugin(waitingPick).start();
+  return true;
+}
+
+// Text typed while a pick waits, typed after it as the writer's keys would have been.
+function typeHeld(view, text) {
+  if (text === ";" && continueGroup(view)) return;
+  if (text === "," && reenter(view, ",", ",")) return;
+  if (text === "]" && (closeAfterPick(view) || stepOverClose(view))) return;
+  const range = view.state.selection.main;
+  view.dispatch({ changes: { from: range.from, to: range.to, insert: text },
+                  selection: { anchor: range.from + text.length }, userEvent: "input.type" });
+}
+
+// While a pick waits, keys are held, not typed before it.
+function holdWhileWaiting(key) {
+  return (view) => {
+    const waiting = view.plugin(waitingPick);
+    return waiting ? waiting.hold(key) : false;
+  };
 }
 
 export class Picker {
@@ -151,10 +221,16 @@ export class Picker {
         optionClass: (completion) => completion.type === "add" ? "nr-option-add" : "nr-option-source",
       }),
       picked,
+      waitingPick,
+      EditorView.inputHandler.of((view, from, to, text) => {
+        const waiting = view.plugin(waitingPick);
+        return waiting ? waiting.hold(text) : false;
+      }),
       Prec.highest(keymap.of([
-        { key: ";", run: continueGroup },
-        { key: ",", run: (view) => reenter(view, ",", ",") },
-        { key: "]", run: (view) => closeAfterPick(view) || stepOverClose(view) },
+        { key: "Enter", run: (view) => holdWhileWaiting("\n")(view) || pickWhenReady(view) },
+        { key: ";", run: (view) => holdWhileWaiting(";")(view) || continueGroup(view) },
+        { key: ",", run: (view) => holdWhileWaiting(",")(view) || reenter(view, ",", ",") },
+        { key: "]", run: (view) => holdWhileWaiting("]")(view) || closeAfterPick(view) || stepOverClose(view) },
         { key: "Mod-Alt-c", run: cite, preventDefault: true },
       ])),
     ];

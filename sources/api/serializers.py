@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from audit.forms import DATE_INVALID
+from audit.api import TypedDateField
 from audit.preconditions import entity_tag
 from sources.keys import KEY_MAX_LENGTH, KEY_PATTERN
 from sources.models import Kind, LinkCheck, Snapshot, Source
@@ -94,9 +94,9 @@ class SourceWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=500)
     outlet = serializers.CharField(max_length=200, allow_blank=True, required=False)
     author = serializers.CharField(max_length=300, allow_blank=True, required=False)
-    published_on = serializers.DateField(allow_null=True, required=False,
-                                         error_messages={"invalid": DATE_INVALID},
-                                         help_text="YYYY-MM-DD.")
+    published_on = TypedDateField(allow_null=True, required=False,
+                                  help_text="YYYY-MM-DD (ASCII digits; no other ISO 8601 "
+                                  "form), as the admin's date inputs take it.")
     kind = serializers.ChoiceField(choices=Kind.choices, required=False)
     description = serializers.CharField(max_length=20000, allow_blank=True, required=False)
     notes = serializers.CharField(max_length=20000, allow_blank=True, required=False)

@@ -24,7 +24,7 @@ from audit.api import (
     if_match_header,
     stale_response,
 )
-from audit.preconditions import entity_tag, if_match
+from audit.preconditions import entity_tag, if_match_for
 from sources import proposals, services
 from sources.keys import KEY
 from sources.models import Health, Kind, Snapshot, Source
@@ -160,7 +160,7 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
 
     def partial_update(self, request, key=None):
         source = self.get_object()
-        read = if_match(request)  # optional: without it, the last save wins
+        read = if_match_for(request, source.version)  # optional: without it, the last save wins
         data = SourceWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         try:

@@ -4,7 +4,7 @@ it accepts. Serializers validate shapes and types; every rule lives in stories.s
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from audit.api import LARGEST_ID, LongTextField
+from audit.api import LARGEST_ID, IsoDateTimeField, LongTextField
 from audit.models import Event
 from audit.preconditions import entity_tag
 from audit.services import display_name
@@ -243,7 +243,7 @@ class PublishInputSerializer(NamesRevisionSerializer):
         REVISION_HASH, required=False, allow_blank=True,
         help_text="Content hash of the approved revision you saw (`approved_revision`). "
         "Required (or If-Match); any other answers 412.")
-    publish_at = serializers.DateTimeField(
+    publish_at = IsoDateTimeField(
         required=False, allow_null=True,
         help_text="A future time schedules the story; a time already past publishes it now "
         "(the answer's `state` is `published` and `live_updated_at` says when).")

@@ -39,7 +39,7 @@ from audit.api import (
     stale_response,
 )
 from audit.models import Event
-from audit.preconditions import if_match, unquoted
+from audit.preconditions import if_match, if_match_for, unquoted
 from sources import selectors as source_selectors
 from sources.csl import story_sources_csl
 from sources.selectors import evidence_warnings
@@ -200,7 +200,8 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
 
     def partial_update(self, request, pk=None):
         story = self.get_object()
-        read = if_match(request)
+        latest = story.latest_revision
+        read = if_match_for(request, latest.content_hash if latest is not None else "")
         if read is None:
             return if_match_required("story")
         data = s.StoryUpdateSerializer(data=request.data, partial=True)

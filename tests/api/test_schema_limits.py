@@ -281,3 +281,11 @@ def test_source_edit_documents_an_optional_if_match_and_its_412(schema):
     assert {"detail", "etag", "refused"} <= set(body_schema(schema, stale)["properties"])
     assert "ETag" in patch["responses"]["200"]["headers"]
     assert "ETag" in operation["get"]["responses"]["200"]["headers"]
+
+
+def test_a_source_date_is_documented_as_yyyy_mm_dd(schema):
+    for name in ("SourceWriteRequest", "PatchedSourceWriteRequest"):
+        date = schema["components"]["schemas"][name]["properties"]["published_on"]
+        assert date["format"] == "date"
+        assert date["pattern"] == r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"
+        assert "YYYY-MM-DD" in date["description"]

@@ -1,5 +1,9 @@
 """Editing a library source over the API: an ETag to read, If-Match to send, 412 when stale."""
 
+import datetime
+
+import pytest
+
 from audit.models import Event
 from sources.models import Health, Source
 from tests.api.conftest import client_for
@@ -114,3 +118,31 @@ def test_if_match_star_inside_a_list_overwrites_nothing(writer):
                                         HTTP_IF_MATCH='*, "0000"')
     assert response.status_code == 412
     assert Source.objects.get(key="port-annual").outlet == "Port"
+
+
+@pytest.mark.parametrize("typed", ["20261207", "2026-W49-1", "2026-341", "９９９９-01-01",
+                                   "2026-12-07T00:00", "2026-12-07\x00", "\u200f2026-12-07"])
+def test_a_source_date_in_another_iso_form_or_other_digits_is_refused_as_the_admin_does(
+        writer, typed):
+    response = client_for(writer).post("/api/v1/sources/", {
+        "key": "port-annual", "url": "https://port.example.org/a", "title": "Annual report",
+        "published_on": typed}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["published_on"] == ["Enter a date as YYYY-MM-DD."]
+    assert not Source.objects.filter(key="port-annual").exists()
+
+
+def test_a_source_date_patched_in_another_form_is_refused_and_the_date_kept(writer):
+    SourceFactory(key="port-annual", published_on=datetime.date(2026, 5, 2))
+    response = client_for(writer).patch(URL, {"published_on": "20261207"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["published_on"] == ["Enter a date as YYYY-MM-DD."]
+    assert client_for(writer).get(URL).json()["published_on"] == "2026-05-02"
+
+
+def test_a_source_date_typed_as_yyyy_mm_dd_is_saved(writer):
+    response = client_for(writer).post("/api/v1/sources/", {
+        "key": "port-annual", "url": "https://port.example.org/a", "title": "Annual report",
+        "published_on": "2026-12-07"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["published_on"] == "2026-12-07"

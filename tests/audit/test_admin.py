@@ -76,7 +76,7 @@ def test_a_search_for_an_action_name_that_finds_nothing_points_to_the_action_fil
 
     assert response.status_code == 200
     assert "“publish” is the name of an action" in response.text
-    assert "use the Action filter on the right" in response.text
+    assert "use the filter “By action”" in response.text
     assert 'href="?action=publish"' in response.text
     assert "0 events" in response.text or "0 results" in response.text
 

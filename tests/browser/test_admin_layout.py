@@ -68,3 +68,44 @@ def test_the_source_forms_object_tools_do_not_overlap_its_title(
     assert boxes["tools"], boxes
     assert [(a["text"], b["text"]) for a in boxes["titles"] for b in boxes["tools"]
             if overlapping(a, b)] == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("role", ["writer", "editor"])
+@pytest.mark.parametrize("screen", ["dashboard", "revisions"])
+def test_the_dashboard_and_the_revisions_page_do_not_scroll_sideways(
+        live_server, page_factory, newsroom, writer, editor, width, role, screen):
+    story = newsroom["published"]
+    url = {"dashboard": reverse("admin:index"),
+           "revisions": reverse("admin:stories_story_revisions", args=[story.pk])}[screen]
+    page = page_factory(width=width, user={"writer": writer, "editor": editor}[role],
+                        live_server=live_server)
+    page.goto(live_server.url + url)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    if screen == "revisions":
+        # The restore button of an older revision is still reached and shown by keyboard.
+        restore = page.get_by_role("button", name="Restore this revision").first
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if restore.evaluate("b => b === document.activeElement"):
+                break
+        else:
+            pytest.fail("Tab never reached Restore this revision")
+        box = restore.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_audit_searchs_action_hint_names_the_filter_as_the_page_shows_it(
+        live_server, page_factory, newsroom, editor, width):
+    page = page_factory(width=width, user=editor, live_server=live_server)
+    page.goto(live_server.url + reverse("admin:audit_event_changelist") + "?q=publish")
+    hint = page.locator(".messagelist li", has_text="is the name of an action").inner_text()
+    heading = page.locator("#changelist-filter details summary", has_text="action").first
+    # The filter is on the right at a desktop and under the list on a phone: the hint names
+    # it as its heading reads, not by a side.
+    assert heading.inner_text().strip() in hint
+    assert "on the right" not in hint and "below" not in hint
+    page.locator(".messagelist a", has_text="publish").click()
+    page.wait_for_url("**action=publish**")
+    assert "0 events" not in page.locator("#changelist").inner_text()

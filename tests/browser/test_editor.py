@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from sources.models import Source
 from stories.models import Story
@@ -887,3 +888,55 @@ def test_a_body_over_the_limit_is_not_sent_and_stays_in_the_editor(live_server, 
     page.wait_for_function("() => document.querySelector('.nr-status-keep')"
                            ".textContent.startsWith('Kept in this browser only: the body is')")
     assert max(sent, default=0) < len(pasted)
+
+
+# The picker under hostile typing: an input method's composition right after a pick, a pick
+# made before the list has caught up with fast typing, undo and redo.
+
+def compose(page, text):
+    """What an input method (Japanese, Chinese) sends: a composition, then its commit."""
+    cdp = page.context.new_cdp_session(page)
+    for i in range(1, len(text) + 1):
+        cdp.send("Input.imeSetComposition", {"text": text[:i], "selectionStart": i,
+                                             "selectionEnd": i})
+    cdp.send("Input.insertText", {"text": text})
+
+
+@pytest.mark.parametrize("composed", ["港の報告", "；", "，"])
+def test_text_composed_by_an_input_method_after_a_pick_is_prose_after_the_group(
+        live_server, page_factory, writer, story, composed):
+    page = open_form(page_factory, live_server, writer, story)
+    pick_minutes(page)
+    compose(page, composed)
+    text = editor(page).inner_text()
+    assert f"The committee heard it in April [@council-minutes]{composed}" in text
+    assert not errors(page)
+
+
+def test_a_pick_entered_as_fast_as_it_is_typed_picks_what_was_typed(
+        live_server, page_factory, writer, story):
+    page = open_form(page_factory, live_server, writer, story)
+    type_at_end(page, "\nThe committee heard it in April [@minutes")
+    completion_option(page, "council-minutes")
+    page.keyboard.press("Enter")  # before the list has caught up with "minutes"
+    page.keyboard.type(";annual")
+    completion_option(page, "port-annual")
+    page.keyboard.press("Enter")
+    page.keyboard.type(". Then")
+    # The keys typed while a pick waited for the list are typed after it, in order.
+    expect(editor(page)).to_contain_text(
+        "The committee heard it in April [@council-minutes; @port-annual]. Then")
+    assert "@minutes" not in editor(page).inner_text()
+    assert not errors(page)
+
+
+def test_undo_takes_back_a_pick_and_redo_brings_it_back(live_server, page_factory, writer,
+                                                        story):
+    page = open_form(page_factory, live_server, writer, story)
+    pick_minutes(page)
+    assert "[@council-minutes]" in editor(page).inner_text()
+    page.keyboard.press("Control+z")
+    assert "council-minutes]" not in editor(page).inner_text()
+    page.keyboard.press("Control+y")
+    assert "The committee heard it in April [@council-minutes]" in editor(page).inner_text()
+    assert not errors(page)

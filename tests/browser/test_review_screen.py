@@ -81,3 +81,24 @@ def test_a_long_unbroken_note_does_not_widen_the_workflow_page(live_server, page
     page.locator(".timeline").wait_for()
     # The audit timeline's details cell held the comment on one line, 20,000px wide.
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_100k_character_note_is_refused_on_the_screen_with_every_word_kept(
+        live_server, page_factory, story, reviewer, width):
+    reviewer.is_staff = True
+    reviewer.save()
+    page = page_factory(width=width, user=reviewer, live_server=live_server)
+    page.goto(f"{live_server.url}/admin/stories/story/{story.pk}/review/")
+    pasted = "\u202eNote " + "€\u200f" * 50_000  # a paste: 100,006 characters, bidi marks
+    page.select_option("#verdict-1", "supported")
+    page.locator("#note-1").evaluate("(t, v) => { t.value = v; }", pasted)
+    page.fill("#note-2", "Which boat?")
+    page.check("input[name=decision][value=comment]")
+    page.get_by_role("button", name="Submit review").click()
+    page.wait_for_selector("text=a note holds at most 10,000")
+    assert "100,006 characters" in page.locator("body").inner_text()
+    assert page.input_value("#note-1") == pasted
+    assert page.input_value("#note-2") == "Which boat?"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert not Review.objects.filter(story=story).exists()

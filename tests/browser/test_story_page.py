@@ -206,3 +206,40 @@ def test_story_page_has_no_csp_violations_and_saves_screenshots(
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert csp_violations(page) == [], csp_violations(page)
     assert os.path.getsize(ARTIFACTS / "story-desktop.png") > 10_000
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_by_keyboard_alone_from_a_citation_to_its_source_and_back_to_read_on(
+        live_server, page_factory, story, width):
+    page = page_factory(width=width, height=800)
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(live_server.url + story.get_absolute_url())
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement.closest('sup.cite')"):
+            break
+    else:
+        pytest.fail("Tab never reached a citation link")
+    target = page.evaluate("document.activeElement.getAttribute('href')").lstrip("#")
+    claim = page.evaluate("document.activeElement.closest('sup.cite')"
+                          ".previousElementSibling.id")
+    page.keyboard.press("Escape")  # the hover card, if open, is not in the way
+    page.keyboard.press("Enter")
+    page.wait_for_function("h => location.hash === h", arg=f"#{target}")
+    in_view(page, target)
+    back_name = f"Back to claim {claim.removeprefix('claim-')}"
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('aria-label')") == back_name:
+            break
+    else:
+        pytest.fail(f"Tab from {target} never reached {back_name!r}")
+    assert page.evaluate("document.activeElement.closest('li').id") == target
+    page.keyboard.press("Enter")
+    page.wait_for_function("h => location.hash === h", arg=f"#{claim}")
+    in_view(page, claim)
+    # Reading on: the next Tab is the citation the reader left from, not the page's top.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('sup.cite')"
+                         "?.previousElementSibling?.id") == claim
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

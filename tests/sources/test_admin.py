@@ -372,3 +372,12 @@ def test_a_change_form_posted_without_its_version_is_refused(client, writer):
     assert "did not say which version" in response.content.decode()
     source.refresh_from_db()
     assert source.title != "Mine"
+
+
+@pytest.mark.parametrize("typed", ["９９９９-01-01", "２０２６-12-07", "20261207", "2026-W49-1"])
+def test_a_date_in_other_digits_or_another_iso_form_is_a_field_error(client, writer, typed):
+    login(client, writer)
+    response = client.post(reverse(ADD), source_data(published_on=typed))
+    assert response.status_code == 400
+    assert "Enter a date as YYYY-MM-DD." in response.text
+    assert not Source.objects.filter(key="harbour-board").exists()

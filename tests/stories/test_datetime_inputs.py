@@ -58,7 +58,11 @@ def test_a_schedule_typed_as_yyyy_mm_dd_hh_mm_is_local_time(client, story, write
     assert f"goes live {when.day} {when.strftime('%b %Y %H:%M %Z')}" in response.text
 
 
-@pytest.mark.parametrize("typed", ["03/12/2030 14:05", "12/03/2030 2:05 PM", "next tuesday"])
+@pytest.mark.parametrize("typed", ["03/12/2030 14:05", "12/03/2030 2:05 PM", "next tuesday",
+                                   # Other digits and other ISO 8601 forms, which Python's
+                                   # parsers take but nobody types as a time.
+                                   "２０３０-12-03 14:05", "٢٠٣٠-12-03 14:05", "20301203T1405",
+                                   "2030-W49-2 14:05", "2030-12-03 14:05\x00"])
 def test_a_date_in_another_order_is_refused_naming_the_format(client, story, writer, reviewer,
                                                                editor, typed):
     approved(story, writer, reviewer)
@@ -120,3 +124,18 @@ def test_the_source_form_takes_its_date_as_text_without_a_time_zone(admin_client
     page = admin_client.get(f"/admin/sources/source/{source.pk}/change/").text
     field = _input(page, "published_on")
     assert 'placeholder="YYYY-MM-DD"' in field and "vDateField" not in field
+
+
+def test_a_time_past_the_calendars_end_in_utc_is_a_form_error_not_a_500(
+        client, story, writer, reviewer, editor, settings):
+    settings.TIME_ZONE = "America/New_York"  # 9999-12-31 23:59 here is year 10000 in UTC
+    typed = "9999-12-31 23:59"
+    approved(story, writer, reviewer)
+    client.force_login(staff(editor))
+    response = client.post(workflow_url(story), {
+        "op": "publish", "publish-publish_at": typed,
+        "publish-note_kind": "correction", "publish-revision": approved_hash(story)})
+    assert response.status_code in (200, 400)
+    assert "That time is outside the calendar (0001-01-01 to 9999-12-31 in UTC)." in response.text
+    assert f'value="{typed}"' in response.text
+    assert Story.objects.get(pk=story.pk).state == "approved"
