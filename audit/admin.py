@@ -147,6 +147,8 @@ class EventAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
         """Each word must name the event's actor (username, first or last name) or its story
         (title or slug). Both are looked up in their own, small and indexed, tables first:
         `icontains` over millions of events joined to their stories read every event."""
+        if self.search_too_long(request, search_term):
+            return queryset.none(), False
         stories = story_model()._default_manager
         for word in search_term.split()[:SEARCH_WORDS]:
             actors = list(User.objects.filter(

@@ -1,6 +1,6 @@
 """Behaviour shared by the newsroom's admin pages."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote
@@ -151,11 +151,37 @@ class BoundedSelection:
         return super().response_action(request, queryset)
 
 
-class BoundedCount(BoundedSelection):
+# The longest changelist search (characters): far past any name, title or address typed into a
+# search box, and far short of what the database refuses (SQLite: a LIKE pattern of 50,000
+# bytes) or what makes one query of thousands of LIKE clauses.
+SEARCH_MAX_LENGTH = 500
+
+
+class BoundedSearch:
+    """A changelist search longer than SEARCH_MAX_LENGTH searches nothing and says why, instead
+    of reaching the database (on SQLite, a 503)."""
+
+    def get_search_results(self, request, queryset, search_term):
+        if self.search_too_long(request, search_term):
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def search_too_long(self, request, search_term: str) -> bool:
+        """Whether the search is refused (and the page says why): for an admin that searches
+        in its own way."""
+        if len(search_term) <= SEARCH_MAX_LENGTH:
+            return False
+        messages.error(request, f"A search holds at most {SEARCH_MAX_LENGTH} characters; "
+                                f"this one has {len(search_term):,}. Nothing was searched: "
+                                "search for a shorter part of it.")
+        return True
+
+
+class BoundedCount(BoundedSearch, BoundedSelection):
     """A changelist that never counts a whole large table: counts stop at audit.paging.LIMIT
     (the page count shows that many), the unfiltered total is not counted at all, and there is
-    no date drill-down (its links are a DISTINCT over every row). Third-party admins get it
-    too (newsroom/admin.py)."""
+    no date drill-down (its links are a DISTINCT over every row); its search is bounded too
+    (BoundedSearch). Third-party admins get it too (newsroom/admin.py)."""
 
     paginator = BoundedPaginator
     show_full_result_count = False
