@@ -3,6 +3,7 @@ import os
 from contextlib import contextmanager, nullcontext
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.db.backends.signals import connection_created
@@ -140,6 +141,15 @@ def second_reviewer(db):
 def editor(db):
     return UserFactory(username="editor", first_name="Desk", last_name="Editor",
                        roles=["Editors"])
+
+
+@pytest.fixture
+def signed_in_superuser(db, client):
+    """A superuser signed in on `client` (the admin's every changelist, third-party ones too)."""
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    yield user
+    cache.clear()  # the lists cache what they offer (the audit trail's actions)
 
 
 @pytest.fixture(scope="session")

@@ -5,11 +5,10 @@ Iterating the registry means an admin registered later cannot slip through."""
 
 import pytest
 from django.contrib import admin
-from django.core.cache import cache
 from django.urls import reverse
 
 from audit.admin_mixins import SEARCH_MAX_LENGTH
-from tests.factories import SourceFactory, UserFactory
+from tests.factories import SourceFactory
 
 
 def _searchable():
@@ -17,17 +16,9 @@ def _searchable():
             for model, model_admin in admin.site._registry.items() if model_admin.search_fields]
 
 
-@pytest.fixture
-def superuser(db, client):
-    user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
-    yield user
-    cache.clear()  # the lists cache what they offer (the audit trail's actions)
-
-
 @pytest.mark.parametrize(("app_label", "model_name"), _searchable())
 def test_a_search_of_60000_characters_says_it_is_too_long_instead_of_failing(
-        client, superuser, app_label, model_name):
+        client, signed_in_superuser, app_label, model_name):
     url = reverse(f"admin:{app_label}_{model_name}_changelist")
 
     response = client.get(url, {"q": "port " * 12_000})
@@ -37,7 +28,7 @@ def test_a_search_of_60000_characters_says_it_is_too_long_instead_of_failing(
             in response.content.decode()), (app_label, model_name)
 
 
-def test_a_search_at_the_limit_still_finds_what_it_names(client, superuser):
+def test_a_search_at_the_limit_still_finds_what_it_names(client, signed_in_superuser):
     SourceFactory(key="harbour-report", title="Harbour " + "x" * 40)
     term = "Harbour"
     padded = term + " " * (SEARCH_MAX_LENGTH - len(term))

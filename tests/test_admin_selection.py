@@ -4,11 +4,9 @@ Iterating the registry means an admin registered later cannot slip through."""
 
 import pytest
 from django.contrib import admin
-from django.core.cache import cache
 from django.urls import reverse
 
 from audit.admin_mixins import BoundedSelection
-from tests.factories import UserFactory
 
 NOT_A_ROW = ["abc", "99999999999999999999", "-1", "\u00b2", ""]
 
@@ -18,18 +16,10 @@ def _changelists():
             for model in admin.site._registry]
 
 
-@pytest.fixture
-def superuser(db, client):
-    user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
-    yield user
-    cache.clear()  # the lists cache what they offer (the audit trail's actions)
-
-
 @pytest.mark.parametrize(("app_label", "model_name"), _changelists())
 @pytest.mark.parametrize("confirmed", [False, True])
 def test_a_delete_of_a_selection_no_row_can_be_is_no_server_error(
-        client, superuser, app_label, model_name, confirmed):
+        client, signed_in_superuser, app_label, model_name, confirmed):
     url = reverse(f"admin:{app_label}_{model_name}_changelist")
     data = {"action": "delete_selected", "_selected_action": NOT_A_ROW, "index": "0"}
     if confirmed:
@@ -46,7 +36,7 @@ def test_every_registered_admin_holds_to_the_selection_rule():
     assert unbounded == []
 
 
-def test_a_third_party_action_still_acts_on_the_real_rows_selected(client, superuser):
+def test_a_third_party_action_still_acts_on_the_real_rows_selected(client, signed_in_superuser):
     from axes.models import AccessAttempt
 
     attempt = AccessAttempt.objects.create(username="mallory", ip_address="127.0.0.1",

@@ -178,15 +178,7 @@ def test_picking_sources_with_the_keyboard_and_continuing_the_group(live_server,
 def test_typing_the_closing_bracket_after_a_pick_steps_over_the_one_the_picker_added(
         live_server, page_factory, writer, story, how):
     page = open_form(page_factory, live_server, writer, story)
-    type_at_end(page, "\nThe committee heard it in April ")
-    if how == "picked":
-        page.keyboard.type("[@")
-    else:
-        page.click("text=Cite a source")
-    page.keyboard.type("minutes")
-    completion_option(page, "council-minutes")
-    page.wait_for_timeout(300)
-    page.keyboard.press("Enter")
+    pick_minutes(page, how)
     page.keyboard.type("]. The next sentence.")
     text = editor(page).inner_text()
     assert "The committee heard it in April [@council-minutes]. The next sentence." in text
