@@ -146,6 +146,8 @@ def etag_header(what: str, responses=(200, 412)) -> OpenApiParameter:
     return OpenApiParameter(
         "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=list(responses),
         description=f"The {what}'s current version, quoted: send it back as If-Match.")
+
+
 # The largest id a primary key holds (64-bit): an id past it names nothing, and SQLite cannot
 # even compare it (OverflowError), so input ids are bounded by it.
 LARGEST_ID = 2**63 - 1

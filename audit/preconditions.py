@@ -1,6 +1,25 @@
 """Optimistic locking over HTTP, one way for every app: a version quoted as an entity tag, and
 the tag a client sends back in If-Match (or If-None-Match) read out again."""
 
+import hashlib
+import json
+
+
+def version_of(record, names) -> str:
+    """A record's version for the fields people edit (`names`): SHA-256 of their values as
+    stored (a foreign key's id). An edit that started from another version is stale; what
+    the record keeps of its own (a link check's health) never changes it."""
+    values = [str(record.serializable_value(name) or "") for name in names]
+    return hashlib.sha256(json.dumps(values).encode()).hexdigest()
+
+
+def lost_version_message(what: str) -> str:
+    """The refusal of an edit that names no version at all (a form that lost its hidden
+    field), for a `what` ("source", "image") with no text of the user's own to copy."""
+    return (f"This edit did not say which version of the {what} it started from, so it could "
+            f"overwrite someone else's changes. Nothing was saved; check the {what} as it is "
+            "now and save again.")
+
 
 def entity_tag(version: str) -> str:
     """A version (a content hash) as HTTP quotes it in ETag and If-Match."""

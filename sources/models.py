@@ -1,7 +1,5 @@
 """The shared source library: what stories cite, and what we preserved of it."""
 
-import hashlib
-import json
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -9,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+
+from audit.preconditions import version_of
 
 from .keys import KEY_MAX_LENGTH, is_key
 
@@ -135,8 +135,7 @@ class Source(models.Model):
         """SHA-256 of what people edit (EDITABLE): an edit that started from another version
         is refused as stale. Link checks change health, not the version, so a check landing
         while someone edits never refuses their save."""
-        values = [str(getattr(self, name) or "") for name in EDITABLE]
-        return hashlib.sha256(json.dumps(values).encode()).hexdigest()
+        return version_of(self, EDITABLE)
 
     def clean(self):
         super().clean()

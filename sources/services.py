@@ -23,6 +23,7 @@ from django.utils.text import get_valid_filename
 from audit import queueing
 from audit.errors import ActionDenied, InvalidInput, Stale
 from audit.models import Event
+from audit.preconditions import lost_version_message
 from audit.roles import is_editor, is_writer
 from audit.services import audit_record, audited
 from audit.text import without_open_direction_controls
@@ -105,9 +106,7 @@ class StaleSource(Stale):
     def __init__(self, source: Source, *, lost_version: bool = False):
         self.source = source
         if lost_version:
-            message = ("This edit did not say which version of the source it started from, so "
-                       "it could overwrite someone else's changes. Nothing was saved; check the "
-                       "source as it is now and save again.")
+            message = lost_version_message("source")
         else:
             last = (Event.objects.filter(action__in=("source_create", "source_update"),
                                          details__key=source.key)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.forms import ChoiceByIdField, StaleSaveMerge, is_row_id
+from audit.preconditions import lost_version_message
 from sources.api.serializers import source_field_limits
 from sources.keys import KEY, KEY_CHARS, KEY_MAX_LENGTH
 from sources.models import Source
@@ -263,9 +264,6 @@ class StoryAdminForm(forms.ModelForm):
 
 STALE_IMAGE = ("Someone saved this image after you opened it. Nothing was saved: compare your "
                "changes with theirs, then save again.")
-LOST_IMAGE_VERSION = ("This edit did not say which version of the image it started from, so it "
-                      "could overwrite someone else's changes. Nothing was saved; check the "
-                      "image as it is now and save again.")
 
 
 class ImageAdminForm(StaleSaveMerge, forms.ModelForm):
@@ -307,6 +305,6 @@ class ImageAdminForm(StaleSaveMerge, forms.ModelForm):
             version = cleaned.get("version") or ""
             if version != current.version:
                 typed = {name: cleaned.get(name) for name in self.merged_fields}
-                self.refuse_as_stale(current, STALE_IMAGE if version else LOST_IMAGE_VERSION,
-                                     typed)
+                message = STALE_IMAGE if version else lost_version_message("image")
+                self.refuse_as_stale(current, message, typed)
         return cleaned

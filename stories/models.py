@@ -1,7 +1,5 @@
 """Stories, their immutable revisions and claims, reviews, corrections and figures."""
 
-import hashlib
-import json
 import secrets
 from functools import cached_property
 
@@ -11,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.preconditions import version_of
 from audit.roles import is_editor, is_reviewer
 from sources.pins import pinned
 
@@ -457,8 +456,7 @@ class Image(models.Model):
     @property
     def version(self) -> str:
         """SHA-256 of the file's name, the alt text, caption, credit and credited source."""
-        values = [str(self.serializable_value(name) or "") for name in self.EDITED]
-        return hashlib.sha256(json.dumps(values).encode()).hexdigest()
+        return version_of(self, self.EDITED)
 
 
 def new_preview_token() -> str:
