@@ -39,7 +39,7 @@ from audit.api import (
     stale_response,
 )
 from audit.models import Event
-from audit.preconditions import if_match, if_match_for, unquoted
+from audit.preconditions import if_match_for, unquoted
 from sources import selectors as source_selectors
 from sources.csl import story_sources_csl
 from sources.selectors import evidence_warnings
@@ -104,16 +104,30 @@ REVIEW_EXAMPLE = OpenApiExample(
            "comment": "Checked against the annual report.",
            "checks": [{"claim": 4711, "verdict": "supported", "note": "p. 4"}]},
 )
-READ_REVISION = if_match_header(
-    "story", required=False, description="The content hash of the revision you read, quoted; "
-    "an alternative to the body's `revision` field (the field wins when both are sent).")
 
 
-def _named_revision(request, fields) -> str:
-    """The revision hash the caller says they read: the body's `revision`, else If-Match."""
+def _read_revision(which: str) -> OpenApiParameter:
+    """If-Match on a workflow POST: the revision read, checked against `which` one it acts on."""
+    return if_match_header(
+        "story", required=False, description=f"The content hash of {which} you read, quoted; "
+        "an alternative to the body's `revision` field (the field wins when both are sent). "
+        f"A list of tags holds when any of them is {which} (RFC 9110), as on PATCH. `*` "
+        "names no revision, as if the header were left out (so it answers 400 naming "
+        "`revision` wherever one is required).")
+
+
+REVIEWED_REVISION = _read_revision("the revision in review (the latest)")
+LATEST_REVISION = _read_revision("the latest revision")
+APPROVED_REVISION = _read_revision("the approved revision")
+
+
+def _named_revision(request, fields, current) -> str:
+    """The revision hash the caller says they read: the body's `revision`, else If-Match read
+    against `current` (the revision the action applies to) as an edit reads it, so a list
+    holds when any tag in it is current; "*" and no header name none ("")."""
     if fields.get("revision"):
         return fields["revision"]
-    named = if_match(request)
+    named = if_match_for(request, current.content_hash if current is not None else "")
     return named if named not in (None, "*") else ""
 
 
@@ -238,7 +252,7 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         return self._detail(story.pk)
 
     @extend_schema(summary="Review the latest revision (reviewers)",
-                   parameters=[STORY_ID, READ_REVISION, IDEMPOTENCY_KEY],
+                   parameters=[STORY_ID, REVIEWED_REVISION, IDEMPOTENCY_KEY],
                    request=s.ReviewInputSerializer,
                    responses={201: s.ReviewSerializer, **ACTION_ERRORS, 412: STALE_412},
                    examples=[REVIEW_EXAMPLE],
@@ -258,7 +272,8 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         fields = data.validated_data
         review = services.review_submit(
             story_id=story.pk, reviewer=request.user, decision=fields["decision"],
-            comment=fields.get("comment", ""), base_revision=_named_revision(request, fields),
+            comment=fields.get("comment", ""),
+            base_revision=_named_revision(request, fields, story.latest_revision),
             checks=[CheckInput(claim_id=c["claim"], verdict=c["verdict"],
                                note=c.get("note", "")) for c in fields.get("checks", [])],
             submission=idempotency_key(request),
@@ -266,7 +281,7 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Publish or schedule the approved revision (editors)",
-                   parameters=[STORY_ID, READ_REVISION], request=s.PublishInputSerializer,
+                   parameters=[STORY_ID, APPROVED_REVISION], request=s.PublishInputSerializer,
                    responses={200: s.StoryDetailSerializer, **ACTION_ERRORS, 412: STALE_412},
                    description="`revision` (or If-Match) is the content hash of the approved "
                    "revision you saw (`approved_revision` of GET /stories/{id}/): required "
@@ -278,7 +293,7 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         data = s.PublishInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = {k: v for k, v in data.validated_data.items() if v is not None}
-        fields["revision"] = _named_revision(request, fields)
+        fields["revision"] = _named_revision(request, fields, story.approved_revision)
         services.story_publish(story_id=story.pk, user=request.user, **fields)
         return self._detail(story.pk)
 
@@ -304,7 +319,7 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
                    "(its ordinal now) and `line` (in the body source) while its words are "
                    "unchanged, `outdated` once they changed.")
     @extend_schema(methods=["POST"], summary="Comment on a claim or passage (reviewers, editors)",
-                   parameters=[STORY_ID, READ_REVISION, IDEMPOTENCY_KEY],
+                   parameters=[STORY_ID, LATEST_REVISION, IDEMPOTENCY_KEY],
                    request=s.CommentInputSerializer,
                    responses={201: s.CommentThreadSerializer, **ACTION_ERRORS, 412: STALE_412},
                    description="`revision` (or If-Match) is the content hash of the latest "
@@ -323,7 +338,8 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
             fields = data.validated_data
             thread = services.comment_start(
                 story_id=story.pk, user=request.user, text=fields["text"],
-                revision=_named_revision(request, fields), claim_id=fields.get("claim"),
+                revision=_named_revision(request, fields, story.latest_revision),
+                claim_id=fields.get("claim"),
                 quote=fields.get("quote", ""), submission=idempotency_key(request))
             story.refresh_from_db()
             view = next(v for v in comment_threads(story) if v.thread.pk == thread.pk)

@@ -169,6 +169,15 @@ def test_writes_naming_a_revision_document_412_with_the_current_one(schema, path
     assert {"detail", "etag", "revision", "revision_number"} <= set(stale["properties"])
 
 
+@pytest.mark.parametrize("path, which", [("/api/v1/stories/{id}/reviews/", "in review"),
+                                         ("/api/v1/stories/{id}/publish/", "approved"),
+                                         ("/api/v1/stories/{id}/comments/", "latest")])
+def test_writes_naming_a_revision_document_if_match_lists_and_star(schema, path, which):
+    described = parameter(schema["paths"][path]["post"], "If-Match", "header")["description"]
+    assert "A list of tags holds when any of them is" in described and which in described
+    assert "`*` names no revision" in described
+
+
 @pytest.mark.django_db
 def test_a_stale_edit_answers_the_documented_412(make, writer, schema):
     cache.clear()
