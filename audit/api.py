@@ -27,6 +27,7 @@ from .errors import Stale
 from .paging import LIMIT, BoundedPaginator
 from .roles import is_writer
 from .services import audit_denied
+from .submissions import replayed
 
 # --- shared fields -----------------------------------------------------------------------
 
@@ -160,8 +161,29 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.UUID, OpenApiParameter.HEADER, required=False,
     description="Optional: a UUID you make for this one request. Sending the request again "
     "with the same key (a retry after a timeout) records nothing more and answers with what "
-    "the first request made; without the header every request is recorded.",
+    "the first request made, marked `Idempotent-Replayed: true`; without the header every "
+    "request is recorded.",
 )
+
+
+REPLAYED = "Idempotent-Replayed"
+
+
+def idempotent_replayed_header(*codes: int) -> OpenApiParameter:
+    """The response header that says an answer is a replay of an earlier request's."""
+    return OpenApiParameter(
+        REPLAYED, OpenApiTypes.STR, OpenApiParameter.HEADER, response=list(codes), enum=["true"],
+        description="`true` when this answers a replay: an earlier request with the same "
+        "Idempotency-Key made what the body shows, and nothing was recorded again. Absent on "
+        "the request that made it, and without an Idempotency-Key.")
+
+
+def replay_marked(response: Response, made) -> Response:
+    """`response` to a creating POST, with `Idempotent-Replayed: true` when `made` is what an
+    earlier request with the same Idempotency-Key made (audit.submissions.replayed)."""
+    if replayed(made):
+        response[REPLAYED] = "true"
+    return response
 
 
 def idempotency_key(request) -> str | None:

@@ -3,17 +3,23 @@
 Each creating form carries a fresh uuid (`{% submission_token %}`); the API takes the same
 token as an `Idempotency-Key` header. The service claims it inside its own transaction, so a
 refused attempt frees the token again, and a concurrent repeat waits on the unique index until
-the first commits, then finds what it made.
+the first commits, then finds what it made. A service makes what it creates through
+`submission_once`, which does all three (claim, answer a repeat, record what was made) and marks
+a repeat's answer so its caller can say so (`replayed`; the API's Idempotent-Replayed header).
 """
 
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .errors import InvalidInput
 from .models import Submission
+
+M = TypeVar("M")
 
 FIELD = "submission"
 # How long a token is remembered: far longer than any retry or double click, so a repeat within
@@ -57,6 +63,30 @@ def submission_done(token: str | None, *, object_id: int) -> None:
     """Record what the first use of `token` made, for its repeats to answer with."""
     if token:
         Submission.objects.filter(token=_uuid(token)).update(object_id=object_id)
+
+
+# Set on what a repeat is answered with (submission_once), read through replayed().
+_REPLAYED = "_submission_replayed"
+
+
+def submission_once(token: str | None, *, action: str, actor, model, make: Callable[[], M]) -> M:
+    """What a creating request under `token` made, made once (inside the caller's transaction,
+    after its locks): on the token's first use (or without one) `make()`, recorded for repeats;
+    on a repeat, the `model` row the first use made, fetched again, marked as replayed
+    (`replayed`), with nothing made, recorded or sent again. `action` as submission_claim."""
+    first = submission_claim(token, action=action, actor=actor)
+    if first is not None:
+        made = model._default_manager.get(pk=first)
+        setattr(made, _REPLAYED, True)
+        return made
+    made = make()
+    submission_done(token, object_id=made.pk)
+    return made
+
+
+def replayed(made) -> bool:
+    """Whether `made` answers a repeat of an earlier request (submission_once), not a new one."""
+    return getattr(made, _REPLAYED, False)
 
 
 def submissions_prune(*, now=None) -> int:

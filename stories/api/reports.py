@@ -24,6 +24,8 @@ from audit.api import (
     NewsroomViewSet,
     error_responses,
     idempotency_key,
+    idempotent_replayed_header,
+    replay_marked,
 )
 from sources.api.serializers import archive_url
 from stories import reader_selectors, services
@@ -224,7 +226,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
         report = self.get_queryset().get(pk=report_id)
         return Response(ReportSerializer(report, context={"request": self.request}).data)
 
-    @extend_schema(summary="E-mail the reader a reply", parameters=[REPORT_ID, IDEMPOTENCY_KEY],
+    @extend_schema(summary="E-mail the reader a reply",
+                   parameters=[REPORT_ID, IDEMPOTENCY_KEY, idempotent_replayed_header(200)],
                    request=ReportReplyInputSerializer,
                    responses={200: ReportSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
@@ -232,10 +235,10 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
         report = self.get_object()
         data = ReportReplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.report_reply(report_id=report.pk, user=request.user,
-                              message=data.validated_data["message"],
-                              submission=idempotency_key(request))
-        return self._answer(report.pk)
+        replied = services.report_reply(report_id=report.pk, user=request.user,
+                                        message=data.validated_data["message"],
+                                        submission=idempotency_key(request))
+        return replay_marked(self._answer(report.pk), replied)
 
     @extend_schema(summary="Dismiss with a reason (erases the reader's address)",
                    parameters=[REPORT_ID], request=DismissInputSerializer,

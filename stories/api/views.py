@@ -34,8 +34,10 @@ from audit.api import (
     error_responses,
     etag_header,
     idempotency_key,
+    idempotent_replayed_header,
     if_match_header,
     if_match_required,
+    replay_marked,
     stale_response,
 )
 from audit.models import Event
@@ -68,6 +70,7 @@ STALE_412 = OpenApiResponse(
     "was not saved).",
 )
 ETAG = etag_header("story", (200, 201, 412))
+REPLAYED_201 = idempotent_replayed_header(201)
 ACTION_ERRORS = error_responses(*STANDARD_ERRORS, 409)
 
 
@@ -252,7 +255,7 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         return self._detail(story.pk)
 
     @extend_schema(summary="Review the latest revision (reviewers)",
-                   parameters=[STORY_ID, REVIEWED_REVISION, IDEMPOTENCY_KEY],
+                   parameters=[STORY_ID, REVIEWED_REVISION, IDEMPOTENCY_KEY, REPLAYED_201],
                    request=s.ReviewInputSerializer,
                    responses={201: s.ReviewSerializer, **ACTION_ERRORS, 412: STALE_412},
                    examples=[REVIEW_EXAMPLE],
@@ -278,7 +281,8 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
                                note=c.get("note", "")) for c in fields.get("checks", [])],
             submission=idempotency_key(request),
         )
-        return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+        return replay_marked(
+            Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED), review)
 
     @extend_schema(summary="Publish or schedule the approved revision (editors)",
                    parameters=[STORY_ID, APPROVED_REVISION], request=s.PublishInputSerializer,
@@ -319,7 +323,7 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
                    "(its ordinal now) and `line` (in the body source) while its words are "
                    "unchanged, `outdated` once they changed.")
     @extend_schema(methods=["POST"], summary="Comment on a claim or passage (reviewers, editors)",
-                   parameters=[STORY_ID, LATEST_REVISION, IDEMPOTENCY_KEY],
+                   parameters=[STORY_ID, LATEST_REVISION, IDEMPOTENCY_KEY, REPLAYED_201],
                    request=s.CommentInputSerializer,
                    responses={201: s.CommentThreadSerializer, **ACTION_ERRORS, 412: STALE_412},
                    description="`revision` (or If-Match) is the content hash of the latest "
@@ -343,7 +347,8 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
                 quote=fields.get("quote", ""), submission=idempotency_key(request))
             story.refresh_from_db()
             view = next(v for v in comment_threads(story) if v.thread.pk == thread.pk)
-            return Response(s.CommentThreadSerializer(view).data, status=status.HTTP_201_CREATED)
+            return replay_marked(Response(s.CommentThreadSerializer(view).data,
+                                          status=status.HTTP_201_CREATED), thread)
         page = self.paginate_queryset(comment_threads(story))
         return self.get_paginated_response(s.CommentThreadSerializer(page, many=True).data)
 
@@ -360,7 +365,7 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
     @extend_schema(summary="Reply to a comment (authors, reviewers, editors)",
                    parameters=[STORY_ID, OpenApiParameter("thread_id", OpenApiTypes.INT,
                                                           OpenApiParameter.PATH),
-                               IDEMPOTENCY_KEY],
+                               IDEMPOTENCY_KEY, REPLAYED_201],
                    request=s.CommentReplyInputSerializer,
                    responses={201: s.CommentThreadSerializer, **ACTION_ERRORS},
                    description="A resolved thread takes no replies (409).")
@@ -370,11 +375,12 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         self._story_thread(story, thread_id)
         data = s.CommentReplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.comment_reply(thread_id=int(thread_id), user=request.user,
-                               text=data.validated_data["text"],
-                               submission=idempotency_key(request))
-        return Response(s.CommentThreadSerializer(self._thread_view(story, thread_id)).data,
-                        status=status.HTTP_201_CREATED)
+        reply = services.comment_reply(thread_id=int(thread_id), user=request.user,
+                                       text=data.validated_data["text"],
+                                       submission=idempotency_key(request))
+        return replay_marked(
+            Response(s.CommentThreadSerializer(self._thread_view(story, thread_id)).data,
+                     status=status.HTTP_201_CREATED), reply)
 
     @extend_schema(summary="Resolve a comment (the story's authors, its author, editors)",
                    parameters=[STORY_ID, OpenApiParameter("thread_id", OpenApiTypes.INT,

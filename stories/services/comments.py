@@ -4,11 +4,13 @@ Never public: no public page, feed or public API reads them. Every start, reply 
 resolution is an audit event (comment_add, comment_reply, comment_resolve).
 """
 
+from functools import partial
+
 from django.utils import timezone
 
 from audit.errors import ActionDenied, Conflict, InvalidInput
 from audit.services import audit_record, audited
-from audit.submissions import submission_claim, submission_done
+from audit.submissions import submission_once
 
 from ..anchors import MAX_QUOTE, locate, normalise
 from ..models import Comment, CommentThread, Story
@@ -45,11 +47,17 @@ def comment_start(*, story_id: int, user, text: str, revision: str, claim_id: in
                   quote: str = "", submission: str | None = None) -> CommentThread:
     """A reviewer or editor comments on a claim or a passage of the revision they read (the
     latest; any other is refused as stale). A repeat of `submission` (a form's token, an
-    Idempotency-Key) answers the thread the first one started and records nothing."""
+    Idempotency-Key) answers the thread the first one started, marked replayed, and records
+    nothing."""
     story = _locked(story_id)
-    first = submission_claim(submission, action=f"comment_add {story.pk}", actor=user)
-    if first is not None:
-        return CommentThread.objects.get(pk=first)
+    return submission_once(submission, action=f"comment_add {story.pk}", actor=user,
+                           model=CommentThread, make=partial(
+                               _thread_start, story=story, user=user, text=text,
+                               revision=revision, claim_id=claim_id, quote=quote))
+
+
+def _thread_start(*, story: Story, user, text: str, revision: str, claim_id: int | None,
+                  quote: str) -> CommentThread:
     _ensure_sees(user, story, "comment_add")
     if not (is_reviewer(user) or is_editor(user)):
         raise ActionDenied("comment_add", "Only reviewers and editors start comments; reply "
@@ -88,7 +96,6 @@ def comment_start(*, story_id: int, user, text: str, revision: str, claim_id: in
         thread.quote, thread.offset = quote, where.start or 0
     thread.save()
     Comment.objects.create(thread=thread, author=user, text=text, created_at=thread.created_at)
-    submission_done(submission, object_id=thread.pk)
     audit_record(action="comment_add", actor=user, story=story,
                  revision_hash=latest.content_hash,
                  details={"thread": thread.pk, "quote": thread.quote[:200], "text": text,
@@ -107,11 +114,14 @@ def _thread(thread_id: int) -> CommentThread:
 @audited("comment_reply")
 def comment_reply(*, thread_id: int, user, text: str, submission: str | None = None) -> Comment:
     """Anyone who may see the story (its authors, reviewers, editors) replies to a comment; a
-    repeat of `submission` answers the first reply and records nothing."""
+    repeat of `submission` answers the first reply, marked replayed, and records nothing."""
     thread = _thread(thread_id)
-    first = submission_claim(submission, action=f"comment_reply {thread.pk}", actor=user)
-    if first is not None:
-        return Comment.objects.get(pk=first)
+    return submission_once(submission, action=f"comment_reply {thread.pk}", actor=user,
+                           model=Comment, make=partial(_reply, thread=thread, user=user,
+                                                       text=text))
+
+
+def _reply(*, thread: CommentThread, user, text: str) -> Comment:
     story = thread.story
     _ensure_sees(user, story, "comment_reply")
     if thread.resolved_at is not None:
@@ -119,7 +129,6 @@ def comment_reply(*, thread_id: int, user, text: str, submission: str | None = N
                              "one on the text if something is still wrong.", thread=thread)
     text = _text(text)
     comment = Comment.objects.create(thread=thread, author=user, text=text)
-    submission_done(submission, object_id=comment.pk)
     audit_record(action="comment_reply", actor=user, story=story,
                  details={"thread": thread.pk, "text": text})
     return comment

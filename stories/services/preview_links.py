@@ -1,12 +1,13 @@
 """Preview links: time-limited addresses that show an unpublished revision to outsiders."""
 
 from datetime import datetime
+from functools import partial
 
 from django.utils import timezone
 
 from audit.errors import Conflict, InvalidInput
 from audit.services import audit_record, audited
-from audit.submissions import submission_claim, submission_done
+from audit.submissions import submission_once
 
 from ..models import (
     PreviewLink,
@@ -28,18 +29,20 @@ class LinkRevoked(Conflict):
 def preview_link_create(*, revision_id: int, user, expires_at: datetime,
                         label: str = "", submission: str | None = None) -> PreviewLink:
     """An editor creates an expiring read-only link to one revision for an outside reviewer;
-    a repeat of `submission` answers the first link."""
+    a repeat of `submission` answers the first link, marked replayed."""
     revision = Revision.objects.select_related("story").get(pk=revision_id)
     _ensure_editor(user, revision.story, "preview_link")
-    first = submission_claim(submission, action=f"preview_link {revision.pk}",
-                             actor=user)
-    if first is not None:
-        return PreviewLink.objects.get(pk=first)
+    return submission_once(submission, action=f"preview_link {revision.pk}", actor=user,
+                           model=PreviewLink, make=partial(
+                               _link, revision=revision, user=user, expires_at=expires_at,
+                               label=label))
+
+
+def _link(*, revision: Revision, user, expires_at: datetime, label: str) -> PreviewLink:
     if expires_at <= timezone.now():
         raise InvalidInput({"expires_at": ["Choose an expiry time in the future."]})
     link = PreviewLink.objects.create(revision=revision, created_by=user, expires_at=expires_at,
                                       label=label)
-    submission_done(submission, object_id=link.pk)
     audit_record(action="preview_link", actor=user, story=revision.story,
                  revision_hash=revision.content_hash,
                  details={"link": link.pk, "label": label, "expires_at": expires_at})

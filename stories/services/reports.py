@@ -4,6 +4,7 @@ normal workflow, which links it back), or turn a suggested URL into a library so
 
 import re
 import unicodedata
+from functools import partial
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from django.utils import timezone
 from audit import queueing
 from audit.errors import ActionDenied, Conflict, InvalidInput
 from audit.services import audit_record, audited
-from audit.submissions import submission_claim, submission_done
+from audit.submissions import submission_once
 from sources import services as source_services
 from sources.keys import key_from
 from sources.models import Source, normalise_url
@@ -152,11 +153,13 @@ def _close(report: ErrorReport, user, status: str) -> None:
 def report_reply(*, report_id: int, user, message: str,
                  submission: str | None = None) -> ErrorReport:
     """E-mail the reader a reply (the report stays open); needs the address they left. A
-    repeat of `submission` sends nothing more."""
+    repeat of `submission` sends nothing more (the report answered is marked replayed)."""
     report = _locked_report(report_id, user, "report_reply")
-    if submission_claim(submission, action=f"report_reply {report.pk}",
-                        actor=user) is not None:
-        return report
+    return submission_once(submission, action=f"report_reply {report.pk}", actor=user,
+                           model=ErrorReport, make=partial(_reply, report, user, message))
+
+
+def _reply(report: ErrorReport, user, message: str) -> ErrorReport:
     message = clean_text(message)
     if not report.email:
         raise InvalidInput({"message": ["The reader left no e-mail address to reply to."]})
@@ -170,7 +173,6 @@ def report_reply(*, report_id: int, user, message: str,
     audit_record(action="report_reply", actor=user, story=report.story,
                  revision_hash=report.content_hash,
                  details={"report": report.pk, "claim": report.claim.ordinal, "message": message})
-    submission_done(submission, object_id=report.pk)
     queueing.on_commit(tasks.send_report_reply, report.pk, message)
     return report
 

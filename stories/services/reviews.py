@@ -1,12 +1,13 @@
 """Reviews: a reviewer checks every claim and approves (four eyes) or asks for changes."""
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 
 from audit.errors import ActionDenied, Conflict, InvalidInput
 from audit.services import audit_record, audited
-from audit.submissions import submission_claim, submission_done
+from audit.submissions import submission_once
 
 from ..models import (
     ClaimCheck,
@@ -119,20 +120,26 @@ def review_submit(*, story_id: int, reviewer, decision: str, comment: str = "",
     and to record claim checks, and whenever given, a text changed since is refused as stale
     (HTTP 412). Approval needs every claim checked `supported` and a reviewer who neither
     wrote nor edited the revision; it is pinned to the revision's content hash. A repeat of
-    `submission` (the form's token, an Idempotency-Key) answers the first review, recording
-    nothing.
+    `submission` (the form's token, an Idempotency-Key) answers the first review, marked
+    replayed (audit.submissions.replayed), recording nothing.
     """
     story = _locked(story_id)
-    first = submission_claim(submission, action=f"review {story.pk}", actor=reviewer)
-    if first is not None:
-        return Review.objects.get(pk=first)
+    return submission_once(submission, action=f"review {story.pk}", actor=reviewer,
+                           model=Review, make=partial(
+                               _review, story=story, reviewer=reviewer, decision=decision,
+                               comment=comment, checks=checks or [],
+                               base_revision=base_revision))
+
+
+def _review(*, story: Story, reviewer, decision: str, comment: str, checks: list[CheckInput],
+            base_revision: str | None) -> Review:
     action = {"approve": "approve", "request_changes": "request_changes"}.get(decision, "review")
     if decision not in Decision.values:
         raise InvalidInput({"decision": [f'"{decision}" is not a decision; use approve, '
                                          "request_changes or comment."]})
     _ensure_can_review(user=reviewer, story=story, action=action)
     ensure_length("comment", comment, MAX_REVIEW_COMMENT, what="The comment", kind="a comment")
-    for check in checks or []:
+    for check in checks:
         ensure_length("checks", check.note, MAX_COMMENT, kind="a note",
                       what=f"The note on claim {check.claim or f'id {check.claim_id}'}")
     revision = story.latest_revision
@@ -165,8 +172,7 @@ def review_submit(*, story_id: int, reviewer, decision: str, comment: str = "",
     review = Review.objects.create(story=story, revision=revision, reviewer=reviewer,
                                    decision=decision, comment=comment,
                                    content_hash=revision.content_hash)
-    _record_checks(story, revision, review, reviewer, checks or [])
-    submission_done(submission, object_id=review.pk)
+    _record_checks(story, revision, review, reviewer, checks)
     if decision == Decision.APPROVE:
         missing = _unsupported_claims(revision)
         if missing:

@@ -298,3 +298,16 @@ def test_a_source_date_is_documented_as_yyyy_mm_dd(schema):
         assert date["format"] == "date"
         assert date["pattern"] == r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"
         assert "YYYY-MM-DD" in date["description"]
+
+
+@pytest.mark.parametrize("path, code", [("/api/v1/stories/{id}/reviews/", "201"),
+                                        ("/api/v1/stories/{id}/comments/", "201"),
+                                        ("/api/v1/stories/{id}/comments/{thread_id}/replies/",
+                                         "201"),
+                                        ("/api/v1/reports/{id}/reply/", "200")])
+def test_writes_taking_an_idempotency_key_document_the_replay_header(schema, path, code):
+    operation = schema["paths"][path]["post"]
+    assert parameter(operation, "Idempotency-Key", "header")
+    replayed = operation["responses"][code]["headers"]["Idempotent-Replayed"]
+    assert replayed["schema"]["enum"] == ["true"]
+    assert "replay" in replayed["description"]

@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from audit import submissions
 from audit.models import Event
 from stories import services
 from stories.models import Comment, CommentThread, PreviewLink, Review
@@ -288,3 +289,67 @@ def test_api_the_same_idempotency_key_on_another_story_is_refused_not_answered(
     assert first.status_code == 201
     assert again.status_code == 400 and "already sent" in str(again.json())
     assert CommentThread.objects.count() == 1
+
+
+# --- a replay says it is one: Idempotent-Replayed: true ------------------------------------
+
+
+def _creating_post(name, story, writer, reviewer, editor):
+    """(user, url, body, status) of one of the API's creating POSTs that take a key."""
+    if name == "review":
+        return reviewer, f"/api/v1/stories/{story.pk}/reviews/", \
+            {"decision": "comment", "comment": "Check the total."}, 201
+    if name == "comment":
+        return reviewer, f"/api/v1/stories/{story.pk}/comments/", \
+            {"text": "Source?", "quote": "4.2 million containers",
+             "revision": latest_hash(story)}, 201
+    if name == "reply":
+        thread = services.comment_start(story_id=story.pk, user=reviewer, text="Source?",
+                                        revision=latest_hash(story),
+                                        quote="4.2 million containers")
+        return writer, f"/api/v1/stories/{story.pk}/comments/{thread.pk}/replies/", \
+            {"text": "The annual report, p. 4."}, 201
+    live = publish_story(writer, reviewer, editor)
+    report = services.report_create(slug=live.slug, ordinal=1, email="reader@example.org",
+                                    note="The figure in this claim is wrong.")
+    return editor, f"/api/v1/reports/{report.pk}/reply/", \
+        {"message": "Thank you: we are checking."}, 200
+
+
+CREATING_POSTS = ["review", "comment", "reply", "report_reply"]
+
+
+@pytest.mark.parametrize("name", CREATING_POSTS)
+def test_api_a_replay_answers_like_the_first_request_and_says_it_is_a_replay(
+        name, story, writer, reviewer, editor):
+    user, url, body, code = _creating_post(name, story, writer, reviewer, editor)
+    api, key = client_for(user), str(uuid.uuid4())
+    first = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    again = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert (first.status_code, again.status_code) == (code, code), again.json()
+    assert again.json() == first.json()
+    assert "Idempotent-Replayed" not in first
+    assert again["Idempotent-Replayed"] == "true"
+
+
+@pytest.mark.parametrize("name", CREATING_POSTS)
+def test_api_a_request_without_a_key_or_with_a_fresh_one_is_no_replay(
+        name, story, writer, reviewer, editor):
+    user, url, body, code = _creating_post(name, story, writer, reviewer, editor)
+    api = client_for(user)
+    plain = api.post(url, body, format="json")
+    fresh = api.post(url, {**body, "text": "Another."} if "text" in body else body,
+                     format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    assert (plain.status_code, fresh.status_code) == (code, code), fresh.json()
+    assert "Idempotent-Replayed" not in plain and "Idempotent-Replayed" not in fresh
+
+
+def test_a_preview_link_created_twice_with_its_token_is_one_link_marked_replayed(story, editor):
+    expires = timezone.now() + timedelta(days=2)
+    token = str(uuid.uuid4())
+    first, again = (services.preview_link_create(
+        revision_id=story.latest_revision_id, user=editor, expires_at=expires,
+        submission=token) for _ in range(2))
+    assert first.pk == again.pk
+    assert not submissions.replayed(first) and submissions.replayed(again)
+    assert PreviewLink.objects.count() == 1
