@@ -12,7 +12,13 @@ from sources.api.serializers import archive_url
 from sources.keys import KEY_MAX_LENGTH, KEY_PATTERN
 from sources.selectors import numbered_sources
 from stories.models import Correction, Decision, Revision, State, Story, Verdict
-from stories.services.limits import MAX_COMMENT, MAX_PUBLIC_NOTE, MAX_REVIEW_COMMENT, too_long
+from stories.services.limits import (
+    CLAIM_NOTE,
+    COMMENT,
+    PUBLIC_NOTE,
+    RETRACTION_REASON,
+    REVIEW_COMMENT,
+)
 
 
 def etag_of(revision: Revision | None) -> str:
@@ -198,8 +204,7 @@ class CheckInputSerializer(serializers.Serializer):
                                      help_text="The claim's `id` from GET /claims/.")
     verdict = serializers.ChoiceField(choices=Verdict.choices)
     note = serializers.CharField(
-        required=False, allow_blank=True, max_length=MAX_COMMENT,
-        error_messages=too_long("A note", MAX_COMMENT))
+        required=False, allow_blank=True, validators=[CLAIM_NOTE])
 
 
 class NamesRevisionSerializer(serializers.Serializer):
@@ -223,8 +228,7 @@ class ReviewInputSerializer(NamesRevisionSerializer):
         help_text="Content hash of the revision you read (`revision` of GET /claims/). "
         "Required to approve and to send checks; a stale one answers 412.")
     comment = serializers.CharField(
-        required=False, allow_blank=True, max_length=MAX_REVIEW_COMMENT,
-        error_messages=too_long("A comment", MAX_REVIEW_COMMENT))
+        required=False, allow_blank=True, validators=[REVIEW_COMMENT])
     checks = CheckInputSerializer(many=True, required=False, max_length=5000)
 
 
@@ -247,18 +251,14 @@ class PublishInputSerializer(NamesRevisionSerializer):
         required=False, allow_null=True,
         help_text="A future time schedules the story; a time already past publishes it now "
         "(the answer's `state` is `published` and `live_updated_at` says when).")
-    note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_PUBLIC_NOTE,
-                                 error_messages=too_long("A correction or update note",
-                                                         MAX_PUBLIC_NOTE),
+    note = serializers.CharField(required=False, allow_blank=True, validators=[PUBLIC_NOTE],
                                  help_text="Public correction/update note; needed when the "
                                  "story is already public.")
     note_kind = serializers.ChoiceField(choices=Correction.Kind.choices, required=False)
 
 
 class RetractInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, max_length=MAX_PUBLIC_NOTE,
-                                   error_messages=too_long("A retraction reason",
-                                                           MAX_PUBLIC_NOTE),
+    reason = serializers.CharField(allow_blank=True, validators=[RETRACTION_REASON],
                                    help_text="Shown to readers on the story page.")
 
 
@@ -492,13 +492,11 @@ class CommentThreadSerializer(serializers.Serializer):
 class CommentInputSerializer(NamesRevisionSerializer):
     """Start a thread on a claim (its `id` from GET /claims/) or on a passage (its words)."""
 
-    text = serializers.CharField(max_length=MAX_COMMENT, trim_whitespace=False,
-                                 error_messages=too_long("A comment", MAX_COMMENT))
+    text = serializers.CharField(trim_whitespace=False, validators=[COMMENT])
     claim = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                      max_value=LARGEST_ID)
     quote = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
 
 class CommentReplyInputSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=MAX_COMMENT, trim_whitespace=False,
-                                 error_messages=too_long("A comment", MAX_COMMENT))
+    text = serializers.CharField(trim_whitespace=False, validators=[COMMENT])

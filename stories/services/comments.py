@@ -16,7 +16,7 @@ from ..anchors import MAX_QUOTE, locate, normalise
 from ..models import Comment, CommentThread, Story
 from ..permissions import is_author, is_editor, is_reviewer, is_writer
 from ..reader_text import reader_text
-from .limits import MAX_COMMENT, ensure_length
+from .limits import COMMENT
 from .revisions import StaleRevision
 from .workflow import _locked
 
@@ -38,7 +38,7 @@ def _text(text: str) -> str:
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
         raise InvalidInput({"text": ["Write the comment."]})
-    ensure_length("text", text, MAX_COMMENT, what="This comment", kind="a comment")
+    COMMENT.ensure("text", text)
     return text
 
 

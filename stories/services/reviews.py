@@ -20,7 +20,7 @@ from ..models import (
 )
 from ..permissions import is_author, is_reviewer
 from ..review import Action, IllegalTransition, next_state
-from .limits import MAX_COMMENT, MAX_REVIEW_COMMENT, ensure_length
+from .limits import CLAIM_NOTE, REVIEW_COMMENT
 from .revisions import RevisionAltered, StaleRevision
 from .workflow import _locked, _transition
 
@@ -138,10 +138,10 @@ def _review(*, story: Story, reviewer, decision: str, comment: str, checks: list
         raise InvalidInput({"decision": [f'"{decision}" is not a decision; use approve, '
                                          "request_changes or comment."]})
     _ensure_can_review(user=reviewer, story=story, action=action)
-    ensure_length("comment", comment, MAX_REVIEW_COMMENT, what="The comment", kind="a comment")
+    REVIEW_COMMENT.ensure("comment", comment)
     for check in checks:
-        ensure_length("checks", check.note, MAX_COMMENT, kind="a note",
-                      what=f"The note on claim {check.claim or f'id {check.claim_id}'}")
+        CLAIM_NOTE.ensure("checks", check.note,
+                          what=f"The note on claim {check.claim or f'id {check.claim_id}'}")
     revision = story.latest_revision
     if not base_revision and (decision == Decision.APPROVE or checks):
         raise InvalidInput({"revision": [

@@ -21,7 +21,7 @@ from ..models import (
 )
 from ..permissions import is_author, is_editor, is_reviewer
 from ..review import Action, IllegalTransition, next_state
-from .limits import MAX_PUBLIC_NOTE, ensure_length
+from .limits import PUBLIC_NOTE, RETRACTION_REASON
 from .reports import reports_corrected
 from .revisions import RevisionAltered, StaleRevision
 
@@ -155,7 +155,7 @@ def story_publish(*, story_id: int, user, revision: str = "",
             "not the one you saw. Nothing was published; look at it, then publish."))
     if approved.computed_hash() != approved.content_hash:
         raise RevisionAltered(approved, action="publish")
-    ensure_length("note", note, MAX_PUBLIC_NOTE, what="The note", kind="a public note")
+    PUBLIC_NOTE.ensure("note", note)
     if story.live_revision_id and not note.strip():
         raise InvalidInput({"note": [
             "This story is already public: add a correction or update note readers will see."
@@ -212,7 +212,7 @@ def story_retract(*, story_id: int, user, reason: str) -> Story:
     next_state(story.state, Action.RETRACT, live=story.live_revision_id is not None)
     if not reason.strip():
         raise InvalidInput({"reason": ["Give readers the reason for the retraction."]})
-    ensure_length("reason", reason, MAX_PUBLIC_NOTE, what="The reason", kind="a reason")
+    RETRACTION_REASON.ensure("reason", reason)
     story.retraction_reason = reason
     story.retracted_at = timezone.now()
     _transition(story, Action.RETRACT, user, details={"reason": reason})

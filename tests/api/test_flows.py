@@ -449,7 +449,7 @@ def test_a_claim_note_past_the_limit_answers_400_naming_the_note(make, reviewer)
     body = response.json()
     assert response.status_code == 400
     assert body["errors"]["checks"]["0"]["note"] == [
-        "A note holds at most 10,000 characters."]
+        "The note has 10,001 characters; a note holds at most 10,000."]
     assert "note" in body["detail"]
     assert not story.reviews.exists()
 
@@ -460,11 +460,16 @@ def test_the_schema_states_the_claim_note_and_comment_limits(client):
     assert components["CheckInputRequest"]["properties"]["note"]["maxLength"] == 10_000
     assert components["ReviewInputRequest"]["properties"]["comment"]["maxLength"] == 20_000
     assert components["CommentInputRequest"]["properties"]["text"]["maxLength"] == 10_000
+    assert components["CommentReplyInputRequest"]["properties"]["text"]["maxLength"] == 10_000
+    assert components["PublishInputRequest"]["properties"]["note"]["maxLength"] == 5_000
+    assert components["RetractInputRequest"]["properties"]["reason"]["maxLength"] == 5_000
 
 
 @pytest.mark.parametrize("state, action, field, message", [
-    ("approved", "publish", "note", "A correction or update note holds at most 5,000 characters."),
-    ("published", "retract", "reason", "A retraction reason holds at most 5,000 characters."),
+    ("approved", "publish", "note",
+     "The note has 5,001 characters; a correction or update note holds at most 5,000."),
+    ("published", "retract", "reason",
+     "The reason has 5,001 characters; a retraction reason holds at most 5,000."),
 ])
 def test_a_public_note_past_the_limit_answers_400_in_the_desks_words(make, editor, state,
                                                                      action, field, message):
@@ -485,4 +490,15 @@ def test_a_comment_past_the_limit_answers_400_in_the_desks_words(make, reviewer,
         f"/api/v1/stories/{story.pk}/" + path.format(thread=thread.pk),
         {"text": "t" * 10_001, "revision": latest_hash(story), "quote": "x"}, format="json")
     assert response.status_code == 400
-    assert response.json()["errors"]["text"] == ["A comment holds at most 10,000 characters."]
+    assert response.json()["errors"]["text"] == [
+        "This comment has 10,001 characters; a comment holds at most 10,000."]
+
+
+def test_a_review_comment_past_the_limit_answers_400_in_the_admins_words(make, reviewer):
+    story = make("in_review")
+    response = client_for(reviewer).post(f"/api/v1/stories/{story.pk}/reviews/", {
+        "decision": "request_changes", "comment": "x" * 20_001}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["comment"] == [
+        "The comment has 20,001 characters; a comment holds at most 20,000."]
+    assert not story.reviews.exists()
