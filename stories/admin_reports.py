@@ -19,7 +19,7 @@ from . import reader_selectors, services
 from .admin_refusals import refuse
 from .models import ErrorReport, ReportStatus, Subscriber
 from .permissions import can_handle_reports, is_editor, is_reviewer, reports_visible_to
-from .services.reports import REASON_MAX, REPLY_MAX
+from .services.reports import DISMISSAL_REASON, REASON_MAX, REPLY_MAX, REPORT_REPLY
 
 NOT_HANDLER = "Only editors and the story's reviewers handle readers' reports on it."
 STATUS_FILTERS = {"unresolved": "Open and under correction", **dict(ReportStatus.choices),
@@ -27,12 +27,15 @@ STATUS_FILTERS = {"unresolved": "Open and under correction", **dict(ReportStatus
 
 
 class ReplyForm(forms.Form):
-    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=REPLY_MAX,
+    # The limit in the desk's words (the validator), and as the textarea's maxlength.
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 5, "maxlength": REPLY_MAX}),
+                              validators=[REPORT_REPLY],
                               help_text="E-mailed to the reader; the report stays open.")
 
 
 class DismissForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=REASON_MAX,
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "maxlength": REASON_MAX}),
+                             validators=[DISMISSAL_REASON],
                              help_text="Internal: why no correction is needed. The reader's "
                                        "address is deleted.")
 

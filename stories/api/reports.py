@@ -31,7 +31,13 @@ from sources.api.serializers import archive_url
 from stories import reader_selectors, services
 from stories.models import Claim, ErrorReport, ReportStatus, Story
 from stories.permissions import reports_visible_to
-from stories.services.reports import EMAIL_MAX, NOTE_MAX, REASON_MAX, REPLY_MAX, URL_MAX
+from stories.services.reports import (
+    DISMISSAL_REASON,
+    EMAIL_MAX,
+    NOTE_MAX,
+    REPORT_REPLY,
+    URL_MAX,
+)
 from stories.throttles import REPORT_THROTTLES
 
 REPORT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH,
@@ -120,11 +126,11 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class ReportReplyInputSerializer(serializers.Serializer):
-    message = serializers.CharField(max_length=REPLY_MAX, help_text="E-mailed to the reader.")
+    message = serializers.CharField(validators=[REPORT_REPLY], help_text="E-mailed to the reader.")
 
 
 class DismissInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=REASON_MAX, help_text="Why (internal).")
+    reason = serializers.CharField(validators=[DISMISSAL_REASON], help_text="Why (internal).")
 
 
 class AddSourceInputSerializer(serializers.Serializer):

@@ -23,6 +23,7 @@ from sources.models import Source, normalise_url
 from .. import tasks
 from ..models import Claim, Correction, ErrorReport, ReportStatus, Revision, Story
 from ..permissions import can_handle_reports
+from .limits import TextLimit
 
 NOTE_MIN = 10
 NOTE_MAX = 2000
@@ -30,6 +31,8 @@ URL_MAX = 2000
 EMAIL_MAX = 254
 REPLY_MAX = 5000
 REASON_MAX = 2000
+REPORT_REPLY = TextLimit(REPLY_MAX, what="The reply", kind="a reply to a reader")
+DISMISSAL_REASON = TextLimit(REASON_MAX, what="The reason", kind="a dismissal reason")
 
 # Control characters (other than tab and newline), bidirectional overrides and NUL: nothing a
 # note needs, and some of them (NUL) PostgreSQL refuses.
@@ -165,8 +168,7 @@ def _reply(report: ErrorReport, user, message: str) -> ErrorReport:
         raise InvalidInput({"message": ["The reader left no e-mail address to reply to."]})
     if not message:
         raise InvalidInput({"message": ["Write the reply."]})
-    if len(message) > REPLY_MAX:
-        raise InvalidInput({"message": [f"Keep the reply to {REPLY_MAX:,} characters."]})
+    REPORT_REPLY.ensure("message", message)
     report.replied_at = timezone.now()
     report.handled_by = user
     report.save(update_fields=["replied_at", "handled_by"])
@@ -184,8 +186,7 @@ def report_dismiss(*, report_id: int, user, reason: str) -> ErrorReport:
     reason = clean_text(reason)
     if not reason:
         raise InvalidInput({"reason": ["Say why the report is dismissed."]})
-    if len(reason) > REASON_MAX:
-        raise InvalidInput({"reason": [f"Keep the reason to {REASON_MAX:,} characters."]})
+    DISMISSAL_REASON.ensure("reason", reason)
     report.resolution = reason
     _close(report, user, ReportStatus.DISMISSED)
     report.save()

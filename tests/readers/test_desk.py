@@ -247,3 +247,41 @@ def test_the_report_page_tells_its_history_in_words(client, live_story, editor):
     trail = page.split('class="report-trail"', 1)[1].split("</ol>", 1)[0]
     assert "Reported by a reader" in trail and "Dismissed by " in trail
     assert "report_" not in trail and "by system" not in trail
+
+
+LIMITS = [("reply", "message", 5_000,
+           "The reply has 5,001 characters; a reply to a reader holds at most 5,000."),
+          ("dismiss", "reason", 2_000,
+           "The reason has 2,001 characters; a dismissal reason holds at most 2,000.")]
+
+
+@pytest.mark.parametrize("op, field, limit, message", LIMITS)
+def test_a_desk_text_past_its_limit_reads_the_same_on_the_form_and_over_the_api(
+        client, live_story, editor, op, field, limit, message):
+    from tests.api.conftest import client_for
+
+    r = report(live_story)
+    page = act(staff(client, editor), r, op, **{field: "x" * (limit + 1)})
+    assert page.status_code == 400
+    assert message in page.text
+    api = client_for(editor).post(f"/api/v1/reports/{r.pk}/{op}/", {field: "x" * (limit + 1)},
+                                  format="json")
+    assert api.status_code == 400
+    assert api.json()["errors"][field] == [message]
+    assert not Event.objects.filter(action=f"report_{op}").exists()
+
+
+@pytest.mark.parametrize("op, field, limit, message", LIMITS)
+def test_a_desk_text_past_its_limit_is_refused_by_the_service_in_the_same_words(
+        live_story, editor, op, field, limit, message):
+    r = report(live_story)
+    act = {"reply": services.report_reply, "dismiss": services.report_dismiss}[op]
+    with pytest.raises(services.InvalidInput) as refused:
+        act(report_id=r.pk, user=editor, **{field: "x" * (limit + 1)})
+    assert refused.value.message_dict[field] == [message]
+
+
+def test_the_schema_states_the_desks_report_limits(client):
+    schemas = client.get("/api/schema/?format=json").json()["components"]["schemas"]
+    assert schemas["ReportReplyInputRequest"]["properties"]["message"]["maxLength"] == 5_000
+    assert schemas["DismissInputRequest"]["properties"]["reason"]["maxLength"] == 2_000
