@@ -3,7 +3,7 @@ shape input; the rules (lengths, what may be reported, who is subscribed) are th
 
 from django import forms
 
-from .services.reports import EMAIL_MAX, NOTE_MAX, URL_MAX
+from .services.reports import EMAIL_MAX, NOTE_MAX, READER_NOTE, URL_MAX
 
 
 class HoneypotMixin(forms.Form):
@@ -25,7 +25,7 @@ class ReportForm(HoneypotMixin):
                                                    "story (that one does not exist)."})
     revision = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     note = forms.CharField(
-        label="What is wrong?", max_length=NOTE_MAX,
+        label="What is wrong?", validators=[READER_NOTE],
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": NOTE_MAX}),
         help_text="What the claim gets wrong, and how you know. We read every report; reports "
                   "are not published.")

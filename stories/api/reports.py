@@ -34,7 +34,7 @@ from stories.permissions import reports_visible_to
 from stories.services.reports import (
     DISMISSAL_REASON,
     EMAIL_MAX,
-    NOTE_MAX,
+    READER_NOTE,
     REPORT_REPLY,
     URL_MAX,
 )
@@ -51,7 +51,7 @@ class ReportInputSerializer(serializers.Serializer):
     claim = serializers.IntegerField(min_value=1, max_value=LARGEST_ID,
                                      help_text="The claim's number on the page "
                                      "(claim-K in the story's markup).")
-    note = serializers.CharField(max_length=NOTE_MAX, help_text="What is wrong (plain text).")
+    note = serializers.CharField(validators=[READER_NOTE], help_text="What is wrong (plain text).")
     suggested_url = serializers.CharField(max_length=URL_MAX, required=False, allow_blank=True,
                                           help_text="A better source (http or https).")
     email = serializers.CharField(max_length=EMAIL_MAX, required=False, allow_blank=True,

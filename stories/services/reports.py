@@ -33,6 +33,7 @@ REPLY_MAX = 5000
 REASON_MAX = 2000
 REPORT_REPLY = TextLimit(REPLY_MAX, what="The reply", kind="a reply to a reader")
 DISMISSAL_REASON = TextLimit(REASON_MAX, what="The reason", kind="a dismissal reason")
+READER_NOTE = TextLimit(NOTE_MAX, what="Your note", kind="a report")
 
 # Control characters (other than tab and newline), bidirectional overrides and NUL: nothing a
 # note needs, and some of them (NUL) PostgreSQL refuses.
@@ -71,7 +72,7 @@ def _field_errors(*, note: str, suggested_url: str, email: str) -> dict:
     if len(note) < NOTE_MIN:
         errors["note"] = [f"Say what is wrong with this claim (at least {NOTE_MIN} characters)."]
     elif len(note) > NOTE_MAX:
-        errors["note"] = [f"Keep it to {NOTE_MAX:,} characters (this is {len(note):,})."]
+        errors["note"] = [READER_NOTE.message_for(len(note))]
     if suggested_url:
         try:
             if len(suggested_url) > URL_MAX:

@@ -103,7 +103,7 @@ def test_a_report_of_the_version_read_before_a_correction_is_tied_to_that_versio
 @pytest.mark.parametrize("fields, field, message", [
     ({"note": ""}, "note", "This field is required."),
     ({"note": "   wrong   "}, "note", "at least 10 characters"),
-    ({"note": "x" * 2001}, "note", "at most 2000 characters"),
+    ({"note": "x" * 2001}, "note", "a report holds at most 2,000"),
     ({"suggested_url": "javascript:alert(1)"}, "suggested_url", "http:// or https://"),
     ({"suggested_url": "ftp://example.org/x"}, "suggested_url", "http:// or https://"),
     ({"suggested_url": "https://example.org/" + "a" * 2000}, "suggested_url", "2000"),
@@ -254,3 +254,22 @@ def test_the_xss_corpus_through_the_report_form_runs_no_script(client, live_stor
     client.force_login(editor)
     page = client.get(reverse("admin:stories_errorreport_changelist") + "?status=all")
     assert html_problems(page.content.decode()) == []
+
+
+TOO_LONG = "Your note has 2,001 characters; a report holds at most 2,000."
+
+
+def test_a_note_past_the_limit_reads_one_message_on_the_form_over_the_api_and_from_the_service(
+        client, live_story):
+    from rest_framework.test import APIClient
+
+    from stories import services
+
+    page = post(client, live_story, note="x" * 2001)
+    assert page.status_code == 400 and TOO_LONG in page.content.decode()
+    api = APIClient().post(f"/api/v1/public/stories/{live_story.slug}/reports/",
+                           {"claim": 1, "note": "x" * 2001}, format="json")
+    assert api.status_code == 400 and api.json()["errors"]["note"] == [TOO_LONG]
+    with pytest.raises(services.InvalidInput) as refused:
+        services.report_create(slug=live_story.slug, ordinal=1, note="x" * 2001)
+    assert refused.value.message_dict["note"] == [TOO_LONG]
