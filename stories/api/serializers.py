@@ -298,8 +298,10 @@ class RevisionSerializer(serializers.ModelSerializer):
 
 
 class DiffQuerySerializer(serializers.Serializer):
-    from_ = serializers.IntegerField(min_value=1, max_value=1_000_000)
-    to = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    from_ = serializers.IntegerField(min_value=1, max_value=1_000_000,
+                                     help_text="The number of the revision to compare from.")
+    to = serializers.IntegerField(min_value=1, max_value=1_000_000,
+                                  help_text="The number of the revision to compare to.")
 
     def get_fields(self):
         fields = super().get_fields()

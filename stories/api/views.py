@@ -450,11 +450,8 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         return self.get_paginated_response(s.RevisionSerializer(page, many=True).data)
 
     @extend_schema(summary="What changed between two revisions",
-                   parameters=[STORY_ID,
-                               OpenApiParameter("from", OpenApiTypes.INT, required=True,
-                                                description="Revision number."),
-                               OpenApiParameter("to", OpenApiTypes.INT, required=True,
-                                                description="Revision number.")],
+                   # The query's own serializer: the schema states the bounds it enforces.
+                   parameters=[STORY_ID, s.DiffQuerySerializer],
                    responses={200: s.DiffSerializer, **error_responses(*STANDARD_ERRORS)})
     @action(detail=True, methods=["get"], url_path="revisions/diff", filterset_class=None,
             pagination_class=None)

@@ -112,6 +112,14 @@ def test_transparency_entries_document_their_bounds(schema):
     assert (size["minimum"], size["maximum"]) == (0, log.MAX_SIZE)
 
 
+def test_a_revision_diff_documents_the_revision_numbers_it_takes(schema):
+    operation = schema["paths"]["/api/v1/stories/{id}/revisions/diff/"]["get"]
+    for name in ("from", "to"):
+        number = parameter(operation, name, "query")
+        assert number["required"] is True
+        assert (number["schema"]["minimum"], number["schema"]["maximum"]) == (1, 1_000_000)
+
+
 # --- lengths ---------------------------------------------------------------------------------
 
 
@@ -257,6 +265,7 @@ def test_one_past_each_documented_query_bound_is_refused_naming_it(schema, publi
     assert ("GET /api/v1/stories/", "author") in checked
     assert ("GET /api/v1/public/transparency/proofs/inclusion/", "revision") in checked
     assert ("GET /api/v1/reports/", "story") in checked
+    assert ("GET /api/v1/stories/{id}/revisions/diff/", "from") in checked
 
 
 @pytest.mark.django_db
