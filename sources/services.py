@@ -21,11 +21,10 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from audit import queueing
-from audit.errors import ActionDenied, InvalidInput, Stale
-from audit.models import Event
-from audit.preconditions import lost_version_message
+from audit.errors import ActionDenied, InvalidInput
 from audit.roles import is_editor, is_writer
 from audit.services import audit_record, audited
+from audit.stale import StaleEdit
 from audit.text import without_open_direction_controls
 
 from . import archive, citing, evidence, extraction, fetch, selectors, tasks, warc
@@ -97,27 +96,17 @@ def _ensure_can_describe(user, source: Source) -> None:
             actor=user)
 
 
-class StaleSource(Stale):
+class StaleSource(StaleEdit):
     """The source was saved by someone else since the editor read it (HTTP 412); names who and
-    when, from the audit trail (the record keeps no editor of its own)."""
+    when, from the audit trail (audit.stale)."""
 
     action = "source_update"
 
     def __init__(self, source: Source, *, lost_version: bool = False):
         self.source = source
-        if lost_version:
-            message = lost_version_message("source")
-        else:
-            last = (Event.objects.filter(action__in=("source_create", "source_update"),
-                                         details__key=source.key)
-                    .order_by("-id").only("actor_name", "at").first())
-            who, when = "Someone", ""
-            if last is not None:
-                who = last.actor_name or who
-                when = f" at {timezone.localtime(last.at).strftime('%d %b %Y %H:%M')}"
-            message = (f'{who} saved this source ("{source.key}"){when}, after you opened it. '
-                       "Nothing was saved: compare your changes with theirs, then save again.")
-        super().__init__(message, version=source.version)
+        super().__init__(source, what="source", label=f'"{source.key}"',
+                         actions=("source_create", "source_update"), about={"key": source.key},
+                         lost_version=lost_version)
 
 
 @audited("source_update")

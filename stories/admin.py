@@ -39,7 +39,6 @@ from .admin_comments import comment_urls, comments_context
 from .admin_refusals import refuse, visible_story
 from .evidence_selectors import revision_snapshots
 from .forms import ImageAdminForm, StoryAdminForm, StorySourceForm, StorySourceFormSet
-from .images import image_make_variants
 from .models import Image, Revision, Story, StorySource
 from .permissions import is_author, is_editor, is_writer
 from .review_selectors import revision_warnings
@@ -507,8 +506,10 @@ class RevisionAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(Image)
-class ImageAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers400, admin.ModelAdmin):
-    """Uploaded figures: alt text required; the snippet places one in a story body."""
+class ImageAdmin(BoundedChangelist, BoundedIdChoices, SavedByServiceAdmin, RefusedFormAnswers400,
+                 admin.ModelAdmin):
+    """Uploaded figures: alt text required; the snippet places one in a story body; every save
+    is one call to image_upload or image_update."""
 
     form = ImageAdminForm
     list_display = ("thumbnail_alt", "caption", "credit", "size", "snippet")
@@ -526,15 +527,6 @@ class ImageAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers400, adm
         # The version it was opened on (ImageAdminForm): a stale save is refused, not lost.
         extra = ["version", "snippet", "size", "uploaded_by_name", "created_at"]
         return fields + (extra if obj else [])
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.uploaded_by = request.user
-        if obj.file:
-            obj.width, obj.height = obj.file.width, obj.file.height
-        super().save_model(request, obj, form, change)
-        if obj.file and "file" in form.changed_data:
-            image_make_variants(image=obj)
 
     @admin.display(description="alt text")
     def thumbnail_alt(self, obj):

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.forms import ChoiceByIdField, StaleSaveMerge, is_row_id
-from audit.preconditions import lost_version_message
 from sources.api.serializers import source_field_limits
 from sources.keys import KEY, KEY_CHARS, KEY_MAX_LENGTH
 from sources.models import Source
@@ -262,14 +261,11 @@ class StoryAdminForm(forms.ModelForm):
         )
 
 
-STALE_IMAGE = ("Someone saved this image after you opened it. Nothing was saved: compare your "
-               "changes with theirs, then save again.")
-
-
 class ImageAdminForm(StaleSaveMerge, forms.ModelForm):
-    """An uploaded figure: alt text is required so every reader knows what it shows. A figure
-    is shared by every story placing it, so an edit started from an older version (someone
-    saved it meanwhile) is refused, what was typed kept and theirs taken in (StaleSaveMerge)."""
+    """An uploaded figure: alt text is required so every reader knows what it shows. Saved
+    through image_upload / image_update while it validates; a figure is shared by every story
+    placing it, so an edit started from an older version (someone saved it meanwhile) is
+    refused, naming who and when, what was typed kept and theirs taken in (StaleSaveMerge)."""
 
     class Meta:
         model = Image
@@ -279,6 +275,8 @@ class ImageAdminForm(StaleSaveMerge, forms.ModelForm):
     # changes the version, so alt text written for the old picture is refused, not saved.
     merged_fields = ("alt", "caption", "credit", "credit_source")
     version = forms.CharField(required=False, widget=forms.HiddenInput)
+    request = None  # set per request by the admin (SavedByServiceAdmin.get_form)
+    saved = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -297,14 +295,28 @@ class ImageAdminForm(StaleSaveMerge, forms.ModelForm):
             return prepared_upload(uploaded)
         return uploaded
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk and not self.errors:
-            # Locked until the admin's transaction saves it, so no save slips in between.
-            current = Image.objects.select_for_update().get(pk=self.instance.pk)
-            version = cleaned.get("version") or ""
-            if version != current.version:
-                typed = {name: cleaned.get(name) for name in self.merged_fields}
-                message = STALE_IMAGE if version else lost_version_message("image")
-                self.refuse_as_stale(current, message, typed)
-        return cleaned
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        # Saving here, inside validation, lets a refusal land on the field it concerns.
+        typed = {name: self.cleaned_data.get(name) for name in Image.EDITED if name != "file"}
+        try:
+            if self.instance.pk:
+                if "file" in self.changed_data:
+                    typed["file"] = self.cleaned_data["file"]
+                self.saved = services.image_update(
+                    image_id=self.instance.pk, user=self.request.user,
+                    # A form that lost its version is refused like a stale one, never saved blind.
+                    base_version=self.cleaned_data.get("version") or "", **typed)
+            else:
+                self.saved = services.image_upload(user=self.request.user,
+                                                   file=self.cleaned_data["file"], **typed)
+        except services.StaleImage as exc:
+            self.refuse_as_stale(exc.image, str(exc),
+                                 {name: typed.get(name) for name in self.merged_fields})
+        except services.InvalidInput as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        except services.ActionDenied as exc:
+            self.add_error(None, exc.reason)

@@ -21,9 +21,10 @@ def events_visible_to(user, events):
 
     An event about a story is visible to whoever may see that story (`Story.objects.visible_to`:
     editors and superusers see every story, so every event). Source library events (actions
-    `source_*`, refusals included) have no story and are visible to all newsroom staff, since
-    the library is shared. Every other event without a story (role changes, user deactivations,
-    logins and lockouts, refusals outside any story) is visible to editors and superusers only.
+    `source_*`, refusals included) and figure events (`image_*`) have no story and are visible
+    to all newsroom staff, since the library and the figures are shared. Every other event
+    without a story (role changes, user deactivations, logins and lockouts, refusals outside
+    any story) is visible to editors and superusers only.
     Anyone else (anonymous, inactive, staff without a newsroom role) sees nothing.
     """
     if not is_writer(user):
@@ -33,6 +34,7 @@ def events_visible_to(user, events):
     return events.filter(
         Q(story__in=Story.objects.visible_to(user).values("pk"))
         | Q(story__isnull=True, action__startswith="source_")
+        | Q(story__isnull=True, action__startswith="image_")
     )
 
 

@@ -14,7 +14,7 @@ from django.core.mail import send_mass_mail
 
 from audit.queueing import RETRY_ON
 
-from .models import Revision, Story
+from .models import Image, Revision, Story
 
 log = logging.getLogger(__name__)
 SENT_FOR_SECONDS = 2 * 24 * 3600  # longer than any redelivery or retry of one message
@@ -202,3 +202,14 @@ def send_digest_batch(day: str, subscriber_ids: list[int]) -> int:
     from .services import digest
 
     return digest.digest_send_batch(day=day, subscriber_ids=subscriber_ids)
+
+
+@shared_task(autoretry_for=(OSError, *RETRY_ON), retry_backoff=True, max_retries=5)
+def make_image_variants(image_id: int) -> list[str]:
+    """Store a figure's phone and desktop copies (idempotent: a variant made already is kept)."""
+    from .images import image_make_variants
+
+    image = Image.objects.filter(pk=image_id).first()
+    if image is None or not image.file:
+        return []
+    return image_make_variants(image=image)

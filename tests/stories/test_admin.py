@@ -445,7 +445,8 @@ def test_image_upload_records_size_and_shows_the_snippet(client, writer):
     assert f"![A crane on the quay](image:{image.pk})" in page
 
 
-def test_image_upload_stores_phone_and_desktop_variants(client, writer):
+def test_image_upload_stores_phone_and_desktop_variants(client, writer,
+                                                        django_capture_on_commit_callbacks):
     from django.core.files.storage import default_storage
 
     from stories.images import variant_name
@@ -455,9 +456,10 @@ def test_image_upload_stores_phone_and_desktop_variants(client, writer):
     upload = SimpleUploadedFile("quay.png", buffer.getvalue(), content_type="image/png")
     login(client, writer)
 
-    client.post(reverse("admin:stories_image_add"), {
-        "file": upload, "alt": "The quay at dusk", "caption": "", "credit": "",
-        "credit_source": ""})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:stories_image_add"), {
+            "file": upload, "alt": "The quay at dusk", "caption": "", "credit": "",
+            "credit_source": ""})
 
     name = Image.objects.get().file.name
     assert [default_storage.exists(variant_name(name, w)) for w in (640, 1280)] == [True, True]

@@ -38,7 +38,8 @@ def test_the_later_of_two_stale_image_saves_is_refused_keeping_both_changes_in_t
 
     assert response.status_code == 400
     page = response.content.decode()
-    assert "saved this image after you opened it" in page
+    assert f"Desk Editor saved this image (image:{image.pk}) at " in page
+    assert ", after you opened it. Nothing was saved" in page
     shown = shown_form(page)
     assert shown["caption"] == "The east quay in 2026."
     assert shown["alt"] == "Cranes on the east quay at dusk"

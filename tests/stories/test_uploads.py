@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from PIL import Image as PILImage
 
@@ -21,12 +22,14 @@ def image_bytes(width, height, kind="PNG", colour="navy", mode="RGB") -> bytes:
 
 
 def upload(client, user, name, data, content_type="image/png", alt="A figure"):
+    """Upload through the admin as `user`; what runs on commit (the variants) runs too."""
     user.is_staff = True
     user.save()
     client.force_login(user)
-    return client.post(reverse("admin:stories_image_add"), {
-        "file": SimpleUploadedFile(name, data, content_type=content_type), "alt": alt,
-        "caption": "", "credit": "", "credit_source": ""})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("admin:stories_image_add"), {
+            "file": SimpleUploadedFile(name, data, content_type=content_type), "alt": alt,
+            "caption": "", "credit": "", "credit_source": ""})
 
 
 def stored(image: Image) -> list[bytes]:
