@@ -1,12 +1,17 @@
 """Audit trail admin: read-only for all; users it or a byline names are deactivated, not
 deleted (audit.keeping)."""
 
+import hashlib
+import json
+
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
@@ -18,15 +23,23 @@ from django.utils.html import format_html, format_html_join
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 
-from audit.admin_mixins import BoundedChangelist, BoundedIdChoices, PageChangeList, ReadOnlyAdmin
+from audit.admin_mixins import (
+    BoundedChangelist,
+    BoundedIdChoices,
+    PageChangeList,
+    ReadOnlyAdmin,
+    RefusedFormAnswers400,
+)
 
 from . import keeping
 from .details import readable_details
-from .forms import DATE_FIELDS
+from .forms import DATE_FIELDS, StaleSaveMerge
 from .models import Event, story_model
 from .paging import distinct_values
+from .preconditions import version_of
 from .services import audit_record
 from .signals import acting_as
+from .stale import StaleEdit
 
 # A user the record or a byline names (audit.keeping says which): deactivated, not deleted.
 KEEP = "This user cannot be deleted; deactivate them instead."
@@ -188,11 +201,74 @@ if admin.site.is_registered(User):
     admin.site.unregister(User)
 
 
-@admin.register(User)
-class NewsroomUserAdmin(BoundedChangelist, BoundedIdChoices, UserAdmin):
-    """Django's user admin, except that people the audit trail or a byline names are
-    deactivated, not deleted (audit.keeping)."""
+# What administrators edit on a user's change form, and what they may do (roles). The version
+# covers both, computed from the row (no column of its own); not the sign-in times, which
+# change whenever the person signs in, nor the password, changed on its own form.
+USER_FIELDS = ("username", "first_name", "last_name", "email", "is_active", "is_staff",
+               "is_superuser")
+USER_ROLES = ("groups", "user_permissions")
 
+
+def user_version(user) -> str:
+    """SHA-256 of a user's edited fields as stored and the ids of their groups and permissions."""
+    roles = [sorted(getattr(user, name).values_list("pk", flat=True)) for name in USER_ROLES]
+    return hashlib.sha256(json.dumps([version_of(user, USER_FIELDS), roles]).encode()
+                          ).hexdigest()
+
+
+class StaleUser(StaleEdit):
+    """The user was saved by another administrator since this one opened them (HTTP 412);
+    names who and when, from the audit trail."""
+
+    action = "user_update"
+
+    def __init__(self, user, *, version: str, lost_version: bool = False):
+        self.user = user
+        username = user.get_username()
+        super().__init__(user, what="user", label=username, version=version,
+                         actions=("user_update", "role_change", "user_deactivate"),
+                         about={"user": username}, lost_version=lost_version)
+
+
+class NewsroomUserChangeForm(StaleSaveMerge, UserChangeForm):
+    """Django's user change form, carrying the version it was opened on: a save another
+    administrator overtook is refused, naming who and when, what was typed kept and their
+    changes taken in (StaleSaveMerge), instead of the later save silently undoing theirs."""
+
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+    merged_fields = USER_FIELDS + USER_ROLES
+    request = None  # set per request by NewsroomUserAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.track_version(user_version(self.instance))
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and not self.errors:
+            # Locked until the admin's transaction saves it, so no save slips in between.
+            current = type(self.instance)._default_manager.select_for_update().get(
+                pk=self.instance.pk)
+            opened, now = cleaned.get("version") or "", user_version(current)
+            if opened != now:
+                refusal = StaleUser(current, version=now, lost_version=not opened)
+                self.refuse_as_stale(current, str(refusal), {
+                    name: cleaned.get(name) for name in self.merged_fields
+                    if name in self.fields}, version=now)
+                audit_record(action="user_update.denied", actor=self.request.user,
+                             details={"reason": str(refusal), "refused": "stale"})
+        return cleaned
+
+
+@admin.register(User)
+class NewsroomUserAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers400, UserAdmin):
+    """Django's user admin, except that people the audit trail or a byline names are
+    deactivated, not deleted (audit.keeping), a stale save is refused (NewsroomUserChangeForm),
+    and every change to a user is audited once: roles (groups) by audit.signals, everything
+    else on the form as user_update, naming what changed."""
+
+    form = NewsroomUserChangeForm
     actions = ["deactivate_users"]
     # Last login and date joined as every other date-time of the admin: YYYY-MM-DD HH:MM with
     # the server's time zone named, not Django's calendar and "N hours ahead" note.
@@ -266,6 +342,26 @@ class NewsroomUserAdmin(BoundedChangelist, BoundedIdChoices, UserAdmin):
             self.message_user(request, f"Not deleted: {names}. Users named in the audit trail or "
                               "on a byline are kept; deactivate them instead.", messages.ERROR)
         super().delete_queryset(request, queryset.exclude(pk__in=list(kept)))
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        form_class.request = request
+        return form_class
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": (*options["fields"], "version")}), *rest]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = {name: [form.initial.get(name), form.cleaned_data[name]]
+                   for name in USER_FIELDS if change and name in form.changed_data}
+        if changed:
+            audit_record(action="user_update", actor=request.user,
+                         details={"user": obj.get_username(), "changed": changed})
 
     def save_related(self, request, form, formsets, change):
         # Group changes made here are audited with the admin user as the actor.

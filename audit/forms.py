@@ -155,33 +155,49 @@ class StaleSaveMerge:
             if name in self.fields:
                 self.fields[name].show_hidden_initial = True
 
-    def refuse_as_stale(self, current, message: str, typed: dict) -> None:
+    def refuse_as_stale(self, current, message: str, typed: dict, *,
+                        version: str | None = None) -> None:
         """Refuse this save (`message` as the form's error) and bring the form up to
-        `current`, the record as it is now, keeping what was typed (`typed`)."""
+        `current`, the record as it is now (its `version`, else `current.version`), keeping
+        what was typed (`typed`). A many-to-many field (a user's groups) merges as one value."""
         data = self.data.copy()
         mine = set(self.changed_data)  # against the values posted back as opened
         taken = []
         for name in typed:
             field = self.fields[name]
             initial_name = self.add_initial_prefix(name)
-            value = getattr(current, name)
-            theirs = field.has_changed(value, data.get(initial_name, ""))
-            now = self._as_posted(current.serializable_value(name))
+            many = isinstance(field, forms.ModelMultipleChoiceField)
+            value = (sorted(getattr(current, name).values_list("pk", flat=True)) if many
+                     else getattr(current, name))
+            opened = field.hidden_widget().value_from_datadict(data, self.files, initial_name)
+            theirs = field.has_changed(value, opened)
+            now = ([str(pk) for pk in value] if many
+                   else self._as_posted(current.serializable_value(name)))
+            same = ({row.pk for row in typed[name] or ()} == set(value) if many
+                    else (typed[name] or "") == (value or ""))
             if theirs and name not in mine:
-                data[self.add_prefix(name)] = now
+                self._post(data, self.add_prefix(name), now)
                 taken.append(str(field.label))
-            elif theirs and (typed[name] or "") != (value or ""):
+            elif theirs and not same:
                 display = getattr(current, f"get_{name}_display", None)
-                shown = display() if display else (
-                    str(value) if isinstance(value, models.Model) else now)
+                shown = (", ".join(str(row) for row in getattr(current, name).all()) if many
+                         else display() if display
+                         else str(value) if isinstance(value, models.Model) else now)
                 self.add_error(name, f"Saved meanwhile as: “{shown or '(empty)'}”. Saving again "
                                "replaces it with what is typed here.")
-            data[initial_name] = now
-        data[self.add_prefix("version")] = current.version
+            self._post(data, initial_name, now)
+        data[self.add_prefix("version")] = current.version if version is None else version
         self.data = data
         self.add_error(None, message + (
             f" Their version is in the form where only they changed a field "
             f"({', '.join(taken)})." if taken else ""))
+
+    @staticmethod
+    def _post(data, name: str, value) -> None:
+        if isinstance(value, list):
+            data.setlist(name, value)
+        else:
+            data[name] = value
 
     @staticmethod
     def _as_posted(value) -> str:

@@ -26,11 +26,11 @@ class StaleEdit(Stale):
     and when (last_saved); an edit that named no version at all is refused as lost."""
 
     def __init__(self, record, *, what: str, label: str, actions: tuple[str, ...], about: dict,
-                 lost_version: bool = False):
+                 lost_version: bool = False, version: str | None = None):
         if lost_version:
             message = lost_version_message(what)
         else:
             who, when = last_saved(actions=actions, about=about)
             message = (f"{who} saved this {what} ({label}){when}, after you opened it. "
                        "Nothing was saved: compare your changes with theirs, then save again.")
-        super().__init__(message, version=record.version)
+        super().__init__(message, version=record.version if version is None else version)

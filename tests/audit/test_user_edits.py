@@ -1,0 +1,132 @@
+"""Two administrators editing one user never overwrite each other unseen: the user form
+carries the version it opened, a save started from an older one is refused naming who saved
+meanwhile, and changes to what a user may do are audited once with who changed what."""
+
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import reverse
+
+from audit.models import Event
+from tests.factories import UserFactory
+
+
+class _Posted(HTMLParser):
+    """What a browser posts from the page's form: every value of every field, as shown."""
+
+    def __init__(self):
+        super().__init__()
+        self.pairs, self._select = [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        kind = attrs.get("type")
+        if tag == "input" and name and kind not in ("submit", "checkbox"):
+            self.pairs.append((name, attrs.get("value") or ""))
+        elif tag == "input" and name and kind == "checkbox" and "checked" in attrs:
+            self.pairs.append((name, attrs.get("value") or "on"))
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.pairs.append((self._select, attrs.get("value") or ""))
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def posted(page: str) -> dict:
+    parser = _Posted()
+    parser.feed(page.split('id="user_form"')[1].split("</form>")[0])
+    form: dict = {}
+    for name, value in parser.pairs:
+        form.setdefault(name, []).append(value)
+    form.pop("csrfmiddlewaretoken", None)
+    return form
+
+
+def change_url(user):
+    return reverse("admin:auth_user_change", args=[user.pk])
+
+
+@pytest.fixture
+def admins(db):
+    first = UserFactory(username="admin", first_name="Site", last_name="Administrator",
+                        is_staff=True, is_superuser=True)
+    second = UserFactory(username="admin2", first_name="Night", last_name="Administrator",
+                         is_staff=True, is_superuser=True)
+    one, two = Client(), Client()
+    one.force_login(first)
+    two.force_login(second)
+    return one, two
+
+
+def opened(client, user) -> dict:
+    return posted(client.get(change_url(user)).content.decode())
+
+
+def test_a_later_stale_user_save_is_refused_and_keeps_both_changes(admins, writer):
+    mine, theirs = admins
+    my_form, their_form = opened(mine, writer), opened(theirs, writer)
+    editors = str(Group.objects.get(name="Editors").pk)
+    assert theirs.post(change_url(writer), {**their_form, "groups": [editors]}).status_code == 302
+
+    response = mine.post(change_url(writer), {**my_form, "email": "staff.writer@example.org"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Night Administrator saved this user (writer) at " in page
+    assert ", after you opened it. Nothing was saved" in page
+    writer.refresh_from_db()
+    assert list(writer.groups.values_list("name", flat=True)) == ["Editors"]
+    assert writer.email != "staff.writer@example.org"
+    form = posted(page)
+    assert form["groups"] == [editors] and form["email"] == ["staff.writer@example.org"]
+
+    again = mine.post(change_url(writer), form)
+    assert again.status_code == 302, again.context["adminform"].form.errors
+    writer.refresh_from_db()
+    assert list(writer.groups.values_list("name", flat=True)) == ["Editors"]
+    assert writer.email == "staff.writer@example.org"
+
+
+def test_a_user_form_that_lost_its_version_is_refused(admins, writer):
+    mine, _ = admins
+    response = mine.post(change_url(writer), {**opened(mine, writer), "version": [""],
+                                              "first_name": ["Changed"]})
+    assert response.status_code == 400
+    assert "did not say which version of the user" in response.content.decode()
+    writer.refresh_from_db()
+    assert writer.first_name == "Staff"
+
+
+def test_a_stale_user_save_is_audited_once(admins, writer):
+    mine, theirs = admins
+    my_form, their_form = opened(mine, writer), opened(theirs, writer)
+    theirs.post(change_url(writer), {**their_form, "last_name": ["Reporter"]})
+    mine.post(change_url(writer), {**my_form, "first_name": ["Senior"]})
+    denied = Event.objects.filter(action="user_update.denied")
+    assert [(e.actor.username, e.details["refused"]) for e in denied] == [("admin", "stale")]
+
+
+def test_making_a_user_staff_and_superuser_is_audited_once_with_who_and_what(admins, writer):
+    mine, _ = admins
+    form = opened(mine, writer)
+    roles_before = Event.objects.filter(action="role_change").count()
+    assert mine.post(change_url(writer), {**form, "is_staff": ["on"],
+                                          "is_superuser": ["on"]}).status_code == 302
+    events = Event.objects.filter(action="user_update")
+    assert [(e.actor.username, e.details) for e in events] == [("admin", {
+        "user": "writer", "changed": {"is_staff": [False, True], "is_superuser": [False, True]}})]
+    assert Event.objects.filter(action="role_change").count() == roles_before  # groups kept
+
+
+def test_a_user_saved_unchanged_writes_no_event(admins, writer):
+    mine, _ = admins
+    before = Event.objects.count()
+    response = mine.post(change_url(writer), opened(mine, writer))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Event.objects.count() == before
