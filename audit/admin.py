@@ -7,6 +7,7 @@ import json
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth import get_user_model
@@ -15,7 +16,8 @@ from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Q
+from django.db import router, transaction
+from django.db.models import ProtectedError, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -291,11 +293,57 @@ class NewsroomUserAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers4
         audit_record(action="user_deactivate", actor=request.user,
                      details={"user": user.get_username()})
 
+    # A delete is refused before Django's delete starts (its page, its transaction): the
+    # keepers are asked first, the refusal is a 403 page saying why, audited once. Deleting
+    # in code is refused by audit.keeping.refuse_deletion; if someone becomes kept between the
+    # check and the delete, that refusal rolls the delete back and gets the same page.
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (type(self)._delete_selected, name, description)
+        return actions
+
+    def _delete_selected(self, request, queryset):
+        kept = keeping.reasons(queryset)
+        if not kept:
+            try:
+                # Its own transaction, as the single delete page's: a refusal met while
+                # deleting undoes the whole batch, whatever transaction the caller is in.
+                with transaction.atomic(using=router.db_for_write(self.model)):
+                    return delete_selected(self, request, queryset)
+            except ProtectedError as exc:
+                kept = self._kept_by(exc, queryset)
+        names = dict(queryset.filter(pk__in=list(kept)).values_list(
+            "pk", self.model.USERNAME_FIELD))
+        listed = [f"{names.get(pk, pk)}: {' '.join(reasons)}"
+                  for pk, reasons in sorted(kept.items())]
+        self._refuse_delete(request, {"users": sorted(map(str, names.values())),
+                                      "reason": " ".join(listed)})
+        return self._refused_page(request, None, "Cannot delete these users", listed)
+
     def delete_view(self, request, object_id, extra_context=None):
         user = self.get_object(request, unquote(object_id))
         kept = keeping.reasons_for(user) if user else []
-        if not kept or not self.has_delete_permission(request, user):
+        if user is not None and kept and self.has_delete_permission(request, user):
+            return self._refuse_one(request, user, kept)
+        try:
             return super().delete_view(request, object_id, extra_context)
+        except ProtectedError as exc:  # kept meanwhile: the delete was rolled back
+            if user is None:
+                raise
+            users = self.model._default_manager.filter(pk=user.pk)
+            return self._refuse_one(request, user, self._kept_by(exc, users)[user.pk])
+
+    @staticmethod
+    def _kept_by(exc: ProtectedError, users) -> dict[int, list[str]]:
+        """Why a delete the keepers first allowed was refused: their reasons now, else the
+        refusal's own words."""
+        return keeping.reasons(users) or {pk: [str(exc.args[0])]
+                                          for pk in users.values_list("pk", flat=True)}
+
+    def _refuse_one(self, request, user, kept: list[str]):
         can_change = self.has_change_permission(request, user)
         if request.method == "POST" and "deactivate" in request.POST and can_change:
             if user.is_active:
@@ -305,43 +353,40 @@ class NewsroomUserAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers4
             return HttpResponseRedirect(
                 reverse("admin:auth_user_change", args=[user.pk], current_app=self.admin_site.name)
             )
+        if request.method == "POST":  # an attempt (opening the page is only a question)
+            self._refuse_delete(request, {"user": user.get_username(), "reason": " ".join(kept)})
+        return self._refused_page(request, user, "Cannot delete this user", kept,
+                                  can_change=can_change)
+
+    @staticmethod
+    def _refuse_delete(request, details: dict) -> None:
+        audit_record(action="user_delete.denied", actor=request.user,
+                     details={**details, "refused": "forbidden"})
+
+    def _refused_page(self, request, user, title: str, reasons: list[str], *,
+                      can_change: bool = False):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": user,
             "object": user,
-            "title": "Cannot delete this user",
+            "title": title,
             "message": KEEP,
-            "reasons": kept,
+            "reasons": reasons,
             "can_change": can_change,
         }
-        return TemplateResponse(request, "admin/auth/user/delete_refused.html", context)
+        return TemplateResponse(request, "admin/auth/user/delete_refused.html", context,
+                                status=403 if request.method == "POST" else 200)
 
     def get_deleted_objects(self, objs, request):
-        # The bulk "Delete selected users" refuses the whole batch, as Django does for protected
-        # objects, naming each kept user and why (not a confirmation, then "Not deleted").
+        # Kept users are refused before this page (delete_view, _delete_selected); should one
+        # become kept meanwhile, the page lists them as Django lists protected objects.
         to_delete, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         users = self.model._default_manager.filter(pk__in=[obj.pk for obj in objs])
         names = dict(users.values_list("pk", self.model.USERNAME_FIELD))
         kept = [f"{names[pk]}: {' '.join(reasons)}"
                 for pk, reasons in sorted(keeping.reasons(users).items())]
         return to_delete, counts, perms_needed, [*protected, *kept]
-
-    def delete_model(self, request, obj):
-        kept = keeping.reasons_for(obj)
-        if kept:
-            self.message_user(request, f"{KEEP} {' '.join(kept)}", messages.ERROR)
-            return
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        kept = keeping.reasons(queryset)
-        if kept:
-            names = ", ".join(sorted(queryset.filter(pk__in=list(kept)).values_list(
-                self.model.USERNAME_FIELD, flat=True)))
-            self.message_user(request, f"Not deleted: {names}. Users named in the audit trail or "
-                              "on a byline are kept; deactivate them instead.", messages.ERROR)
-        super().delete_queryset(request, queryset.exclude(pk__in=list(kept)))
 
     def get_form(self, request, obj=None, **kwargs):
         form_class = super().get_form(request, obj, **kwargs)

@@ -1,9 +1,8 @@
 import pytest
-from django.contrib.admin import site
 from django.contrib.auth.models import Group
-from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -191,18 +190,13 @@ def test_deactivate_selected_users_action(client, admin_user, writer, reviewer):
     assert not writer.is_active and not reviewer.is_active
 
 
-def test_bulk_delete_keeps_users_in_the_audit_trail(rf, admin_user, writer, event):
+def test_deleting_users_in_code_with_one_in_the_audit_trail_deletes_none(admin_user, writer,
+                                                                         event):
     someone = UserFactory(username="temp-account")
     User = type(writer)
-    request = rf.post("/")
-    request.user = admin_user
-    request._messages = CookieStorage(request)
-    site.get_model_admin(User).delete_queryset(
-        request, User.objects.filter(pk__in=[writer.pk, someone.pk])
-    )
-    assert User.objects.filter(pk=writer.pk).exists()
-    assert not User.objects.filter(pk=someone.pk).exists()
-    assert "deactivate them instead" in [str(m) for m in request._messages][0]
+    with pytest.raises(ProtectedError):
+        User.objects.filter(pk__in=[writer.pk, someone.pk]).delete()
+    assert User.objects.filter(pk__in=[writer.pk, someone.pk]).count() == 2
 
 
 def test_bulk_delete_through_the_changelist_keeps_users_in_the_audit_trail(
