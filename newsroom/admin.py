@@ -1,8 +1,9 @@
 """The third-party apps' admins (DRF's tokens, django-axes' logs), held to the rules the
 project's own admins follow: a changelist action whose selection names no row (a tampered
 form) selects nothing instead of failing, a changelist never counts a whole large table
-(django-axes' logs grow with every sign-in), and a search too long for the database says so
-instead of failing: audit.admin_mixins.BoundedCount.
+(django-axes' logs grow with every sign-in), a filter by a column's values (the logs' paths)
+offers those of the newest rows instead of a DISTINCT over all of them, and a search too long
+for the database says so instead of failing: audit.admin_mixins.BoundedCount.
 
 The project package is the last installed app, so every other app's admin is registered when
 Django's autodiscovery imports this module; tests/test_admin_selection.py checks the registry.
