@@ -13,7 +13,7 @@ from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import router, transaction
@@ -232,35 +232,84 @@ class StaleUser(StaleEdit):
                          about={"user": username}, lost_version=lost_version)
 
 
-class NewsroomUserChangeForm(StaleSaveMerge, UserChangeForm):
+class RowVersionForm(StaleSaveMerge):
+    """A change form for a model with no version of its own (Django's users and groups): the
+    version is computed from the row (`row_version`), and a save that started from another
+    is refused (`stale`, a StaleEdit), checked with the row locked until the admin's
+    transaction saves it, so no save slips in between; the refusal is audited once. Mix into
+    a ModelForm that declares `version` (a hidden field)."""
+
+    request = None  # set per request by the admin's get_form
+
+    @staticmethod
+    def row_version(row) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def stale(row, *, version: str, lost_version: bool) -> StaleEdit:
+        raise NotImplementedError
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.track_version(self.row_version(self.instance))
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and not self.errors:
+            current = type(self.instance)._default_manager.select_for_update().get(
+                pk=self.instance.pk)
+            opened, now = cleaned.get("version") or "", self.row_version(current)
+            if opened != now:
+                refusal = self.stale(current, version=now, lost_version=not opened)
+                self.refuse_as_stale(current, str(refusal), {
+                    name: cleaned.get(name) for name in self.merged_fields
+                    if name in self.fields}, version=now)
+                audit_record(action=f"{refusal.action}.denied", actor=self.request.user,
+                             details={"reason": str(refusal), "refused": "stale"})
+        return cleaned
+
+
+class NewsroomUserChangeForm(RowVersionForm, UserChangeForm):
     """Django's user change form, carrying the version it was opened on: a save another
     administrator overtook is refused, naming who and when, what was typed kept and their
     changes taken in (StaleSaveMerge), instead of the later save silently undoing theirs."""
 
     version = forms.CharField(required=False, widget=forms.HiddenInput)
     merged_fields = USER_FIELDS + USER_ROLES
-    request = None  # set per request by NewsroomUserAdmin.get_form
+    row_version = staticmethod(user_version)
+    stale = StaleUser
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.track_version(user_version(self.instance))
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk and not self.errors:
-            # Locked until the admin's transaction saves it, so no save slips in between.
-            current = type(self.instance)._default_manager.select_for_update().get(
-                pk=self.instance.pk)
-            opened, now = cleaned.get("version") or "", user_version(current)
-            if opened != now:
-                refusal = StaleUser(current, version=now, lost_version=not opened)
-                self.refuse_as_stale(current, str(refusal), {
-                    name: cleaned.get(name) for name in self.merged_fields
-                    if name in self.fields}, version=now)
-                audit_record(action="user_update.denied", actor=self.request.user,
-                             details={"reason": str(refusal), "refused": "stale"})
-        return cleaned
+def group_version(group) -> str:
+    """SHA-256 of a group's name and the ids of its permissions."""
+    permissions = sorted(group.permissions.values_list("pk", flat=True))
+    return hashlib.sha256(json.dumps([group.name, permissions]).encode()).hexdigest()
+
+
+class StaleGroup(StaleEdit):
+    """The group was saved by another administrator since this one opened it (HTTP 412)."""
+
+    action = "group_update"
+
+    def __init__(self, group, *, version: str, lost_version: bool = False):
+        self.group = group
+        super().__init__(group, what="group", label=group.name, version=version,
+                         actions=("group_update",), about={"group": group.name},
+                         lost_version=lost_version)
+
+
+class NewsroomGroupForm(RowVersionForm, forms.ModelForm):
+    """A group (a role) and its permissions; a stale save is refused as the user form's is."""
+
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+    merged_fields = ("name", "permissions")
+    row_version = staticmethod(group_version)
+    stale = StaleGroup
+
+    class Meta:
+        model = Group
+        fields = ("name", "permissions")
 
 
 @admin.register(User)
@@ -419,5 +468,33 @@ if admin.site.is_registered(Group):
 
 
 @admin.register(Group)
-class NewsroomGroupAdmin(BoundedChangelist, BoundedIdChoices, GroupAdmin):
-    """Django's group admin; a posted id no row can have is refused like an unknown one."""
+class NewsroomGroupAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers400, GroupAdmin):
+    """Django's group admin; a posted id no row can have is refused like an unknown one, a
+    stale save is refused (NewsroomGroupForm), and a change of a group's name or permissions
+    is audited once as group_update (who is in it: role_change, audit.signals)."""
+
+    form = NewsroomGroupForm
+    # Plain multiple selects, as on the user form (the two-pane widget fails axe-core).
+    filter_horizontal = ()
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        form_class.request = request
+        return form_class
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            return
+        before = {getattr(row, "pk", row) for row in form.initial.get("permissions") or []}
+        after = {row.pk for row in form.cleaned_data.get("permissions", [])}
+        names = dict(Permission.objects.filter(pk__in=before ^ after).values_list(
+            "pk", "codename"))
+        changed = {}
+        if "name" in form.changed_data:
+            changed["name"] = [form.initial.get("name"), form.cleaned_data["name"]]
+        details = {"group": form.instance.name, "changed": changed,
+                   "added": sorted(names[pk] for pk in after - before),
+                   "removed": sorted(names[pk] for pk in before - after)}
+        if changed or details["added"] or details["removed"]:
+            audit_record(action="group_update", actor=request.user, details=details)

@@ -1,5 +1,5 @@
-"""Role changes are audited (adding a user to or removing them from a group), and users the
-record or a byline names are kept (audit.keeping)."""
+"""Role changes are audited (adding a user to or removing them from a group, or deleting a
+group they are in), and users the record or a byline names are kept (audit.keeping)."""
 
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -69,10 +69,18 @@ def groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
         _record(instance, **{"added": [], "removed": [], key: names})
 
 
+def group_deleted(sender, instance, **kwargs):
+    """Deleting a group takes its role from every member without a groups change signal:
+    record it as one role_change per member, as removing them would."""
+    for user in instance.user_set.all():
+        _record(user, [], [instance.name])
+
+
 def connect() -> None:
     post_save.connect(mark_fixture_load, sender=get_user_model(),
                       dispatch_uid="audit_mark_fixture_load")
     m2m_changed.connect(groups_changed, sender=get_user_model().groups.through,
                         dispatch_uid="audit_role_change")
+    pre_delete.connect(group_deleted, sender=Group, dispatch_uid="audit_group_deleted")
     pre_delete.connect(keeping.refuse_deletion, sender=get_user_model(),
                        dispatch_uid="audit_keep_users")

@@ -130,3 +130,35 @@ def test_a_user_saved_unchanged_writes_no_event(admins, writer):
     response = mine.post(change_url(writer), opened(mine, writer))
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Event.objects.count() == before
+
+
+def test_a_later_stale_group_save_is_refused_naming_who_saved_meanwhile(admins):
+    from django.contrib.auth.models import Permission
+
+    mine, theirs = admins
+    desk = Group.objects.create(name="Desk")
+    url = reverse("admin:auth_group_change", args=[desk.pk])
+    page = mine.get(url).content.decode()
+    my_form = posted(page.replace('id="group_form"', 'id="user_form"'))
+    their_form = posted(theirs.get(url).content.decode().replace('id="group_form"',
+                                                                  'id="user_form"'))
+    publish = str(Permission.objects.get(codename="view_story").pk)
+    assert theirs.post(url, {**their_form, "permissions": [publish]}).status_code == 302
+    event = Event.objects.get(action="group_update")
+    assert (event.actor.username, event.details) == ("admin2", {
+        "group": "Desk", "changed": {}, "added": ["view_story"], "removed": []})
+
+    response = mine.post(url, {**my_form, "name": ["Night desk"]})
+
+    assert response.status_code == 400
+    assert "Night Administrator saved this group (Desk) at " in response.content.decode()
+    desk.refresh_from_db()
+    assert desk.name == "Desk" and list(desk.permissions.values_list("pk", flat=True)) == [
+        int(publish)]
+
+
+def test_deleting_a_group_records_the_role_each_member_loses(writer):
+    group = Group.objects.get(name="Writers")
+    group.delete()
+    event = Event.objects.filter(action="role_change").latest("id")
+    assert event.details == {"user": "writer", "added": [], "removed": ["Writers"]}
