@@ -509,7 +509,7 @@ class RevisionAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
 class ImageAdmin(BoundedChangelist, BoundedIdChoices, SavedByServiceAdmin, RefusedFormAnswers400,
                  admin.ModelAdmin):
     """Uploaded figures: alt text required; the snippet places one in a story body; every save
-    is one call to image_upload or image_update."""
+    is one call to image_upload or image_update, every delete to image_delete."""
 
     form = ImageAdminForm
     list_display = ("thumbnail_alt", "caption", "credit", "size", "snippet")
@@ -527,6 +527,13 @@ class ImageAdmin(BoundedChangelist, BoundedIdChoices, SavedByServiceAdmin, Refus
         # The version it was opened on (ImageAdminForm): a stale save is refused, not lost.
         extra = ["version", "snippet", "size", "uploaded_by_name", "created_at"]
         return fields + (extra if obj else [])
+
+    def delete_model(self, request, obj):
+        services.image_delete(image_id=obj.pk, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for image_id in queryset.values_list("pk", flat=True):
+            services.image_delete(image_id=image_id, user=request.user)
 
     @admin.display(description="alt text")
     def thumbnail_alt(self, obj):

@@ -17,7 +17,7 @@ from .digest import (
     digest_unsubscribe,
     page_view_record,
 )
-from .images import StaleImage, image_update, image_upload
+from .images import StaleImage, image_delete, image_update, image_upload
 from .inbox import inbox_mark_all_read, inbox_mark_read
 from .preview_links import preview_link_create, preview_link_open, preview_link_revoke
 from .reports import (
@@ -72,6 +72,7 @@ __all__ = [
     "comment_resolve",
     "comment_start",
     "content_hash",
+    "image_delete",
     "image_update",
     "image_upload",
     "inbox_mark_all_read",

@@ -1,4 +1,5 @@
-"""Figures: uploaded and edited here, audited, their phone and desktop variants made on commit.
+"""Figures: uploaded, edited and deleted here, audited, their phone and desktop variants made
+on commit.
 
 The admin's image form calls these; a figure is shared by every story placing it, so an edit
 started from an older version (someone saved it meanwhile) is refused, naming who and when.
@@ -13,7 +14,7 @@ from audit.stale import StaleEdit
 
 from .. import tasks
 from ..models import Image
-from ..permissions import is_writer
+from ..permissions import is_editor, is_writer
 
 
 class StaleImage(StaleEdit):
@@ -102,3 +103,16 @@ def image_update(*, image_id: int, user, base_version: str | None = None, **fiel
     if "file" in changed:
         _queue_variants(image)
     return image
+
+
+@audited("image_delete")
+def image_delete(*, image_id: int, user) -> None:
+    """Take a figure out of the library (editors only). Its files stay in storage: a page
+    already published may still show them; a story that places it again gets the engine's
+    unknown-image error."""
+    if not is_editor(user):
+        raise ActionDenied("image_delete", "Only editors can delete figures.", actor=user)
+    image = Image.objects.select_for_update().get(pk=image_id)
+    details = {"image": image.pk, "file": image.file.name, "alt": image.alt}
+    image.delete()
+    audit_record(action="image_delete", actor=user, details=details)

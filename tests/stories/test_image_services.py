@@ -115,3 +115,39 @@ def test_a_writer_reads_image_events_in_the_audit_trail(client, writer):
     page = client.get(reverse("admin:audit_event_changelist"), {"action": "image_upload"})
     assert page.status_code == 200
     assert "image_upload" in page.content.decode().split('id="result_list"')[1]
+
+
+def test_deleting_a_figure_in_the_admin_is_audited_once_and_keeps_its_file(client, writer,
+                                                                          editor):
+    from django.core.files.storage import default_storage
+
+    upload(client, writer, "quay.png", image_bytes(800, 450), alt="The quay")
+    image = Image.objects.get()
+    desk = signed_in(editor)
+    response = desk.post(reverse("admin:stories_image_delete", args=[image.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Image.objects.exists()
+    event = Event.objects.get(action="image_delete")
+    assert (event.actor, event.details) == (editor, {
+        "image": image.pk, "file": image.file.name, "alt": "The quay"})
+    assert default_storage.exists(image.file.name)  # a published page may still show it
+
+
+def test_deleting_selected_figures_audits_each_once(client, writer, editor):
+    upload(client, writer, "quay.png", image_bytes(800, 450), alt="The quay")
+    upload(client, writer, "dock.png", image_bytes(800, 450), alt="The dock")
+    desk = signed_in(editor)
+    desk.post(reverse("admin:stories_image_changelist"), {
+        "action": "delete_selected", "post": "yes",
+        "_selected_action": list(Image.objects.values_list("pk", flat=True))})
+    assert not Image.objects.exists()
+    assert sorted(Event.objects.filter(action="image_delete").values_list(
+        "details__alt", flat=True)) == ["The dock", "The quay"]
+
+
+def test_a_writer_cannot_delete_a_figure(writer):
+    image = services.image_upload(user=writer, file=png(), alt="The quay")
+    with pytest.raises(services.ActionDenied):
+        services.image_delete(image_id=image.pk, user=writer)
+    assert Image.objects.filter(pk=image.pk).exists()
+    assert Event.objects.filter(action="image_delete.denied", actor=writer).count() == 1
