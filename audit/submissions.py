@@ -76,12 +76,30 @@ def submission_once(token: str | None, *, action: str, actor, model, make: Calla
     (`replayed`), with nothing made, recorded or sent again. `action` as submission_claim."""
     first = submission_claim(token, action=action, actor=actor)
     if first is not None:
-        made = model._default_manager.get(pk=first)
-        setattr(made, _REPLAYED, True)
-        return made
+        return _marked(model._default_manager.get(pk=first))
     made = make()
     submission_done(token, object_id=made.pk)
     return made
+
+
+def _marked(made):
+    setattr(made, _REPLAYED, True)
+    return made
+
+
+def submission_made(token: str | None, *, action: str, actor, model):
+    """What an earlier use of `token` for `action` by `actor` made, marked replayed; None when
+    the token is new (or not a token, or another's). A read, for a form whose own checks would
+    refuse its repeat (the key it just took is taken) before its service sees the token."""
+    try:
+        key = _uuid(token) if token else None
+    except InvalidInput:
+        return None
+    first = Submission.objects.filter(
+        token=key, action=action, actor_id=getattr(actor, "pk", None),
+        object_id__isnull=False).first() if key else None
+    made = model._default_manager.filter(pk=first.object_id).first() if first else None
+    return _marked(made) if made is not None else None
 
 
 def replayed(made) -> bool:

@@ -11,6 +11,7 @@ import logging
 import secrets
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from audit.errors import ActionDenied, InvalidInput
 from audit.roles import is_editor, is_writer
 from audit.services import audit_record, audited
 from audit.stale import StaleEdit
+from audit.submissions import submission_once
 from audit.text import without_open_direction_controls
 
 from . import archive, citing, evidence, extraction, fetch, selectors, tasks, warc
@@ -59,10 +61,17 @@ def _queue_capture(source: Source) -> None:
 
 
 @audited("source_create")
-def source_create(*, user, **fields) -> Source:
-    """Add a source to the library; a source with a URL gets a snapshot queued."""
+def source_create(*, user, submission: str | None = None, **fields) -> Source:
+    """Add a source to the library; a source with a URL gets a snapshot queued. A repeat of
+    `submission` (the add form's token, an Idempotency-Key) answers the first source, marked
+    replayed, even though its key is now taken; another request with that key is refused."""
     if not is_writer(user):
         raise ActionDenied("source_create", "Only newsroom staff can add sources.", actor=user)
+    return submission_once(submission, action="source_create", actor=user, model=Source,
+                           make=partial(_create, user, fields))
+
+
+def _create(user, fields: dict) -> Source:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput({name: ["This field cannot be set."] for name in unknown})

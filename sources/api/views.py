@@ -16,12 +16,16 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
 from audit.api import (
+    IDEMPOTENCY_KEY,
     STANDARD_ERRORS,
     NewsroomViewSet,
     StaleVersionSerializer,
     error_responses,
     etag_header,
+    idempotency_key,
+    idempotent_replayed_header,
     if_match_header,
+    replay_marked,
     stale_response,
 )
 from audit.preconditions import entity_tag, if_match_for
@@ -105,6 +109,10 @@ ETAG = etag_header("source", (200, 201, 412))
                        responses={200: SourceSerializer(many=True),
                                   **error_responses(*STANDARD_ERRORS)}),
     create=extend_schema(summary="Add a source to the library", request=SourceWriteSerializer,
+                         parameters=[IDEMPOTENCY_KEY, idempotent_replayed_header(201)],
+                         description="A `key` or `url` already in the library answers 400 "
+                         "naming it; a resend with the same Idempotency-Key answers the source "
+                         "the first request added instead (201, `Idempotent-Replayed: true`).",
                          responses={201: SourceDetailSerializer,
                                     **error_responses(*STANDARD_ERRORS)},
                          examples=[SOURCE_EXAMPLE]),
@@ -155,8 +163,9 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVi
     def create(self, request):
         data = SourceWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        source = services.source_create(user=request.user, **data.validated_data)
-        return self._detail(source, status.HTTP_201_CREATED)
+        source = services.source_create(user=request.user, submission=idempotency_key(request),
+                                        **data.validated_data)
+        return replay_marked(self._detail(source, status.HTTP_201_CREATED), source)
 
     def partial_update(self, request, key=None):
         source = self.get_object()

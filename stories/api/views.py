@@ -151,7 +151,7 @@ def _authors() -> Prefetch:
     list=extend_schema(summary="Stories you may see", responses={
         200: s.StorySerializer(many=True), **error_responses(*STANDARD_ERRORS)}),
     create=extend_schema(summary="Create a draft", request=s.StoryCreateSerializer,
-                         parameters=[ETAG],
+                         parameters=[ETAG, IDEMPOTENCY_KEY, REPLAYED_201],
                          responses={201: s.StoryDetailSerializer,
                                     **error_responses(*STANDARD_ERRORS)},
                          examples=[STORY_CREATE_EXAMPLE]),
@@ -211,9 +211,9 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
         story = services.story_create(
             author=request.user, title=fields["title"], dek=fields.get("dek", ""),
             body=fields.get("body", ""), source_keys=fields.get("sources", []),
-            slug=fields.get("slug", ""),
+            slug=fields.get("slug", ""), submission=idempotency_key(request),
         )
-        return self._detail(story.pk, status.HTTP_201_CREATED)
+        return replay_marked(self._detail(story.pk, status.HTTP_201_CREATED), story)
 
     def partial_update(self, request, pk=None):
         story = self.get_object()

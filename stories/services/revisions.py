@@ -2,6 +2,7 @@
 pinned sources, creating, editing and restoring stories, and the refusals an edit can meet."""
 
 import re
+from functools import partial
 
 from django.conf import settings
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils.text import slugify
 
 from audit.errors import ActionDenied, Conflict, InvalidInput, Stale
 from audit.services import audit_record, audited, display_name
+from audit.submissions import submission_once
 from audit.text import without_open_direction_controls
 from sources.keys import KEY
 from sources.models import Source
@@ -282,11 +284,20 @@ def unique_slug(title: str) -> str:
 @audited("create")
 def story_create(*, author, title: str, dek: str = "", body: str = "",
                  source_keys: list[str] | None = None, slug: str = "",
-                 authors: list | None = None) -> Story:
-    """Create a draft and its first revision; the creator is an author."""
+                 authors: list | None = None, submission: str | None = None) -> Story:
+    """Create a draft and its first revision; the creator is an author. A repeat of
+    `submission` (the add form's token, an Idempotency-Key) answers the first story, marked
+    replayed (audit.submissions.replayed), and makes nothing."""
     if not is_writer(author):
         raise ActionDenied("create", "Only writers, reviewers and editors can create stories.",
                            actor=author)
+    return submission_once(submission, action="story_create", actor=author, model=Story,
+                           make=partial(_create, author=author, title=title, dek=dek, body=body,
+                                        source_keys=source_keys, slug=slug, authors=authors))
+
+
+def _create(*, author, title: str, dek: str, body: str, source_keys: list[str] | None,
+            slug: str, authors: list | None) -> Story:
     validate_body(body)
     title, dek = without_open_direction_controls(title), without_open_direction_controls(dek)
     if not title.strip():

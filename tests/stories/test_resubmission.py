@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from audit import submissions
 from audit.models import Event
+from sources.models import Source
 from stories import services
-from stories.models import Comment, CommentThread, PreviewLink, Review
+from stories.models import Comment, CommentThread, PreviewLink, Review, Story
 from stories.services.reports import ReportClosed
 from tests.api.conftest import client_for, story_in
 from tests.factories import latest_hash
@@ -303,6 +304,9 @@ def _creating_post(name, story, writer, reviewer, editor):
         return reviewer, f"/api/v1/stories/{story.pk}/comments/", \
             {"text": "Source?", "quote": "4.2 million containers",
              "revision": latest_hash(story)}, 201
+    if name == "story":
+        return writer, "/api/v1/stories/", \
+            {"title": "Harbour cranes arrive", "body": "The port handled 4.2 million."}, 201
     if name == "reply":
         thread = services.comment_start(story_id=story.pk, user=reviewer, text="Source?",
                                         revision=latest_hash(story),
@@ -316,7 +320,7 @@ def _creating_post(name, story, writer, reviewer, editor):
         {"message": "Thank you: we are checking."}, 200
 
 
-CREATING_POSTS = ["review", "comment", "reply", "report_reply"]
+CREATING_POSTS = ["review", "comment", "reply", "report_reply", "story"]
 
 
 @pytest.mark.parametrize("name", CREATING_POSTS)
@@ -353,3 +357,67 @@ def test_a_preview_link_created_twice_with_its_token_is_one_link_marked_replayed
     assert first.pk == again.pk
     assert not submissions.replayed(first) and submissions.replayed(again)
     assert PreviewLink.objects.count() == 1
+
+
+# --- creating a story or a source over the API ---------------------------------------------
+
+
+def test_api_a_story_resent_with_the_same_idempotency_key_is_one_draft(writer):
+    api, key = client_for(writer), str(uuid.uuid4())
+    body = {"title": "Harbour cranes arrive", "body": "The port handled 4.2 million."}
+    first, again = (api.post("/api/v1/stories/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+                    for _ in range(2))
+    assert (first.status_code, again.status_code) == (201, 201), again.json()
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["slug"] == "harbour-cranes-arrive"
+    assert again["ETag"] == first["ETag"]
+    assert Story.objects.count() == 1
+    assert Event.objects.filter(action="revision").count() == 1
+
+
+def test_api_a_story_resent_without_a_key_is_a_second_draft(writer):
+    api = client_for(writer)
+    body = {"title": "Harbour cranes arrive", "body": "The port handled 4.2 million."}
+    slugs = [api.post("/api/v1/stories/", body, format="json").json()["slug"] for _ in range(2)]
+    assert slugs == ["harbour-cranes-arrive", "harbour-cranes-arrive-2"]
+
+
+SOURCE = {"key": "reuters-wu", "url": "https://www.reuters.com/markets/asia/example",
+          "title": "Port operator raises capex plan", "outlet": "Reuters"}
+
+
+def test_api_a_source_resent_with_the_same_idempotency_key_answers_the_source_it_added(writer):
+    api, key = client_for(writer), str(uuid.uuid4())
+    first, again = (api.post("/api/v1/sources/", SOURCE, format="json",
+                             HTTP_IDEMPOTENCY_KEY=key) for _ in range(2))
+    assert (first.status_code, again.status_code) == (201, 201), again.json()
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
+    assert Source.objects.count() == 1
+    assert Event.objects.filter(action="source_create").count() == 1
+    assert not Event.objects.filter(action="source_create.denied").exists()
+
+
+@pytest.mark.parametrize("key", [None, "fresh"])
+def test_api_a_source_key_already_in_the_library_is_still_refused_without_the_first_key(
+        writer, key):
+    api = client_for(writer)
+    api.post("/api/v1/sources/", SOURCE, format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    headers = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())} if key else {}
+    again = api.post("/api/v1/sources/", SOURCE, format="json", **headers)
+    assert again.status_code == 400
+    assert again.json()["errors"]["key"] == ['The key "reuters-wu" is already taken.']
+    assert "Idempotent-Replayed" not in again
+    assert Source.objects.count() == 1
+
+
+def test_api_a_source_key_refused_frees_its_idempotency_key_for_a_corrected_resend(writer):
+    api, key = client_for(writer), str(uuid.uuid4())
+    api.post("/api/v1/sources/", SOURCE, format="json")
+    refused = api.post("/api/v1/sources/", SOURCE, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    fixed = api.post("/api/v1/sources/", {**SOURCE, "key": "reuters-wu-2",
+                                          "url": "https://www.reuters.com/other"},
+                     format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert (refused.status_code, fixed.status_code) == (400, 201), fixed.json()
+    assert "Idempotent-Replayed" not in fixed
+    assert Source.objects.count() == 2
