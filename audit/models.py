@@ -175,7 +175,8 @@ class Submission(models.Model):
     token = models.UUIDField(unique=True)
     action = models.CharField(max_length=64)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                              related_name="+")
+                              related_name="+", null=True, blank=True,
+                              help_text="Who sent it; empty for an anonymous reader's form.")
     object_id = models.BigIntegerField(null=True, blank=True,
                                        help_text="What the first submission made.")
     created_at = models.DateTimeField(auto_now_add=True)

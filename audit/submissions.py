@@ -36,23 +36,30 @@ def _uuid(token: str) -> uuid.UUID:
             "a fresh UUID as the Idempotency-Key."]}) from None
 
 
+def _actor_id(actor) -> int | None:
+    # An anonymous reader (None, AnonymousUser) has no id: the token alone, a UUID only their
+    # own form carried, ties the repeat to them.
+    return getattr(actor, "pk", None)
+
+
 def submission_claim(token: str | None, *, action: str, actor) -> int | None:
     """Claim `token` for `action` by `actor` (inside the caller's transaction): None when this
-    is its first use (or there is no token), else the id of what the first use made.
+    is its first use (or there is no token), else the id of what the first use made. `actor`
+    is None for an anonymous reader.
 
     `action` names what the token is for and on what ("comment_add 12": a comment on story
     12), so a token sent again elsewhere is refused, never answered with another's result."""
     if not token:
         return None
-    key = _uuid(token)
+    key, actor_id = _uuid(token), _actor_id(actor)
     try:
         with transaction.atomic():
-            Submission.objects.create(token=key, action=action, actor=actor)
+            Submission.objects.create(token=key, action=action, actor_id=actor_id)
         return None
     except IntegrityError:
         pass
     first = Submission.objects.get(token=key)
-    if first.action != action or first.actor_id != actor.pk or first.object_id is None:
+    if first.action != action or first.actor_id != actor_id or first.object_id is None:
         raise InvalidInput({FIELD: [
             "This form was already sent for something else; reload the page and send it "
             "again."]})
@@ -96,7 +103,7 @@ def submission_made(token: str | None, *, action: str, actor, model):
     except InvalidInput:
         return None
     first = Submission.objects.filter(
-        token=key, action=action, actor_id=getattr(actor, "pk", None),
+        token=key, action=action, actor_id=_actor_id(actor),
         object_id__isnull=False).first() if key else None
     made = model._default_manager.filter(pk=first.object_id).first() if first else None
     return _marked(made) if made is not None else None

@@ -83,7 +83,8 @@ def story_report(request, slug):
     try:
         services.report_create(slug=slug, ordinal=data["claim"], note=data["note"],
                                suggested_url=data["suggested_url"], email=data["email"],
-                               content_hash=data["revision"])
+                               content_hash=data["revision"],
+                               submission=request.POST.get("submission"))
     except (Story.DoesNotExist, Claim.DoesNotExist):
         form.add_error("claim", "This claim is not in the version of the story you read; "
                        "reload the story and report again.")

@@ -154,7 +154,8 @@ class PublicReportViewSet(NewsroomViewSet):
     def get_throttles(self):
         return [AnonRateThrottle(), *(cls() for cls in REPORT_THROTTLES)]
 
-    @extend_schema(summary="Report an error in a claim (anyone)", auth=[], parameters=[SLUG],
+    @extend_schema(summary="Report an error in a claim (anyone)", auth=[],
+                   parameters=[SLUG, IDEMPOTENCY_KEY, idempotent_replayed_header(201)],
                    request=ReportInputSerializer,
                    responses={201: ReportReceivedSerializer, **error_responses(400, 404, 409,
                                                                                429)},
@@ -162,7 +163,9 @@ class PublicReportViewSet(NewsroomViewSet):
                    "live one) and its content hash. Throttled per address and per story (429 "
                    "with Retry-After). A retracted story answers 409; an unknown story or "
                    "claim 404. The report is never published; an `email` is kept only until "
-                   "the report is closed.")
+                   "the report is closed. Resent with the same Idempotency-Key, nothing more "
+                   "is filed or e-mailed and the answer is the first one's, marked "
+                   "`Idempotent-Replayed: true` (a resend still counts against the throttles).")
     def create(self, request, slug=None):
         data = ReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -174,11 +177,12 @@ class PublicReportViewSet(NewsroomViewSet):
             report = services.report_create(
                 slug=slug, ordinal=fields["claim"], note=fields["note"],
                 suggested_url=fields.get("suggested_url", ""), email=fields.get("email", ""),
-                content_hash=fields.get("revision", ""))
+                content_hash=fields.get("revision", ""), submission=idempotency_key(request))
         except (Story.DoesNotExist, Claim.DoesNotExist) as exc:
             raise Http404 from exc
-        return Response({"claim": report.claim.ordinal, "revision": report.content_hash,
-                         "status": "received"}, status=status.HTTP_201_CREATED)
+        return replay_marked(Response({"claim": report.claim.ordinal,
+                                       "revision": report.content_hash, "status": "received"},
+                                      status=status.HTTP_201_CREATED), report)
 
 
 STATUS_FILTER = OpenApiParameter(

@@ -110,13 +110,25 @@ def reported_revision(story: Story, content_hash: str) -> Revision:
 
 @transaction.atomic
 def report_create(*, slug: str, ordinal: int, note: str, suggested_url: str = "",
-                  email: str = "", content_hash: str = "") -> ErrorReport:
+                  email: str = "", content_hash: str = "",
+                  submission: str | None = None) -> ErrorReport:
     """A reader reports claim `ordinal` of a published story (no account). Raises
-    Story.DoesNotExist / Claim.DoesNotExist (404), StoryRetracted (409), InvalidInput (400)."""
+    Story.DoesNotExist / Claim.DoesNotExist (404), StoryRetracted (409), InvalidInput (400).
+    A repeat of `submission` (the report form's token, an Idempotency-Key) files and e-mails
+    nothing more: the first report answers it, marked replayed."""
     story = (Story.objects.published().select_related("live_revision")
              .get(slug=slug))
     if story.retracted_at:
         raise StoryRetracted("report_create")
+    return submission_once(submission, action=f"report_create {story.pk}", actor=None,
+                           model=ErrorReport,
+                           make=partial(_report, story, ordinal=ordinal, note=note,
+                                        suggested_url=suggested_url, email=email,
+                                        content_hash=content_hash))
+
+
+def _report(story: Story, *, ordinal: int, note: str, suggested_url: str, email: str,
+            content_hash: str) -> ErrorReport:
     revision = reported_revision(story, clean_text(content_hash)[:64])
     claim = Claim.objects.get(revision=revision, ordinal=ordinal)
     note, url, email = clean_text(note), clean_text(suggested_url), clean_text(email).lower()

@@ -273,3 +273,75 @@ def test_a_note_past_the_limit_reads_one_message_on_the_form_over_the_api_and_fr
     with pytest.raises(services.InvalidInput) as refused:
         services.report_create(slug=live_story.slug, ordinal=1, note="x" * 2001)
     assert refused.value.message_dict["note"] == [TOO_LONG]
+
+
+# --- sent twice (a double click, a resend): filed and e-mailed once ----------------------------
+
+
+def form_token(client, story) -> str:
+    page = client.get(report_url(story, 1)).content.decode()
+    return page.split('name="submission" value="')[1][:36]
+
+
+def test_the_report_form_page_carries_a_fresh_token_and_the_cached_story_page_none(
+        client, live_story):
+    assert form_token(client, live_story) != form_token(client, live_story)
+    assert 'name="submission"' not in client.get(live_story.get_absolute_url()).content.decode()
+
+
+def test_a_report_form_sent_twice_is_filed_and_e_mailed_once(
+        client, live_story, django_capture_on_commit_callbacks):
+    token = form_token(client, live_story)
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [post(client, live_story, submission=token) for _ in range(2)]
+    sent = reverse("story-report-sent", args=[live_story.slug])
+    assert [(a.status_code, a["Location"]) for a in answers] == [(302, sent)] * 2
+    assert ErrorReport.objects.count() == 1
+    assert Event.objects.filter(action="report_create").count() == 1
+    assert len([m for m in mail.outbox if "Reader report" in m.subject]) == 1
+
+
+def test_two_report_forms_with_their_own_tokens_are_two_reports(client, live_story):
+    for _ in range(2):
+        post(client, live_story, submission=form_token(client, live_story))
+    assert ErrorReport.objects.count() == 2
+
+
+def test_a_refused_report_frees_its_token_for_the_corrected_one(client, live_story):
+    token = form_token(client, live_story)
+    assert post(client, live_story, note="Too short", submission=token).status_code == 400
+    assert post(client, live_story, submission=token).status_code == 302
+    assert ErrorReport.objects.count() == 1
+
+
+def api_report(client, story, **headers):
+    return client.post(f"/api/v1/public/stories/{story.slug}/reports/",
+                       {"claim": 1, "note": NOTE}, content_type="application/json", **headers)
+
+
+def test_api_a_report_resent_with_the_same_idempotency_key_is_filed_and_e_mailed_once(
+        client, live_story, django_capture_on_commit_callbacks):
+    key = "8a6f4c1e-0f55-4a4e-9d59-6a0f2b7c3d11"
+    with django_capture_on_commit_callbacks(execute=True):
+        first, again = (api_report(client, live_story, HTTP_IDEMPOTENCY_KEY=key)
+                        for _ in range(2))
+    assert (first.status_code, again.status_code) == (201, 201), again.json()
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
+    assert ErrorReport.objects.count() == 1
+    assert len([m for m in mail.outbox if "Reader report" in m.subject]) == 1
+
+
+def test_api_a_report_sent_twice_without_a_key_is_two_reports(client, live_story):
+    assert [api_report(client, live_story).status_code for _ in range(2)] == [201, 201]
+    assert ErrorReport.objects.count() == 2
+
+
+def test_api_a_reports_idempotency_key_on_another_story_is_refused(client, live_story, writer,
+                                                                   reviewer, editor):
+    other = publish_story(writer, reviewer, editor, title="Another story")
+    key = "8a6f4c1e-0f55-4a4e-9d59-6a0f2b7c3d12"
+    assert api_report(client, live_story, HTTP_IDEMPOTENCY_KEY=key).status_code == 201
+    again = api_report(client, other, HTTP_IDEMPOTENCY_KEY=key)
+    assert again.status_code == 400 and "already sent" in str(again.json())
+    assert ErrorReport.objects.count() == 1
