@@ -3,7 +3,14 @@ shape input; the rules (lengths, what may be reported, who is subscribed) are th
 
 from django import forms
 
-from .services.reports import EMAIL_MAX, NOTE_MAX, READER_NOTE, URL_MAX
+from .services.reports import (
+    EMAIL_MAX,
+    NOTE_MAX,
+    READER_EMAIL,
+    READER_LINK,
+    READER_NOTE,
+    URL_MAX,
+)
 
 
 class HoneypotMixin(forms.Form):
@@ -30,10 +37,10 @@ class ReportForm(HoneypotMixin):
         help_text="What the claim gets wrong, and how you know. We read every report; reports "
                   "are not published.")
     suggested_url = forms.CharField(
-        label="A better source (optional)", required=False, max_length=URL_MAX,
+        label="A better source (optional)", required=False, validators=[READER_LINK],
         widget=forms.URLInput(attrs={"placeholder": "https://", "maxlength": URL_MAX}))
     email = forms.CharField(
-        label="Your e-mail (optional)", required=False, max_length=EMAIL_MAX,
+        label="Your e-mail (optional)", required=False, validators=[READER_EMAIL],
         widget=forms.EmailInput(attrs={"autocomplete": "email", "maxlength": EMAIL_MAX}),
         help_text="Only if you want a reply. We keep it until the report is closed, then "
                   "delete it, and use it for nothing else.")
@@ -45,7 +52,7 @@ class ReportForm(HoneypotMixin):
 
 class SubscribeForm(HoneypotMixin):
     email = forms.CharField(
-        label="Your e-mail address", max_length=EMAIL_MAX,
+        label="Your e-mail address", validators=[READER_EMAIL],
         widget=forms.EmailInput(attrs={"autocomplete": "email", "maxlength": EMAIL_MAX,
                                        "required": True}),
         help_text="We e-mail you a link to confirm; nothing else is sent until you do.")

@@ -33,10 +33,10 @@ from stories.models import Claim, ErrorReport, ReportStatus, Story
 from stories.permissions import reports_visible_to
 from stories.services.reports import (
     DISMISSAL_REASON,
-    EMAIL_MAX,
+    READER_EMAIL,
+    READER_LINK,
     READER_NOTE,
     REPORT_REPLY,
-    URL_MAX,
 )
 from stories.throttles import REPORT_THROTTLES
 
@@ -52,9 +52,10 @@ class ReportInputSerializer(serializers.Serializer):
                                      help_text="The claim's number on the page "
                                      "(claim-K in the story's markup).")
     note = serializers.CharField(validators=[READER_NOTE], help_text="What is wrong (plain text).")
-    suggested_url = serializers.CharField(max_length=URL_MAX, required=False, allow_blank=True,
+    suggested_url = serializers.CharField(validators=[READER_LINK], required=False,
+                                          allow_blank=True,
                                           help_text="A better source (http or https).")
-    email = serializers.CharField(max_length=EMAIL_MAX, required=False, allow_blank=True,
+    email = serializers.CharField(validators=[READER_EMAIL], required=False, allow_blank=True,
                                   help_text="For a reply only; erased when the report closes.")
     revision = serializers.CharField(max_length=64, required=False, allow_blank=True,
                                      help_text="Content hash of the version read (default: "

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -26,11 +27,10 @@ from .. import reader_selectors, tasks
 from ..models import DigestDelivery, PageView, Story, Subscriber, SubscriberStatus
 from ..selectors import ListingItem
 from .reader_mail import site_url
-from .reports import clean_text
+from .reports import READER_EMAIL, clean_text
 
 log = logging.getLogger(__name__)
 
-EMAIL_MAX = 254
 RESEND_AFTER = timedelta(minutes=10)
 _CONFIRM_SALT = "newsroom.digest.confirm"
 _UNSUBSCRIBE_SALT = "newsroom.digest.unsubscribe"
@@ -58,11 +58,10 @@ def _valid_address(email: str) -> str:
     address = normalise_email(email)
     if not address:
         raise InvalidInput({"email": ["Enter your e-mail address."]})
+    READER_EMAIL.ensure("email", address)
     try:
-        if len(address) > EMAIL_MAX:
-            raise ValueError
         validate_email(address)
-    except Exception as exc:  # noqa: BLE001 - ValidationError or the length check
+    except ValidationError as exc:
         raise InvalidInput({"email": ["Enter a valid e-mail address."]}) from exc
     return address
 

@@ -34,6 +34,8 @@ REASON_MAX = 2000
 REPORT_REPLY = TextLimit(REPLY_MAX, what="The reply", kind="a reply to a reader")
 DISMISSAL_REASON = TextLimit(REASON_MAX, what="The reason", kind="a dismissal reason")
 READER_NOTE = TextLimit(NOTE_MAX, what="Your note", kind="a report")
+READER_LINK = TextLimit(URL_MAX, what="The link", kind="a link")
+READER_EMAIL = TextLimit(EMAIL_MAX, what="The e-mail address", kind="an e-mail address")
 
 # Control characters (other than tab and newline), bidirectional overrides and NUL: nothing a
 # note needs, and some of them (NUL) PostgreSQL refuses.
@@ -73,10 +75,10 @@ def _field_errors(*, note: str, suggested_url: str, email: str) -> dict:
         errors["note"] = [f"Say what is wrong with this claim (at least {NOTE_MIN} characters)."]
     elif len(note) > NOTE_MAX:
         errors["note"] = [READER_NOTE.message_for(len(note))]
-    if suggested_url:
+    if len(suggested_url) > URL_MAX:
+        errors["suggested_url"] = [READER_LINK.message_for(len(suggested_url))]
+    elif suggested_url:
         try:
-            if len(suggested_url) > URL_MAX:
-                raise ValidationError(f"A link may be at most {URL_MAX:,} characters.")
             if _NOT_IN_URL.search(suggested_url):
                 raise ValidationError("Enter a valid URL.")
             _url(suggested_url)
@@ -84,10 +86,10 @@ def _field_errors(*, note: str, suggested_url: str, email: str) -> dict:
         except ValidationError as exc:
             errors["suggested_url"] = [exc.messages[0] if exc.messages[0] != "Enter a valid URL."
                                        else "Enter a full http:// or https:// link."]
-    if email:
+    if len(email) > EMAIL_MAX:
+        errors["email"] = [READER_EMAIL.message_for(len(email))]
+    elif email:
         try:
-            if len(email) > EMAIL_MAX:
-                raise ValidationError("An e-mail address is at most 254 characters.")
             validate_email(email)
         except ValidationError:
             errors["email"] = ["Enter a valid e-mail address, or leave it empty."]

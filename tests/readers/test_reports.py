@@ -106,10 +106,12 @@ def test_a_report_of_the_version_read_before_a_correction_is_tied_to_that_versio
     ({"note": "x" * 2001}, "note", "a report holds at most 2,000"),
     ({"suggested_url": "javascript:alert(1)"}, "suggested_url", "http:// or https://"),
     ({"suggested_url": "ftp://example.org/x"}, "suggested_url", "http:// or https://"),
-    ({"suggested_url": "https://example.org/" + "a" * 2000}, "suggested_url", "2000"),
+    ({"suggested_url": "https://example.org/" + "a" * 2000}, "suggested_url",
+     "The link has 2,020 characters; a link holds at most 2,000."),
     ({"suggested_url": "https://stats.example.org:99999/t2"}, "suggested_url", "port"),
     ({"email": "not-an-address"}, "email", "valid e-mail"),
-    ({"email": "a@b.c" + "c" * 300}, "email", "at most 254"),
+    ({"email": "a@b.c" + "c" * 300}, "email",
+     "The e-mail address has 305 characters; an e-mail address holds at most 254."),
     ({"claim": 99}, "claim", "does not exist"),
     ({"claim": "one"}, "claim", "does not exist"),
     ({"revision": "0" * 64}, "revision", "not a version of the story"),
@@ -345,3 +347,29 @@ def test_api_a_reports_idempotency_key_on_another_story_is_refused(client, live_
     again = api_report(client, other, HTTP_IDEMPOTENCY_KEY=key)
     assert again.status_code == 400 and "already sent" in str(again.json())
     assert ErrorReport.objects.count() == 1
+
+
+LONG_FIELDS = {
+    "suggested_url": ("https://example.org/" + "a" * 1981,
+                      "The link has 2,001 characters; a link holds at most 2,000."),
+    "email": ("a@example.org" + "g" * 242,
+              "The e-mail address has 255 characters; an e-mail address holds at most 254."),
+}
+
+
+@pytest.mark.parametrize("field", list(LONG_FIELDS))
+def test_a_link_or_address_past_its_limit_reads_one_message_everywhere(client, live_story,
+                                                                       field):
+    from rest_framework.test import APIClient
+
+    from stories import services
+
+    value, message = LONG_FIELDS[field]
+    page = post(client, live_story, **{field: value})
+    assert page.status_code == 400 and message in page.content.decode()
+    api = APIClient().post(f"/api/v1/public/stories/{live_story.slug}/reports/",
+                           {"claim": 1, "note": NOTE, field: value}, format="json")
+    assert api.status_code == 400 and api.json()["errors"][field] == [message]
+    with pytest.raises(services.InvalidInput) as refused:
+        services.report_create(slug=live_story.slug, ordinal=1, note=NOTE, **{field: value})
+    assert refused.value.message_dict[field] == [message]
