@@ -3,10 +3,11 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.filters import AllValuesFieldListFilter, FieldListFilter
-from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.options import IS_POPUP_VAR, IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path, quote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from .forms import ChoiceByIdField, ChoicesByIdField, is_row_id, keyed_by_id
 from .paging import BoundedPaginator
 from .services import display_name
+from .submissions import replayed
 
 
 def person(field: str, description: str):
@@ -136,6 +138,23 @@ class SavedByServiceAdmin:
 
     def save_related(self, request, form, formsets, change):
         """The service wrote any related rows (source list, authors)."""
+
+    # An add form sent twice (SubmittedOnce): the repeat made nothing, so it logs nothing and
+    # opens what the first send made, saying so.
+    def log_addition(self, request, obj, message):
+        if not replayed(obj):
+            return super().log_addition(request, obj, message)
+        return None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if not replayed(obj) or IS_POPUP_VAR in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        opts = self.opts
+        messages.info(request, format_html(
+            "The {} “{}” was already added: this form was sent twice, and only the first was "
+            "saved.", opts.verbose_name, obj))
+        return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change",
+                                args=[quote(obj.pk)], current_app=self.admin_site.name))
 
 
 class BoundedSelection:

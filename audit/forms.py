@@ -4,13 +4,16 @@ beside it, instead of Django's calendar widgets and their "N hours ahead of serv
 
 import datetime
 import re
+import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 
 from .dates import DATE_INVALID, DATETIME_PATTERN, typed_date
+from .submissions import FIELD, submission_made
 
 
 def time_zone_note() -> str:
@@ -205,3 +208,36 @@ class StaleSaveMerge:
         if value is None:
             return ""
         return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+class SubmissionField(forms.CharField):
+    """The hidden submission token of an add form (audit.submissions): fresh each time the
+    empty form is shown, kept as posted when the form comes back with errors."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, widget=forms.HiddenInput,
+                         initial=lambda: str(uuid.uuid4()), **kwargs)
+
+
+class SubmittedOnce:
+    """An add form sent twice (a double click, a resent page) makes one row. It declares
+    `submission = SubmissionField()` and passes `self.submission` to its service, which claims
+    the token; a repeat skips the form's own checks (they would refuse the key or URL the first
+    send just took) and `saved` is what the first made, marked replayed (the admin then opens
+    it, SavedByServiceAdmin). Mix into a ModelForm whose `request` the admin sets."""
+
+    submission_action = ""  # the service's name for the token's use (audit.submissions)
+
+    @property
+    def submission(self) -> str | None:
+        """The posted token of an add form; None on a change form or when none was sent."""
+        if self.instance.pk or not self.is_bound:
+            return None
+        return self.data.get(self.add_prefix(FIELD)) or None
+
+    def full_clean(self):
+        made = submission_made(self.submission, action=self.submission_action,
+                               actor=self.request.user, model=self._meta.model)
+        if made is None:
+            return super().full_clean()
+        self._errors, self.cleaned_data, self.saved = ErrorDict(), {}, made

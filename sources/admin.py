@@ -13,15 +13,17 @@ from audit.admin_mixins import (
     person,
 )
 from audit.errors import ActionDenied, InvalidInput
-from audit.forms import DATE_FIELDS, StaleSaveMerge
+from audit.forms import DATE_FIELDS, StaleSaveMerge, SubmissionField, SubmittedOnce
+from audit.submissions import FIELD as SUBMISSION
 
 from . import citing, selectors, services
 from .admin_extras import LinkCheckInline, SnapshotInline, capture_selected
 from .models import EDITABLE, Source, normalise_url
 
 
-class SourceAdminForm(StaleSaveMerge, forms.ModelForm):
-    """Validates like the library does, then saves through source_create / source_update."""
+class SourceAdminForm(StaleSaveMerge, SubmittedOnce, forms.ModelForm):
+    """Validates like the library does, then saves through source_create / source_update (an
+    add form sent twice adds one source)."""
 
     url = forms.URLField(
         label="URL", required=False, max_length=2000, assume_scheme="https",
@@ -31,6 +33,8 @@ class SourceAdminForm(StaleSaveMerge, forms.ModelForm):
     # The version the form was opened on (Source.version): a save that started from an older
     # one is refused, so two people editing one source never silently overwrite each other.
     version = forms.CharField(required=False, widget=forms.HiddenInput)
+    submission = SubmissionField()
+    submission_action = "source_create"
 
     merged_fields = EDITABLE
     request = None  # set per request by SourceAdmin.get_form
@@ -72,7 +76,8 @@ class SourceAdminForm(StaleSaveMerge, forms.ModelForm):
                     # A form that lost its version is refused like a stale one, never saved blind.
                     base_version=self.cleaned_data.get("version") or "", **fields)
             else:
-                self.saved = services.source_create(user=self.request.user, **fields)
+                self.saved = services.source_create(user=self.request.user,
+                                                    submission=self.submission, **fields)
         except services.StaleSource as exc:
             self.refuse_as_stale(exc.source, str(exc), fields)
         except InvalidInput as exc:
@@ -126,6 +131,13 @@ class SourceAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400,
         ("Record", {"fields": ("added_by_name", "created_at", "updated_at", "health",
                                "health_checked_at")}),
     )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": (*options["fields"], SUBMISSION)}), *rest]
 
     def has_delete_permission(self, request, obj=None):
         # Stories and the audit trail refer to sources; removal is not a library edit.

@@ -30,6 +30,8 @@ from audit.admin_mixins import (
     person,
 )
 from audit.services import display_name
+from audit.submissions import FIELD as SUBMISSION
+from audit.submissions import replayed
 from sources.archive import NotArchived
 from sources.csl import story_sources_csl
 from sources.selectors import numbered_sources
@@ -288,7 +290,7 @@ class StoryAdmin(BoundedChangelist, BoundedIdChoices, SavedByServiceAdmin, Refus
         elif obj is not None:
             people.append("authors_list")
         if obj is None:
-            return [(None, {"fields": story + people})]
+            return [(None, {"fields": story + people + [SUBMISSION]})]
         if self.has_change_permission(request, obj):
             story.append("base_revision")
         return [
@@ -310,8 +312,8 @@ class StoryAdmin(BoundedChangelist, BoundedIdChoices, SavedByServiceAdmin, Refus
         return self._after_save(request, obj, super().response_change(request, obj))
 
     def response_add(self, request, obj, post_url_continue=None):
-        return self._after_save(request, obj,
-                                super().response_add(request, obj, post_url_continue))
+        response = super().response_add(request, obj, post_url_continue)
+        return response if replayed(obj) else self._after_save(request, obj, response)
 
     def construct_change_message(self, request, form, formsets, add=False):
         revision = form.saved.latest_revision if form.saved else None

@@ -11,7 +11,7 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.forms import ChoiceByIdField, StaleSaveMerge, is_row_id
+from audit.forms import ChoiceByIdField, StaleSaveMerge, SubmissionField, SubmittedOnce, is_row_id
 from sources.api.serializers import source_field_limits
 from sources.keys import KEY, KEY_CHARS, KEY_MAX_LENGTH
 from sources.models import Source
@@ -135,10 +135,13 @@ class StorySourceFormSet(BaseInlineFormSet):
         return [key for _, _, key in sorted(rows)]
 
 
-class StoryAdminForm(forms.ModelForm):
-    """The writer's story form; saving it makes one revision through the workflow."""
+class StoryAdminForm(SubmittedOnce, forms.ModelForm):
+    """The writer's story form; saving it makes one revision through the workflow (and an add
+    form sent twice one story)."""
 
     base_revision = forms.CharField(required=False, widget=forms.HiddenInput)
+    submission = SubmissionField()
+    submission_action = "story_create"
 
     request = None  # set per request by StoryAdmin.get_form
 
@@ -245,6 +248,7 @@ class StoryAdminForm(forms.ModelForm):
                 body=data.get("body", ""), slug=data.get("slug") or "",
                 source_keys=source_keys or [],
                 authors=[a for a in authors or [] if a.pk != user.pk],
+                submission=self.submission,
             )
         changes = {"title": data["title"], "dek": data.get("dek", ""),
                    "body": data.get("body", "")}

@@ -5,6 +5,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -421,3 +422,102 @@ def test_api_a_source_key_refused_frees_its_idempotency_key_for_a_corrected_rese
     assert (refused.status_code, fixed.status_code) == (400, 201), fixed.json()
     assert "Idempotent-Replayed" not in fixed
     assert Source.objects.count() == 2
+
+
+# --- the admin's add forms: a resent "Add story" / "Add source" makes one ------------------
+
+STORY_ADD = {"title": "Harbour cranes arrive", "slug": "harbour-cranes-arrive", "dek": "",
+             "body": "The port handled 4.2 million.", "source_entries-TOTAL_FORMS": "0",
+             "source_entries-INITIAL_FORMS": "0", "source_entries-MIN_NUM_FORMS": "0",
+             "source_entries-MAX_NUM_FORMS": "1000"}
+SOURCE_ADD = {"key": "harbour-board", "title": "Harbour board minutes",
+              "url": "https://harbour.example.org/minutes/may", "outlet": "Harbour Board",
+              "author": "", "published_on": "", "kind": "report", "description": "",
+              "notes": "", **{f"{p}-{n}": v for p in ("snapshots", "link_checks")
+                              for n, v in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"),
+                                           ("MIN_NUM_FORMS", "0"), ("MAX_NUM_FORMS", "0"))}}
+
+
+def add_token(client, url) -> str:
+    page = client.get(url).text
+    return page.split('name="submission" value="')[1][:36]
+
+
+@pytest.mark.parametrize("name", ["story", "source"])
+def test_an_admin_add_form_carries_a_fresh_token_and_its_change_form_none(client, writer,
+                                                                          name):
+    staff(client, writer)
+    model = "stories_story" if name == "story" else "sources_source"
+    url = reverse(f"admin:{model}_add")
+    assert add_token(client, url) != add_token(client, url)
+    client.post(url, {**(STORY_ADD if name == "story" else SOURCE_ADD),
+                      "submission": add_token(client, url)})
+    made = (Story if name == "story" else Source).objects.get()
+    change = client.get(reverse(f"admin:{model}_change", args=[made.pk]))
+    assert change.status_code == 200 and 'name="submission"' not in change.text
+
+
+def test_the_add_story_form_sent_twice_makes_one_story_and_opens_it_saying_so(client,
+                                                                               writer):
+    staff(client, writer)
+    url = reverse("admin:stories_story_add")
+    data = {**STORY_ADD, "submission": add_token(client, url)}
+    first, again = client.post(url, data), client.post(url, data, follow=True)
+    story = Story.objects.get()
+    assert first.status_code == 302
+    assert again.redirect_chain[-1][0] == reverse("admin:stories_story_change", args=[story.pk])
+    assert ("The story “Harbour cranes arrive” was already added: this form was sent twice, "
+            "and only the first was saved.") in again.text
+    assert "already the address of another story" not in again.text
+    assert Event.objects.filter(action="revision").count() == 1
+    assert story.latest_revision.number == 1
+    assert LogEntry.objects.count() == 1
+
+
+def test_two_add_story_forms_with_their_own_tokens_are_refused_the_second_slug(client,
+                                                                               writer):
+    staff(client, writer)
+    url = reverse("admin:stories_story_add")
+    client.post(url, {**STORY_ADD, "submission": add_token(client, url)})
+    second = client.post(url, {**STORY_ADD, "submission": add_token(client, url)})
+    assert second.status_code == 400
+    assert "already the address of another story" in second.text
+    assert Story.objects.count() == 1
+
+
+def test_the_add_source_form_sent_twice_adds_one_source_and_opens_it_saying_so(client,
+                                                                                writer):
+    staff(client, writer)
+    url = reverse("admin:sources_source_add")
+    data = {**SOURCE_ADD, "submission": add_token(client, url)}
+    first, again = client.post(url, data), client.post(url, data, follow=True)
+    source = Source.objects.get()
+    assert first.status_code == 302
+    assert again.redirect_chain[-1][0] == reverse("admin:sources_source_change",
+                                                  args=[source.pk])
+    assert "The source “" in again.text and "was already added" in again.text
+    assert "already taken" not in again.text and "already in the library" not in again.text
+    assert Event.objects.filter(action="source_create").count() == 1
+
+
+def test_another_add_source_form_with_a_taken_key_is_refused_as_before(client, writer):
+    staff(client, writer)
+    url = reverse("admin:sources_source_add")
+    client.post(url, {**SOURCE_ADD, "submission": add_token(client, url)})
+    second = client.post(url, {**SOURCE_ADD, "submission": add_token(client, url)})
+    assert second.status_code == 400
+    assert "already in the library" in second.text
+    assert Source.objects.count() == 1
+
+
+def test_a_token_from_another_users_add_form_is_not_answered_with_their_story(
+        client, writer, other_writer):
+    staff(client, writer)
+    url = reverse("admin:stories_story_add")
+    token = add_token(client, url)
+    client.post(url, {**STORY_ADD, "submission": token})
+    staff(client, other_writer)
+    again = client.post(url, {**STORY_ADD, "slug": "", "submission": token})
+    assert again.status_code == 400
+    assert "already sent for something else" in again.text
+    assert Story.objects.count() == 1
