@@ -2,7 +2,7 @@
 // server fetches the page through its SSRF-safe fetcher and reads the page's own metadata);
 // the writer checks or edits every field, then the source is created in one step.
 
-import { el, request } from "./util.js";
+import { el, freshKey, request } from "./util.js";
 
 const KINDS = [["article", "Article"], ["press_release", "Press release"], ["filing", "Filing"],
   ["report", "Report"], ["dataset", "Dataset"], ["interview", "Interview"], ["other", "Other"]];
@@ -76,6 +76,9 @@ export class AddSourceDialog {
     this.inputs.key.addEventListener("input", () => { this.keyEdited = true; }, { once: true });
     this.showErrors({});
     this.message.textContent = "";
+    // One key for every "Add" from this opening: a retry after an answer lost on the way
+    // (offline, a timeout) gets the source the first one added, not "key already taken".
+    this.idempotencyKey = freshKey();
     this.dialog.showModal();
     (url || !key ? this.inputs.url : this.inputs.title).focus();
     if (url) this.lookUp();
@@ -135,7 +138,8 @@ export class AddSourceDialog {
     }
     this.message.textContent = "Adding…";
     try {
-      const source = await request(this.sourcesUrl, { method: "POST", body });
+      const source = await request(this.sourcesUrl, {
+        method: "POST", body, headers: { "Idempotency-Key": this.idempotencyKey } });
       this.message.textContent = "";
       this.close(source.key);
     } catch (error) {

@@ -33,15 +33,26 @@ export class RequestError extends Error {
   }
 }
 
+// A fresh UUID (v4) for an Idempotency-Key: crypto.randomUUID where the page is a secure
+// context, else built from crypto.getRandomValues (an admin served over plain HTTP).
+export function freshKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 // A JSON request with the session and CSRF token; rejects with RequestError (status 0 when
 // the server was not reached) carrying the server's own message.
-export async function request(url, { method = "GET", body, signal } = {}) {
+export async function request(url, { method = "GET", body, signal, headers = {} } = {}) {
   let response;
   try {
     response = await fetch(url, {
       method, signal, credentials: "same-origin",
       headers: { "Accept": "application/json", "Content-Type": "application/json",
-                 "X-CSRFToken": csrfToken(), "X-Requested-With": "XMLHttpRequest" },
+                 "X-CSRFToken": csrfToken(), "X-Requested-With": "XMLHttpRequest", ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {

@@ -266,6 +266,35 @@ def test_a_double_clicked_add_to_library_adds_the_source_once_and_cites_it_once(
     assert not errors(page)
 
 
+def test_add_to_library_sent_again_after_its_answer_was_lost_adds_the_source_once(
+        live_server, page_factory, writer, story):
+    page = open_form(page_factory, live_server, writer, story)
+    keys = []
+
+    def lose_the_answer(route):
+        keys.append(route.request.headers.get("idempotency-key"))
+        route.fetch()  # the server adds the source...
+        route.abort()  # ...and the answer never reaches the browser
+
+    page.route("**/api/v1/sources/", lambda route: lose_the_answer(route)
+               if route.request.method == "POST" and not keys else route.continue_())
+    type_at_end(page, "\nDredging starts in June [@harbour-plan")
+    completion_option(page, "Add “harbour-plan” to the library").click()
+    dialog = page.locator("dialog.nr-dialog")
+    dialog.wait_for()
+    page.fill("#nr-add-title", "Harbour dredging plan")
+    page.fill("#nr-add-description", "The port's dredging plan, on paper at the harbour office.")
+    page.click("dialog.nr-dialog button[type=submit]")
+    page.locator(".nr-dialog-message").filter(has_text="could not be reached").wait_for()
+    assert Source.objects.filter(key="harbour-plan").count() == 1
+    page.click("dialog.nr-dialog button[type=submit]")  # the writer tries again
+    dialog.wait_for(state="hidden")
+    assert editor(page).inner_text().count("[@harbour-plan]") == 1
+    assert Source.objects.filter(key="harbour-plan").count() == 1
+    assert len(keys) == 1 and len(keys[0]) == 36
+    assert not [e for e in errors(page) if "Failed to load resource" not in e]
+
+
 @pytest.mark.parametrize("typed, offered", [
     pytest.param("new-key", True, id="a-key"),
     # The characters of a key, but a key starts with a letter or digit.
