@@ -145,3 +145,50 @@ def test_the_same_comment_sent_five_times_at_once_is_saved_once(writer, reviewer
         thread.join(20)
     assert CommentThread.objects.count() == 1
     assert outcomes == [CommentThread.objects.get().pk] * 5
+
+
+def _make_story(writer, token):
+    return services.story_create(author=writer, title="Harbour cranes arrive",
+                                 body="Cranes arrived.", submission=token)
+
+
+def _make_source(writer, token):
+    from sources import services as source_services
+
+    return source_services.source_create(user=writer, key="harbour-board", title="Minutes",
+                                         url="https://harbour.example.org/m", submission=token)
+
+
+def _make_report(writer, token):
+    story = Story.objects.exclude(live_revision=None).get()
+    return services.report_create(slug=story.slug, ordinal=1, submission=token,
+                                  note="The figure in this claim is wrong.")
+
+
+@pytest.mark.parametrize("make", [_make_story, _make_source, _make_report],
+                         ids=["story", "source", "report"])
+def test_the_same_create_sent_five_times_at_once_makes_one(make, writer, reviewer, editor):
+    import uuid
+
+    if make is _make_report:
+        from tests.public.helpers import publish_story
+
+        publish_story(writer, reviewer, editor)
+    token, barrier, outcomes = str(uuid.uuid4()), threading.Barrier(5), []
+
+    def create():
+        close_old_connections()
+        barrier.wait()
+        try:
+            outcomes.append(make(writer, token).pk)
+        except Exception as exc:  # noqa: BLE001 - the race outcome is what we assert
+            outcomes.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert len(set(outcomes)) == 1 and isinstance(outcomes[0], int), outcomes
