@@ -95,3 +95,18 @@ def test_a_deactivated_co_authors_byline_still_leads_to_their_page(client, story
     author_page = client.get("/authors/coauthor/")
     assert author_page.status_code == 200
     assert "Dana Okafor" in author_page.text and story.title in author_page.text
+
+
+def test_a_name_leaving_a_direction_control_open_does_not_reverse_the_page(client, story,
+                                                                           co_author, reviewer):
+    # A name typed with U+202E left open (in the admin's user form) would reverse the rest of
+    # the byline and the "Reviewed by" line; the one function that makes a display name drops
+    # the controls a name leaves open, as titles do, and keeps the ones it closes.
+    co_author.first_name, co_author.last_name = "Dana \u202e", "Okafor"
+    co_author.save()
+    reviewer.first_name, reviewer.last_name = "\u2067Rana", "\u202bحداد\u202c"
+    reviewer.save()
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert "\u202e" not in page and "\u2067" not in page
+    assert "Dana  Okafor" in page
+    assert "Rana \u202bحداد\u202c" in page

@@ -51,6 +51,16 @@ def test_a_placed_figure_shows_caption_and_credit_linked_to_its_source(writer, c
     )
 
 
+def test_a_caption_leaving_a_direction_control_open_does_not_reverse_the_credit(writer, chart):
+    # Caption and credit share the figure's caption line: an override the caption leaves open
+    # would show the credit backwards. Dropped as a title's is; a closed one stays.
+    Image.objects.filter(pk=chart.pk).update(caption="Shipments \u202eby quarter",
+                                             credit="Source: \u202bالميناء\u202c")
+    figure = figure_of(make_story(writer, body=f"![Quarterly shipments](image:{chart.pk})"))
+    assert figure.css_first(".caption").text() == "Shipments by quarter"
+    assert figure.css_first(".credit").text() == "Source: \u202bالميناء\u202c"
+
+
 def test_a_small_image_gets_no_variants(writer):
     image = Image.objects.create(file=png(500, 300), alt="Small", width=500, height=300)
     assert image_make_variants(image=image) == []

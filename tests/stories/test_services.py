@@ -553,3 +553,70 @@ def test_story_title_and_dek_keep_no_direction_control_left_open(writer, typed, 
     story = services.story_update(story_id=story.pk, user=writer, title=typed + "!", dek=typed)
     story.refresh_from_db()
     assert (story.title, story.dek) == (kept + "!", kept)
+
+
+def logged(story) -> dict:
+    """The story's newest public transparency log entry, as its JSON reads."""
+    import json
+
+    return json.loads(story.transparency_entries.order_by("-index").first().data)
+
+
+OPEN_AND_CLOSED = [
+    pytest.param("Crane count \u202e was wrong", "Crane count  was wrong", id="override-left-open"),
+    pytest.param("It said \u2067four", "It said four", id="isolate-left-open"),
+    pytest.param("Named \u202bمرفأ\u202c in full", "Named \u202bمرفأ\u202c in full",
+                 id="closed-embedding"),
+    pytest.param("Line one \u202e\nline two", "Line one \nline two", id="open-across-lines"),
+]
+
+
+@pytest.mark.parametrize("typed, kept", OPEN_AND_CLOSED)
+def test_correction_note_keeps_no_direction_control_left_open(client, writer, reviewer, editor,
+                                                               typed, kept):
+    # As with titles: left open, it reverses what readers see after the note (the story page,
+    # /corrections/, the feed, the transparency log entry).
+    from tests.public.helpers import publish_story, republish
+
+    story = publish_story(writer, reviewer, editor)
+    story = republish(story, writer, reviewer, editor, note=typed, body=story.body + " More.")
+    assert Correction.objects.get(story=story).note == kept
+    assert logged(story)["note"] == kept
+    assert "\u202e" not in client.get(reverse("corrections")).content.decode()
+
+
+@pytest.mark.parametrize("typed, kept", OPEN_AND_CLOSED)
+def test_scheduled_correction_note_keeps_no_direction_control_left_open(writer, reviewer, editor,
+                                                                         typed, kept):
+    from tests.public.helpers import approve as approve_all
+    from tests.public.helpers import publish_story
+
+    story = publish_story(writer, reviewer, editor)
+    services.story_update(story_id=story.pk, user=writer, body=story.body + " More.")
+    services.story_submit(story_id=story.pk, user=writer)
+    approve_all(story, reviewer)
+    services.story_publish(story_id=story.pk, revision=approved_hash(story), user=editor,
+                           note=typed, publish_at=timezone.now() + timedelta(minutes=5))
+    services.publish_due(now=timezone.now() + timedelta(minutes=6))
+    assert Correction.objects.get(story=story).note == kept
+
+
+@pytest.mark.parametrize("typed, kept", OPEN_AND_CLOSED)
+def test_retraction_reason_keeps_no_direction_control_left_open(writer, reviewer, editor,
+                                                                typed, kept):
+    from tests.public.helpers import publish_story
+
+    story = publish_story(writer, reviewer, editor)
+    services.story_retract(story_id=story.pk, user=editor, reason=typed)
+    story.refresh_from_db()
+    assert story.retraction_reason == kept
+    assert logged(story)["reason"] == kept
+
+
+def test_a_note_of_direction_controls_alone_is_no_note(writer, reviewer, editor):
+    from tests.public.helpers import publish_story
+
+    story = publish_story(writer, reviewer, editor)
+    with pytest.raises(InvalidInput) as refused:
+        services.story_retract(story_id=story.pk, user=editor, reason=" \u202e ")
+    assert "reason" in refused.value.message_dict
