@@ -23,7 +23,7 @@ from . import checkpoints, macs
 from .checkpoints import Checkpoint
 from .errors import ActionDenied, Conflict, RefusedInput
 from .models import Event, story_model
-from .text import without_open_direction_controls
+from .text import shown_text
 
 GENESIS = "0" * 64
 # Any constant works; it only has to be the same for every writer of the chain.
@@ -43,11 +43,11 @@ def _hmac_keys() -> dict[str, bytes]:
 
 
 def display_name(user) -> str:
-    """The name a byline, a "Reviewed by" line or a message shows; a direction control the
-    name leaves open is dropped, as a title's is, so it never reverses the text after it."""
+    """The name a byline, a "Reviewed by" line or a message shows, as a title is shown
+    (audit.text.shown_text): no direction control it leaves open reverses the text after it."""
     if user is None:
         return "system"
-    return without_open_direction_controls(user.get_full_name()).strip() or user.get_username()
+    return shown_text(user.get_full_name()).strip() or user.get_username()
 
 
 @transaction.atomic

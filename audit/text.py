@@ -1,9 +1,14 @@
 """Text as people type it, made safe to show beside other text."""
 
+import re
+
 # Unicode's explicit direction controls (UAX #9): embeddings and overrides end at PDF, isolates
 # at PDI (which also ends the embeddings opened inside the isolate).
 _EMBEDDINGS, _PDF = "\u202a\u202b\u202d\u202e", "\u202c"
 _ISOLATES, _PDI = "\u2066\u2067\u2068", "\u2069"
+# C0 control characters but tab, line feed and carriage return, and DEL: nothing anyone means
+# to show, and XML 1.0 (the RSS feeds) cannot carry the C0 ones at all.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def without_open_direction_controls(text: str) -> str:
@@ -23,3 +28,14 @@ def without_open_direction_controls(text: str) -> str:
                 pass
     drop = set(open_at)
     return "".join(c for i, c in enumerate(text) if i not in drop) if drop else text
+
+
+def without_control_characters(text: str) -> str:
+    """`text` less its control characters (tab and line breaks stay)."""
+    return _CONTROLS.sub("", text)
+
+
+def shown_text(text: str) -> str:
+    """What readers are shown of free text typed for them (a title, a note, a name): no control
+    character, and no direction control left open."""
+    return without_open_direction_controls(without_control_characters(text))

@@ -27,7 +27,7 @@ from audit.roles import is_editor, is_writer
 from audit.services import audit_record, audited
 from audit.stale import StaleEdit
 from audit.submissions import submission_once
-from audit.text import without_open_direction_controls
+from audit.text import shown_text
 
 from . import archive, citing, evidence, extraction, fetch, selectors, tasks, warc
 from .models import EDITABLE, Health, LinkCheck, Snapshot, Source
@@ -41,7 +41,7 @@ _INLINE = ("title", "outlet", "author")
 
 
 def _inline_safe(fields: dict) -> dict:
-    return {name: without_open_direction_controls(value)
+    return {name: shown_text(value)
             if name in _INLINE and isinstance(value, str) else value
             for name, value in fields.items()}
 

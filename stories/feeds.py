@@ -6,15 +6,29 @@ from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.contrib.syndication.views import Feed, add_domain
 from django.urls import reverse
+from django.utils.feedgenerator import Rss201rev2Feed
 
 from audit.services import display_name
+from audit.text import without_control_characters
 
 from . import selectors
 from .caching import digest_validated_page
 
 
+class XmlSafeRss(Rss201rev2Feed):
+    """RSS 2.0 whose items carry no character XML 1.0 cannot: a title or note saved with a
+    control character before the services removed them (a revision is never rewritten) would
+    otherwise make Django's writer refuse the whole feed, a 500 for every reader."""
+
+    def add_item(self, **kwargs):
+        super().add_item(**{name: without_control_characters(value) if isinstance(value, str)
+                            else value for name, value in kwargs.items()})
+
+
 class ReaderFeed(Feed):
     """A public feed validated by its ETag alone (see public_feed), without Django's date."""
+
+    feed_type = XmlSafeRss
 
     def __call__(self, request, *args, **kwargs):
         # Django dates a feed by its newest item, to the second. A feed also changes with what

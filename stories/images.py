@@ -13,7 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
 
-from audit.text import without_open_direction_controls
+from audit.text import shown_text
 
 from . import citations
 from .models import Image
@@ -114,8 +114,8 @@ def image_info(image: Image) -> citations.ImageInfo:
     return citations.ImageInfo(
         id=str(image.pk), src=image.file.url if image.file else "",
         srcset=", ".join(candidates), width=image.width, height=image.height,
-        # Shown on one line with each other and the figure: like a title, neither leaves a
-        # direction control open (to reverse the credit after the caption).
-        caption=without_open_direction_controls(image.caption),
-        credit=without_open_direction_controls(image.credit), credit_url=credit_url,
+        # Shown on one line with each other: like a title, neither keeps a control character
+        # or leaves a direction control open (to reverse the credit after the caption).
+        caption=shown_text(image.caption),
+        credit=shown_text(image.credit), credit_url=credit_url,
     )

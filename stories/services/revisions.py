@@ -11,7 +11,7 @@ from django.utils.text import slugify
 from audit.errors import ActionDenied, Conflict, InvalidInput, Stale
 from audit.services import audit_record, audited, display_name
 from audit.submissions import submission_once
-from audit.text import without_open_direction_controls
+from audit.text import shown_text
 from sources.keys import KEY
 from sources.models import Source
 from sources.pins import PinnedSource
@@ -299,7 +299,7 @@ def story_create(*, author, title: str, dek: str = "", body: str = "",
 def _create(*, author, title: str, dek: str, body: str, source_keys: list[str] | None,
             slug: str, authors: list | None) -> Story:
     validate_body(body)
-    title, dek = without_open_direction_controls(title), without_open_direction_controls(dek)
+    title, dek = shown_text(title), shown_text(dek)
     if not title.strip():
         raise InvalidInput({"title": ["A story needs a title."]})
     slug = slug.strip() or unique_slug(title)
@@ -344,12 +344,12 @@ def story_update(*, story_id: int, user, base_revision: str | None = None, title
         validate_body(body)
         story.body = body
     if title is not NO_CHANGE:
-        title = without_open_direction_controls(title)
+        title = shown_text(title)
         if not title.strip():
             raise InvalidInput({"title": ["A story needs a title."]})
         story.title = title
     if dek is not NO_CHANGE:
-        story.dek = without_open_direction_controls(dek)
+        story.dek = shown_text(dek)
     if slug is not NO_CHANGE and slug != story.slug:
         if story.live_revision_id:
             raise InvalidInput({"slug": ["A published story keeps its address."]})

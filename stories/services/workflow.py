@@ -11,7 +11,7 @@ from django.utils import timezone
 from audit import queueing
 from audit.errors import ActionDenied, InvalidInput, RefusedInput
 from audit.services import audit_record, audited
-from audit.text import without_open_direction_controls
+from audit.text import shown_text
 
 from .. import pages, selectors, tasks, transparency
 from ..models import (
@@ -156,8 +156,9 @@ def story_publish(*, story_id: int, user, revision: str = "",
             "not the one you saw. Nothing was published; look at it, then publish."))
     if approved.computed_hash() != approved.content_hash:
         raise RevisionAltered(approved, action="publish")
-    # Shown to readers beside other text, like a title: a control it leaves open is dropped.
-    note = without_open_direction_controls(note)
+    # Shown to readers beside other text, like a title: no control character, and no
+    # direction control left open.
+    note = shown_text(note)
     PUBLIC_NOTE.ensure("note", note)
     if story.live_revision_id and not note.strip():
         raise InvalidInput({"note": [
@@ -213,7 +214,7 @@ def story_retract(*, story_id: int, user, reason: str) -> Story:
     story = _locked(story_id)
     _ensure_editor(user, story, "retract")
     next_state(story.state, Action.RETRACT, live=story.live_revision_id is not None)
-    reason = without_open_direction_controls(reason)
+    reason = shown_text(reason)
     if not reason.strip():
         raise InvalidInput({"reason": ["Give readers the reason for the retraction."]})
     RETRACTION_REASON.ensure("reason", reason)

@@ -288,6 +288,14 @@ def test_source_title_outlet_and_author_keep_no_direction_control_left_open(writ
     assert Source.objects.get(pk=source.pk).title == "B title"
 
 
+def test_source_title_outlet_and_author_keep_no_control_character(writer):
+    # A source's title is shown on its page and beside every claim citing it.
+    source = services.source_create(user=writer, key="ledger-fares", title="A\x01 title\x1b",
+                                    outlet="The\x7f Ledger", author="Ann\x0b Lee",
+                                    description="On paper.")
+    assert (source.title, source.outlet, source.author) == ("A title", "The Ledger", "Ann Lee")
+
+
 def test_source_update_refuses_an_edit_that_lost_the_version_it_started_from(db, writer):
     source = SourceFactory(key="port-annual", outlet="Port")
     with pytest.raises(services.StaleSource, match="did not say which version"):

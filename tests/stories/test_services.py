@@ -545,6 +545,7 @@ def test_changing_a_storys_authors_is_audited(story, editor, other_writer, write
     pytest.param("Fares \u2067עברית\u2069 rise", "Fares \u2067עברית\u2069 rise",
                  id="closed-isolate"),
     pytest.param("\u202d\u2066x\u2069", "\u2066x\u2069", id="closed-isolate-inside-open-override"),
+    pytest.param("Ferry\x01 fares\x1b rise\x7f", "Ferry fares rise", id="control-characters"),
 ])
 def test_story_title_and_dek_keep_no_direction_control_left_open(writer, typed, kept):
     # Left open, it reverses whatever the admin or a page shows after the title (a message's
@@ -568,6 +569,8 @@ OPEN_AND_CLOSED = [
     pytest.param("Named \u202bمرفأ\u202c in full", "Named \u202bمرفأ\u202c in full",
                  id="closed-embedding"),
     pytest.param("Line one \u202e\nline two", "Line one \nline two", id="open-across-lines"),
+    pytest.param("Fare\x08 was\x1f wrong\x00.\r\n\tNow right.", "Fare was wrong.\r\n\tNow right.",
+                 id="control-characters"),
 ]
 
 
