@@ -2,6 +2,8 @@
 
 import re
 
+from .errors import InvalidInput
+
 # Unicode's explicit direction controls (UAX #9): embeddings and overrides end at PDF, isolates
 # at PDI (which also ends the embeddings opened inside the isolate).
 _EMBEDDINGS, _PDF = "\u202a\u202b\u202d\u202e", "\u202c"
@@ -39,3 +41,10 @@ def shown_text(text: str) -> str:
     """What readers are shown of free text typed for them (a title, a note, a name): no control
     character, and no direction control left open."""
     return without_open_direction_controls(without_control_characters(text))
+
+
+def ensure_no_nul(field: str, text: str, *, what: str) -> None:
+    """Refuse a NUL character as a Django form field does (PostgreSQL cannot store one), for
+    text read from a request without a form field (a claim's note, a comment)."""
+    if "\x00" in text:
+        raise InvalidInput({field: [f"{what}: Null characters are not allowed."]})

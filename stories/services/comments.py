@@ -11,6 +11,7 @@ from django.utils import timezone
 from audit.errors import ActionDenied, Conflict, InvalidInput
 from audit.services import audit_record, audited
 from audit.submissions import submission_once
+from audit.text import ensure_no_nul
 
 from ..anchors import MAX_QUOTE, locate, normalise
 from ..models import Comment, CommentThread, Story
@@ -39,6 +40,7 @@ def _text(text: str) -> str:
     if not text:
         raise InvalidInput({"text": ["Write the comment."]})
     COMMENT.ensure("text", text)
+    ensure_no_nul("text", text, what="This comment")
     return text
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from audit.errors import ActionDenied, Conflict, InvalidInput
 from audit.services import audit_record, audited
 from audit.submissions import submission_once
+from audit.text import ensure_no_nul
 
 from ..models import (
     ClaimCheck,
@@ -140,8 +141,9 @@ def _review(*, story: Story, reviewer, decision: str, comment: str, checks: list
     _ensure_can_review(user=reviewer, story=story, action=action)
     REVIEW_COMMENT.ensure("comment", comment)
     for check in checks:
-        CLAIM_NOTE.ensure("checks", check.note,
-                          what=f"The note on claim {check.claim or f'id {check.claim_id}'}")
+        what = f"The note on claim {check.claim or f'id {check.claim_id}'}"
+        CLAIM_NOTE.ensure("checks", check.note, what=what)
+        ensure_no_nul("checks", check.note, what=what)
     revision = story.latest_revision
     if not base_revision and (decision == Decision.APPROVE or checks):
         raise InvalidInput({"revision": [

@@ -169,6 +169,24 @@ def test_a_claim_note_past_the_limit_is_a_form_error_keeping_everything_typed(
     assert not ClaimCheck.objects.filter(claim__revision__story=story).exists()
 
 
+def test_a_claim_note_with_a_nul_character_is_a_form_error_keeping_everything_typed(
+        client, story, writer, reviewer):
+    # The per-claim notes are read from the screen's own fields, not a Django form field that
+    # refuses NUL: one was saved on SQLite, and PostgreSQL refuses the row (a 500).
+    submitted(story, writer)
+    client.force_login(staff(reviewer))
+    data = all_supported(story, decision="approve", comment="Figures match the bulletin.")
+    data["note-2"] = "Table\x002"
+
+    response = client.post(review_url(story), data)
+
+    assert response.status_code == 200
+    assert "The note on claim 2: Null characters are not allowed." in response.text
+    assert "Figures match the bulletin." in response.text
+    assert not Review.objects.filter(story=story).exists()
+    assert not ClaimCheck.objects.filter(claim__revision__story=story).exists()
+
+
 def test_a_review_comment_past_the_limit_is_a_form_error_keeping_it(
         client, story, writer, reviewer):
     submitted(story, writer)

@@ -115,6 +115,23 @@ def test_a_passage_that_is_not_in_the_text_is_refused_with_the_reason_and_the_in
     assert Event.objects.filter(story=story, action="comment_add.denied").count() == 0
 
 
+@pytest.mark.parametrize("op", ["start", "reply"])
+def test_a_comment_with_a_nul_character_is_refused_with_the_text_kept(client, story, writer,
+                                                                      reviewer, op):
+    # The comment forms read the text straight from the request (no form field to refuse NUL):
+    # PostgreSQL cannot store it, so the save was a 500 there.
+    thread = start(story, reviewer)
+    client.force_login(staff(reviewer))
+    response = client.post(comments_url(story), {
+        "op": op, "thread": thread.pk, "revision": latest_hash(story),
+        "quote": "forty minutes on average", "text": "Which\x00 slip?",
+        "next": review_url(story)}, follow=True)
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in response.text
+    assert ">Which" in response.text
+    assert Comment.objects.count() == 1 and CommentThread.objects.count() == 1
+
+
 def test_an_empty_comment_is_refused(story, reviewer):
     with pytest.raises(services.InvalidInput, match="Write the comment."):
         start(story, reviewer, text="  ")
