@@ -109,3 +109,23 @@ def test_the_audit_searchs_action_hint_names_the_filter_as_the_page_shows_it(
     page.locator(".messagelist a", has_text="publish").click()
     page.wait_for_url("**action=publish**")
     assert "0 events" not in page.locator("#changelist").inner_text()
+
+
+# One word longer than any window: a pasted link or a run of characters as a title.
+UNBROKEN_TITLE = "Millbrook" + "lock" * 70
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("screen", ["change", "workflow", "review", "revisions", "history"])
+def test_a_title_of_one_long_word_does_not_widen_the_storys_screens(
+        live_server, page_factory, newsroom, editor, width, screen):
+    # The breadcrumbs, the form's revision summary and the review screen's headline kept the
+    # word whole: the page scrolled sideways by thousands of pixels on every screen of the story.
+    from stories import services
+
+    story = newsroom["in_review"]
+    services.story_update(story_id=story.pk, user=editor, title=UNBROKEN_TITLE)
+    url = reverse(f"admin:stories_story_{screen}", args=[story.pk])
+    page = page_factory(width=width, user=editor, live_server=live_server)
+    page.goto(live_server.url + url)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
