@@ -135,6 +135,7 @@ function typeHeld(view, text) {
   if (text === "," && reenter(view, ",", ",")) return;
   if (text === "]" && (closeAfterPick(view) || stepOverClose(view))) return;
   const range = view.state.selection.main;
+  if (swallowTypedAt(view, range.from, range.to, text)) return;
   view.dispatch({ changes: { from: range.from, to: range.to, insert: text },
                   selection: { anchor: range.from + text.length }, userEvent: "input.type" });
 }
@@ -224,7 +225,7 @@ export class Picker {
       waitingPick,
       EditorView.inputHandler.of((view, from, to, text) => {
         const waiting = view.plugin(waitingPick);
-        return waiting ? waiting.hold(text) : false;
+        return (waiting && waiting.hold(text)) || swallowTypedAt(view, from, to, text);
       }),
       Prec.highest(keymap.of([
         { key: "Enter", run: (view) => holdWhileWaiting("\n")(view) || pickWhenReady(view) },
@@ -272,6 +273,15 @@ export function continueGroup(view) {
   }
   startCompletion(view);
   return true;
+}
+
+// A space or `@` typed right after the "; @" that `;` typed in a group: the writer typing the
+// separator as written (`[@one; @two]`). Kept, it made "; @ @two", a malformed key; no key
+// starts with either, so nothing meant is dropped.
+function swallowTypedAt(view, from, to, text) {
+  if ((text !== " " && text !== "@") || from !== to) return false;
+  const group = openGroup(view.state, from);
+  return group !== null && /;\s*@$/.test(group.text);
 }
 
 // `]` right after a pick: the picker closed the group already; a second `]` would be published.
