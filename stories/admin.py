@@ -528,7 +528,7 @@ class ImageAdmin(BoundedChangelist, BoundedIdChoices, SavedByServiceAdmin, Refus
         fields = list(Image.EDITED)
         # The version it was opened on (ImageAdminForm): a stale save is refused, not lost.
         extra = ["version", "snippet", "size", "uploaded_by_name", "created_at"]
-        return fields + (extra if obj else [])
+        return fields + (extra if obj else [SUBMISSION])
 
     def delete_model(self, request, obj):
         services.image_delete(image_id=obj.pk, user=request.user)

@@ -265,7 +265,7 @@ class StoryAdminForm(SubmittedOnce, forms.ModelForm):
         )
 
 
-class ImageAdminForm(StaleSaveMerge, forms.ModelForm):
+class ImageAdminForm(StaleSaveMerge, SubmittedOnce, forms.ModelForm):
     """An uploaded figure: alt text is required so every reader knows what it shows. Saved
     through image_upload / image_update while it validates; a figure is shared by every story
     placing it, so an edit started from an older version (someone saved it meanwhile) is
@@ -279,6 +279,9 @@ class ImageAdminForm(StaleSaveMerge, forms.ModelForm):
     # changes the version, so alt text written for the old picture is refused, not saved.
     merged_fields = ("alt", "caption", "credit", "credit_source")
     version = forms.CharField(required=False, widget=forms.HiddenInput)
+    # An add form sent twice (a double click, a resent page) uploads one figure.
+    submission = SubmissionField()
+    submission_action = "image_upload"
     request = None  # set per request by the admin (SavedByServiceAdmin.get_form)
     saved = None
 
@@ -315,7 +318,8 @@ class ImageAdminForm(StaleSaveMerge, forms.ModelForm):
                     base_version=self.cleaned_data.get("version") or "", **typed)
             else:
                 self.saved = services.image_upload(user=self.request.user,
-                                                   file=self.cleaned_data["file"], **typed)
+                                                   file=self.cleaned_data["file"],
+                                                   submission=self.submission, **typed)
         except services.StaleImage as exc:
             self.refuse_as_stale(exc.image, str(exc),
                                  {name: typed.get(name) for name in self.merged_fields})

@@ -5,12 +5,16 @@ The admin's image form calls these; a figure is shared by every story placing it
 started from an older version (someone saved it meanwhile) is refused, naming who and when.
 """
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
 
 from audit import queueing
 from audit.errors import ActionDenied, InvalidInput
 from audit.services import audit_record, audited
 from audit.stale import StaleEdit
+from audit.submissions import submission_once
+from audit.text import shown_text
 
 from .. import tasks
 from ..models import Image
@@ -47,6 +51,17 @@ def _measure(image: Image) -> None:
     image.width, image.height = image.file.width, image.file.height
 
 
+# Text shown beside other text (a page's caption line, an alt attribute, the admin's lists).
+_SHOWN = ("alt", "caption", "credit")
+
+
+def _shown_safe(fields: dict) -> dict:
+    """`fields` with the figure's text as readers are shown it (audit.text.shown_text): no
+    control character, no direction control left open to reverse what follows."""
+    return {name: shown_text(value) if name in _SHOWN and isinstance(value, str) else value
+            for name, value in fields.items()}
+
+
 def _stored(image: Image, name: str) -> str:
     """A field as the version reads it: the file's name, the credited source's id."""
     return str(image.serializable_value(name) or "")
@@ -58,12 +73,18 @@ def _queue_variants(image: Image) -> None:
 
 @audited("image_upload")
 def image_upload(*, user, file, alt: str, caption: str = "", credit: str = "",
-                 credit_source=None) -> Image:
+                 credit_source=None, submission: str | None = None) -> Image:
     """Store a new figure (`file` as images.prepared_upload made it) with its alt text; its
-    sized variants are made once the upload commits."""
+    sized variants are made once the upload commits. A repeat of `submission` (the add form's
+    token) answers the first figure, marked replayed, and stores nothing."""
     _ensure_writer(user, "image_upload")
-    image = Image(file=file, alt=alt, caption=caption, credit=credit,
-                  credit_source=credit_source, uploaded_by=user)
+    fields = _shown_safe({"alt": alt, "caption": caption, "credit": credit})
+    return submission_once(submission, action="image_upload", actor=user, model=Image,
+                           make=partial(_upload, user, file, credit_source, fields))
+
+
+def _upload(user, file, credit_source, fields: dict) -> Image:
+    image = Image(file=file, credit_source=credit_source, uploaded_by=user, **fields)
     _validated(image)
     _measure(image)
     image.save()
@@ -88,6 +109,7 @@ def image_update(*, image_id: int, user, base_version: str | None = None, **fiel
         raise InvalidInput({name: ["This field cannot be set."] for name in unknown})
     if base_version is not None and base_version != image.version:
         raise StaleImage(image, lost_version=not base_version)
+    fields = _shown_safe(fields)
     before = {name: _stored(image, name) for name in fields}
     for name, value in fields.items():
         setattr(image, name, value)

@@ -151,3 +151,22 @@ def test_a_writer_cannot_delete_a_figure(writer):
         services.image_delete(image_id=image.pk, user=writer)
     assert Image.objects.filter(pk=image.pk).exists()
     assert Event.objects.filter(action="image_delete.denied", actor=writer).count() == 1
+
+
+def test_an_uploaded_figures_alt_caption_and_credit_keep_no_control_or_open_direction_control(
+        writer):
+    image = services.image_upload(user=writer, file=png(), alt="The quay\x07 \u202eat dusk",
+                                  caption="Cranes\x1b unloading \u2067", credit="Port\x00 board")
+    image.refresh_from_db()
+    assert (image.alt, image.caption, image.credit) == (
+        "The quay at dusk", "Cranes unloading ", "Port board")
+    assert Event.objects.get(action="image_upload").details["alt"] == "The quay at dusk"
+
+
+def test_an_edited_figures_text_keeps_no_control_or_open_direction_control(writer):
+    image = services.image_upload(user=writer, file=png(), alt="The quay")
+    services.image_update(image_id=image.pk, user=writer, alt="\u202bThe quay",
+                          caption="East\x0c quay", credit="\u2066Port\u2069 board\u202d")
+    image.refresh_from_db()
+    assert (image.alt, image.caption, image.credit) == (
+        "The quay", "East quay", "\u2066Port\u2069 board")

@@ -521,3 +521,53 @@ def test_a_token_from_another_users_add_form_is_not_answered_with_their_story(
     assert again.status_code == 400
     assert "already sent for something else" in again.text
     assert Story.objects.count() == 1
+
+
+def image_add_data(client, url, token=None) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.stories.test_uploads import image_bytes
+
+    return {"file": SimpleUploadedFile("quay.png", image_bytes(80, 45),
+                                       content_type="image/png"),
+            "alt": "Cranes on the east quay", "caption": "", "credit": "", "credit_source": "",
+            "submission": token or add_token(client, url)}
+
+
+def test_the_add_figure_form_sent_twice_uploads_one_image_and_opens_it_saying_so(client,
+                                                                                  writer):
+    from stories.models import Image
+
+    staff(client, writer)
+    url = reverse("admin:stories_image_add")
+    token = add_token(client, url)
+    first = client.post(url, image_add_data(client, url, token))
+    again = client.post(url, image_add_data(client, url, token), follow=True)
+    image = Image.objects.get()
+    assert first.status_code == 302
+    assert again.redirect_chain[-1][0] == reverse("admin:stories_image_change", args=[image.pk])
+    assert (f"The image “image:{image.pk} Cranes on the east quay” was already added: this "
+            "form was sent twice, and only the first was saved.") in again.text
+    assert Event.objects.filter(action="image_upload").count() == 1
+    assert LogEntry.objects.count() == 1
+
+
+def test_two_add_figure_forms_with_their_own_tokens_upload_two_images(client, writer):
+    from stories.models import Image
+
+    staff(client, writer)
+    url = reverse("admin:stories_image_add")
+    client.post(url, image_add_data(client, url))
+    client.post(url, image_add_data(client, url))
+    assert Image.objects.count() == 2
+
+
+def test_the_figure_change_form_carries_no_submission_token(client, writer):
+    from stories.models import Image
+
+    staff(client, writer)
+    url = reverse("admin:stories_image_add")
+    assert add_token(client, url) != add_token(client, url)
+    client.post(url, image_add_data(client, url))
+    change = client.get(reverse("admin:stories_image_change", args=[Image.objects.get().pk]))
+    assert change.status_code == 200 and 'name="submission"' not in change.text
