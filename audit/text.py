@@ -2,8 +2,6 @@
 
 import re
 
-from .errors import InvalidInput
-
 # Unicode's explicit direction controls (UAX #9): embeddings and overrides end at PDF, isolates
 # at PDI (which also ends the embeddings opened inside the isolate).
 _EMBEDDINGS, _PDF = "\u202a\u202b\u202d\u202e", "\u202c"
@@ -13,12 +11,8 @@ _ISOLATES, _PDI = "\u2066\u2067\u2068", "\u2069"
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def without_open_direction_controls(text: str) -> str:
-    """`text` less the direction controls it never closes; the ones it closes stay.
-
-    Left open in a title, an override reverses whatever is shown after it: the rest of an
-    admin message, a breadcrumb, a list row.
-    """
+def open_direction_controls(text: str) -> list[int]:
+    """Where `text` opens a direction control it never closes, outermost first."""
     open_at: list[int] = []
     for at, char in enumerate(text):
         if char in _EMBEDDINGS or char in _ISOLATES:
@@ -28,7 +22,37 @@ def without_open_direction_controls(text: str) -> str:
         elif char == _PDI and any(text[i] in _ISOLATES for i in open_at):
             while text[open_at.pop()] not in _ISOLATES:
                 pass
-    drop = set(open_at)
+    return open_at
+
+
+# What a writer is told a control is, and what ends it.
+DIRECTION_CONTROLS = {
+    "\u202a": "a left-to-right embedding", "\u202b": "a right-to-left embedding",
+    "\u202d": "a left-to-right override", "\u202e": "a right-to-left override",
+    "\u2066": "a left-to-right isolate", "\u2067": "a right-to-left isolate",
+    "\u2068": "a first-strong isolate",
+}
+
+
+def direction_closer(char: str) -> str:
+    """The control that ends `char` (one of DIRECTION_CONTROLS): PDF or PDI."""
+    return _PDI if char in _ISOLATES else _PDF
+
+
+def direction_closers(text: str) -> str:
+    """What closes the direction controls `text` leaves open, innermost first: a PDF for an
+    embedding or override, a PDI for an isolate. Appended, the text after `text` reads as it
+    would without them, and `text` itself as its writer saw it."""
+    return "".join(direction_closer(text[at]) for at in reversed(open_direction_controls(text)))
+
+
+def without_open_direction_controls(text: str) -> str:
+    """`text` less the direction controls it never closes; the ones it closes stay.
+
+    Left open in a title, an override reverses whatever is shown after it: the rest of an
+    admin message, a breadcrumb, a list row.
+    """
+    drop = set(open_direction_controls(text))
     return "".join(c for i, c in enumerate(text) if i not in drop) if drop else text
 
 
@@ -46,5 +70,9 @@ def shown_text(text: str) -> str:
 def ensure_no_nul(field: str, text: str, *, what: str) -> None:
     """Refuse a NUL character as a Django form field does (PostgreSQL cannot store one), for
     text read from a request without a form field (a claim's note, a comment)."""
+    # Imported here: the rest of this module is plain Python the citation engine (which imports
+    # no Django) uses too.
+    from .errors import InvalidInput
+
     if "\x00" in text:
         raise InvalidInput({field: [f"{what}: Null characters are not allowed."]})

@@ -12,6 +12,13 @@ from urllib.parse import unquote
 
 from markdown_it.token import Token
 
+from audit.text import (
+    DIRECTION_CONTROLS,
+    direction_closer,
+    direction_closers,
+    open_direction_controls,
+)
+
 from .document import BROKEN_HEALTH, CitedSource, Claim, Document, ImageInfo, Problem, SourceInfo
 from .groups import split_group
 from .markdown import MD
@@ -96,12 +103,19 @@ class _Parse:
     def run(self) -> str:
         tokens = MD.parse(self.body)
         quote_depth = table_depth = 0
+        containers: list[str] = []  # the quotes and list items around a paragraph, inner last
         for index, token in enumerate(tokens):
             kind = token.type
             if kind == "blockquote_open":
                 quote_depth += 1
+                containers.append("quote")
             elif kind == "blockquote_close":
                 quote_depth -= 1
+                containers.pop()
+            elif kind == "list_item_open":
+                containers.append("list item")
+            elif kind == "list_item_close":
+                containers.pop()
             elif kind == "table_open":
                 table_depth += 1
             elif kind == "table_close":
@@ -109,16 +123,20 @@ class _Parse:
             elif kind in ("heading_open", "heading_close") and token.tag == "h1":
                 token.tag = "h2"  # the page's own title is the h1
             elif kind == "inline" and token.children:
-                heading = tokens[index - 1].type == "heading_open"
+                opener = tokens[index - 1].type
+                heading = opener == "heading_open"
+                block = ("heading" if heading else "table cell" if opener in ("th_open", "td_open")
+                         else containers[-1] if containers else "paragraph")
                 children = token.children
-                self._inline(token, quote_depth > 0, heading or table_depth > 0)
+                self._inline(token, quote_depth > 0, heading or table_depth > 0, block)
                 if self._solo_figure(children) and tokens[index - 1].type == "paragraph_open":
                     tokens[index - 1].hidden = tokens[index + 1].hidden = True
         return MD.renderer.render(tokens, MD.options, {}) if self.render else ""
 
-    def _inline(self, token: Token, in_quote: bool, quiet: bool) -> None:
+    def _inline(self, token: Token, in_quote: bool, quiet: bool, block: str) -> None:
         children = token.children
         parts, starts, cites = [], [], []
+        shown: list[tuple[int, str]] = []  # (child, text) of what the block shows, in order
         offset = 0
         nested = False
         for index, child in enumerate(children):
@@ -126,6 +144,7 @@ class _Parse:
             starts.append(offset)
             if kind in ("text", "text_special", "code_inline"):
                 text = child.content
+                shown.append((index, text))
             elif kind in ("softbreak", "hardbreak"):
                 text = "\n"
             elif kind == "cite":
@@ -136,21 +155,65 @@ class _Parse:
                 nested = nested or child.nesting != 0
                 if kind == "link_open":
                     mark_external(child)
+                elif kind == "image" and not str(child.attrs.get("src", "")).startswith("image:"):
+                    shown.append((index, alt_text(child)))  # shown as the link's text
             parts.append(text)
             offset += len(text)
         plain = "".join(parts)
         breaks = self._breaks(plain, children, starts, in_quote)
         cmap = self._content_map(token)
+        closers = self._direction_warning(token, shown, block, cmap)
         inserts = self._claims(children, starts, cites, plain, breaks, cmap) if cites else []
         if not quiet and FIGURES.search(plain):
             self._figure_warnings(plain, breaks, children, starts, cmap)
         if self.render:
+            # A direction control the block leaves open ends with it, so what follows on the
+            # page (the next paragraph, the sources) is not reversed; the Markdown is as typed.
             token.children = [Token("html_inline", "", 0, content=render_inline(
-                children, inserts, self.figure, cmap, nested))]
+                children, inserts, self.figure, cmap, nested) + closers)]
         else:  # no HTML, but a figure's unknown image ID is still an error
             for child in children:
                 if child.type == "image":
                     self.figure(child, cmap)
+
+    def _direction_warning(self, token: Token, shown: list[tuple[int, str]], block: str,
+                           cmap) -> str:
+        """Warn once per block that leaves a direction control open, at the outermost one;
+        return what ends them all (for the HTML)."""
+        text = "".join(part for _, part in shown)
+        open_at = open_direction_controls(text) if any(
+            char in text for char in DIRECTION_CONTROLS) else []
+        if not open_at:
+            return ""
+        at, index = open_at[0], 0
+        while index + 1 < len(shown) and at >= len(shown[index][1]):
+            at -= len(shown[index][1])
+            index += 1
+        child_index, part = shown[index]
+        char, child = part[at], token.children[child_index]
+        pos = child.meta.get("pos", 0)
+        if child.type in ("text", "code_inline"):  # where it was typed (an entity is one token)
+            found = pos - 1
+            for _ in range(part[:at].count(char) + 1):
+                found = token.content.find(char, found + 1)
+                if found < 0:
+                    break
+            pos = found if found >= 0 else pos
+        _, line, column = self._locate(cmap, pos)
+        more = len(open_at) - 1
+        also = (f" {more} more direction control{'s are' if more > 1 else ' is'} left open "
+                "after it." if more else "")
+        name = DIRECTION_CONTROLS[char]
+        direction = ("left to right" if "left-to-right" in name else "right to left"
+                     if "right-to-left" in name else "in the direction of its first letter")
+        self.warnings.append(Problem(
+            "open_direction_control",
+            f"{location(line, column)}{name} (U+{ord(char):04X}) is left "
+            f"open to the end of its {block}, so the rest of it is shown {direction}.{also} "
+            f"Readers' pages end it there; end it yourself where it should stop "
+            f"(U+{ord(direction_closer(char)):04X}) or delete it.", line, column,
+            f"U+{ord(char):04X}"))  # the character itself would show as nothing
+        return direction_closers(text)
 
     def _breaks(self, plain, children, starts, in_quote) -> list[int]:
         """Plain-text offsets where a sentence (or, in a quote, a line) ends."""

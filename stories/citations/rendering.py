@@ -12,6 +12,8 @@ import nh3
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
+from audit.text import direction_closers
+
 from .document import ImageInfo, Problem
 
 
@@ -196,7 +198,9 @@ def figure_html(info: ImageInfo, alt: str, title: str) -> str:
                   f"{credit}</a>")
     bits = []
     if caption:
-        bits.append(f'<span class="caption">{html.escape(caption)}</span>')
+        # A title left open would reverse the credit after it (a caption was cleaned on save).
+        bits.append(f'<span class="caption">{html.escape(caption)}{direction_closers(caption)}'
+                    "</span>")
     if credit:
         bits.append(f'<span class="credit">{credit}</span>')
     figcaption = f"<figcaption>{' '.join(bits)}</figcaption>" if bits else ""

@@ -387,3 +387,13 @@ def test_a_revision_text_of_an_unknown_hash_is_404(writer, story):
 def test_a_revision_text_of_a_story_the_user_may_not_see_is_404(other_writer, story):
     url = reverse("api-story-editor-revision-text", args=[story.pk, latest_hash(story)])
     assert client_for(other_writer).get(url).status_code == 404
+
+
+def test_check_underlines_a_direction_control_left_open_where_it_was_typed(writer, story):
+    body = "Cranes arrived [@port-annual].\n\nFares rose \u202eten percent."
+    data = client_for(writer).post(check_url(story), {"body": body, "sources": ["port-annual"]},
+                                   format="json").json()
+    [warning] = [w for w in data["warnings"] if w["code"] == "open_direction_control"]
+    assert warning["message"].startswith(
+        "Line 3, column 12: a right-to-left override (U+202E) is left open")
+    assert body[warning["from"]:warning["to"]] == "\u202e"

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
+from audit.text import open_direction_controls
 from stories.citations import (
     Document,
     ImageInfo,
@@ -542,3 +543,91 @@ def test_a_parse_without_html_still_reports_an_unknown_image():
     bare = parse("Output fell [@a].\n\n![Chart](image:99)\n", source_list=[], library=LIBRARY,
                  images=IMAGES, html=False)
     assert codes(bare.errors) == ["unknown_image"]
+
+
+# --------------------------------------------------------------- direction controls left open
+
+RLO, PDF, RLI, PDI, LRE = "\u202e", "\u202c", "\u2067", "\u2069", "\u202a"
+
+
+def open_controls(document: Document) -> list:
+    return [w for w in document.warnings if w.code == "open_direction_control"]
+
+
+def test_a_right_to_left_override_left_open_is_a_warning_at_its_line_and_column():
+    document = doc(f"Cranes arrived [@a].\n\nFares rose {RLO}ten percent [@b]. More text.")
+    [warning] = open_controls(document)
+    assert (warning.line, warning.column, warning.text) == (3, 12, "U+202E")
+    assert warning.message == (
+        "Line 3, column 12: a right-to-left override (U+202E) is left open to the end of "
+        "its paragraph, so the rest of it is shown right to left. Readers' pages end it "
+        "there; end it yourself where it should stop (U+202C) or delete it.")
+    assert document.is_valid  # a warning, never an error
+
+
+@pytest.mark.parametrize(("body", "block", "closer"), [
+    pytest.param(f"- one\n- two {RLI}three", "list item", "U+2069", id="list-item"),
+    pytest.param(f"## Head {RLO}line", "heading", "U+202C", id="heading"),
+    pytest.param(f"| a | b |\n|---|---|\n| 1 {LRE}x | 2 |", "table cell", "U+202C",
+                 id="table-cell"),
+    pytest.param(f"> Quoted {RLO}words", "quote", "U+202C", id="blockquote"),
+    pytest.param("Fares &#x202E;rose", "paragraph", "U+202C", id="entity"),
+    pytest.param(f"Code `x {RLO}y` here", "paragraph", "U+202C", id="code-span"),
+])
+def test_a_direction_control_left_open_is_warned_in_every_kind_of_block(body, block, closer):
+    [warning] = open_controls(doc(body))
+    assert f"to the end of its {block}," in warning.message
+    assert f"({closer})" in warning.message
+
+
+@pytest.mark.parametrize("body", [
+    f"Named {RLO}مرفأ{PDF} in full.",
+    f"Named {RLI}עברית{PDI} in full.",
+    f"Closed {RLI}inside {RLO}an isolate{PDI} here.",
+    "No controls at all.",
+    f"```\ncode {RLO}block\n```",
+])
+def test_closed_direction_controls_and_code_blocks_are_not_warned(body):
+    assert open_controls(doc(body)) == []
+
+
+def test_two_controls_left_open_in_one_block_are_one_warning_at_the_outer_one():
+    [warning] = open_controls(doc(f"A {RLI}b {RLO}c.\n\nNext."))
+    assert (warning.line, warning.column) == (1, 3)
+    assert "right-to-left isolate (U+2067)" in warning.message
+    assert "1 more direction control" in warning.message
+
+
+def test_the_check_without_html_warns_the_same():
+    body = f"Fares rose {RLO}ten percent."
+    assert open_controls(parse(body, source_list=[], library=LIBRARY, html=False)) == \
+        open_controls(doc(body))
+
+
+@pytest.mark.parametrize(("body", "tag", "ending"), [
+    pytest.param(f"Fares rose {RLO}ten [@a]. Then more.\n\nNext paragraph.", "p",
+                 f"Then more.{PDF}", id="paragraph"),
+    pytest.param(f"- one {RLO}two\n- three", "li", f"two{PDF}", id="list-item"),
+    pytest.param(f"## Head {RLI}line", "h2", f"line{PDI}", id="heading"),
+    pytest.param(f"| a | b |\n|---|---|\n| 1 {RLO}x | 2 |", "td", f"x{PDF}", id="table-cell"),
+    pytest.param(f"> Quoted {RLO}words\n\nAfter.", "blockquote", f"words{PDF}",
+                 id="blockquote"),
+    pytest.param(f"A {RLI}b {RLO}c *d*", "p", f"<em>d</em>{PDF}{PDI}", id="nested"),
+])
+def test_the_html_ends_each_direction_control_a_block_leaves_open(body, tag, ending):
+    document = doc(body)
+    tree = dom(document)
+    for block in tree.css(tag):
+        assert open_direction_controls(block.text()) == []
+    assert ending in document.html
+
+
+def test_closing_controls_in_the_html_leaves_closed_ones_and_the_text_as_typed():
+    body = f"Named {RLO}مرفأ{PDF} in full [@a]."
+    assert f"Named {RLO}مرفأ{PDF} in full" in doc(body).html
+    assert f"{PDF}{PDF}" not in doc(body).html
+
+
+def test_a_figure_title_left_open_does_not_reverse_its_credit():
+    html = doc(f'![Chart](image:8 "Output {RLO}by month")').html
+    assert f'<span class="caption">Output {RLO}by month{PDF}</span>' in html
