@@ -24,6 +24,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from .dates import DATE_INVALID, DATE_PATTERN, ISO_DATETIME_PATTERN, typed_date
 from .errors import Stale
+from .numbers import WHOLE_NUMBER
 from .paging import LIMIT, BoundedPaginator
 from .roles import is_writer
 from .services import audit_denied
@@ -54,6 +55,16 @@ class LongTextField(serializers.CharField):
             _ProhibitSurrogates() if isinstance(v, ProhibitSurrogateCharactersValidator) else v
             for v in self.validators
         ]
+
+
+class WholeNumberField(serializers.IntegerField):
+    """DRF's integer field, reading text in ASCII digits only (audit.numbers): "٣" or "3.0"
+    sent as a string is "A valid integer is required.", not 3."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, int) and not WHOLE_NUMBER.fullmatch(str(data).strip()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 @extend_schema_field({"type": "string", "format": "date", "pattern": DATE_PATTERN})

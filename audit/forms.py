@@ -13,6 +13,7 @@ from django.forms.utils import ErrorDict
 from django.utils import timezone
 
 from .dates import DATE_INVALID, DATETIME_PATTERN, typed_date
+from .numbers import WHOLE_NUMBER
 from .submissions import FIELD, submission_made
 
 
@@ -118,6 +119,17 @@ def is_row_id(value) -> bool:
 
     text = str(value)
     return text.isdecimal() and text.isascii() and 0 < int(text) <= LARGEST_ID
+
+
+class WholeNumberField(forms.IntegerField):
+    """Django's whole-number field, reading ASCII digits only (audit.numbers): "٣" or "3.0"
+    is "Enter a whole number.", not 3."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not WHOLE_NUMBER.fullmatch(
+                value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class ChoiceByIdField(forms.ModelChoiceField):

@@ -14,6 +14,8 @@ from functools import cached_property
 
 from django.core.paginator import Paginator
 
+from .numbers import typed_whole_number
+
 # Rows a list will count or page through: 200 API pages of 50, 500 pages of 20.
 LIMIT = 10_000
 
@@ -66,7 +68,7 @@ def page_number(value, *, last: int | None = None) -> int:
     """A page number from a query string value: 1 for anything that is not a positive whole
     number, and never past `last` (the deepest page served)."""
     try:
-        number = int(str(value or "1").strip())
+        number = typed_whole_number(value or "1")  # ASCII digits: "?page=٣" is page 1
     except ValueError:
         return 1
     number = max(1, number)

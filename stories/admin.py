@@ -29,6 +29,7 @@ from audit.admin_mixins import (
     SavedByServiceAdmin,
     person,
 )
+from audit.numbers import typed_whole_number
 from audit.services import display_name
 from audit.submissions import FIELD as SUBMISSION
 from audit.submissions import replayed
@@ -455,8 +456,8 @@ class StoryAdmin(BoundedChangelist, BoundedIdChoices, SavedByServiceAdmin, Refus
         story = self._visible_story(request, story_id, "revisions")
         revisions = {r.pk: r for r in story.revisions.all()}
         try:
-            old = revisions[int(request.GET.get("a", ""))]
-            new = revisions[int(request.GET.get("b", ""))]
+            old = revisions[typed_whole_number(request.GET.get("a", ""))]
+            new = revisions[typed_whole_number(request.GET.get("b", ""))]
         except (KeyError, ValueError):
             messages.error(request, "Choose two revisions of this story to compare.")
             return redirect("admin:stories_story_revisions", story.pk)

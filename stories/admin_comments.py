@@ -8,7 +8,8 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from audit.errors import Conflict
+from audit.errors import Conflict, InvalidInput
+from audit.forms import is_row_id
 
 from . import services
 from .admin_screens import screen_story
@@ -33,11 +34,21 @@ def _back(request, story_id: int, anchor: str = "") -> HttpResponseRedirect:
     return HttpResponseRedirect(target.split("#")[0] + anchor)
 
 
-def _int(value: str):
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return -1
+def _row_id(value: str | None) -> int | None:
+    """A posted thread id; None when none was sent or it is no row's id (audit.forms.is_row_id:
+    "abc", another script's digits), which names no thread of the story."""
+    return int(value) if value and is_row_id(value) else None
+
+
+def _claim_id(value: str | None) -> int | None:
+    """The posted claim's id (None: a comment on a passage); a value that is no claim's id is
+    refused saying what was given."""
+    if value in (None, ""):
+        return None
+    if not is_row_id(value):
+        raise InvalidInput({"claim": [f"“{value[:40]}” is not a claim id: choose one of the "
+                                      "revision's claims, or select words of the text."]})
+    return int(value)
 
 
 def comments_view(model_admin, request, story_id: int):
@@ -48,7 +59,7 @@ def comments_view(model_admin, request, story_id: int):
     story = screen_story(request, story_id, "comment_add")
     op = request.POST.get("op", "")
     text = request.POST.get("text", "")
-    thread_id = _int(request.POST.get("thread"))
+    thread_id = _row_id(request.POST.get("thread"))
     if op in ("reply", "resolve") and not story.comment_threads.filter(pk=thread_id).exists():
         raise Http404("No such comment on this story.")
     try:
@@ -56,7 +67,7 @@ def comments_view(model_admin, request, story_id: int):
             thread = services.comment_start(
                 story_id=story.pk, user=request.user, text=text,
                 revision=request.POST.get("revision", ""),
-                claim_id=_int(request.POST.get("claim")), quote=request.POST.get("quote", ""),
+                claim_id=_claim_id(request.POST.get("claim")), quote=request.POST.get("quote", ""),
                 submission=request.POST.get("submission"))
             messages.success(request, "Comment added.")
             return _back(request, story.pk, f"#comment-{thread.pk}")

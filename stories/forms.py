@@ -11,7 +11,14 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.forms import ChoiceByIdField, StaleSaveMerge, SubmissionField, SubmittedOnce, is_row_id
+from audit.forms import (
+    ChoiceByIdField,
+    StaleSaveMerge,
+    SubmissionField,
+    SubmittedOnce,
+    WholeNumberField,
+    is_row_id,
+)
 from sources.api.serializers import source_field_limits
 from sources.keys import KEY, KEY_CHARS, KEY_MAX_LENGTH
 from sources.models import Source
@@ -31,7 +38,7 @@ def newsroom_users():
 class StorySourceForm(forms.ModelForm):
     """One entry of the numbered source list; its number orders the list."""
 
-    number = forms.IntegerField(
+    number = WholeNumberField(
         min_value=1, required=False, widget=forms.NumberInput(attrs={
             "class": "source-number", "aria-label": "Number on the source list"}),
         help_text="Sources are numbered in this order. Leave empty to add at the end.",

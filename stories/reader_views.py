@@ -65,7 +65,8 @@ def story_report(request, slug):
     if request.method != "POST":
         initial = {"revision": page.revision.content_hash}
         wanted = request.GET.get("claim", "")
-        if wanted.isdecimal() and any(c.ordinal == int(wanted) for c in claims):
+        if wanted.isdecimal() and wanted.isascii() and any(c.ordinal == int(wanted)
+                                                           for c in claims):
             initial["claim"] = int(wanted)
         context["form"] = ReportForm(initial=initial, claims=claims)
         context["chosen"] = initial.get("claim")

@@ -17,6 +17,7 @@ from audit.api import (
     STANDARD_ERRORS,
     LongTextField,
     NewsroomViewSet,
+    WholeNumberField,
     error_responses,
 )
 from sources.selectors import numbered_sources
@@ -43,7 +44,7 @@ class EditorCheckInputSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=200), required=False, default=list,
         max_length=2000, help_text="The source list's keys in number order.")
     source_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=LARGEST_ID), required=False,
+        child=WholeNumberField(min_value=1, max_value=LARGEST_ID), required=False,
         default=list, max_length=2000,
         help_text="Or the source list as library ids (the admin form's rows).")
 

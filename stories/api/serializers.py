@@ -4,7 +4,7 @@ it accepts. Serializers validate shapes and types; every rule lives in stories.s
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from audit.api import LARGEST_ID, IsoDateTimeField, LongTextField
+from audit.api import LARGEST_ID, IsoDateTimeField, LongTextField, WholeNumberField
 from audit.models import Event
 from audit.preconditions import entity_tag
 from audit.services import display_name
@@ -200,7 +200,7 @@ REVISION_HASH = r"^[0-9a-f]{64}$"
 
 
 class CheckInputSerializer(serializers.Serializer):
-    claim = serializers.IntegerField(min_value=1, max_value=LARGEST_ID,
+    claim = WholeNumberField(min_value=1, max_value=LARGEST_ID,
                                      help_text="The claim's `id` from GET /claims/.")
     verdict = serializers.ChoiceField(choices=Verdict.choices)
     note = serializers.CharField(
@@ -298,9 +298,9 @@ class RevisionSerializer(serializers.ModelSerializer):
 
 
 class DiffQuerySerializer(serializers.Serializer):
-    from_ = serializers.IntegerField(min_value=1, max_value=1_000_000,
+    from_ = WholeNumberField(min_value=1, max_value=1_000_000,
                                      help_text="The number of the revision to compare from.")
-    to = serializers.IntegerField(min_value=1, max_value=1_000_000,
+    to = WholeNumberField(min_value=1, max_value=1_000_000,
                                   help_text="The number of the revision to compare to.")
 
     def get_fields(self):
@@ -495,7 +495,7 @@ class CommentInputSerializer(NamesRevisionSerializer):
     """Start a thread on a claim (its `id` from GET /claims/) or on a passage (its words)."""
 
     text = serializers.CharField(trim_whitespace=False, validators=[COMMENT])
-    claim = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+    claim = WholeNumberField(required=False, allow_null=True, min_value=1,
                                      max_value=LARGEST_ID)
     quote = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 

@@ -369,7 +369,7 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
                    request=s.CommentReplyInputSerializer,
                    responses={201: s.CommentThreadSerializer, **ACTION_ERRORS},
                    description="A resolved thread takes no replies (409).")
-    @action(detail=True, methods=["post"], url_path=r"comments/(?P<thread_id>-?\d+)/replies")
+    @action(detail=True, methods=["post"], url_path=r"comments/(?P<thread_id>-?[0-9]+)/replies")
     def comment_replies(self, request, pk=None, thread_id=None):
         story = self.get_object()
         self._story_thread(story, thread_id)
@@ -386,7 +386,7 @@ class StoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NewsroomVie
                    parameters=[STORY_ID, OpenApiParameter("thread_id", OpenApiTypes.INT,
                                                           OpenApiParameter.PATH)],
                    request=None, responses={200: s.CommentThreadSerializer, **ACTION_ERRORS})
-    @action(detail=True, methods=["post"], url_path=r"comments/(?P<thread_id>-?\d+)/resolve")
+    @action(detail=True, methods=["post"], url_path=r"comments/(?P<thread_id>-?[0-9]+)/resolve")
     def comment_resolve(self, request, pk=None, thread_id=None):
         story = self.get_object()
         self._story_thread(story, thread_id)
