@@ -139,3 +139,17 @@ def test_a_time_past_the_calendars_end_in_utc_is_a_form_error_not_a_500(
     assert "That time is outside the calendar (0001-01-01 to 9999-12-31 in UTC)." in response.text
     assert f'value="{typed}"' in response.text
     assert Story.objects.get(pk=story.pk).state == "approved"
+
+
+@pytest.mark.parametrize("typed", ["\x00", " \x00 ", "\x00\x00"])
+def test_a_preview_link_expiry_of_nul_characters_is_refused_and_makes_no_link(client, story,
+                                                                              editor, typed):
+    from stories.models import PreviewLink
+
+    client.force_login(staff(editor))
+    response = client.post(workflow_url(story), {
+        "op": "preview", "preview-revision": story.latest_revision_id,
+        "preview-expires_at": typed, "preview-label": "Outside legal reader"})
+    assert "Enter a date and time as YYYY-MM-DD HH:MM." in response.text
+    assert "Preview link created" not in response.text
+    assert not PreviewLink.objects.exists()
