@@ -451,16 +451,42 @@ class NewsroomUserAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers4
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        changed = {name: [form.initial.get(name), form.cleaned_data[name]]
-                   for name in USER_FIELDS if change and name in form.changed_data}
-        if changed:
-            audit_record(action="user_update", actor=request.user,
-                         details={"user": obj.get_username(), "changed": changed})
+        # The fields' changes, written with the permissions' once those are saved
+        # (save_related): one user_update per save. Kept on the form: the admin serves every
+        # request.
+        form.audit_changed = {name: [form.initial.get(name), form.cleaned_data[name]]
+                              for name in USER_FIELDS if change and name in form.changed_data}
 
     def save_related(self, request, form, formsets, change):
         # Group changes made here are audited with the admin user as the actor.
         with acting_as(request.user):
             super().save_related(request, form, formsets, change)
+        user = form.instance
+        if not change:
+            # Who created whom, with the roles and flags they start with; never the password.
+            audit_record(action="user_create", actor=request.user, details={
+                "user": user.get_username(),
+                "groups": sorted(user.groups.values_list("name", flat=True)),
+                "user_permissions": _permission_names(user.user_permissions.all()),
+                **{flag: getattr(user, flag) for flag in ("is_active", "is_staff",
+                                                           "is_superuser")}})
+            return
+        changed = dict(getattr(form, "audit_changed", {}))
+        if "user_permissions" in form.cleaned_data:
+            before = _permission_names(form.initial.get("user_permissions") or [])
+            after = _permission_names(form.cleaned_data["user_permissions"])
+            if before != after:
+                changed["user_permissions"] = [before, after]
+        if changed:
+            audit_record(action="user_update", actor=request.user,
+                         details={"user": user.get_username(), "changed": changed})
+
+
+def _permission_names(permissions) -> list[str]:
+    """Permissions (rows or ids) as "app_label.codename", sorted: how Django names them."""
+    ids = [getattr(row, "pk", row) for row in permissions]
+    return sorted(f"{app}.{codename}" for app, codename in Permission.objects.filter(
+        pk__in=ids).values_list("content_type__app_label", "codename"))
 
 
 if admin.site.is_registered(Group):

@@ -162,3 +162,59 @@ def test_deleting_a_group_records_the_role_each_member_loses(writer):
     group.delete()
     event = Event.objects.filter(action="role_change").latest("id")
     assert event.details == {"user": "writer", "added": [], "removed": ["Writers"]}
+
+
+def test_creating_a_user_is_audited_once_with_who_and_their_roles_never_the_password(admins):
+    import json
+
+    mine, _ = admins
+    response = mine.post(reverse("admin:auth_user_add"), {
+        "username": "newreporter", "usable_password": "true",
+        "password1": "Harbour-cranes-2026!", "password2": "Harbour-cranes-2026!"})
+    assert response.status_code == 302
+    events = Event.objects.filter(action="user_create")
+    assert [(e.actor.username, e.details) for e in events] == [("admin", {
+        "user": "newreporter", "groups": [], "user_permissions": [], "is_active": True,
+        "is_staff": False, "is_superuser": False})]
+    logged = json.dumps([e.details for e in Event.objects.all()])
+    assert "Harbour-cranes-2026!" not in logged and "pbkdf2" not in logged
+    assert not Event.objects.filter(action__in=["user_update", "role_change"]).exists()
+
+
+def test_a_user_add_form_refused_audits_nothing(admins):
+    mine, _ = admins
+    response = mine.post(reverse("admin:auth_user_add"), {
+        "username": "newreporter", "usable_password": "true",
+        "password1": "Harbour-cranes-2026!", "password2": "something else"})
+    assert response.status_code == 400
+    assert not Event.objects.filter(action="user_create").exists()
+
+
+def test_changing_a_users_own_permissions_is_audited_once_with_old_and_new(admins, writer):
+    from django.contrib.auth.models import Permission
+
+    mine, _ = admins
+    view = Permission.objects.get(codename="view_story")
+    writer.user_permissions.add(view)
+    publish = Permission.objects.get(codename="change_story")
+    form = opened(mine, writer)
+    roles_before = Event.objects.filter(action="role_change").count()
+    response = mine.post(change_url(writer), {**form, "user_permissions": [str(publish.pk)],
+                                              "first_name": ["Senior"]})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    events = Event.objects.filter(action="user_update")
+    assert [(e.actor.username, e.details) for e in events] == [("admin", {
+        "user": "writer", "changed": {
+            "first_name": ["Staff", "Senior"],
+            "user_permissions": [["stories.view_story"], ["stories.change_story"]]}})]
+    assert Event.objects.filter(action="role_change").count() == roles_before
+
+
+def test_a_user_saved_with_the_same_permissions_writes_no_event(admins, writer):
+    from django.contrib.auth.models import Permission
+
+    mine, _ = admins
+    writer.user_permissions.add(Permission.objects.get(codename="view_story"))
+    before = Event.objects.count()
+    assert mine.post(change_url(writer), opened(mine, writer)).status_code == 302
+    assert Event.objects.count() == before
