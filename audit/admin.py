@@ -316,8 +316,9 @@ class NewsroomGroupForm(RowVersionForm, forms.ModelForm):
 class NewsroomUserAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers400, UserAdmin):
     """Django's user admin, except that people the audit trail or a byline names are
     deactivated, not deleted (audit.keeping), a stale save is refused (NewsroomUserChangeForm),
-    and every change to a user is audited once: roles (groups) by audit.signals, everything
-    else on the form as user_update, naming what changed."""
+    and every change to a user is audited once: a new user as user_create, roles (groups) by
+    audit.signals, everything else on the form (their own permissions too) as user_update,
+    naming what changed."""
 
     form = NewsroomUserChangeForm
     actions = ["deactivate_users"]
@@ -496,8 +497,9 @@ if admin.site.is_registered(Group):
 @admin.register(Group)
 class NewsroomGroupAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers400, GroupAdmin):
     """Django's group admin; a posted id no row can have is refused like an unknown one, a
-    stale save is refused (NewsroomGroupForm), and a change of a group's name or permissions
-    is audited once as group_update (who is in it: role_change, audit.signals)."""
+    stale save is refused (NewsroomGroupForm), a new group is audited once as group_create with
+    its permissions, and a change of a group's name or permissions once as group_update (who
+    is in it: role_change, audit.signals)."""
 
     form = NewsroomGroupForm
     # Plain multiple selects, as on the user form (the two-pane widget fails axe-core).
@@ -511,6 +513,10 @@ class NewsroomGroupAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         if not change:
+            audit_record(action="group_create", actor=request.user, details={
+                "group": form.instance.name,
+                "permissions": sorted(form.instance.permissions.values_list("codename",
+                                                                            flat=True))})
             return
         before = {getattr(row, "pk", row) for row in form.initial.get("permissions") or []}
         after = {row.pk for row in form.cleaned_data.get("permissions", [])}

@@ -218,3 +218,16 @@ def test_a_user_saved_with_the_same_permissions_writes_no_event(admins, writer):
     before = Event.objects.count()
     assert mine.post(change_url(writer), opened(mine, writer)).status_code == 302
     assert Event.objects.count() == before
+
+
+def test_creating_a_group_is_audited_once_with_its_permissions(admins):
+    from django.contrib.auth.models import Permission
+
+    mine, _ = admins
+    view = Permission.objects.get(codename="view_story")
+    response = mine.post(reverse("admin:auth_group_add"), {"name": "Night desk",
+                                                           "permissions": [str(view.pk)]})
+    assert response.status_code == 302
+    events = Event.objects.filter(action__startswith="group_")
+    assert [(e.action, e.actor.username, e.details) for e in events] == [("group_create", "admin", {
+        "group": "Night desk", "permissions": ["view_story"]})]
