@@ -167,8 +167,9 @@ class _Parse:
         if not quiet and FIGURES.search(plain):
             self._figure_warnings(plain, breaks, children, starts, cmap)
         if self.render:
-            # A direction control the block leaves open ends with it, so what follows on the
-            # page (the next paragraph, the sources) is not reversed; the Markdown is as typed.
+            # A direction control the block leaves open ends with it, wherever this HTML is
+            # shown (the page, the review screen, a feed): nothing after it reads reversed.
+            # The Markdown stays as typed; the writer has the warning.
             token.children = [Token("html_inline", "", 0, content=render_inline(
                 children, inserts, self.figure, cmap, nested) + closers)]
         else:  # no HTML, but a figure's unknown image ID is still an error
