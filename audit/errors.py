@@ -20,6 +20,16 @@ class InvalidInput(ValidationError):
     """Input the workflow cannot accept (HTTP 400), keyed by field name."""
 
 
+def validated(record):
+    """`record` after its model's own checks (full_clean), a failure raised as InvalidInput so
+    each interface answers it as any refused input (400 naming the fields)."""
+    try:
+        record.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput(exc.message_dict) from exc
+    return record
+
+
 class RefusedInput(InvalidInput):
     """An attempt refused for what the record holds, not for a typo (HTTP 400): submitting a
     revision with citation errors. `audited` records it once as `<action>.denied`."""

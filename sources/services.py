@@ -15,14 +15,13 @@ from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from audit import queueing
-from audit.errors import ActionDenied, InvalidInput
+from audit.errors import ActionDenied, InvalidInput, validated
 from audit.roles import is_editor, is_writer
 from audit.services import audit_record, audited
 from audit.stale import StaleEdit
@@ -46,13 +45,6 @@ def _inline_safe(fields: dict) -> dict:
             for name, value in fields.items()}
 
 
-def _validated(source: Source) -> Source:
-    try:
-        source.full_clean()
-    except ValidationError as exc:
-        raise InvalidInput(exc.message_dict) from exc
-    return source
-
 
 def _queue_capture(source: Source) -> None:
     # A capture lost to a broker outage is redone by tasks.capture_missing.
@@ -75,7 +67,7 @@ def _create(user, fields: dict) -> Source:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput({name: ["This field cannot be set."] for name in unknown})
-    source = _validated(Source(added_by=user, **_inline_safe(fields)))
+    source = validated(Source(added_by=user, **_inline_safe(fields)))
     source.save()
     audit_record(action="source_create", actor=user,
                  details={"key": source.key, "url": source.url, "title": source.title})
@@ -140,7 +132,7 @@ def source_update(*, source_id: int, user, base_version: str | None = None,
         raise InvalidInput({"key": ["Stories cite this key; it cannot be renamed."]})
     for name, value in fields.items():
         setattr(source, name, value)
-    _validated(source)
+    validated(source)
     described = [name for name in DESCRIPTIVE
                  if name in fields and before[name] != getattr(source, name)]
     if described:

@@ -7,10 +7,8 @@ started from an older version (someone saved it meanwhile) is refused, naming wh
 
 from functools import partial
 
-from django.core.exceptions import ValidationError
-
 from audit import queueing
-from audit.errors import ActionDenied, InvalidInput
+from audit.errors import ActionDenied, InvalidInput, validated
 from audit.services import audit_record, audited
 from audit.stale import StaleEdit
 from audit.submissions import submission_once
@@ -38,13 +36,6 @@ def _ensure_writer(user, action: str) -> None:
     if not is_writer(user):
         raise ActionDenied(action, "Only newsroom staff can upload or edit figures.", actor=user)
 
-
-def _validated(image: Image) -> Image:
-    try:
-        image.full_clean()
-    except ValidationError as exc:
-        raise InvalidInput(exc.message_dict) from exc
-    return image
 
 
 def _measure(image: Image) -> None:
@@ -85,7 +76,7 @@ def image_upload(*, user, file, alt: str, caption: str = "", credit: str = "",
 
 def _upload(user, file, credit_source, fields: dict) -> Image:
     image = Image(file=file, credit_source=credit_source, uploaded_by=user, **fields)
-    _validated(image)
+    validated(image)
     _measure(image)
     image.save()
     audit_record(action="image_upload", actor=user, details={
@@ -113,7 +104,7 @@ def image_update(*, image_id: int, user, base_version: str | None = None, **fiel
     before = {name: _stored(image, name) for name in fields}
     for name, value in fields.items():
         setattr(image, name, value)
-    _validated(image)
+    validated(image)
     if "file" in fields and image.file and _stored(image, "file") != before["file"]:
         _measure(image)  # a new picture (a kept one would be read back from storage)
     image.save()
