@@ -30,6 +30,13 @@ def validated(record):
     return record
 
 
+def ensure_no_nul(field: str, text: str, *, what: str) -> None:
+    """Refuse a NUL character as a Django form field does (PostgreSQL cannot store one), for
+    text read from a request without a form field (a claim's note, a comment)."""
+    if "\x00" in text:
+        raise InvalidInput({field: [f"{what}: Null characters are not allowed."]})
+
+
 class RefusedInput(InvalidInput):
     """An attempt refused for what the record holds, not for a typo (HTTP 400): submitting a
     revision with citation errors. `audited` records it once as `<action>.denied`."""

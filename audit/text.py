@@ -66,13 +66,3 @@ def shown_text(text: str) -> str:
     character, and no direction control left open."""
     return without_open_direction_controls(without_control_characters(text))
 
-
-def ensure_no_nul(field: str, text: str, *, what: str) -> None:
-    """Refuse a NUL character as a Django form field does (PostgreSQL cannot store one), for
-    text read from a request without a form field (a claim's note, a comment)."""
-    # Imported here: the rest of this module is plain Python the citation engine (which imports
-    # no Django) uses too.
-    from .errors import InvalidInput
-
-    if "\x00" in text:
-        raise InvalidInput({field: [f"{what}: Null characters are not allowed."]})

@@ -8,10 +8,9 @@ from functools import partial
 
 from django.utils import timezone
 
-from audit.errors import ActionDenied, Conflict, InvalidInput
+from audit.errors import ActionDenied, Conflict, InvalidInput, ensure_no_nul
 from audit.services import audit_record, audited
 from audit.submissions import submission_once
-from audit.text import ensure_no_nul
 
 from ..anchors import MAX_QUOTE, locate, normalise
 from ..models import Comment, CommentThread, Story

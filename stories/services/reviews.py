@@ -5,10 +5,9 @@ from functools import partial
 
 from django.conf import settings
 
-from audit.errors import ActionDenied, Conflict, InvalidInput
+from audit.errors import ActionDenied, Conflict, InvalidInput, ensure_no_nul
 from audit.services import audit_record, audited
 from audit.submissions import submission_once
-from audit.text import ensure_no_nul
 
 from ..models import (
     ClaimCheck,
