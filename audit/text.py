@@ -66,3 +66,9 @@ def shown_text(text: str) -> str:
     character, and no direction control left open."""
     return without_open_direction_controls(without_control_characters(text))
 
+
+def shown_fields(fields: dict, names: tuple[str, ...]) -> dict:
+    """`fields` (a record's values by field name) with the text of those in `names` as
+    shown_text makes it: the fields a service saves to be shown inside other text."""
+    return {name: shown_text(value) if name in names and isinstance(value, str) else value
+            for name, value in fields.items()}

@@ -26,7 +26,7 @@ from audit.roles import is_editor, is_writer
 from audit.services import audit_record, audited
 from audit.stale import StaleEdit
 from audit.submissions import submission_once
-from audit.text import shown_text
+from audit.text import shown_fields
 
 from . import archive, citing, evidence, extraction, fetch, selectors, tasks, warc
 from .models import EDITABLE, Health, LinkCheck, Snapshot, Source
@@ -34,16 +34,8 @@ from .models import EDITABLE, Health, LinkCheck, Snapshot, Source
 log = logging.getLogger(__name__)
 
 
-
 # One-line fields shown inside other text (a message, a story's source list, the picker).
 _INLINE = ("title", "outlet", "author")
-
-
-def _inline_safe(fields: dict) -> dict:
-    return {name: shown_text(value)
-            if name in _INLINE and isinstance(value, str) else value
-            for name, value in fields.items()}
-
 
 
 def _queue_capture(source: Source) -> None:
@@ -67,7 +59,7 @@ def _create(user, fields: dict) -> Source:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput({name: ["This field cannot be set."] for name in unknown})
-    source = validated(Source(added_by=user, **_inline_safe(fields)))
+    source = validated(Source(added_by=user, **shown_fields(fields, _INLINE)))
     source.save()
     audit_record(action="source_create", actor=user,
                  details={"key": source.key, "url": source.url, "title": source.title})
@@ -125,7 +117,7 @@ def source_update(*, source_id: int, user, base_version: str | None = None,
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput({name: ["This field cannot be set."] for name in unknown})
-    fields = _inline_safe(fields)
+    fields = shown_fields(fields, _INLINE)
     version_read = source.version
     before = {name: getattr(source, name) for name in fields}
     if "key" in fields and fields["key"] != source.key and source.story_entries.exists():

@@ -12,7 +12,7 @@ from audit.errors import ActionDenied, InvalidInput, validated
 from audit.services import audit_record, audited
 from audit.stale import StaleEdit
 from audit.submissions import submission_once
-from audit.text import shown_text
+from audit.text import shown_fields
 
 from .. import tasks
 from ..models import Image
@@ -37,20 +37,12 @@ def _ensure_writer(user, action: str) -> None:
         raise ActionDenied(action, "Only newsroom staff can upload or edit figures.", actor=user)
 
 
-
 def _measure(image: Image) -> None:
     image.width, image.height = image.file.width, image.file.height
 
 
 # Text shown beside other text (a page's caption line, an alt attribute, the admin's lists).
 _SHOWN = ("alt", "caption", "credit")
-
-
-def _shown_safe(fields: dict) -> dict:
-    """`fields` with the figure's text as readers are shown it (audit.text.shown_text): no
-    control character, no direction control left open to reverse what follows."""
-    return {name: shown_text(value) if name in _SHOWN and isinstance(value, str) else value
-            for name, value in fields.items()}
 
 
 def _stored(image: Image, name: str) -> str:
@@ -69,7 +61,7 @@ def image_upload(*, user, file, alt: str, caption: str = "", credit: str = "",
     sized variants are made once the upload commits. A repeat of `submission` (the add form's
     token) answers the first figure, marked replayed, and stores nothing."""
     _ensure_writer(user, "image_upload")
-    fields = _shown_safe({"alt": alt, "caption": caption, "credit": credit})
+    fields = shown_fields({"alt": alt, "caption": caption, "credit": credit}, _SHOWN)
     return submission_once(submission, action="image_upload", actor=user, model=Image,
                            make=partial(_upload, user, file, credit_source, fields))
 
@@ -100,7 +92,7 @@ def image_update(*, image_id: int, user, base_version: str | None = None, **fiel
         raise InvalidInput({name: ["This field cannot be set."] for name in unknown})
     if base_version is not None and base_version != image.version:
         raise StaleImage(image, lost_version=not base_version)
-    fields = _shown_safe(fields)
+    fields = shown_fields(fields, _SHOWN)
     before = {name: _stored(image, name) for name in fields}
     for name, value in fields.items():
         setattr(image, name, value)
