@@ -28,6 +28,7 @@ from django.utils.safestring import mark_safe
 from audit.admin_mixins import (
     BoundedChangelist,
     BoundedIdChoices,
+    FormGetsRequest,
     PageChangeList,
     ReadOnlyAdmin,
     RefusedFormAnswers400,
@@ -239,7 +240,7 @@ class RowVersionForm(StaleSaveMerge):
     transaction saves it, so no save slips in between; the refusal is audited once. Mix into
     a ModelForm that declares `version` (a hidden field)."""
 
-    request = None  # set per request by the admin's get_form
+    request = None  # set per request by the admin's get_form (FormGetsRequest)
 
     @staticmethod
     def row_version(row) -> str:
@@ -313,7 +314,8 @@ class NewsroomGroupForm(RowVersionForm, forms.ModelForm):
 
 
 @admin.register(User)
-class NewsroomUserAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers400, UserAdmin):
+class NewsroomUserAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers400,
+                        FormGetsRequest, UserAdmin):
     """Django's user admin, except that people the audit trail or a byline names are
     deactivated, not deleted (audit.keeping), a stale save is refused (NewsroomUserChangeForm),
     and every change to a user is audited once: a new user as user_create, roles (groups) by
@@ -438,11 +440,6 @@ class NewsroomUserAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers4
                 for pk, reasons in sorted(keeping.reasons(users).items())]
         return to_delete, counts, perms_needed, [*protected, *kept]
 
-    def get_form(self, request, obj=None, **kwargs):
-        form_class = super().get_form(request, obj, **kwargs)
-        form_class.request = request
-        return form_class
-
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
@@ -495,7 +492,8 @@ if admin.site.is_registered(Group):
 
 
 @admin.register(Group)
-class NewsroomGroupAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers400, GroupAdmin):
+class NewsroomGroupAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers400,
+                         FormGetsRequest, GroupAdmin):
     """Django's group admin; a posted id no row can have is refused like an unknown one, a
     stale save is refused (NewsroomGroupForm), a new group is audited once as group_create with
     its permissions, and a change of a group's name or permissions once as group_update (who
@@ -504,11 +502,6 @@ class NewsroomGroupAdmin(BoundedChangelist, BoundedIdChoices, RefusedFormAnswers
     form = NewsroomGroupForm
     # Plain multiple selects, as on the user form (the two-pane widget fails axe-core).
     filter_horizontal = ()
-
-    def get_form(self, request, obj=None, **kwargs):
-        form_class = super().get_form(request, obj, **kwargs)
-        form_class.request = request
-        return form_class
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -121,14 +121,19 @@ class ReadOnlyAdmin:
         return False
 
 
-class SavedByServiceAdmin:
-    """The form saves through the workflow service while it validates (so refusals land on the
-    form with every input kept); the admin itself writes nothing afterwards."""
+class FormGetsRequest:
+    """Hands the admin's form its request (`form.request`), for a form that calls a service or
+    audits a refusal in the name of the user who sent it."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         form_class.request = request
         return form_class
+
+
+class SavedByServiceAdmin(FormGetsRequest):
+    """The form saves through the workflow service while it validates (so refusals land on the
+    form with every input kept); the admin itself writes nothing afterwards."""
 
     def save_form(self, request, form, change):
         return form.saved
