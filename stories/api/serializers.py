@@ -201,7 +201,7 @@ REVISION_HASH = r"^[0-9a-f]{64}$"
 
 class CheckInputSerializer(serializers.Serializer):
     claim = WholeNumberField(min_value=1, max_value=LARGEST_ID,
-                                     help_text="The claim's `id` from GET /claims/.")
+                             help_text="The claim's `id` from GET /claims/.")
     verdict = serializers.ChoiceField(choices=Verdict.choices)
     note = serializers.CharField(
         required=False, allow_blank=True, validators=[CLAIM_NOTE])
@@ -299,9 +299,9 @@ class RevisionSerializer(serializers.ModelSerializer):
 
 class DiffQuerySerializer(serializers.Serializer):
     from_ = WholeNumberField(min_value=1, max_value=1_000_000,
-                                     help_text="The number of the revision to compare from.")
+                             help_text="The number of the revision to compare from.")
     to = WholeNumberField(min_value=1, max_value=1_000_000,
-                                  help_text="The number of the revision to compare to.")
+                          help_text="The number of the revision to compare to.")
 
     def get_fields(self):
         fields = super().get_fields()
@@ -496,7 +496,7 @@ class CommentInputSerializer(NamesRevisionSerializer):
 
     text = serializers.CharField(trim_whitespace=False, validators=[COMMENT])
     claim = WholeNumberField(required=False, allow_null=True, min_value=1,
-                                     max_value=LARGEST_ID)
+                             max_value=LARGEST_ID)
     quote = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
 
