@@ -118,7 +118,10 @@ def is_row_id(value) -> bool:
     from .api import LARGEST_ID
 
     text = str(value)
-    return text.isdecimal() and text.isascii() and 0 < int(text) <= LARGEST_ID
+    # No more digits than the largest id has (leading zeros aside), before int() reads them:
+    # it refuses text past 4,300 digits with a ValueError.
+    return (text.isdecimal() and text.isascii()
+            and len(text.lstrip("0")) <= len(str(LARGEST_ID)) and 0 < int(text) <= LARGEST_ID)
 
 
 class WholeNumberField(forms.IntegerField):

@@ -13,7 +13,7 @@ from audit.admin_mixins import (
     person,
 )
 from audit.errors import ActionDenied, InvalidInput
-from audit.forms import DATE_FIELDS, StaleSaveMerge, SubmissionField, SubmittedOnce
+from audit.forms import DATE_FIELDS, StaleSaveMerge, SubmissionField, SubmittedOnce, is_row_id
 from audit.submissions import FIELD as SUBMISSION
 
 from . import citing, selectors, services
@@ -166,7 +166,7 @@ class SourceAdmin(BoundedChangelist, SavedByServiceAdmin, RefusedFormAnswers400,
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
-        source = Source.objects.filter(pk=object_id).first() if object_id.isdecimal() else None
+        source = Source.objects.filter(pk=object_id).first() if is_row_id(object_id) else None
         if source is not None:
             cited = citing.cited_in(source, request.user)
             extra_context["cited_in"] = cited.visible

@@ -29,6 +29,7 @@ from audit.admin_mixins import (
     SavedByServiceAdmin,
     person,
 )
+from audit.forms import is_row_id
 from audit.numbers import typed_whole_number
 from audit.services import display_name
 from audit.submissions import FIELD as SUBMISSION
@@ -388,7 +389,7 @@ class StoryAdmin(BoundedChangelist, BoundedIdChoices, SavedByServiceAdmin, Refus
         # A story the user may not see is a refusal (audited, with its reason), not the
         # admin's "doesn't exist. Perhaps it was deleted?".
         story = super().get_object(request, object_id, from_field)
-        if story is None and from_field is None and str(object_id).isdecimal():
+        if story is None and from_field is None and is_row_id(object_id):
             hidden = Story.objects.filter(pk=object_id).first()
             if hidden is not None:
                 refuse(request.user, hidden, "open", record=False)  # in the form's atomic

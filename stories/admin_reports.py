@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from audit.admin_mixins import BoundedChangelist, ReadOnlyAdmin
 from audit.errors import Conflict
+from audit.forms import is_row_id
 
 from . import reader_selectors, services
 from .admin_refusals import refuse
@@ -111,7 +112,7 @@ class ErrorReportAdmin(BoundedChangelist, ReadOnlyAdmin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/stories/errorreport/desk.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if not str(object_id).isdecimal():  # the address's id is the admin's text
+        if not is_row_id(object_id):  # the address's id is the admin's text
             raise Http404("No such report.")
         report = get_object_or_404(ErrorReport.objects.select_related(
             "story", "claim", "revision", "suggested_source", "correction", "handled_by"),

@@ -18,6 +18,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import condition, require_http_methods, require_POST, require_safe
 
+from audit.forms import is_row_id
+
 from . import pages, reader_selectors, selectors, services
 from .caching import public_page
 from .feeds import ReaderFeed, public_feed
@@ -65,8 +67,7 @@ def story_report(request, slug):
     if request.method != "POST":
         initial = {"revision": page.revision.content_hash}
         wanted = request.GET.get("claim", "")
-        if wanted.isdecimal() and wanted.isascii() and any(c.ordinal == int(wanted)
-                                                           for c in claims):
+        if is_row_id(wanted) and any(c.ordinal == int(wanted) for c in claims):
             initial["claim"] = int(wanted)
         context["form"] = ReportForm(initial=initial, claims=claims)
         context["chosen"] = initial.get("claim")

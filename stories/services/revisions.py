@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from audit.errors import ActionDenied, Conflict, InvalidInput, Stale
+from audit.forms import is_row_id
 from audit.services import audit_record, audited, display_name
 from audit.submissions import submission_once
 from audit.text import shown_text
@@ -131,7 +132,7 @@ def parse_inputs(*, body: str, source_keys: list[str]) -> tuple[dict, dict]:
     """(library, figures) a parse of `body` needs: only the sources and images it mentions."""
     candidates = set(_KEY_CANDIDATE.findall(body)) | set(source_keys)
     library = {s.key: source_info(s) for s in Source.objects.filter(key__in=candidates)}
-    image_ids = [i for i in _IMAGE_CANDIDATE.findall(body) if i.isdecimal()]
+    image_ids = [i for i in _IMAGE_CANDIDATE.findall(body) if is_row_id(i)]
     figures = {
         str(i.pk): images.image_info(i)
         for i in Image.objects.filter(pk__in=image_ids).select_related("credit_source")

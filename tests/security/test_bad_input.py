@@ -221,6 +221,7 @@ def source_form(**fields):
     return data
 
 
+LONG_NUMBER = "9" * 5000
 STORY_ADD = "/admin/stories/story/add/"
 SOURCE_ADD = "/admin/sources/source/add/"
 IMAGE_ADD = "/admin/stories/image/add/"
@@ -264,6 +265,15 @@ ADMIN = [
         "/admin/stories/story/%C2%B2/change/", expect=(302,)),
     Bad("admin: a source id in digits int() cannot read", "GET",
         "/admin/sources/source/%C2%B2/change/", expect=(302,)),
+    # More digits than Python's int() reads from text (4,300): each was a 500.
+    Bad("admin: a story id longer than any number", "GET",
+        f"/admin/stories/story/{LONG_NUMBER}/change/", expect=(302,)),
+    Bad("admin: a source id longer than any number", "GET",
+        f"/admin/sources/source/{LONG_NUMBER}/change/", expect=(302,)),
+    Bad("admin: a report id longer than any number", "GET",
+        f"/admin/stories/errorreport/{LONG_NUMBER}/change/", expect=(404,)),
+    Bad("public: a claim to report longer than any number", "GET",
+        f"/stories/harbour-cranes-arrive/report/?claim={LONG_NUMBER}", expect=(200, 404)),
     Bad("admin: a source row id that is not a number", "POST", STORY_ADD,
         story_form(**{"source_entries-TOTAL_FORMS": "1", "source_entries-0-source": "abc",
                       "source_entries-0-number": "1"}),
@@ -333,6 +343,18 @@ def test_a_refused_admin_form_keeps_the_text(client, world):
     assert response.status_code == 400
     assert "Keep my words" in response.content.decode()
     assert "The port says 40%." in response.content.decode()
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999", LONG_NUMBER])
+def test_a_figure_id_past_any_number_in_a_draft_is_saved_as_an_unknown_figure(client, world,
+                                                                               number):
+    login(client, world["writer"])
+    response = client.post(STORY_ADD, story_form(
+        title="Quay figures", body=f"Cranes.\n\n![The quay](image:{number})\n"), follow=True)
+    assert response.status_code == 200
+    story = Story.objects.get(title="Quay figures")
+    page = client.get(f"/admin/stories/story/{story.pk}/change/").content.decode()
+    assert f"unknown image &quot;{number}&quot;" in page
 
 
 @pytest.mark.parametrize("path", ["/?page=99999999999999999999", "/?page=-3", "/?page=abc",
